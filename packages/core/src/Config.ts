@@ -1,0 +1,200 @@
+/**
+ * SeatSync's configuration: billing profiles, linked companies, mappings, exclusions, custom
+ * licenses and settings (DESIGN.md §1, §4). Decoded with Schema at the edge; `validate`
+ * checks the cross-references a schema cannot see.
+ */
+import { Schema } from "effect"
+import {
+  AgreementId,
+  AgreementTypeId,
+  BillingProfileId,
+  CompanyId,
+  CustomLicenseId,
+  GroupId,
+  LineId,
+  MappingId,
+  ProductId,
+  SkuId,
+  SubscriptionId,
+  TenantId
+} from "./Ids.js"
+import { LocalDate } from "./LocalDate.js"
+import { MoneyFromString } from "./Money.js"
+import { BillingMode } from "./PsaModel.js"
+
+const NonNegativeInt = Schema.Int.pipe(
+  Schema.filter((n) => n >= 0 || `expected a whole number ≥ 0, got ${n}`)
+)
+
+/** Where a billing profile's unit price comes from. */
+export const PriceRule = Schema.Union(
+  Schema.TaggedStruct("PsaPrice", {}),
+  Schema.TaggedStruct("CustomPrice", { unitPrice: MoneyFromString, unitCost: Schema.optional(MoneyFromString) }),
+  /** The PSA product's price with a markup (positive) or discount (negative) percentage. */
+  Schema.TaggedStruct("PsaPriceAdjusted", { percent: MoneyFromString })
+).annotations({ identifier: "PriceRule" })
+export type PriceRule = typeof PriceRule.Type
+
+/** Which subscription terms a profile bills (NCE monthly vs annual commitments). */
+export const TermFilter = Schema.Literal("any", "monthly", "annual")
+export type TermFilter = typeof TermFilter.Type
+
+export const BillingProfile = Schema.Struct({
+  id: BillingProfileId,
+  name: Schema.String,
+  productId: ProductId,
+  /** Agreement types the profile may bill on; empty = any. */
+  agreementTypeIds: Schema.optionalWith(Schema.Array(AgreementTypeId), { default: () => [] }),
+  price: Schema.optionalWith(PriceRule, { default: () => ({ _tag: "PsaPrice" as const }) }),
+  billing: Schema.optionalWith(BillingMode, { default: () => "Billable" as const }),
+  term: Schema.optionalWith(TermFilter, { default: () => "any" as const })
+}).annotations({ identifier: "BillingProfile" })
+export type BillingProfile = typeof BillingProfile.Type
+
+/** A PSA company linked to a Microsoft tenant. */
+export const CompanyLink = Schema.Struct({
+  companyId: CompanyId,
+  name: Schema.String,
+  tenantId: TenantId,
+  /** Start date for this company's first lines (DESIGN.md §4 start date override). */
+  startDate: Schema.optional(LocalDate),
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true })
+}).annotations({ identifier: "CompanyLink" })
+export type CompanyLink = typeof CompanyLink.Type
+
+/** What a mapping counts. */
+export const LicenseRef = Schema.Union(
+  /** All subscriptions of a SKU (filtered by the profile's term), by skuId or part number. */
+  Schema.TaggedStruct("Sku", { skuId: Schema.optional(SkuId), partNumber: Schema.optional(Schema.String) }),
+  /** One subscription ("bill by subscription"). */
+  Schema.TaggedStruct("Subscription", { subscriptionId: SubscriptionId }),
+  Schema.TaggedStruct("Custom", { customLicenseId: CustomLicenseId })
+).annotations({ identifier: "LicenseRef" })
+export type LicenseRef = typeof LicenseRef.Type
+
+export const QuantityBasis = Schema.Literal("purchased", "assigned")
+export type QuantityBasis = typeof QuantityBasis.Type
+
+export const UsernameStyle = Schema.Literal("none", "lines", "comma")
+export type UsernameStyle = typeof UsernameStyle.Type
+
+/** What to do on a mapping's first sync when an unowned line for the same product exists. */
+export const ExistingLinePolicy = Schema.Literal("report", "adopt", "createAlongside")
+export type ExistingLinePolicy = typeof ExistingLinePolicy.Type
+
+export const MappingOptions = Schema.Struct({
+  basis: Schema.optionalWith(QuantityBasis, { default: () => "purchased" as const }),
+  billTrials: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  includedQuantity: Schema.optionalWith(NonNegativeInt, { default: () => 0 }),
+  minimumQuantity: Schema.optionalWith(NonNegativeInt, { default: () => 0 }),
+  prorate: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  negativeProration: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  usernames: Schema.optionalWith(UsernameStyle, { default: () => "none" as const }),
+  showUnassigned: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  showTerm: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** Replaces the product name as the first line of the invoice description. */
+  description: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  startDate: Schema.optional(LocalDate),
+  existingLine: Schema.optionalWith(ExistingLinePolicy, { default: () => "report" as const }),
+  /** Adopt this specific line (when several unowned lines match). */
+  adoptLineId: Schema.optional(LineId)
+}).annotations({ identifier: "MappingOptions" })
+export type MappingOptions = typeof MappingOptions.Type
+
+export const Mapping = Schema.Struct({
+  id: MappingId,
+  companyId: CompanyId,
+  license: LicenseRef,
+  billingProfileId: BillingProfileId,
+  agreementId: AgreementId,
+  options: Schema.optionalWith(MappingOptions, { default: () => Schema.decodeSync(MappingOptions)({}) })
+}).annotations({ identifier: "Mapping" })
+export type Mapping = typeof Mapping.Type
+
+/** "Do not bill this license": for one company, or everywhere when `companyId` is absent. */
+export const Exclusion = Schema.Struct({
+  companyId: Schema.optional(CompanyId),
+  skuId: Schema.optional(SkuId),
+  partNumber: Schema.optional(Schema.String),
+  reason: Schema.optional(Schema.String)
+}).annotations({ identifier: "Exclusion" })
+export type Exclusion = typeof Exclusion.Type
+
+/** A count that is not a SKU, defined as data (DESIGN.md §4 custom licenses). */
+export const CustomRule = Schema.Union(
+  /** Enabled member users holding at least one paid, not excluded license. */
+  Schema.TaggedStruct("ManagedUsers", {}),
+  Schema.TaggedStruct("UserMailboxes", {}),
+  Schema.TaggedStruct("SharedMailboxes", {}),
+  Schema.TaggedStruct("Devices", {}),
+  /** Transitive members of a group. */
+  Schema.TaggedStruct("GroupMembers", { groupId: GroupId }),
+  /** Enabled users holding any of these SKUs (part numbers or skuIds). */
+  Schema.TaggedStruct("UsersWithAnySku", { skus: Schema.NonEmptyArray(Schema.String) }),
+  /** Enabled member users whose UPN ends with the domain; optionally only licensed ones. */
+  Schema.TaggedStruct("UsersInDomain", {
+    domain: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { message: () => "expected a domain name like contoso.com" })),
+    licensedOnly: Schema.optionalWith(Schema.Boolean, { default: () => true })
+  })
+).annotations({ identifier: "CustomRule" })
+export type CustomRule = typeof CustomRule.Type
+
+export const CustomLicense = Schema.Struct({
+  id: CustomLicenseId,
+  name: Schema.String,
+  rule: CustomRule
+}).annotations({ identifier: "CustomLicense" })
+export type CustomLicense = typeof CustomLicense.Type
+
+export const SafetySettings = Schema.Struct({
+  /** Hold a company's decreases when its billed total would drop by more than this percentage at once. */
+  maxDropPercent: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 100)), { default: () => 50 }),
+  /** Below this many currently billed units, drops are never held (tiny companies move a lot in %). */
+  minUnits: Schema.optionalWith(NonNegativeInt, { default: () => 5 })
+})
+export type SafetySettings = typeof SafetySettings.Type
+
+/** How suspended, warning and locked-out units count (DESIGN.md §4; default: warning billed, the others not). */
+export const UnitStatusPolicy = Schema.Struct({
+  billWarning: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  billSuspended: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  billLockedOut: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+export type UnitStatusPolicy = typeof UnitStatusPolicy.Type
+
+export const Settings = Schema.Struct({
+  /** The MSP's billing time zone, for "today". */
+  timeZone: Schema.optionalWith(Schema.String, { default: () => "UTC" }),
+  safety: Schema.optionalWith(SafetySettings, { default: () => Schema.decodeSync(SafetySettings)({}) }),
+  unitStatus: Schema.optionalWith(UnitStatusPolicy, { default: () => Schema.decodeSync(UnitStatusPolicy)({}) }),
+  /** Companies synced at once. */
+  concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 64)), { default: () => 4 })
+})
+export type Settings = typeof Settings.Type
+
+/** Everything a sync needs from configuration. */
+export const SyncConfig = Schema.Struct({
+  settings: Schema.optionalWith(Settings, { default: () => Schema.decodeSync(Settings)({}) }),
+  billingProfiles: Schema.optionalWith(Schema.Array(BillingProfile), { default: () => [] }),
+  companies: Schema.optionalWith(Schema.Array(CompanyLink), { default: () => [] }),
+  mappings: Schema.optionalWith(Schema.Array(Mapping), { default: () => [] }),
+  exclusions: Schema.optionalWith(Schema.Array(Exclusion), { default: () => [] }),
+  customLicenses: Schema.optionalWith(Schema.Array(CustomLicense), { default: () => [] })
+}).annotations({ identifier: "SyncConfig" })
+export type SyncConfig = typeof SyncConfig.Type
+export type SyncConfigInput = typeof SyncConfig.Encoded
+
+export const emptyConfig: SyncConfig = Schema.decodeSync(SyncConfig)({})
+
+/** Microsoft SKUs that are free or self-service and almost never billed; offered as global exclusions. */
+export const commonFreeSkus: ReadonlyArray<string> = [
+  "FLOW_FREE",
+  "POWERAPPS_VIRAL",
+  "WINDOWS_STORE",
+  "POWER_BI_STANDARD",
+  "TEAMS_EXPLORATORY",
+  "CCIBOTS_PRIVPREV_VIRAL",
+  "STREAM",
+  "MCOPSTNC",
+  "RIGHTSMANAGEMENT_ADHOC"
+]

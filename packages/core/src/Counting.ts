@@ -1,0 +1,229 @@
+/**
+ * Counting (DESIGN.md §4): how many units a mapping's license has in a snapshot, by quantity
+ * basis, term, trial and unit-status policy, and for custom licenses by their rule.
+ */
+import type { CustomLicense, CustomRule, Exclusion, LicenseRef, MappingOptions, TermFilter, UnitStatusPolicy } from "./Config.js"
+import { isExcluded } from "./Exclusions.js"
+import type { CompanyId, GroupId, SkuId } from "./Ids.js"
+import type { LocalDate } from "./LocalDate.js"
+import type { SkuCount, SnapshotRequest, Subscription, Term, TenantSnapshot, User } from "./Snapshot.js"
+
+export interface Count {
+  /** Units counted under the mapping's basis and policies. */
+  readonly counted: number
+  /** Purchased but unassigned units, when it applies (SKU licenses). */
+  readonly unassigned?: number
+  /** Names of the users behind the count, when known. */
+  readonly usernames: ReadonlyArray<string>
+  /** The term, when the count is for subscriptions of a single term. */
+  readonly term?: { readonly term: Term; readonly endDate?: LocalDate | undefined } | undefined
+  /** The SKU the count is for (absent for custom licenses). */
+  readonly sku?: SkuCount
+  /** True when the license is excluded: never billed. */
+  readonly excluded: boolean
+}
+
+const termMatches = (filter: TermFilter, term: Term): boolean =>
+  filter === "any" || (filter === "monthly" ? term === "P1M" : term === "P1Y" || term === "P3Y")
+
+/** Whether a subscription's units count under the unit-status policy. */
+export const subscriptionCounts = (s: Subscription, policy: UnitStatusPolicy, billTrials: boolean): boolean => {
+  if (s.isTrial && !billTrials) return false
+  switch (s.status) {
+    case "Active":
+      return true
+    case "Warning":
+      return policy.billWarning
+    case "Suspended":
+      return policy.billSuspended
+    case "LockedOut":
+      return policy.billLockedOut
+    case "Deleted":
+    case "Expired":
+      return false
+  }
+}
+
+/** Units of a SKU under the unit-status policy, from the tenant's own counts. */
+export const skuUnits = (sku: SkuCount, policy: UnitStatusPolicy): number =>
+  sku.enabled +
+  (policy.billWarning ? sku.warning : 0) +
+  (policy.billSuspended ? sku.suspended : 0) +
+  (policy.billLockedOut ? sku.lockedOut : 0)
+
+const trialUnits = (subscriptions: ReadonlyArray<Subscription>): number =>
+  subscriptions
+    .filter((s) => s.isTrial && (s.status === "Active" || s.status === "Warning"))
+    .reduce((n, s) => n + s.quantity, 0)
+
+/** The SKU a reference names in a snapshot, by id or part number. */
+export const findSku = (
+  snapshot: TenantSnapshot,
+  ref: { readonly skuId?: SkuId | undefined; readonly partNumber?: string | undefined }
+): SkuCount | undefined =>
+  snapshot.skus.find(
+    (s) =>
+      (ref.skuId !== undefined && s.skuId.toLowerCase() === ref.skuId.toLowerCase()) ||
+      (ref.partNumber !== undefined && s.partNumber.toUpperCase() === ref.partNumber.toUpperCase())
+  )
+
+const usersHolding = (users: ReadonlyArray<User> | undefined, skuId: SkuId): ReadonlyArray<User> =>
+  (users ?? []).filter((u) => u.skuIds.some((id) => id.toLowerCase() === skuId.toLowerCase()))
+
+const names = (users: ReadonlyArray<User>): ReadonlyArray<string> => users.map((u) => u.displayName || u.userPrincipalName)
+
+const singleTerm = (subs: ReadonlyArray<Subscription>): Count["term"] => {
+  const terms = new Set(subs.map((s) => s.term))
+  if (terms.size !== 1) return undefined
+  const ends = subs.map((s) => s.endDate).filter((d): d is LocalDate => d !== undefined).sort()
+  return { term: subs[0]?.term ?? "Unknown", endDate: ends[0] }
+}
+
+export interface CountContext {
+  readonly companyId: CompanyId
+  readonly snapshot: TenantSnapshot
+  readonly exclusions: ReadonlyArray<Exclusion>
+  readonly policy: UnitStatusPolicy
+  readonly customLicenses: ReadonlyArray<CustomLicense>
+}
+
+/** Counts a mapping's license in a snapshot. */
+export const count = (
+  ctx: CountContext,
+  license: LicenseRef,
+  options: Pick<MappingOptions, "basis" | "billTrials">,
+  termFilter: TermFilter
+): Count => {
+  const { snapshot, policy } = ctx
+  switch (license._tag) {
+    case "Sku": {
+      const sku = findSku(snapshot, license)
+      if (!sku) return { counted: 0, usernames: [], excluded: false }
+      if (isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
+      const subs = snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
+      const holders = usersHolding(snapshot.users, sku.skuId)
+      const unassigned = Math.max(0, sku.enabled + sku.warning - sku.consumed)
+      if (termFilter !== "any") {
+        const matching = subs.filter((s) => termMatches(termFilter, s.term))
+        const counted = matching
+          .filter((s) => subscriptionCounts(s, policy, options.billTrials))
+          .reduce((n, s) => n + s.quantity, 0)
+        return { counted, unassigned, usernames: names(holders), term: singleTerm(matching), sku, excluded: false }
+      }
+      const units = skuUnits(sku, policy)
+      const paid = options.billTrials ? units : Math.max(0, units - trialUnits(subs))
+      const counted = options.basis === "assigned" ? Math.min(sku.consumed, paid) : paid
+      return { counted, unassigned, usernames: names(holders), sku, excluded: false }
+    }
+    case "Subscription": {
+      const sub = snapshot.subscriptions.find((s) => s.id === license.subscriptionId)
+      if (!sub) return { counted: 0, usernames: [], excluded: false }
+      const sku = snapshot.skus.find((s) => s.skuId.toLowerCase() === sub.skuId.toLowerCase())
+      if (sku && isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
+      const counted = subscriptionCounts(sub, policy, options.billTrials) ? sub.quantity : 0
+      return {
+        counted,
+        usernames: names(usersHolding(snapshot.users, sub.skuId)),
+        term: { term: sub.term, endDate: sub.endDate },
+        ...(sku ? { sku } : {}),
+        excluded: false
+      }
+    }
+    case "Custom": {
+      const custom = ctx.customLicenses.find((c) => c.id === license.customLicenseId)
+      if (!custom) return { counted: 0, usernames: [], excluded: false }
+      return { ...countCustom(ctx, custom.rule), excluded: false }
+    }
+  }
+}
+
+/** SKUs that count as "paid" for managed users: purchased, not excluded, not only on trial. */
+const paidSkuIds = (ctx: CountContext): Set<string> => {
+  const ids = new Set<string>()
+  for (const sku of ctx.snapshot.skus) {
+    if (isExcluded(ctx.exclusions, ctx.companyId, sku)) continue
+    const subs = ctx.snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
+    const paid = skuUnits(sku, ctx.policy) - trialUnits(subs)
+    if (paid > 0) ids.add(sku.skuId.toLowerCase())
+  }
+  return ids
+}
+
+const enabledMembers = (users: ReadonlyArray<User> | undefined): ReadonlyArray<User> =>
+  (users ?? []).filter((u) => u.accountEnabled && u.userType === "Member")
+
+/** Counts a custom license rule. */
+export const countCustom = (ctx: CountContext, rule: CustomRule): Omit<Count, "excluded"> => {
+  const { snapshot } = ctx
+  const directory = snapshot.directory ?? {}
+  switch (rule._tag) {
+    case "ManagedUsers": {
+      const paid = paidSkuIds(ctx)
+      const users = enabledMembers(snapshot.users).filter((u) => u.skuIds.some((id) => paid.has(id.toLowerCase())))
+      return { counted: users.length, usernames: names(users) }
+    }
+    case "UserMailboxes":
+      return { counted: directory.userMailboxes ?? 0, usernames: [] }
+    case "SharedMailboxes":
+      return { counted: directory.sharedMailboxes ?? 0, usernames: [] }
+    case "Devices":
+      return { counted: directory.devices ?? 0, usernames: [] }
+    case "GroupMembers":
+      return { counted: directory.groupMembers?.[rule.groupId] ?? 0, usernames: [] }
+    case "UsersWithAnySku": {
+      const wanted = new Set(
+        rule.skus.flatMap((ref) => {
+          const sku = findSku(snapshot, { partNumber: ref, skuId: ref as SkuId })
+          return sku ? [sku.skuId.toLowerCase()] : []
+        })
+      )
+      const users = (snapshot.users ?? []).filter(
+        (u) => u.accountEnabled && u.skuIds.some((id) => wanted.has(id.toLowerCase()))
+      )
+      return { counted: users.length, usernames: names(users) }
+    }
+    case "UsersInDomain": {
+      const suffix = `@${rule.domain.toLowerCase()}`
+      const users = enabledMembers(snapshot.users).filter(
+        (u) => u.userPrincipalName.toLowerCase().endsWith(suffix) && (!rule.licensedOnly || u.skuIds.length > 0)
+      )
+      return { counted: users.length, usernames: names(users) }
+    }
+  }
+}
+
+/** What the license source must read for a set of mappings (users only when asked for). */
+export const requestFor = (
+  mappings: ReadonlyArray<{ readonly license: LicenseRef; readonly options: Pick<MappingOptions, "usernames"> }>,
+  customLicenses: ReadonlyArray<CustomLicense>
+): SnapshotRequest => {
+  let users = false
+  let mailboxes = false
+  let devices = false
+  const groups = new Set<GroupId>()
+  for (const m of mappings) {
+    if (m.options.usernames !== "none") users = true
+    if (m.license._tag !== "Custom") continue
+    const id = m.license.customLicenseId
+    const rule = customLicenses.find((c) => c.id === id)?.rule
+    if (!rule) continue
+    switch (rule._tag) {
+      case "ManagedUsers":
+      case "UsersWithAnySku":
+      case "UsersInDomain":
+        users = true
+        break
+      case "UserMailboxes":
+      case "SharedMailboxes":
+        mailboxes = true
+        break
+      case "Devices":
+        devices = true
+        break
+      case "GroupMembers":
+        groups.add(rule.groupId)
+        break
+    }
+  }
+  return { users, mailboxes, devices, groups: [...groups] }
+}

@@ -1,0 +1,137 @@
+/**
+ * Desire (DESIGN.md §3.2): from a snapshot, a company's mappings, the billing profiles and the
+ * exclusions, the lines that should be billed. A pure function.
+ */
+import type { CompanyLink, Mapping, SyncConfig } from "./Config.js"
+import type { Count } from "./Counting.js"
+import * as Counting from "./Counting.js"
+import * as Description from "./Description.js"
+import type { Finding } from "./Findings.js"
+import type { AgreementId, ProductId } from "./Ids.js"
+import type { Money } from "./Money.js"
+import * as Pricing from "./Pricing.js"
+import type { Agreement, BillingMode, Product } from "./PsaModel.js"
+import type { TenantSnapshot } from "./Snapshot.js"
+
+/** What a PSA can store on a line, as far as desire is concerned. */
+export interface LineCapabilities {
+  /** Maximum invoice description length, in characters. */
+  readonly descriptionLimit: number
+  /** Whether lines carry included units natively (ConnectWise lessIncluded). */
+  readonly lessIncluded: boolean
+}
+
+export interface DesiredLine {
+  readonly mapping: Mapping
+  readonly agreement: Agreement
+  readonly product: Product
+  readonly count: Count
+  /** The line quantity: max(counted, minimum), less included units when the PSA cannot carry them. */
+  readonly quantity: number
+  readonly lessIncluded: number
+  readonly unitPrice: Money
+  readonly unitCost: Money
+  readonly billing: BillingMode
+  readonly description: string
+  /** Whether quantity changes are prorated (the mapping asks and the agreement allows). */
+  readonly prorate: boolean
+  readonly negativeProration: boolean
+}
+
+export interface DesireInput {
+  readonly company: CompanyLink
+  readonly config: SyncConfig
+  readonly snapshot: TenantSnapshot
+  readonly agreements: ReadonlyMap<AgreementId, Agreement>
+  readonly products: ReadonlyMap<ProductId, Product>
+  readonly capabilities: LineCapabilities
+}
+
+export interface Desire {
+  readonly lines: ReadonlyArray<DesiredLine>
+  readonly findings: ReadonlyArray<Finding>
+}
+
+/** Billed quantity: never below the minimum (DESIGN.md §4). */
+export const billedQuantity = (counted: number, minimum: number): number => Math.max(counted, minimum)
+
+/** The company's desired lines, and findings for mappings that cannot be billed. */
+export const desire = (input: DesireInput): Desire => {
+  const { company, config, snapshot } = input
+  const lines: Array<DesiredLine> = []
+  const findings: Array<Finding> = []
+  const profiles = new Map(config.billingProfiles.map((p) => [p.id, p]))
+  const ctx: Counting.CountContext = {
+    companyId: company.companyId,
+    snapshot,
+    exclusions: config.exclusions,
+    policy: config.settings.unitStatus,
+    customLicenses: config.customLicenses
+  }
+  for (const mapping of config.mappings) {
+    if (mapping.companyId !== company.companyId) continue
+    const problem = (message: string) =>
+      findings.push({ _tag: "MappingProblem", companyId: company.companyId, mappingId: mapping.id, message })
+    const profile = profiles.get(mapping.billingProfileId)
+    if (!profile) {
+      problem(`billing profile ${mapping.billingProfileId} does not exist`)
+      continue
+    }
+    const agreement = input.agreements.get(mapping.agreementId)
+    if (!agreement || !agreement.active || agreement.companyId !== company.companyId) {
+      findings.push({
+        _tag: "AgreementInactive",
+        companyId: company.companyId,
+        mappingId: mapping.id,
+        agreementId: mapping.agreementId
+      })
+      continue
+    }
+    if (profile.agreementTypeIds.length > 0 && !profile.agreementTypeIds.some((t) => t === agreement.typeId)) {
+      problem(`billing profile ${profile.id} does not bill on agreement type ${agreement.typeName ?? agreement.typeId ?? "(none)"}`)
+      continue
+    }
+    const product = input.products.get(profile.productId)
+    if (!product) {
+      problem(`product ${profile.productId} of billing profile ${profile.id} is not in the PSA catalog`)
+      continue
+    }
+    const count = Counting.count(ctx, mapping.license, mapping.options, profile.term)
+    const options = mapping.options
+    const billed = count.excluded ? 0 : billedQuantity(count.counted, options.minimumQuantity)
+    const quantity = input.capabilities.lessIncluded ? billed : Math.max(0, billed - options.includedQuantity)
+    const lessIncluded = input.capabilities.lessIncluded ? options.includedQuantity : 0
+    const price = Pricing.priceFor(profile.price, product)
+    const description = Description.render({
+      title: options.description ?? product.description,
+      unassigned: options.showUnassigned ? count.unassigned : undefined,
+      term: options.showTerm || mapping.license._tag === "Subscription" ? count.term : undefined,
+      usernames: count.usernames,
+      style: options.usernames,
+      limit: input.capabilities.descriptionLimit
+    })
+    if (options.prorate && !agreement.prorate) {
+      findings.push({
+        _tag: "ProrationDisabledByAgreement",
+        companyId: company.companyId,
+        mappingId: mapping.id,
+        agreementId: agreement.id
+      })
+    }
+    lines.push({
+      mapping,
+      agreement,
+      product,
+      count,
+      quantity: count.excluded ? 0 : quantity,
+      lessIncluded,
+      unitPrice: price.unitPrice,
+      unitCost: price.unitCost,
+      billing: profile.billing,
+      description,
+      prorate: options.prorate && agreement.prorate,
+      negativeProration: options.negativeProration
+    })
+  }
+  return { lines, findings }
+}

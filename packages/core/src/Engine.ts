@@ -1,0 +1,557 @@
+/**
+ * The sync engine (DESIGN.md §3): read → desire → observe → plan → apply → record → report,
+ * for each company, in parallel (bounded), each company isolated from the others' failures.
+ * Time comes from `Clock`, ids from `Random`; all I/O goes through the ports.
+ */
+import { Clock, Effect, Option, Random } from "effect"
+import type { CompanyLink, SyncConfig } from "./Config.js"
+import * as Counting from "./Counting.js"
+import * as Desired from "./Desired.js"
+import { isExcluded } from "./Exclusions.js"
+import type { Finding } from "./Findings.js"
+import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun, Trigger } from "./History.js"
+import { type AgreementId, type CompanyId, type LineId, RunId } from "./Ids.js"
+import * as LocalDate from "./LocalDate.js"
+import * as Money from "./Money.js"
+import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
+import type { HeldOperation, Operation, Plan } from "./Operation.js"
+import * as Planner from "./Planner.js"
+import { Psa, type ApplyResult, type PsaError } from "./Psa.js"
+import type { Agreement, Line, Product } from "./PsaModel.js"
+import * as SafetyGuard from "./SafetyGuard.js"
+import type { TenantInfo } from "./Snapshot.js"
+import { Store, type StoreError } from "./Store.js"
+import { mappingOf } from "./Ownership.js"
+
+export interface SyncOptions {
+  /** Plan only: no PSA write, no journal, no ledger change. */
+  readonly dryRun?: boolean
+  /** "Today" for the run (back-fills, tests); defaults to the clock's date in the settings' time zone. */
+  readonly asOf?: LocalDate.LocalDate
+  /** Only these companies (default: every enabled company). */
+  readonly companies?: ReadonlyArray<CompanyId>
+  /** Apply decreases the safety guard would hold (the user confirmed them). */
+  readonly releaseHolds?: boolean
+  readonly trigger?: Trigger
+  readonly runId?: RunId
+  /** Companies synced at once (default: the settings' concurrency). */
+  readonly concurrency?: number
+}
+
+export interface AppliedOperation {
+  readonly operation: Operation
+  readonly lineId: LineId
+  readonly prorationAmount?: ApplyResult["prorationAmount"]
+}
+
+export interface FailedOperation {
+  readonly operation: Operation
+  readonly error: string
+}
+
+export type CompanyStatus = "unchanged" | "changed" | "held" | "failed" | "skipped"
+
+export interface CompanyResult {
+  readonly companyId: CompanyId
+  readonly name: string
+  readonly status: CompanyStatus
+  readonly plan: Plan
+  readonly applied: ReadonlyArray<AppliedOperation>
+  readonly failed: ReadonlyArray<FailedOperation>
+  /** Journal rows left by an interrupted run and completed by this one. */
+  readonly repaired: ReadonlyArray<AppliedOperation>
+  readonly findings: ReadonlyArray<Finding>
+}
+
+export interface SyncResult {
+  readonly run: SyncRun
+  readonly companies: ReadonlyArray<CompanyResult>
+  /** Findings not tied to one company (tenants not added, listing failures). */
+  readonly findings: ReadonlyArray<Finding>
+}
+
+/** All findings of a result. */
+export const allFindings = (result: SyncResult): ReadonlyArray<Finding> => [
+  ...result.findings,
+  ...result.companies.flatMap((c) => c.findings)
+]
+
+const LEASE_TTL_MILLIS = 15 * 60 * 1000
+
+const errorText = (e: PsaError | LicenseSourceError | StoreError): string =>
+  `${e._tag}(${e.reason}): ${e.message}${"context" in e && e.context ? ` [${e.context}]` : ""}`
+
+const newRunId = Effect.gen(function* () {
+  const now = yield* Clock.currentTimeMillis
+  const rand = yield* Random.nextIntBetween(0, 0x7fffffff)
+  return RunId.make(`${now.toString(36)}-${rand.toString(36).padStart(6, "0")}`)
+})
+
+const iso = (millis: number) => new Date(millis).toISOString()
+
+/** The ledger entry after an operation took effect on `line` (the line as it was before). */
+const ledgerAfter = (op: Operation, lineId: LineId, line: Line | undefined, at: string): LedgerEntry => {
+  const base = {
+    mappingId: op.mappingId,
+    companyId: op.companyId,
+    agreementId: op.agreementId,
+    lineId,
+    updatedAt: at
+  }
+  switch (op._tag) {
+    case "CreateLine":
+      return {
+        ...base,
+        quantity: op.quantity,
+        lessIncluded: op.lessIncluded,
+        unitPrice: op.unitPrice,
+        billing: op.billing,
+        description: op.description,
+        active: true
+      }
+    case "UpdateLine": {
+      const c = op.changes
+      return {
+        ...base,
+        quantity: c.quantity?.to ?? line?.quantity ?? 0,
+        lessIncluded: c.lessIncluded?.to ?? line?.lessIncluded ?? 0,
+        unitPrice: c.unitPrice?.to ?? line?.unitPrice ?? op.proration?.unitPrice ?? Money.zero,
+        billing: c.billing?.to ?? line?.billing ?? "Billable",
+        description: c.description?.to ?? line?.description ?? "",
+        active: true
+      }
+    }
+    case "CancelLine":
+      return {
+        ...base,
+        quantity: 0,
+        lessIncluded: line?.lessIncluded ?? 0,
+        unitPrice: line?.unitPrice ?? Money.zero,
+        billing: line?.billing ?? "Billable",
+        description: line?.description ?? "",
+        active: false
+      }
+  }
+}
+
+const eventFor = (
+  op: Operation,
+  outcome: SyncEvent["outcome"],
+  ctx: { runId: RunId; trigger: Trigger; at: string },
+  extra: { lineId?: LineId | undefined; message?: string | undefined; prorationAmount?: ApplyResult["prorationAmount"] }
+): SyncEvent => {
+  const [before, after] =
+    op._tag === "CreateLine"
+      ? [0, op.quantity]
+      : op._tag === "CancelLine"
+        ? [op.quantity, 0]
+        : op.changes.quantity
+          ? [op.changes.quantity.from, op.changes.quantity.to]
+          : [-1, -1]
+  const lineId = extra.lineId ?? (op._tag === "CreateLine" ? undefined : op.lineId)
+  const unitPrice = op._tag === "CreateLine" ? op.unitPrice : op._tag === "UpdateLine" ? op.changes.unitPrice?.to : undefined
+  const proration = extra.prorationAmount ?? op.proration?.amount
+  return {
+    runId: ctx.runId,
+    companyId: op.companyId,
+    mappingId: op.mappingId,
+    operationId: op.id,
+    kind: op._tag,
+    outcome,
+    agreementId: op.agreementId,
+    quantityBefore: before,
+    quantityAfter: after,
+    effectiveDate: op.effectiveDate,
+    trigger: ctx.trigger,
+    at: ctx.at,
+    ...(lineId !== undefined ? { lineId } : {}),
+    ...(unitPrice !== undefined ? { unitPrice } : {}),
+    ...(proration !== undefined ? { prorationAmount: proration } : {}),
+    ...(extra.message !== undefined ? { message: extra.message } : {})
+  }
+}
+
+/** Findings about the licenses of a snapshot: not linked to a billing profile, unassigned. */
+const licenseFindings = (
+  company: CompanyLink,
+  config: SyncConfig,
+  snapshot: Parameters<typeof Counting.count>[0]["snapshot"]
+): ReadonlyArray<Finding> => {
+  const findings: Array<Finding> = []
+  const mappings = config.mappings.filter((m) => m.companyId === company.companyId)
+  const mappedSkus = new Set<string>()
+  for (const m of mappings) {
+    if (m.license._tag === "Sku") {
+      const sku = Counting.findSku(snapshot, m.license)
+      if (sku) mappedSkus.add(sku.skuId.toLowerCase())
+    } else if (m.license._tag === "Subscription") {
+      const id = m.license.subscriptionId
+      const sub = snapshot.subscriptions.find((s) => s.id === id)
+      if (sub) mappedSkus.add(sub.skuId.toLowerCase())
+    }
+  }
+  const policy = config.settings.unitStatus
+  for (const sku of snapshot.skus) {
+    if (isExcluded(config.exclusions, company.companyId, sku)) continue
+    const subs = snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
+    const trial = subs.filter((s) => s.isTrial && (s.status === "Active" || s.status === "Warning")).reduce((n, s) => n + s.quantity, 0)
+    const paid = Counting.skuUnits(sku, policy) - trial
+    if (paid <= 0) continue
+    const base = {
+      companyId: company.companyId,
+      tenantId: company.tenantId,
+      skuId: sku.skuId,
+      partNumber: sku.partNumber,
+      displayName: sku.displayName
+    }
+    if (!mappedSkus.has(sku.skuId.toLowerCase())) {
+      findings.push({ _tag: "LicenseNotLinked", ...base, units: paid })
+    } else {
+      const unassigned = Math.max(0, sku.enabled + sku.warning - sku.consumed)
+      if (unassigned > 0) findings.push({ _tag: "UnassignedLicenses", ...base, unassigned })
+    }
+  }
+  return findings
+}
+
+interface Observed {
+  readonly agreements: ReadonlyMap<AgreementId, Agreement>
+  readonly products: ReadonlyMap<Product["id"], Product>
+  readonly lines: ReadonlyArray<Line>
+}
+
+const emptyPlan = (companyId: CompanyId, asOf: LocalDate.LocalDate): Plan => ({ companyId, asOf, operations: [], held: [] })
+
+/**
+ * Completes journal rows left pending by an interrupted run: the operation is applied again
+ * (adapters make that idempotent) and the ledger written, so nothing is lost or doubled.
+ */
+const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigger }) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const psa = yield* Psa
+    const pending = yield* store.unfinished(companyId)
+    const repaired: Array<AppliedOperation> = []
+    const events: Array<SyncEvent> = []
+    for (const entry of pending) {
+      const op = entry.operation
+      const at = iso(yield* Clock.currentTimeMillis)
+      const result = yield* Effect.either(psa.apply(op))
+      if (result._tag === "Left") {
+        yield* store.journalFail(op.id, errorText(result.left), at)
+        events.push(eventFor(op, "failed", { ...ctx, at }, { message: `repair: ${errorText(result.left)}` }))
+        continue
+      }
+      const lines = yield* Effect.either(psa.readLines([op.agreementId]))
+      const line = lines._tag === "Right" ? lines.right.find((l) => l.id === result.right.lineId) : undefined
+      const ledger = ledgerAfter(op, result.right.lineId, line, at)
+      const entryFromLine: LedgerEntry = line
+        ? {
+            ...ledger,
+            quantity: line.quantity,
+            lessIncluded: line.lessIncluded,
+            unitPrice: line.unitPrice,
+            billing: line.billing,
+            description: line.description,
+            active: line.active
+          }
+        : ledger
+      yield* store.journalComplete(op.id, { lineId: result.right.lineId, at }, entryFromLine)
+      repaired.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
+      events.push(eventFor(op, "repaired", { ...ctx, at }, { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount }))
+    }
+    if (events.length > 0) yield* store.appendEvents(events)
+    return repaired
+  })
+
+interface CompanyContext {
+  readonly config: SyncConfig
+  readonly company: CompanyLink
+  readonly observed: Observed
+  readonly asOf: LocalDate.LocalDate
+  readonly runId: RunId
+  readonly trigger: Trigger
+  readonly dryRun: boolean
+  readonly releaseHolds: boolean
+  readonly repaired: ReadonlyArray<AppliedOperation>
+}
+
+const syncOneCompany = (ctx: CompanyContext) =>
+  Effect.gen(function* () {
+    const source = yield* LicenseSource
+    const psa = yield* Psa
+    const store = yield* Store
+    const { company, config, asOf } = ctx
+    const companyId = company.companyId
+    const base = { companyId, name: company.name, applied: [], failed: [], repaired: ctx.repaired }
+    const mappings = config.mappings.filter((m) => m.companyId === companyId)
+
+    const request = Counting.requestFor(mappings, config.customLicenses)
+    const snapshot = yield* Effect.either(source.readSnapshot(company.tenantId, request))
+    if (snapshot._tag === "Left") {
+      const finding: Finding = {
+        _tag: "CompanyHeld",
+        companyId,
+        reason: "ReadFailed",
+        heldOperations: 0,
+        message: `reading tenant ${company.tenantId} failed, nothing changed: ${errorText(snapshot.left)}`
+      }
+      return { ...base, status: "held" as const, plan: emptyPlan(companyId, asOf), findings: [finding] }
+    }
+    if (!ctx.dryRun) yield* store.saveSnapshot(snapshot.right)
+
+    const ledger = yield* store.ledger(companyId)
+    const desire = Desired.desire({
+      company,
+      config,
+      snapshot: snapshot.right,
+      agreements: ctx.observed.agreements,
+      products: ctx.observed.products,
+      capabilities: psa.capabilities
+    })
+    const relevantAgreements = new Set<string>([
+      ...mappings.map((m) => m.agreementId),
+      ...ledger.map((e) => e.agreementId)
+    ])
+    const lines = ctx.observed.lines.filter((l) => relevantAgreements.has(l.agreementId))
+    const planned = Planner.plan({ company, asOf, desired: desire.lines, lines, ledger })
+    const mappingIds = new Set(mappings.map((m) => m.id as string))
+    const owned = lines.filter((l) => {
+      const m = mappingOf(l.internalNote)
+      return m !== undefined && mappingIds.has(m)
+    })
+    const guarded = SafetyGuard.guard(planned.operations, owned, config.settings.safety, ctx.releaseHolds)
+    const plan: Plan = { companyId, asOf, operations: guarded.apply, held: guarded.held as Array<HeldOperation> }
+    const findings: Array<Finding> = [...desire.findings, ...planned.findings, ...licenseFindings(company, config, snapshot.right)]
+    if (guarded.held.length > 0) {
+      findings.push({
+        _tag: "CompanyHeld",
+        companyId,
+        reason: "SafetyGuardDrop",
+        heldOperations: guarded.held.length,
+        message: `billed units would drop from ${guarded.before} to ${guarded.after} (more than ${config.settings.safety.maxDropPercent}%): decreases held until confirmed`
+      })
+    }
+
+    const applied: Array<AppliedOperation> = []
+    const failed: Array<FailedOperation> = []
+    const events: Array<SyncEvent> = []
+    const evCtx = { runId: ctx.runId, trigger: ctx.trigger }
+    if (!ctx.dryRun) {
+      const byId = new Map(lines.map((l) => [l.id as string, l]))
+      for (const op of plan.operations) {
+        const at = iso(yield* Clock.currentTimeMillis)
+        const journal: JournalEntry = {
+          id: op.id,
+          runId: ctx.runId,
+          companyId,
+          operation: op,
+          status: "pending",
+          createdAt: at
+        }
+        yield* store.journalBegin(journal)
+        const result = yield* Effect.either(psa.apply(op))
+        const doneAt = iso(yield* Clock.currentTimeMillis)
+        if (result._tag === "Left") {
+          const message = errorText(result.left)
+          yield* store.journalFail(op.id, message, doneAt)
+          failed.push({ operation: op, error: message })
+          events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message }))
+          continue
+        }
+        const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
+        yield* store.journalComplete(op.id, { lineId: result.right.lineId, at: doneAt }, ledgerAfter(op, result.right.lineId, line, doneAt))
+        applied.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
+        events.push(
+          eventFor(op, "applied", { ...evCtx, at: doneAt }, { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
+        )
+      }
+      const at = iso(yield* Clock.currentTimeMillis)
+      for (const h of plan.held) events.push(eventFor(h.operation, "held", { ...evCtx, at }, { message: h.reason }))
+      if (events.length > 0) yield* store.appendEvents(events)
+    }
+    for (const f of failed) {
+      findings.push({ _tag: "SyncFailed", companyId, stage: `applying ${f.operation._tag} for mapping ${f.operation.mappingId}`, message: f.error })
+    }
+    const status: CompanyStatus =
+      failed.length > 0
+        ? "failed"
+        : plan.held.length > 0
+          ? "held"
+          : plan.operations.length > 0 || ctx.repaired.length > 0
+            ? "changed"
+            : "unchanged"
+    return { ...base, status, plan, applied, failed, findings }
+  })
+
+/**
+ * Syncs every enabled company (or `options.companies`): one run, recorded in the store.
+ * Never fails for one company's problem: that company's result says what went wrong.
+ */
+export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptions = {}) {
+  const store = yield* Store
+  const psa = yield* Psa
+  const source = yield* LicenseSource
+  const config = yield* store.loadConfig
+  const now = yield* Clock.currentTimeMillis
+  const asOf = options.asOf ?? LocalDate.ofInstant(now, config.settings.timeZone)
+  const runId = options.runId ?? (yield* newRunId)
+  const trigger = options.trigger ?? "manual"
+  const dryRun = options.dryRun ?? false
+  const wanted = options.companies ? new Set<string>(options.companies) : undefined
+  const companies = config.companies.filter((c) => c.enabled && (wanted === undefined || wanted.has(c.companyId)))
+
+  let run: SyncRun = {
+    id: runId,
+    startedAt: iso(now),
+    asOf,
+    trigger,
+    dryRun,
+    status: "running",
+    companies: companies.length,
+    operations: 0,
+    failures: 0,
+    held: 0
+  }
+  if (!dryRun) yield* store.startRun(run)
+
+  const globalFindings: Array<Finding> = []
+  const tenants = yield* Effect.either(source.listTenants)
+  if (tenants._tag === "Right") {
+    const linked = new Set(config.companies.map((c) => c.tenantId.toLowerCase()))
+    for (const t of tenants.right as ReadonlyArray<TenantInfo>) {
+      if (!linked.has(t.tenantId.toLowerCase())) {
+        globalFindings.push({ _tag: "TenantNotAdded", tenantId: t.tenantId, name: t.name, domains: t.domains })
+      }
+    }
+  } else {
+    globalFindings.push({ _tag: "SyncFailed", stage: "listing tenants", message: errorText(tenants.left) })
+  }
+
+  const companyIds = companies.map((c) => c.companyId)
+  const failAll = (stage: string, message: string): ReadonlyArray<CompanyResult> =>
+    companies.map((c) => ({
+      companyId: c.companyId,
+      name: c.name,
+      status: "failed",
+      plan: emptyPlan(c.companyId, asOf),
+      applied: [],
+      failed: [],
+      repaired: [],
+      findings: [{ _tag: "SyncFailed", companyId: c.companyId, stage, message }]
+    }))
+
+  const owner = `run:${runId}`
+  const results = yield* Effect.gen(function* () {
+    if (companies.length === 0) return [] as ReadonlyArray<CompanyResult>
+    // Leases first: a company another run is syncing is skipped, not synced twice.
+    const leased = new Set<string>()
+    if (!dryRun) {
+      for (const c of companies) {
+        if (yield* store.acquireLease(`company:${c.companyId}`, owner, now, LEASE_TTL_MILLIS)) leased.add(c.companyId)
+      }
+    }
+    const active = dryRun ? companies : companies.filter((c) => leased.has(c.companyId))
+
+    const repairedBy = new Map<string, ReadonlyArray<AppliedOperation>>()
+    if (!dryRun) {
+      for (const c of active) repairedBy.set(c.companyId, yield* repairCompany(c.companyId, { runId, trigger }))
+    }
+
+    const observed = yield* Effect.either(
+      Effect.gen(function* () {
+        const agreements = yield* psa.listAgreements(companyIds)
+        const products = yield* psa.listProducts
+        const ledgerAgreements = new Set<string>()
+        for (const c of active) for (const e of yield* store.ledger(c.companyId)) ledgerAgreements.add(e.agreementId)
+        const ids = [...new Set([...agreements.map((a) => a.id as string), ...ledgerAgreements])].sort() as Array<AgreementId>
+        const lines = yield* psa.readLines(ids)
+        return {
+          agreements: new Map(agreements.map((a) => [a.id, a])),
+          products: new Map(products.map((p) => [p.id, p])),
+          lines
+        } satisfies Observed
+      })
+    )
+    if (observed._tag === "Left") {
+      for (const id of leased) yield* store.releaseLease(`company:${id}`, owner)
+      return failAll("reading the PSA", errorText(observed.left))
+    }
+
+    const perCompany = yield* Effect.forEach(
+      companies,
+      (company) =>
+        !active.includes(company)
+          ? Effect.succeed<CompanyResult>({
+              companyId: company.companyId,
+              name: company.name,
+              status: "skipped",
+              plan: emptyPlan(company.companyId, asOf),
+              applied: [],
+              failed: [],
+              repaired: [],
+              findings: [
+                {
+                  _tag: "SyncFailed",
+                  companyId: company.companyId,
+                  stage: "taking the company's lease",
+                  message: "another sync of this company is running"
+                }
+              ]
+            })
+          : syncOneCompany({
+              config,
+              company,
+              observed: observed.right,
+              asOf,
+              runId,
+              trigger,
+              dryRun,
+              releaseHolds: options.releaseHolds ?? false,
+              repaired: repairedBy.get(company.companyId) ?? []
+            }).pipe(
+              Effect.catchAll((e) =>
+                Effect.succeed<CompanyResult>({
+                  companyId: company.companyId,
+                  name: company.name,
+                  status: "failed",
+                  plan: emptyPlan(company.companyId, asOf),
+                  applied: [],
+                  failed: [],
+                  repaired: repairedBy.get(company.companyId) ?? [],
+                  findings: [{ _tag: "SyncFailed", companyId: company.companyId, stage: "syncing", message: errorText(e) }]
+                })
+              ),
+              Effect.ensuring(
+                dryRun ? Effect.void : store.releaseLease(`company:${company.companyId}`, owner).pipe(Effect.ignore)
+              )
+            ),
+      { concurrency: options.concurrency ?? config.settings.concurrency }
+    )
+    return perCompany
+  })
+
+  const failures = results.filter((r) => r.status === "failed").length
+  const finished = yield* Clock.currentTimeMillis
+  run = {
+    ...run,
+    finishedAt: iso(finished),
+    status:
+      failures === 0 && results.every((r) => r.status !== "held" && r.status !== "skipped")
+        ? "ok"
+        : failures === results.length && results.length > 0
+          ? "failed"
+          : "partial",
+    operations: results.reduce((n, r) => n + r.applied.length + (dryRun ? r.plan.operations.length : 0), 0),
+    failures,
+    held: results.reduce((n, r) => n + r.plan.held.length, 0)
+  }
+  if (!dryRun) yield* store.finishRun(run)
+  return { run, companies: results, findings: globalFindings } satisfies SyncResult
+})
+
+/** Syncs one company. */
+export const syncCompany = (companyId: CompanyId, options: Omit<SyncOptions, "companies"> = {}) =>
+  syncAll({ ...options, companies: [companyId] }).pipe(
+    Effect.map((result) => ({ result, company: Option.fromNullable(result.companies[0]) }))
+  )

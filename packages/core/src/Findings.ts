@@ -1,0 +1,118 @@
+/** Findings: what a run noticed that someone should act on (DESIGN.md §8). */
+import { Schema } from "effect"
+import { AgreementId, CompanyId, LineId, MappingId, SkuId, TenantId } from "./Ids.js"
+
+export const TenantNotAdded = Schema.TaggedStruct("TenantNotAdded", {
+  tenantId: TenantId,
+  name: Schema.String,
+  domains: Schema.Array(Schema.String)
+})
+export const LicenseNotLinked = Schema.TaggedStruct("LicenseNotLinked", {
+  companyId: CompanyId,
+  tenantId: TenantId,
+  skuId: SkuId,
+  partNumber: Schema.String,
+  displayName: Schema.String,
+  units: Schema.Int
+})
+export const UnassignedLicenses = Schema.TaggedStruct("UnassignedLicenses", {
+  companyId: CompanyId,
+  tenantId: TenantId,
+  skuId: SkuId,
+  partNumber: Schema.String,
+  displayName: Schema.String,
+  unassigned: Schema.Int
+})
+export const AgreementInactive = Schema.TaggedStruct("AgreementInactive", {
+  companyId: CompanyId,
+  mappingId: MappingId,
+  agreementId: AgreementId
+})
+export const CompanyHeld = Schema.TaggedStruct("CompanyHeld", {
+  companyId: CompanyId,
+  reason: Schema.Literal("SafetyGuardDrop", "ReadFailed"),
+  heldOperations: Schema.Int,
+  message: Schema.String
+})
+export const SyncFailed = Schema.TaggedStruct("SyncFailed", {
+  companyId: Schema.optional(CompanyId),
+  stage: Schema.String,
+  message: Schema.String
+})
+export const UnownedLineExists = Schema.TaggedStruct("UnownedLineExists", {
+  companyId: CompanyId,
+  mappingId: MappingId,
+  agreementId: AgreementId,
+  lineIds: Schema.Array(LineId)
+})
+export const ProrationDisabledByAgreement = Schema.TaggedStruct("ProrationDisabledByAgreement", {
+  companyId: CompanyId,
+  mappingId: MappingId,
+  agreementId: AgreementId
+})
+export const MappingProblem = Schema.TaggedStruct("MappingProblem", {
+  companyId: CompanyId,
+  mappingId: MappingId,
+  message: Schema.String
+})
+
+export const Finding = Schema.Union(
+  TenantNotAdded,
+  LicenseNotLinked,
+  UnassignedLicenses,
+  AgreementInactive,
+  CompanyHeld,
+  SyncFailed,
+  UnownedLineExists,
+  ProrationDisabledByAgreement,
+  MappingProblem
+).annotations({ identifier: "Finding" })
+export type Finding = typeof Finding.Type
+
+/** A stable key: the same situation on two runs has the same key (for "never repeat unchanged"). */
+export const keyOf = (f: Finding): string => {
+  switch (f._tag) {
+    case "TenantNotAdded":
+      return `TenantNotAdded:${f.tenantId}`
+    case "LicenseNotLinked":
+      return `LicenseNotLinked:${f.companyId}:${f.skuId}:${f.units}`
+    case "UnassignedLicenses":
+      return `UnassignedLicenses:${f.companyId}:${f.skuId}:${f.unassigned}`
+    case "AgreementInactive":
+      return `AgreementInactive:${f.mappingId}:${f.agreementId}`
+    case "CompanyHeld":
+      return `CompanyHeld:${f.companyId}:${f.reason}`
+    case "SyncFailed":
+      return `SyncFailed:${f.companyId ?? "-"}:${f.stage}`
+    case "UnownedLineExists":
+      return `UnownedLineExists:${f.mappingId}:${f.lineIds.join(",")}`
+    case "ProrationDisabledByAgreement":
+      return `ProrationDisabledByAgreement:${f.mappingId}`
+    case "MappingProblem":
+      return `MappingProblem:${f.mappingId}:${f.message}`
+  }
+}
+
+/** One line for a person. */
+export const describe = (f: Finding): string => {
+  switch (f._tag) {
+    case "TenantNotAdded":
+      return `Tenant ${f.name} (${f.domains[0] ?? f.tenantId}) is not linked to any PSA company: its licenses are not billed`
+    case "LicenseNotLinked":
+      return `${f.displayName} (${f.units} units) in company ${f.companyId} has no billing profile and no exclusion`
+    case "UnassignedLicenses":
+      return `${f.unassigned} unassigned ${f.displayName} in company ${f.companyId}`
+    case "AgreementInactive":
+      return `Mapping ${f.mappingId}: agreement ${f.agreementId} is missing or no longer active`
+    case "CompanyHeld":
+      return `Company ${f.companyId} held (${f.reason}): ${f.message}`
+    case "SyncFailed":
+      return `Sync failed${f.companyId ? ` for company ${f.companyId}` : ""} while ${f.stage}: ${f.message}`
+    case "UnownedLineExists":
+      return `Mapping ${f.mappingId}: agreement ${f.agreementId} already has a line for this product not made by SeatSync (${f.lineIds.join(", ")}); adopt it or create alongside`
+    case "ProrationDisabledByAgreement":
+      return `Mapping ${f.mappingId} asks for proration but agreement ${f.agreementId} does not prorate`
+    case "MappingProblem":
+      return `Mapping ${f.mappingId}: ${f.message}`
+  }
+}

@@ -1,0 +1,95 @@
+/** Plans and their operations: what it takes to make the PSA match the desired state (DESIGN.md §3.4). */
+import { Schema } from "effect"
+import { AgreementId, CompanyId, LineId, MappingId, OperationId, ProductId } from "./Ids.js"
+import { LocalDate } from "./LocalDate.js"
+import { MoneyFromString } from "./Money.js"
+import { BillingMode } from "./PsaModel.js"
+
+/** A prorated charge (units > 0) or credit (units < 0) for part of a billing period. */
+export const Proration = Schema.Struct({
+  /** Δ billable units. */
+  units: Schema.Int,
+  unitPrice: MoneyFromString,
+  effectiveDate: LocalDate,
+  periodStart: LocalDate,
+  periodEnd: LocalDate,
+  /** Days from the effective date to the period end, inclusive. */
+  days: Schema.Int,
+  periodDays: Schema.Int,
+  /** units × unitPrice × days / periodDays, rounded once to cents. */
+  amount: MoneyFromString
+}).annotations({ identifier: "Proration" })
+export type Proration = typeof Proration.Type
+
+const Change = <A, I>(value: Schema.Schema<A, I>) => Schema.Struct({ from: value, to: value })
+
+export const LineChanges = Schema.Struct({
+  quantity: Schema.optional(Change(Schema.Int)),
+  lessIncluded: Schema.optional(Change(Schema.Int)),
+  unitPrice: Schema.optional(Change(MoneyFromString)),
+  unitCost: Schema.optional(Change(Schema.UndefinedOr(MoneyFromString))),
+  billing: Schema.optional(Change(BillingMode)),
+  description: Schema.optional(Change(Schema.String))
+}).annotations({ identifier: "LineChanges" })
+export type LineChanges = typeof LineChanges.Type
+
+const Common = {
+  id: OperationId,
+  mappingId: MappingId,
+  companyId: CompanyId,
+  agreementId: AgreementId,
+  productId: ProductId,
+  /** The date the change takes effect: the sync day when prorated, else the next period start. */
+  effectiveDate: LocalDate,
+  proration: Schema.optional(Proration),
+  /** The ownership marker to write on the line. */
+  marker: Schema.String
+}
+
+/** Create the mapping's line. */
+export const CreateLine = Schema.TaggedStruct("CreateLine", {
+  ...Common,
+  quantity: Schema.Int.pipe(Schema.positive()),
+  lessIncluded: Schema.Int,
+  unitPrice: MoneyFromString,
+  unitCost: Schema.optional(MoneyFromString),
+  billing: BillingMode,
+  description: Schema.String
+}).annotations({ identifier: "CreateLine" })
+export type CreateLine = typeof CreateLine.Type
+
+/** Change fields of the mapping's line (one write); `adopt` also writes the ownership marker. */
+export const UpdateLine = Schema.TaggedStruct("UpdateLine", {
+  ...Common,
+  lineId: LineId,
+  changes: LineChanges,
+  adopt: Schema.Boolean
+}).annotations({ identifier: "UpdateLine" })
+export type UpdateLine = typeof UpdateLine.Type
+
+/** End the mapping's line (quantity reached zero). */
+export const CancelLine = Schema.TaggedStruct("CancelLine", {
+  ...Common,
+  lineId: LineId,
+  quantity: Schema.Int
+}).annotations({ identifier: "CancelLine" })
+export type CancelLine = typeof CancelLine.Type
+
+export const Operation = Schema.Union(CreateLine, UpdateLine, CancelLine).annotations({ identifier: "Operation" })
+export type Operation = typeof Operation.Type
+
+/** Why an operation was not applied. */
+export const HoldReason = Schema.Literal("SafetyGuardDrop", "ReadFailed")
+export type HoldReason = typeof HoldReason.Type
+
+export const HeldOperation = Schema.Struct({ operation: Operation, reason: HoldReason })
+export type HeldOperation = typeof HeldOperation.Type
+
+/** The plan for one company: operations to apply now, and decreases held for confirmation. */
+export const Plan = Schema.Struct({
+  companyId: CompanyId,
+  asOf: LocalDate,
+  operations: Schema.Array(Operation),
+  held: Schema.Array(HeldOperation)
+}).annotations({ identifier: "Plan" })
+export type Plan = typeof Plan.Type

@@ -1,0 +1,77 @@
+/**
+ * The PSA port (DESIGN.md §5): what SeatSync needs from a billing system, whatever its model.
+ * ConnectWise keeps quantities on agreement additions; Autotask keeps units in per-period
+ * records changed only by dated adjustments. The port speaks in lines and operations, and each
+ * adapter maps an operation onto its PSA's own mechanism.
+ */
+import { Context, type Effect, Schema } from "effect"
+import type { AgreementId, CompanyId, LineId } from "./Ids.js"
+import type { Money } from "./Money.js"
+import type { Operation } from "./Operation.js"
+import type { Agreement, AgreementType, Line, Product, PsaCompany } from "./PsaModel.js"
+
+export const PsaErrorReason = Schema.Literal(
+  "Unauthorized",
+  "Forbidden",
+  "NotFound",
+  "RateLimited",
+  /** The PSA refused the request's content (validation). */
+  "Invalid",
+  /** The PSA's state conflicts with the request (e.g. the line was changed meanwhile). */
+  "Conflict",
+  /** A response did not have the documented shape. */
+  "InvalidResponse",
+  "Unavailable"
+)
+export type PsaErrorReason = typeof PsaErrorReason.Type
+
+export class PsaError extends Schema.TaggedError<PsaError>()("PsaError", {
+  reason: PsaErrorReason,
+  message: Schema.String,
+  retryable: Schema.Boolean,
+  /** The PSA call or object concerned, for people (e.g. "PATCH /finance/agreements/1001/additions/9"). */
+  context: Schema.optional(Schema.String)
+}) {}
+
+/** What a PSA can do; the core and the conformance kit adapt to it. */
+export interface PsaCapabilities {
+  /** Name for people and logs ("ConnectWise PSA"). */
+  readonly name: string
+  /** Maximum invoice description length. */
+  readonly descriptionLimit: number
+  /** Lines carry included units natively (ConnectWise lessIncluded). */
+  readonly lessIncluded: boolean
+  /** Lines carry a unit cost. */
+  readonly unitCost: boolean
+  /** The PSA prorates quantity changes itself from an effective date (Autotask adjustments). */
+  readonly nativeProration: boolean
+  /** Contact sync is supported. */
+  readonly contacts: boolean
+}
+
+/** What applying an operation did. */
+export interface ApplyResult {
+  /** The line the operation created or changed. */
+  readonly lineId: LineId
+  /** What the PSA will charge (or credit, negative) for the prorated part, when known. */
+  readonly prorationAmount?: Money | undefined
+}
+
+export interface PsaShape {
+  readonly capabilities: PsaCapabilities
+  readonly listCompanies: Effect.Effect<ReadonlyArray<PsaCompany>, PsaError>
+  /** Agreements of these companies (all companies when omitted), active or not; batched. */
+  readonly listAgreements: (companyIds?: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<Agreement>, PsaError>
+  readonly listAgreementTypes: Effect.Effect<ReadonlyArray<AgreementType>, PsaError>
+  readonly listProducts: Effect.Effect<ReadonlyArray<Product>, PsaError>
+  /** The current lines of many agreements at once (batched, not one call per agreement). */
+  readonly readLines: (agreementIds: ReadonlyArray<AgreementId>) => Effect.Effect<ReadonlyArray<Line>, PsaError>
+  /**
+   * Applies one operation. Must be idempotent for the same operation id: applying an operation
+   * that already took effect (fully or in part, e.g. after a crash) completes it without
+   * duplicating a line or a proration charge.
+   */
+  readonly apply: (operation: Operation) => Effect.Effect<ApplyResult, PsaError>
+}
+
+export class Psa extends Context.Tag("@seatsync/core/Psa")<Psa, PsaShape>() {}

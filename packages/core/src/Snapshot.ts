@@ -1,0 +1,108 @@
+/** What the license source reports for one tenant at one time (DESIGN.md §1 "snapshot"). */
+import { Schema } from "effect"
+import { GroupId, SkuId, SubscriptionId, TenantId } from "./Ids.js"
+import { LocalDate } from "./LocalDate.js"
+
+const Count = Schema.Int.pipe(Schema.nonNegative())
+
+/** A tenant visible to the partner (Partner Center customer) or configured directly. */
+export const TenantInfo = Schema.Struct({
+  tenantId: TenantId,
+  name: Schema.String,
+  domains: Schema.Array(Schema.String)
+}).annotations({ identifier: "TenantInfo" })
+export type TenantInfo = typeof TenantInfo.Type
+
+/** One SKU in a tenant with its unit counts (Graph subscribedSkus). */
+export const SkuCount = Schema.Struct({
+  skuId: SkuId,
+  partNumber: Schema.String,
+  displayName: Schema.String,
+  /** prepaidUnits.enabled: units paid for and usable. */
+  enabled: Count,
+  /** prepaidUnits.warning: units past their end date, in the grace period. */
+  warning: Count,
+  /** prepaidUnits.suspended */
+  suspended: Count,
+  /** prepaidUnits.lockedOut */
+  lockedOut: Count,
+  /** consumedUnits: units assigned to users. */
+  consumed: Count
+}).annotations({ identifier: "SkuCount" })
+export type SkuCount = typeof SkuCount.Type
+
+export const Term = Schema.Literal("P1M", "P1Y", "P3Y", "Unknown")
+export type Term = typeof Term.Type
+
+export const BillingCycle = Schema.Literal("Monthly", "Annual", "Triennial", "OneTime", "None", "Unknown")
+export type BillingCycle = typeof BillingCycle.Type
+
+export const SubscriptionStatus = Schema.Literal("Active", "Warning", "Suspended", "LockedOut", "Deleted", "Expired")
+export type SubscriptionStatus = typeof SubscriptionStatus.Type
+
+/** One purchase of a SKU with its own term (Partner Center subscription). */
+export const Subscription = Schema.Struct({
+  id: SubscriptionId,
+  skuId: SkuId,
+  offerName: Schema.String,
+  quantity: Count,
+  term: Term,
+  billingCycle: BillingCycle,
+  status: SubscriptionStatus,
+  isTrial: Schema.Boolean,
+  startDate: Schema.optional(LocalDate),
+  /** Commitment end / renewal date. */
+  endDate: Schema.optional(LocalDate),
+  autoRenew: Schema.optional(Schema.Boolean)
+}).annotations({ identifier: "Subscription" })
+export type Subscription = typeof Subscription.Type
+
+export const UserType = Schema.Literal("Member", "Guest")
+
+export const User = Schema.Struct({
+  id: Schema.String,
+  userPrincipalName: Schema.String,
+  displayName: Schema.String,
+  accountEnabled: Schema.Boolean,
+  userType: UserType,
+  skuIds: Schema.Array(SkuId)
+}).annotations({ identifier: "User" })
+export type User = typeof User.Type
+
+/** Directory counts for custom licenses; each present only when asked for. */
+export const DirectoryCounts = Schema.Struct({
+  userMailboxes: Schema.optional(Count),
+  sharedMailboxes: Schema.optional(Count),
+  devices: Schema.optional(Count),
+  /** Transitive (nested) member counts per group id. */
+  groupMembers: Schema.optional(Schema.Record({ key: Schema.String, value: Count }))
+})
+export type DirectoryCounts = typeof DirectoryCounts.Type
+
+export const TenantSnapshot = Schema.Struct({
+  tenantId: TenantId,
+  /** ISO instant of the read. */
+  readAt: Schema.String,
+  skus: Schema.Array(SkuCount),
+  subscriptions: Schema.Array(Subscription),
+  users: Schema.optional(Schema.Array(User)),
+  directory: Schema.optional(DirectoryCounts)
+}).annotations({ identifier: "TenantSnapshot" })
+export type TenantSnapshot = typeof TenantSnapshot.Type
+
+/** What a sync needs to read beyond SKU and subscription counts. */
+export interface SnapshotRequest {
+  readonly users: boolean
+  readonly mailboxes: boolean
+  readonly devices: boolean
+  readonly groups: ReadonlyArray<GroupId>
+}
+
+export const minimalRequest: SnapshotRequest = { users: false, mailboxes: false, devices: false, groups: [] }
+
+export const mergeRequests = (a: SnapshotRequest, b: SnapshotRequest): SnapshotRequest => ({
+  users: a.users || b.users,
+  mailboxes: a.mailboxes || b.mailboxes,
+  devices: a.devices || b.devices,
+  groups: [...new Set([...a.groups, ...b.groups])]
+})

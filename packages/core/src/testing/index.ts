@@ -1,0 +1,9 @@
+/**
+ * @seatsync/core/testing — in-memory implementations of every port, the sample data set,
+ * and the shared behaviour suites adapters must pass.
+ */
+export * as InMemoryLicenseSource from "./InMemoryLicenseSource.js"
+export * as InMemoryNotifier from "./InMemoryNotifier.js"
+export * as InMemoryPsa from "./InMemoryPsa.js"
+export * as InMemoryStore from "./InMemoryStore.js"
+export * as SampleData from "./SampleData.js"
