@@ -7,8 +7,36 @@ import type { PsaCompany } from "./PsaModel.js"
 import type { TenantInfo } from "./Snapshot.js"
 
 const legalSuffixes = new Set([
-  "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "plc", "co", "corp", "corporation", "company",
-  "gmbh", "ag", "bv", "nv", "sa", "sas", "sarl", "srl", "spa", "pty", "pte", "oy", "ab", "as", "aps", "kg", "the", "and"
+  "inc",
+  "incorporated",
+  "ltd",
+  "limited",
+  "llc",
+  "llp",
+  "lp",
+  "plc",
+  "co",
+  "corp",
+  "corporation",
+  "company",
+  "gmbh",
+  "ag",
+  "bv",
+  "nv",
+  "sa",
+  "sas",
+  "sarl",
+  "srl",
+  "spa",
+  "pty",
+  "pte",
+  "oy",
+  "ab",
+  "as",
+  "aps",
+  "kg",
+  "the",
+  "and"
 ])
 
 /** Lowercase words without punctuation, accents or legal suffixes: "Fabrikam, Inc." → ["fabrikam"]. */
@@ -81,7 +109,8 @@ export const score = (tenant: TenantInfo, company: PsaCompany): Candidate | unde
   const initial = tenant.domains.map(normaliseDomain).find(isInitialDomain)?.split(".")[0]
   if (initial !== undefined && c.join("") === initial) return { ...base, confidence: 0.85, reason: "name" }
   const similarity = jaccard(t, c)
-  if (similarity >= 0.5) return { ...base, confidence: Math.round(similarity * 0.8 * 100) / 100, reason: "similar-name" }
+  if (similarity >= 0.5)
+    return { ...base, confidence: Math.round(similarity * 0.8 * 100) / 100, reason: "similar-name" }
   return undefined
 }
 

@@ -22,9 +22,7 @@ import { LocalDate } from "./LocalDate.js"
 import { MoneyFromString } from "./Money.js"
 import { BillingMode } from "./PsaModel.js"
 
-const NonNegativeInt = Schema.Int.pipe(
-  Schema.filter((n) => n >= 0 || `expected a whole number ≥ 0, got ${n}`)
-)
+const NonNegativeInt = Schema.Int.pipe(Schema.filter((n) => n >= 0 || `expected a whole number ≥ 0, got ${n}`))
 
 /** Where a billing profile's unit price comes from. */
 export const PriceRule = Schema.Union(
@@ -133,7 +131,9 @@ export const CustomRule = Schema.Union(
   Schema.TaggedStruct("UsersWithAnySku", { skus: Schema.NonEmptyArray(Schema.String) }),
   /** Enabled member users whose UPN ends with the domain; optionally only licensed ones. */
   Schema.TaggedStruct("UsersInDomain", {
-    domain: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { message: () => "expected a domain name like contoso.com" })),
+    domain: Schema.String.pipe(
+      Schema.pattern(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, { message: () => "expected a domain name like contoso.com" })
+    ),
     licensedOnly: Schema.optionalWith(Schema.Boolean, { default: () => true })
   })
 ).annotations({ identifier: "CustomRule" })

@@ -52,11 +52,24 @@ const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
   return cur
 }
 
-/** Turns a Schema parse error into issues naming each field and value. */
-export const issuesFromParseError = (input: unknown, error: ParseResult.ParseError): ReadonlyArray<ConfigIssue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map(
-    (i) => new ConfigIssue({ path: pathToString(i.path) || "(root)", value: show(valueAt(input, i.path)), message: i.message })
+/**
+ * Turns a Schema parse error into issues naming each field and value. Optional fields report
+ * "Expected undefined" alongside the real problem: those echoes are left out when a more
+ * precise issue exists at or below the same path.
+ */
+export const issuesFromParseError = (input: unknown, error: ParseResult.ParseError): ReadonlyArray<ConfigIssue> => {
+  const raw = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({ ...i, at: pathToString(i.path) }))
+  const echo = (m: string) => m.startsWith("Expected undefined, actual")
+  const precise = raw.filter((i) => !echo(i.message))
+  const kept = raw.filter(
+    (i) =>
+      !echo(i.message) ||
+      !precise.some((p) => p.at === i.at || p.at.startsWith(`${i.at}.`) || p.at.startsWith(`${i.at}[`))
   )
+  return kept.map(
+    (i) => new ConfigIssue({ path: i.at || "(root)", value: show(valueAt(input, i.path)), message: i.message })
+  )
+}
 
 /** Checks references between the parts of a decoded configuration. */
 export const check = (config: SyncConfig, options: ValidateOptions = {}): ReadonlyArray<ConfigIssue> => {
@@ -120,7 +133,11 @@ export const check = (config: SyncConfig, options: ValidateOptions = {}): Readon
   config.mappings.forEach((m, i) => {
     const key = JSON.stringify([m.companyId, m.agreementId, m.billingProfileId, m.license])
     if (targets.has(key)) {
-      issue(`mappings[${i}]`, m.id, "another mapping bills the same license with the same profile on the same agreement")
+      issue(
+        `mappings[${i}]`,
+        m.id,
+        "another mapping bills the same license with the same profile on the same agreement"
+      )
     }
     targets.add(key)
   })

@@ -2,11 +2,19 @@
  * Counting (DESIGN.md §4): how many units a mapping's license has in a snapshot, by quantity
  * basis, term, trial and unit-status policy, and for custom licenses by their rule.
  */
-import type { CustomLicense, CustomRule, Exclusion, LicenseRef, MappingOptions, TermFilter, UnitStatusPolicy } from "./Config.js"
+import type {
+  CustomLicense,
+  CustomRule,
+  Exclusion,
+  LicenseRef,
+  MappingOptions,
+  TermFilter,
+  UnitStatusPolicy
+} from "./Config.js"
 import { isExcluded } from "./Exclusions.js"
 import type { CompanyId, GroupId, SkuId } from "./Ids.js"
 import type { LocalDate } from "./LocalDate.js"
-import type { SkuCount, SnapshotRequest, Subscription, Term, TenantSnapshot, User } from "./Snapshot.js"
+import type { SkuCount, SnapshotRequest, Subscription, TenantSnapshot, Term, User } from "./Snapshot.js"
 
 export interface Count {
   /** Units counted under the mapping's basis and policies. */
@@ -70,12 +78,16 @@ export const findSku = (
 const usersHolding = (users: ReadonlyArray<User> | undefined, skuId: SkuId): ReadonlyArray<User> =>
   (users ?? []).filter((u) => u.skuIds.some((id) => id.toLowerCase() === skuId.toLowerCase()))
 
-const names = (users: ReadonlyArray<User>): ReadonlyArray<string> => users.map((u) => u.displayName || u.userPrincipalName)
+const names = (users: ReadonlyArray<User>): ReadonlyArray<string> =>
+  users.map((u) => u.displayName || u.userPrincipalName)
 
 const singleTerm = (subs: ReadonlyArray<Subscription>): Count["term"] => {
   const terms = new Set(subs.map((s) => s.term))
   if (terms.size !== 1) return undefined
-  const ends = subs.map((s) => s.endDate).filter((d): d is LocalDate => d !== undefined).sort()
+  const ends = subs
+    .map((s) => s.endDate)
+    .filter((d): d is LocalDate => d !== undefined)
+    .sort()
   return { term: subs[0]?.term ?? "Unknown", endDate: ends[0] }
 }
 
@@ -119,7 +131,8 @@ export const count = (
       const sub = snapshot.subscriptions.find((s) => s.id === license.subscriptionId)
       if (!sub) return { counted: 0, usernames: [], excluded: false }
       const sku = snapshot.skus.find((s) => s.skuId.toLowerCase() === sub.skuId.toLowerCase())
-      if (sku && isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
+      if (sku && isExcluded(ctx.exclusions, ctx.companyId, sku))
+        return { counted: 0, usernames: [], excluded: true, sku }
       const counted = subscriptionCounts(sub, policy, options.billTrials) ? sub.quantity : 0
       return {
         counted,

@@ -33,9 +33,11 @@ const termText = (term: Term): string => {
 const moreText = (n: number): string => `… and ${n} more`
 
 /** Code points, so a limit never splits a surrogate pair. */
-const length = (s: string): number => [...s].length
+const length = (s: string): number => (s.length <= 1 ? s.length : [...s].length)
 
 const truncate = (s: string, limit: number): string => {
+  // Code points never outnumber UTF-16 code units: short strings need no splitting.
+  if (s.length <= limit) return s
   const chars = [...s]
   if (chars.length <= limit) return s
   if (limit <= 0) return ""
@@ -66,7 +68,7 @@ export const render = (input: DescriptionInput): string => {
     return k === 0 ? `${base}${prefix}${moreText(rest)}` : `${base}${prefix}${shown}${separator}${moreText(rest)}`
   }
   const full = withNames(names.length)
-  if (length(full) <= input.limit) return full
+  if (full.length <= input.limit || length(full) <= input.limit) return full
   // Binary search for the most names that fit with the "… and N more" tail.
   let lo = 0
   let hi = names.length - 1

@@ -78,7 +78,7 @@ export const desire = (input: DesireInput): Desire => {
       continue
     }
     const agreement = input.agreements.get(mapping.agreementId)
-    if (!agreement || !agreement.active || agreement.companyId !== company.companyId) {
+    if (!agreement?.active || agreement.companyId !== company.companyId) {
       findings.push({
         _tag: "AgreementInactive",
         companyId: company.companyId,
@@ -88,7 +88,9 @@ export const desire = (input: DesireInput): Desire => {
       continue
     }
     if (profile.agreementTypeIds.length > 0 && !profile.agreementTypeIds.some((t) => t === agreement.typeId)) {
-      problem(`billing profile ${profile.id} does not bill on agreement type ${agreement.typeName ?? agreement.typeId ?? "(none)"}`)
+      problem(
+        `billing profile ${profile.id} does not bill on agreement type ${agreement.typeName ?? agreement.typeId ?? "(none)"}`
+      )
       continue
     }
     const product = input.products.get(profile.productId)

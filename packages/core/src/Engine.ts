@@ -11,17 +11,17 @@ import { isExcluded } from "./Exclusions.js"
 import type { Finding } from "./Findings.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun, Trigger } from "./History.js"
 import { type AgreementId, type CompanyId, type LineId, RunId } from "./Ids.js"
+import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
 import * as Money from "./Money.js"
-import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import type { HeldOperation, Operation, Plan } from "./Operation.js"
+import { mappingOf } from "./Ownership.js"
 import * as Planner from "./Planner.js"
-import { Psa, type ApplyResult, type PsaError } from "./Psa.js"
+import { type ApplyResult, Psa, type PsaError } from "./Psa.js"
 import type { Agreement, Line, Product } from "./PsaModel.js"
 import * as SafetyGuard from "./SafetyGuard.js"
 import type { TenantInfo } from "./Snapshot.js"
 import { Store, type StoreError } from "./Store.js"
-import { mappingOf } from "./Ownership.js"
 
 export interface SyncOptions {
   /** Plan only: no PSA write, no journal, no ledger change. */
@@ -149,7 +149,8 @@ const eventFor = (
           ? [op.changes.quantity.from, op.changes.quantity.to]
           : [-1, -1]
   const lineId = extra.lineId ?? (op._tag === "CreateLine" ? undefined : op.lineId)
-  const unitPrice = op._tag === "CreateLine" ? op.unitPrice : op._tag === "UpdateLine" ? op.changes.unitPrice?.to : undefined
+  const unitPrice =
+    op._tag === "CreateLine" ? op.unitPrice : op._tag === "UpdateLine" ? op.changes.unitPrice?.to : undefined
   const proration = extra.prorationAmount ?? op.proration?.amount
   return {
     runId: ctx.runId,
@@ -194,7 +195,9 @@ const licenseFindings = (
   for (const sku of snapshot.skus) {
     if (isExcluded(config.exclusions, company.companyId, sku)) continue
     const subs = snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
-    const trial = subs.filter((s) => s.isTrial && (s.status === "Active" || s.status === "Warning")).reduce((n, s) => n + s.quantity, 0)
+    const trial = subs
+      .filter((s) => s.isTrial && (s.status === "Active" || s.status === "Warning"))
+      .reduce((n, s) => n + s.quantity, 0)
     const paid = Counting.skuUnits(sku, policy) - trial
     if (paid <= 0) continue
     const base = {
@@ -220,7 +223,12 @@ interface Observed {
   readonly lines: ReadonlyArray<Line>
 }
 
-const emptyPlan = (companyId: CompanyId, asOf: LocalDate.LocalDate): Plan => ({ companyId, asOf, operations: [], held: [] })
+const emptyPlan = (companyId: CompanyId, asOf: LocalDate.LocalDate): Plan => ({
+  companyId,
+  asOf,
+  operations: [],
+  held: []
+})
 
 /**
  * Completes journal rows left pending by an interrupted run: the operation is applied again
@@ -258,7 +266,14 @@ const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigg
         : ledger
       yield* store.journalComplete(op.id, { lineId: result.right.lineId, at }, entryFromLine)
       repaired.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
-      events.push(eventFor(op, "repaired", { ...ctx, at }, { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount }))
+      events.push(
+        eventFor(
+          op,
+          "repaired",
+          { ...ctx, at },
+          { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount }
+        )
+      )
     }
     if (events.length > 0) yield* store.appendEvents(events)
     return repaired
@@ -322,7 +337,11 @@ const syncOneCompany = (ctx: CompanyContext) =>
     })
     const guarded = SafetyGuard.guard(planned.operations, owned, config.settings.safety, ctx.releaseHolds)
     const plan: Plan = { companyId, asOf, operations: guarded.apply, held: guarded.held as Array<HeldOperation> }
-    const findings: Array<Finding> = [...desire.findings, ...planned.findings, ...licenseFindings(company, config, snapshot.right)]
+    const findings: Array<Finding> = [
+      ...desire.findings,
+      ...planned.findings,
+      ...licenseFindings(company, config, snapshot.right)
+    ]
     if (guarded.held.length > 0) {
       findings.push({
         _tag: "CompanyHeld",
@@ -360,10 +379,19 @@ const syncOneCompany = (ctx: CompanyContext) =>
           continue
         }
         const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
-        yield* store.journalComplete(op.id, { lineId: result.right.lineId, at: doneAt }, ledgerAfter(op, result.right.lineId, line, doneAt))
+        yield* store.journalComplete(
+          op.id,
+          { lineId: result.right.lineId, at: doneAt },
+          ledgerAfter(op, result.right.lineId, line, doneAt)
+        )
         applied.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
         events.push(
-          eventFor(op, "applied", { ...evCtx, at: doneAt }, { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
+          eventFor(
+            op,
+            "applied",
+            { ...evCtx, at: doneAt },
+            { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount }
+          )
         )
       }
       const at = iso(yield* Clock.currentTimeMillis)
@@ -371,7 +399,12 @@ const syncOneCompany = (ctx: CompanyContext) =>
       if (events.length > 0) yield* store.appendEvents(events)
     }
     for (const f of failed) {
-      findings.push({ _tag: "SyncFailed", companyId, stage: `applying ${f.operation._tag} for mapping ${f.operation.mappingId}`, message: f.error })
+      findings.push({
+        _tag: "SyncFailed",
+        companyId,
+        stage: `applying ${f.operation._tag} for mapping ${f.operation.mappingId}`,
+        message: f.error
+      })
     }
     const status: CompanyStatus =
       failed.length > 0
@@ -464,7 +497,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
         const products = yield* psa.listProducts
         const ledgerAgreements = new Set<string>()
         for (const c of active) for (const e of yield* store.ledger(c.companyId)) ledgerAgreements.add(e.agreementId)
-        const ids = [...new Set([...agreements.map((a) => a.id as string), ...ledgerAgreements])].sort() as Array<AgreementId>
+        const ids = [
+          ...new Set([...agreements.map((a) => a.id as string), ...ledgerAgreements])
+        ].sort() as Array<AgreementId>
         const lines = yield* psa.readLines(ids)
         return {
           agreements: new Map(agreements.map((a) => [a.id, a])),
@@ -519,7 +554,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
                   applied: [],
                   failed: [],
                   repaired: repairedBy.get(company.companyId) ?? [],
-                  findings: [{ _tag: "SyncFailed", companyId: company.companyId, stage: "syncing", message: errorText(e) }]
+                  findings: [
+                    { _tag: "SyncFailed", companyId: company.companyId, stage: "syncing", message: errorText(e) }
+                  ]
                 })
               ),
               Effect.ensuring(

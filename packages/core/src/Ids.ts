@@ -3,9 +3,7 @@ import { Schema } from "effect"
 
 const guid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 
-const Guid = Schema.String.pipe(
-  Schema.filter((s) => guid.test(s) || `expected a GUID, got ${JSON.stringify(s)}`)
-)
+const Guid = Schema.String.pipe(Schema.filter((s) => guid.test(s) || `expected a GUID, got ${JSON.stringify(s)}`))
 const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "expected a non-empty id" }))
 
 /** A Microsoft 365 tenant (customer directory) id. */
@@ -17,7 +15,9 @@ export const SkuId = Guid.pipe(Schema.brand("SkuId")).annotations({ identifier: 
 export type SkuId = typeof SkuId.Type
 
 /** A Microsoft subscription id (Partner Center subscription or Graph companySubscription). */
-export const SubscriptionId = NonEmpty.pipe(Schema.brand("SubscriptionId")).annotations({ identifier: "SubscriptionId" })
+export const SubscriptionId = NonEmpty.pipe(Schema.brand("SubscriptionId")).annotations({
+  identifier: "SubscriptionId"
+})
 export type SubscriptionId = typeof SubscriptionId.Type
 
 /** A company in the PSA (ConnectWise company id, Autotask company id), as a string. */

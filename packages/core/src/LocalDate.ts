@@ -28,27 +28,57 @@ export const unsafe = (s: string): LocalDate => {
 
 export const isLocalDate = (s: string): s is LocalDate => isValid(s)
 
+const monthLengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return monthLengths[month - 1] ?? 30
 }
 
-const MS_PER_DAY = 86_400_000
+// Civil-date arithmetic on day numbers (H. Hinnant's days_from_civil / civil_from_days):
+// exact for the proleptic Gregorian calendar, no Date objects, no time zones.
+const daysFromCivil = (y0: number, m: number, d: number): number => {
+  const y = m <= 2 ? y0 - 1 : y0
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+}
+
+const civilFromDays = (z0: number): { year: number; month: number; day: number } => {
+  const z = z0 + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day }
+}
 
 /** Days since 1970-01-01. */
 export const toEpochDay = (d: LocalDate): number => {
-  const [y, m, day] = d.split("-").map(Number) as [number, number, number]
-  return Math.round(Date.UTC(y, m - 1, day) / MS_PER_DAY)
+  const { year, month, day } = parts(d)
+  return daysFromCivil(year, month, day)
 }
 
-export const fromEpochDay = (n: number): LocalDate => new Date(n * MS_PER_DAY).toISOString().slice(0, 10) as LocalDate
-
-export const parts = (d: LocalDate): { year: number; month: number; day: number } => {
-  const [year, month, day] = d.split("-").map(Number) as [number, number, number]
-  return { year, month, day }
+export const fromEpochDay = (n: number): LocalDate => {
+  const { year, month, day } = civilFromDays(n)
+  return make(year, month, day)
 }
+
+export const parts = (d: LocalDate): { year: number; month: number; day: number } => ({
+  year: Number(d.slice(0, 4)),
+  month: Number(d.slice(5, 7)),
+  day: Number(d.slice(8, 10))
+})
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`)
 
 export const make = (year: number, month: number, day: number): LocalDate =>
-  `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}` as LocalDate
+  `${String(year).padStart(4, "0")}-${pad2(month)}-${pad2(day)}` as LocalDate
 
 export const addDays = (d: LocalDate, n: number): LocalDate => fromEpochDay(toEpochDay(d) + n)
 

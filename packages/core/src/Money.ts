@@ -2,7 +2,7 @@
  * Exact money. Prices are decimals (effect `BigDecimal`, never a JS float); amounts are
  * computed exactly and rounded half away from zero to cents once, at the end (DESIGN.md §4).
  */
-import { BigDecimal, Option, Schema } from "effect"
+import { BigDecimal, type Option, Schema } from "effect"
 
 /** A decimal amount of money or a unit price, exact. */
 export type Money = BigDecimal.BigDecimal
@@ -10,7 +10,7 @@ export type Money = BigDecimal.BigDecimal
 /** Decodes a decimal string such as "22.00" or "-3.5"; encodes back to a plain decimal string. */
 export const MoneyFromString: Schema.Schema<Money, string> = Schema.BigDecimal.annotations({
   identifier: "Money",
-  description: "a decimal amount such as \"22.00\""
+  description: 'a decimal amount such as "22.00"'
 })
 
 export const zero: Money = BigDecimal.fromBigInt(0n)
@@ -57,7 +57,8 @@ export const amountForFraction = (units: bigint, unitPrice: Money, numerator: bi
 
 export const add = (a: Money, b: Money): Money => BigDecimal.sum(a, b)
 export const subtract = (a: Money, b: Money): Money => BigDecimal.subtract(a, b)
-export const times = (a: Money, units: bigint | number): Money => BigDecimal.multiply(a, BigDecimal.fromBigInt(BigInt(units)))
+export const times = (a: Money, units: bigint | number): Money =>
+  BigDecimal.multiply(a, BigDecimal.fromBigInt(BigInt(units)))
 export const equals = (a: Money, b: Money): boolean => BigDecimal.equals(a, b)
 export const isNegative = (a: Money): boolean => a.value < 0n
 

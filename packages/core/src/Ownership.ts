@@ -3,8 +3,7 @@
  * (ConnectWise addition `description`, Autotask `internalDescription`) so that its lines can be
  * found again even if the ledger is lost (DESIGN.md §6).
  */
-import type { OperationId } from "./Ids.js"
-import { MappingId } from "./Ids.js"
+import type { MappingId, OperationId } from "./Ids.js"
 
 const prefix = "SeatSync mapping "
 const pattern = /SeatSync mapping ([A-Za-z0-9._:-]+)/
@@ -21,7 +20,8 @@ export const operationMarker = (mappingId: MappingId, opId: OperationId): string
 export const mappingOf = (note: string | undefined): MappingId | undefined => {
   if (note === undefined) return undefined
   const m = pattern.exec(note)
-  return m?.[1] === undefined ? undefined : MappingId.make(m[1])
+  // The pattern admits exactly the characters a MappingId may hold.
+  return m?.[1] as MappingId | undefined
 }
 
 /** The operation a hidden note names, for lines created by one operation. */

@@ -9,7 +9,7 @@ import type { CompanyLink } from "./Config.js"
 import type { DesiredLine } from "./Desired.js"
 import type { Finding } from "./Findings.js"
 import type { LedgerEntry } from "./History.js"
-import { type LineId, type MappingId, OperationId } from "./Ids.js"
+import type { LineId, MappingId, OperationId } from "./Ids.js"
 import { sha256Hex } from "./internal/sha256.js"
 import type { LocalDate } from "./LocalDate.js"
 import * as Money from "./Money.js"
@@ -34,10 +34,12 @@ export interface PlanOutput {
 
 /** A deterministic operation id from what the operation does and when (DESIGN.md §6). */
 export const operationId = (parts: ReadonlyArray<unknown>): OperationId =>
-  OperationId.make(sha256Hex(JSON.stringify(parts, canonical)).slice(0, 32))
+  // A SHA-256 prefix in hex is never empty: the brand's only constraint.
+  sha256Hex(JSON.stringify(parts, canonical)).slice(0, 32) as OperationId
 
 /** JSON replacer that writes exact decimals as their plain text. */
 function canonical(this: unknown, key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || !("scale" in value)) return value
   const raw = (this as Record<string, unknown>)[key]
   return BigDecimal.isBigDecimal(raw) ? Money.format(raw) : value
 }
@@ -45,22 +47,34 @@ function canonical(this: unknown, key: string, value: unknown): unknown {
 /** Billable units of a line: quantity less included units, never below zero. */
 export const billable = (quantity: number, lessIncluded: number): number => Math.max(0, quantity - lessIncluded)
 
+/** Active main lines by the mapping their marker names (proration lines carry an operation marker too). */
+export const indexOwned = (lines: ReadonlyArray<Line>): ReadonlyMap<string, ReadonlyArray<Line>> => {
+  const index = new Map<string, Array<Line>>()
+  for (const l of lines) {
+    if (!l.active) continue
+    const mapping = Ownership.mappingOf(l.internalNote)
+    if (mapping === undefined || Ownership.operationOf(l.internalNote) !== undefined) continue
+    const list = index.get(mapping)
+    if (list) list.push(l)
+    else index.set(mapping, [l])
+  }
+  for (const list of index.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return index
+}
+
 /** The line SeatSync owns for a mapping: the ledger's line if it is still there, else one carrying its marker. */
 export const ownedLine = (
   mappingId: MappingId,
   lines: ReadonlyArray<Line>,
-  ledger: ReadonlyArray<LedgerEntry>
+  ledger: ReadonlyArray<LedgerEntry>,
+  index: ReadonlyMap<string, ReadonlyArray<Line>> = indexOwned(lines)
 ): Line | undefined => {
   const entry = ledger.find((e) => e.mappingId === mappingId && e.active)
   if (entry) {
     const line = lines.find((l) => l.id === entry.lineId)
     if (line?.active) return line
   }
-  return lines
-    .filter(
-      (l) => l.active && Ownership.mappingOf(l.internalNote) === mappingId && Ownership.operationOf(l.internalNote) === undefined
-    )
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0]
+  return index.get(mappingId)?.[0]
 }
 
 const changesFor = (desired: DesiredLine, line: Line): LineChanges => {
@@ -86,17 +100,14 @@ const changesFor = (desired: DesiredLine, line: Line): LineChanges => {
 
 /** Effective date and proration of a change of billable units. */
 const timing = (desired: DesiredLine, asOf: LocalDate, unitsDelta: number) => {
-  const period = BillingPeriod.periodContaining(desired.agreement, asOf)
-  if (!desired.prorate || unitsDelta === 0) {
-    return { effectiveDate: unitsDelta === 0 ? asOf : BillingPeriod.nextPeriodStart(desired.agreement, asOf), proration: undefined }
-  }
-  if (unitsDelta < 0 && !desired.negativeProration) {
+  if (unitsDelta === 0) return { effectiveDate: asOf, proration: undefined }
+  if (!desired.prorate || (unitsDelta < 0 && !desired.negativeProration)) {
     return { effectiveDate: BillingPeriod.nextPeriodStart(desired.agreement, asOf), proration: undefined }
   }
   const proration = Proration.compute({
     units: unitsDelta,
     unitPrice: desired.unitPrice,
-    period,
+    period: BillingPeriod.periodContaining(desired.agreement, asOf),
     effectiveDate: asOf,
     negativeProration: desired.negativeProration
   })
@@ -117,7 +128,13 @@ const create = (desired: DesiredLine, company: CompanyLink, asOf: LocalDate): Cr
   let proration: CreateLine["proration"]
   if (desired.prorate && units > 0) {
     const period = BillingPeriod.periodContaining(desired.agreement, start)
-    proration = Proration.compute({ units, unitPrice: desired.unitPrice, period, effectiveDate: start, negativeProration: false })
+    proration = Proration.compute({
+      units,
+      unitPrice: desired.unitPrice,
+      period,
+      effectiveDate: start,
+      negativeProration: false
+    })
   }
   const fields = {
     quantity: desired.quantity,
@@ -172,9 +189,12 @@ export const plan = (input: PlanInput): PlanOutput => {
   const operations: Array<Operation> = []
   const findings: Array<Finding> = []
   const claimed = new Set<LineId>()
-  const sorted = [...input.desired].sort((a, b) => (a.mapping.id < b.mapping.id ? -1 : a.mapping.id > b.mapping.id ? 1 : 0))
+  const index = indexOwned(input.lines)
+  const sorted = [...input.desired].sort((a, b) =>
+    a.mapping.id < b.mapping.id ? -1 : a.mapping.id > b.mapping.id ? 1 : 0
+  )
   for (const desired of sorted) {
-    const owned = ownedLine(desired.mapping.id, input.lines, input.ledger)
+    const owned = ownedLine(desired.mapping.id, input.lines, input.ledger, index)
     if (owned && owned.agreementId !== desired.agreement.id) {
       // The mapping moved to another agreement: end the old line, then bill on the new one.
       operations.push(cancel(desired, owned, input.asOf))

@@ -11,7 +11,12 @@ import type { Proration } from "./Operation.js"
 
 /** The exact amount for `units` over `[from, to]` of a period (both inclusive), rounded to cents. */
 export const amountFor = (units: number, unitPrice: Money.Money, period: Period, from: LocalDate, to: LocalDate) =>
-  Money.amountForFraction(BigInt(units), unitPrice, BigInt(D.daysInclusive(from, to)), BigInt(BillingPeriod.days(period)))
+  Money.amountForFraction(
+    BigInt(units),
+    unitPrice,
+    BigInt(D.daysInclusive(from, to)),
+    BigInt(BillingPeriod.days(period))
+  )
 
 /**
  * The proration for a change of `units` effective `date` within `period`; `undefined` when

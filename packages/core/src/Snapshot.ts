@@ -1,6 +1,6 @@
 /** What the license source reports for one tenant at one time (DESIGN.md §1 "snapshot"). */
 import { Schema } from "effect"
-import { GroupId, SkuId, SubscriptionId, TenantId } from "./Ids.js"
+import { type GroupId, SkuId, SubscriptionId, TenantId } from "./Ids.js"
 import { LocalDate } from "./LocalDate.js"
 
 const Count = Schema.Int.pipe(Schema.nonNegative())

@@ -65,12 +65,21 @@ export interface StoreShape {
   readonly lastSnapshot: (tenantId: TenantId) => Effect.Effect<Option.Option<TenantSnapshot>, StoreError>
 
   /** Takes the lease `key` for `owner` until `now + ttlMillis`; false when someone else holds it. */
-  readonly acquireLease: (key: string, owner: string, now: number, ttlMillis: number) => Effect.Effect<boolean, StoreError>
+  readonly acquireLease: (
+    key: string,
+    owner: string,
+    now: number,
+    ttlMillis: number
+  ) => Effect.Effect<boolean, StoreError>
   readonly releaseLease: (key: string, owner: string) => Effect.Effect<void, StoreError>
 
   /** Whether a finding (by key) was already sent to a recipient at or after `since` (ISO instant). */
   readonly wasNotified: (recipient: string, findingKey: string, since: string) => Effect.Effect<boolean, StoreError>
-  readonly markNotified: (recipient: string, findingKeys: ReadonlyArray<string>, at: string) => Effect.Effect<void, StoreError>
+  readonly markNotified: (
+    recipient: string,
+    findingKeys: ReadonlyArray<string>,
+    at: string
+  ) => Effect.Effect<void, StoreError>
 }
 
 export class Store extends Context.Tag("@seatsync/core/Store")<Store, StoreShape>() {}

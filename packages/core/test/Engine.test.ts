@@ -1,32 +1,153 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { Engine, Money } from "../src/index.js"
-import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "../src/testing/index.js"
-
-const world = () => {
-  const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
-  const psa = InMemoryPsa.makeState(SampleData)
-  const store = InMemoryStore.makeState(SampleData.config)
-  const layer = Layer.mergeAll(
-    InMemoryLicenseSource.layer(source),
-    InMemoryPsa.layer(psa),
-    InMemoryStore.layer(store)
-  )
-  return { source, psa, store, layer }
-}
+import { Effect, Exit } from "effect"
+import fc from "fast-check"
+import { Engine, Ids, Psa } from "../src/index.js"
+import { SampleData } from "../src/testing/index.js"
+import { configWith, makeWorld, ownedLines } from "./helpers.js"
 
 describe("Engine", () => {
-  it.effect("syncs the sample world, then a second run changes nothing", () =>
+  it.effect("syncs the sample world, records history, and reports findings", () =>
     Effect.gen(function* () {
-      const w = world()
-      const first = yield* Engine.syncAll({ asOf: SampleData.asOf }).pipe(Effect.provide(w.layer))
-      const ops = first.companies.flatMap((c) => c.plan.operations)
-      console.log(JSON.stringify(first.companies.map(c => ({c: c.companyId, s: c.status, ops: c.plan.operations.map(o => [o._tag, o.mappingId, o._tag === "CreateLine" ? o.quantity : o._tag === "UpdateLine" ? o.changes : o.quantity, o.proration ? Money.format(o.proration.amount) : null]), f: c.findings.map(f => f._tag)})), null, 1))
-      console.log(first.findings)
-      expect(ops.length).toBeGreaterThan(0)
-      const writes = w.psa.calls.writes
-      const second = yield* Engine.syncAll({ asOf: SampleData.asOf }).pipe(Effect.provide(w.layer))
-      expect(second.companies.flatMap((c) => c.plan.operations)).toEqual([])
-      expect(w.psa.calls.writes).toBe(writes)
-    }))
+      const w = makeWorld()
+      const r = yield* w.sync()
+      expect(r.run.status).toBe("ok")
+      expect(r.companies.map((c) => c.status)).toEqual(["changed", "changed", "changed"])
+      const findings = Engine.allFindings(r)
+      const tags = findings.map((f) => f._tag)
+      expect(
+        findings.filter((f) => f._tag === "TenantNotAdded").map((f) => f._tag === "TenantNotAdded" && f.name)
+      ).toEqual(["Tailspin Toys"])
+      // FLOW_FREE is excluded: never alerted on. Contoso SPB has 3 unassigned.
+      expect(findings.some((f) => f._tag === "LicenseNotLinked" && f.partNumber === "FLOW_FREE")).toBe(false)
+      expect(
+        findings.some((f) => f._tag === "UnassignedLicenses" && f.partNumber === "SPB" && f.unassigned === 3)
+      ).toBe(true)
+      expect(tags).toContain("ProrationDisabledByAgreement")
+      // History: one event per applied operation, a finished run, a journal row per operation.
+      const applied = r.companies.flatMap((c) => c.applied)
+      expect(w.store.events.filter((e) => e.outcome === "applied")).toHaveLength(applied.length)
+      expect([...w.store.runs.values()][0]?.status).toBe("ok")
+      expect([...w.store.journal.values()].every((j) => j.status === "done")).toBe(true)
+      expect(w.store.ledger.size).toBe(applied.length)
+    })
+  )
+
+  it.effect("a license with no mapping and no exclusion is reported", () =>
+    Effect.gen(function* () {
+      const config = configWith((c) => ({ ...c, mappings: (c.mappings ?? []).filter((m) => m.id !== "contoso-exo") }))
+      const r = yield* makeWorld({ config }).sync({ dryRun: true })
+      const f = Engine.allFindings(r).find((x) => x._tag === "LicenseNotLinked")
+      expect(f).toMatchObject({ _tag: "LicenseNotLinked", partNumber: "EXCHANGESTANDARD", units: 3 })
+    })
+  )
+
+  it.effect("a mapping whose agreement is no longer active is reported and never touched", () =>
+    Effect.gen(function* () {
+      const config = configWith((c) => ({
+        ...c,
+        mappings: (c.mappings ?? []).map((m) => (m.id === "fabrikam-entra" ? { ...m, agreementId: "1003" } : m))
+      }))
+      const w = makeWorld({ config })
+      const r = yield* w.sync()
+      expect(Engine.allFindings(r).some((f) => f._tag === "AgreementInactive" && f.agreementId === "1003")).toBe(true)
+      expect([...w.psa.lines.values()].some((l) => l.agreementId === "1003")).toBe(false)
+    })
+  )
+
+  it.effect("a dry run returns the plan and writes nothing", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      const r = yield* w.sync({ dryRun: true })
+      expect(r.companies.flatMap((c) => c.plan.operations).length).toBe(6)
+      expect(w.psa.calls.writes).toBe(0)
+      expect(w.store.journal.size + w.store.events.length + w.store.runs.size + w.store.ledger.size).toBe(0)
+    })
+  )
+
+  it.effect("one company's failure does not stop the others", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      w.psa.failBefore = (op) =>
+        op.companyId === SampleData.companyIds.fabrikam
+          ? new Psa.PsaError({ reason: "Invalid", message: "product is inactive", retryable: false })
+          : undefined
+      const r = yield* w.sync()
+      const status = Object.fromEntries(r.companies.map((c) => [c.companyId, c.status]))
+      expect(status).toEqual({ "250": "changed", "251": "failed", "252": "changed" })
+      expect(r.run.status).toBe("partial")
+      const fabrikam = r.companies.find((c) => c.companyId === "251")
+      expect(fabrikam?.findings.some((f) => f._tag === "SyncFailed" && f.message.includes("product is inactive"))).toBe(
+        true
+      )
+      expect([...w.store.journal.values()].filter((j) => j.status === "failed")).toHaveLength(2)
+      // The next run retries what failed.
+      w.psa.failBefore = undefined
+      const again = yield* w.sync()
+      expect(again.companies.find((c) => c.companyId === "251")?.applied).toHaveLength(2)
+    })
+  )
+
+  it.effect("a company another run holds the lease of is skipped", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      w.store.leases.set(`company:${SampleData.companyIds.contoso}`, {
+        owner: "someone-else",
+        until: Number.MAX_SAFE_INTEGER
+      })
+      const r = yield* w.sync()
+      expect(r.companies.find((c) => c.companyId === "250")?.status).toBe("skipped")
+      expect(r.companies.find((c) => c.companyId === "251")?.status).toBe("changed")
+      expect(w.store.leases.get(`company:${SampleData.companyIds.fabrikam}`)).toBeUndefined()
+    })
+  )
+
+  it.effect("syncCompany syncs only that company", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      const { result } = yield* Engine.syncCompany(Ids.CompanyId.make("252"), { asOf: SampleData.asOf }).pipe(
+        Effect.provide(w.layer)
+      )
+      expect(result.companies.map((c) => c.companyId)).toEqual(["252"])
+    })
+  )
+
+  it("re-running after a crash at any operation converges: no duplicate line, no double proration", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 }), fc.boolean(), (crashAt, secondCrash) => {
+        const reference = makeWorld()
+        Effect.runSync(reference.sync())
+
+        const w = makeWorld()
+        let applied = 0
+        let crashes = secondCrash ? 2 : 1
+        w.psa.crashAfter = () => {
+          const crash = applied++ === crashAt && crashes > 0
+          if (crash) crashes--
+          return crash
+        }
+        const first = Effect.runSyncExit(w.sync())
+        expect(Exit.isFailure(first)).toBe(true)
+        if (secondCrash) {
+          applied = crashAt
+          Effect.runSyncExit(w.sync())
+        }
+        w.psa.crashAfter = undefined
+        // The lease of the crashed run would expire; a crash leaves it behind.
+        w.store.leases.clear()
+        Effect.runSync(w.sync())
+        const settled = Effect.runSync(w.sync())
+        expect(settled.companies.flatMap((c) => c.plan.operations)).toEqual([])
+
+        const shape = (lines: ReturnType<typeof ownedLines>) =>
+          lines
+            .map((l) => [l.agreementId, l.productId, l.quantity, l.description, l.active, l.internalNote])
+            .sort((a, b) => String(a).localeCompare(String(b)))
+        expect(shape(ownedLines(w.psa))).toEqual(shape(ownedLines(reference.psa)))
+        expect(w.psa.charges.length).toBe(reference.psa.charges.length)
+        expect(new Set(w.psa.charges.map((c) => c.operationId)).size).toBe(w.psa.charges.length)
+        expect([...w.store.journal.values()].filter((j) => j.status === "pending")).toEqual([])
+      }),
+      { numRuns: 30 }
+    )
+  })
 })

@@ -6,58 +6,86 @@ const K = new Uint32Array([
   0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
   0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
   0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-  0xc67178f2
+  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
 ])
+const W = new Int32Array(64)
+const H = new Int32Array(8)
+const encoder = new TextEncoder()
+
+const hex = (x: number) => (x >>> 0).toString(16).padStart(8, "0")
 
 export const sha256Hex = (text: string): string => {
-  const bytes = new TextEncoder().encode(text)
-  const bitLength = bytes.length * 8
-  const padded = new Uint8Array(Math.ceil((bytes.length + 9) / 64) * 64)
+  const bytes = encoder.encode(text)
+  const length = bytes.length
+  const blocks = Math.ceil((length + 9) / 64)
+  const padded = new Uint8Array(blocks * 64)
   padded.set(bytes)
-  padded[bytes.length] = 0x80
-  const view = new DataView(padded.buffer)
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000))
-  view.setUint32(padded.length - 4, bitLength >>> 0)
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
-  ])
-  const w = new Uint32Array(64)
-  const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n))
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4)
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15] as number
-      const b = w[i - 2] as number
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3)
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10)
-      w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) >>> 0
+  padded[length] = 0x80
+  const bits = length * 8
+  const end = padded.length
+  padded[end - 5] = Math.floor(bits / 0x100000000) & 0xff
+  padded[end - 4] = (bits >>> 24) & 0xff
+  padded[end - 3] = (bits >>> 16) & 0xff
+  padded[end - 2] = (bits >>> 8) & 0xff
+  padded[end - 1] = bits & 0xff
+  H[0] = 0x6a09e667
+  H[1] = 0xbb67ae85 | 0
+  H[2] = 0x3c6ef372
+  H[3] = 0xa54ff53a | 0
+  H[4] = 0x510e527f
+  H[5] = 0x9b05688c | 0
+  H[6] = 0x1f83d9ab
+  H[7] = 0x5be0cd19
+  for (let offset = 0; offset < end; offset += 64) {
+    for (let i = 0; i < 16; i++) {
+      const j = offset + i * 4
+      W[i] =
+        ((padded[j] as number) << 24) |
+        ((padded[j + 1] as number) << 16) |
+        ((padded[j + 2] as number) << 8) |
+        (padded[j + 3] as number)
     }
-    let [a, b, c, d, e, f, g, hh] = h as unknown as [number, number, number, number, number, number, number, number]
+    for (let i = 16; i < 64; i++) {
+      const a = W[i - 15] as number
+      const b = W[i - 2] as number
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
+      W[i] = ((W[i - 16] as number) + s0 + (W[i - 7] as number) + s1) | 0
+    }
+    let a = H[0] as number
+    let b = H[1] as number
+    let c = H[2] as number
+    let d = H[3] as number
+    let e = H[4] as number
+    let f = H[5] as number
+    let g = H[6] as number
+    let h = H[7] as number
     for (let i = 0; i < 64; i++) {
-      const S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
       const ch = (e & f) ^ (~e & g)
-      const t1 = (hh + S1 + ch + (K[i] as number) + (w[i] as number)) >>> 0
-      const S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+      const t1 = (h + S1 + ch + (K[i] as number) + (W[i] as number)) | 0
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
       const maj = (a & b) ^ (a & c) ^ (b & c)
-      const t2 = (S0 + maj) >>> 0
-      hh = g
+      const t2 = (S0 + maj) | 0
+      h = g
       g = f
       f = e
-      e = (d + t1) >>> 0
+      e = (d + t1) | 0
       d = c
       c = b
       b = a
-      a = (t1 + t2) >>> 0
+      a = (t1 + t2) | 0
     }
-    h[0] = ((h[0] as number) + a) >>> 0
-    h[1] = ((h[1] as number) + b) >>> 0
-    h[2] = ((h[2] as number) + c) >>> 0
-    h[3] = ((h[3] as number) + d) >>> 0
-    h[4] = ((h[4] as number) + e) >>> 0
-    h[5] = ((h[5] as number) + f) >>> 0
-    h[6] = ((h[6] as number) + g) >>> 0
-    h[7] = ((h[7] as number) + hh) >>> 0
+    H[0] = ((H[0] as number) + a) | 0
+    H[1] = ((H[1] as number) + b) | 0
+    H[2] = ((H[2] as number) + c) | 0
+    H[3] = ((H[3] as number) + d) | 0
+    H[4] = ((H[4] as number) + e) | 0
+    H[5] = ((H[5] as number) + f) | 0
+    H[6] = ((H[6] as number) + g) | 0
+    H[7] = ((H[7] as number) + h) | 0
   }
-  return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("")
+  let out = ""
+  for (let i = 0; i < 8; i++) out += hex(H[i] as number)
+  return out
 }

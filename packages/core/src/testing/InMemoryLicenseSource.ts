@@ -38,7 +38,12 @@ export const make = (state: InMemoryLicenseSourceState): LicenseSourceShape => (
       const snapshot = state.snapshots.get(key)
       if (!snapshot) {
         return Effect.fail(
-          new LicenseSourceError({ reason: "NotFound", tenantId, message: `tenant ${tenantId} not found`, retryable: false })
+          new LicenseSourceError({
+            reason: "NotFound",
+            tenantId,
+            message: `tenant ${tenantId} not found`,
+            retryable: false
+          })
         )
       }
       // Like the real source, users and directory counts come only when asked for.
@@ -54,7 +59,9 @@ export const make = (state: InMemoryLicenseSourceState): LicenseSourceShape => (
                   : {}),
                 ...(request.devices ? { devices: directory.devices ?? 0 } : {}),
                 ...(request.groups.length > 0
-                  ? { groupMembers: Object.fromEntries(request.groups.map((g) => [g, directory.groupMembers?.[g] ?? 0])) }
+                  ? {
+                      groupMembers: Object.fromEntries(request.groups.map((g) => [g, directory.groupMembers?.[g] ?? 0]))
+                    }
                   : {})
               }
             }

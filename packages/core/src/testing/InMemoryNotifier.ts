@@ -14,7 +14,9 @@ export const layer = (state: InMemoryNotifierState): Layer.Layer<Notifier> =>
   Layer.succeed(Notifier, {
     deliver: (digest) =>
       state.failing.has(digest.recipient)
-        ? Effect.fail(new NotifierError({ reason: "Unreachable", message: `cannot reach ${digest.recipient}`, retryable: true }))
+        ? Effect.fail(
+            new NotifierError({ reason: "Unreachable", message: `cannot reach ${digest.recipient}`, retryable: true })
+          )
         : Effect.sync(() => {
             state.delivered.push(digest)
           })

@@ -120,12 +120,20 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
         const owner = Ownership.mappingOf(line.internalNote)
         if (owner !== undefined && owner !== op.mappingId) {
           return Effect.fail(
-            new PsaError({ reason: "Conflict", message: `line ${line.id} belongs to mapping ${owner}`, retryable: false })
+            new PsaError({
+              reason: "Conflict",
+              message: `line ${line.id} belongs to mapping ${owner}`,
+              retryable: false
+            })
           )
         }
         if (owner === undefined && !op.adopt) {
           return Effect.fail(
-            new PsaError({ reason: "Conflict", message: `line ${line.id} is not SeatSync's and was not adopted`, retryable: false })
+            new PsaError({
+              reason: "Conflict",
+              message: `line ${line.id} is not SeatSync's and was not adopted`,
+              retryable: false
+            })
           )
         }
         const c = op.changes
@@ -191,7 +199,9 @@ export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilit
       const failure = state.failBefore?.(op)
       if (failure) return Effect.fail(failure)
       return applyNow(state, op).pipe(
-        Effect.tap(() => (state.crashAfter?.(op) ? Effect.dieMessage(`simulated crash after ${op._tag} ${op.id}`) : Effect.void))
+        Effect.tap(() =>
+          state.crashAfter?.(op) ? Effect.dieMessage(`simulated crash after ${op._tag} ${op.id}`) : Effect.void
+        )
       )
     })
 })

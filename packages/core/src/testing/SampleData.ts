@@ -21,10 +21,16 @@ export const skus = {
   SPB: { skuId: SkuId.make("cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46"), name: "Microsoft 365 Business Premium" },
   EXCHANGESTANDARD: { skuId: SkuId.make("4b9405b0-7788-4568-add1-99614e613b69"), name: "Exchange Online (Plan 1)" },
   FLOW_FREE: { skuId: SkuId.make("f30db892-07e9-47e9-837c-80727f46fd3d"), name: "Microsoft Power Automate Free" },
-  O365_BUSINESS_PREMIUM: { skuId: SkuId.make("f245ecc8-75af-4f8e-b61f-27d8114de5f3"), name: "Microsoft 365 Business Standard" },
+  O365_BUSINESS_PREMIUM: {
+    skuId: SkuId.make("f245ecc8-75af-4f8e-b61f-27d8114de5f3"),
+    name: "Microsoft 365 Business Standard"
+  },
   POWER_BI_PRO: { skuId: SkuId.make("f8a1db68-be16-40ed-86d5-cb42ce701560"), name: "Power BI Pro" },
   AAD_PREMIUM: { skuId: SkuId.make("078d2b04-f1bd-4111-bbd4-b4b1b354cef4"), name: "Microsoft Entra ID P1" },
-  O365_BUSINESS_ESSENTIALS: { skuId: SkuId.make("3b555118-da6a-4418-894f-7df1e2096870"), name: "Microsoft 365 Business Basic" },
+  O365_BUSINESS_ESSENTIALS: {
+    skuId: SkuId.make("3b555118-da6a-4418-894f-7df1e2096870"),
+    name: "Microsoft 365 Business Basic"
+  },
   ENTERPRISEPACK: { skuId: SkuId.make("6fd2c87f-b296-42f0-b197-1e91e994b900"), name: "Office 365 E3" }
 } as const
 type Part = keyof typeof skus
@@ -59,8 +65,60 @@ const sub = (
   ...more
 })
 
-const firstNames = ["Adele", "Alex", "Allan", "Diego", "Emily", "Enrico", "Grady", "Henrietta", "Isaiah", "Johanna", "Joni", "Lee", "Lidia", "Lynne", "Megan", "Miriam", "Nestor", "Patti", "Pradeep", "Raul", "Sanjay", "Tomas", "Ursula", "Vance", "Wanda"]
-const lastNames = ["Vance", "Wilber", "Deyoung", "Siciliani", "Braun", "Ricci", "Archie", "Cahill", "Langer", "Lauer", "Sherman", "Gu", "Holloway", "Robbins", "Bowen", "Graham", "Macy", "Fernandez", "Gupta", "Ortiz", "Rao", "Novak", "Stein", "Boyd", "Price"]
+const firstNames = [
+  "Adele",
+  "Alex",
+  "Allan",
+  "Diego",
+  "Emily",
+  "Enrico",
+  "Grady",
+  "Henrietta",
+  "Isaiah",
+  "Johanna",
+  "Joni",
+  "Lee",
+  "Lidia",
+  "Lynne",
+  "Megan",
+  "Miriam",
+  "Nestor",
+  "Patti",
+  "Pradeep",
+  "Raul",
+  "Sanjay",
+  "Tomas",
+  "Ursula",
+  "Vance",
+  "Wanda"
+]
+const lastNames = [
+  "Vance",
+  "Wilber",
+  "Deyoung",
+  "Siciliani",
+  "Braun",
+  "Ricci",
+  "Archie",
+  "Cahill",
+  "Langer",
+  "Lauer",
+  "Sherman",
+  "Gu",
+  "Holloway",
+  "Robbins",
+  "Bowen",
+  "Graham",
+  "Macy",
+  "Fernandez",
+  "Gupta",
+  "Ortiz",
+  "Rao",
+  "Novak",
+  "Stein",
+  "Boyd",
+  "Price"
+]
 
 /** `count` enabled member users at `domain`, each holding `skuIds` (deterministic names). */
 const users = (domain: string, count: number, holdings: (i: number) => ReadonlyArray<SkuId>, offset = 0): Array<User> =>
@@ -135,11 +193,7 @@ export const snapshots: ReadonlyArray<TenantSnapshot> = [
   {
     tenantId: tenantIds.fabrikam,
     readAt,
-    skus: [
-      sku("O365_BUSINESS_PREMIUM", 12, 12),
-      sku("POWER_BI_PRO", 25, 2),
-      sku("AAD_PREMIUM", 3, 4, { warning: 2 })
-    ],
+    skus: [sku("O365_BUSINESS_PREMIUM", 12, 12), sku("POWER_BI_PRO", 25, 2), sku("AAD_PREMIUM", 3, 4, { warning: 2 })],
     subscriptions: [
       sub("f0a1e5b2-0000-4000-8000-00000000f001", "O365_BUSINESS_PREMIUM", 12, "P1Y"),
       sub("f0a1e5b2-0000-4000-8000-00000000f002", "POWER_BI_PRO", 25, "P1M", { isTrial: true }),
@@ -245,7 +299,14 @@ export const products: ReadonlyArray<Product> = [
   product("508", "BACKUP-M365", "Microsoft 365 backup (per user)", "3.00", "1.20")
 ]
 
-const handMade = (id: string, agreementId: string, productId: string, quantity: number, price: string, description: string): Line => ({
+const handMade = (
+  id: string,
+  agreementId: string,
+  productId: string,
+  quantity: number,
+  price: string,
+  description: string
+): Line => ({
   id: LineId.make(id),
   agreementId: AgreementId.make(agreementId),
   productId: ProductId.make(productId),
@@ -261,7 +322,10 @@ const handMade = (id: string, agreementId: string, productId: string, quantity: 
 export const lines: ReadonlyArray<Line> = [
   handMade("9001", "1001", "508", 22, "3.00", "Microsoft 365 backup (per user)"),
   handMade("9002", "1004", "503", 6, "6.00", "Business Basic"),
-  { ...handMade("9003", "1002", "502", 10, "12.50", "Microsoft 365 Business Standard"), internalNote: "Cloudconsole license sync" }
+  {
+    ...handMade("9003", "1002", "502", 10, "12.50", "Microsoft 365 Business Standard"),
+    internalNote: "Cloudconsole license sync"
+  }
 ]
 
 /** A configuration that bills the sample world (as a user would write it). */

@@ -1,0 +1,63 @@
+/** Formats sync results for people: per company, each line's change with proration, then findings. */
+import { Engine, Findings, Money, type Operation } from "@seatsync/core"
+
+const bold = (s: string, color: boolean) => (color ? `\x1b[1m${s}\x1b[22m` : s)
+const dim = (s: string, color: boolean) => (color ? `\x1b[2m${s}\x1b[22m` : s)
+
+const change = (op: Operation.Operation): string => {
+  switch (op._tag) {
+    case "CreateLine":
+      return `create  0 → ${op.quantity}${op.lessIncluded > 0 ? ` (${op.lessIncluded} included)` : ""} @ ${Money.format(op.unitPrice)}`
+    case "CancelLine":
+      return `cancel  ${op.quantity} → 0`
+    case "UpdateLine": {
+      const parts: Array<string> = []
+      const c = op.changes
+      if (c.quantity) parts.push(`${c.quantity.from} → ${c.quantity.to}`)
+      if (c.lessIncluded) parts.push(`included ${c.lessIncluded.from} → ${c.lessIncluded.to}`)
+      if (c.unitPrice) parts.push(`price ${Money.format(c.unitPrice.from)} → ${Money.format(c.unitPrice.to)}`)
+      if (c.billing) parts.push(`${c.billing.from} → ${c.billing.to}`)
+      if (c.description) parts.push("description")
+      return `${op.adopt ? "adopt  " : "update "} ${parts.join(", ") || "ownership marker"}`
+    }
+  }
+}
+
+const proration = (op: Operation.Operation): string => {
+  if (!op.proration) return `effective ${op.effectiveDate}`
+  const p = op.proration
+  const kind = p.units < 0 ? "credit" : "prorated"
+  return `${kind} ${Money.format(p.amount)} (${p.units} × ${Money.format(p.unitPrice)} × ${p.days}/${p.periodDays} from ${p.effectiveDate})`
+}
+
+/** A human-readable report of a sync result. */
+export const format = (result: Engine.SyncResult, options: { readonly color?: boolean } = {}): string => {
+  const color = options.color ?? false
+  const out: Array<string> = []
+  const { run } = result
+  out.push(
+    bold(`${run.dryRun ? "Plan" : "Sync"} for ${run.asOf}`, color) +
+      dim(`  (run ${run.id}, ${result.companies.length} companies)`, color)
+  )
+  for (const c of result.companies) {
+    const ops = c.plan.operations
+    const header = `${c.name} [${c.companyId}] — ${c.status}`
+    out.push("", bold(header, color))
+    if (ops.length === 0 && c.plan.held.length === 0) out.push(dim("  nothing to change", color))
+    for (const op of ops) {
+      out.push(`  ${op.mappingId.padEnd(24)} ${change(op).padEnd(40)} ${proration(op)}`)
+    }
+    for (const h of c.plan.held) {
+      out.push(`  ${h.operation.mappingId.padEnd(24)} ${change(h.operation).padEnd(40)} HELD (${h.reason})`)
+    }
+    for (const f of c.failed) out.push(`  ! ${f.operation.mappingId}: ${f.error}`)
+    for (const r of c.repaired)
+      out.push(`  repaired ${r.operation._tag} ${r.operation.mappingId} (left by an interrupted run)`)
+  }
+  const findings = Engine.allFindings(result)
+  if (findings.length > 0) {
+    out.push("", bold(`Findings (${findings.length})`, color))
+    for (const f of findings) out.push(`  - ${Findings.describe(f)}`)
+  }
+  return out.join("\n")
+}

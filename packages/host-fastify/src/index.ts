@@ -1,0 +1,2 @@
+/** @seatsync/host-fastify — the self-hosted service (not built yet; see README). */
+export {}

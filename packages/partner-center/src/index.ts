@@ -1,0 +1,2 @@
+/** @seatsync/partner-center — see README: this package is being built. */
+export {}

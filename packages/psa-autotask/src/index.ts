@@ -1,0 +1,2 @@
+/** @seatsync/psa-autotask — see README: this package is being built. */
+export {}

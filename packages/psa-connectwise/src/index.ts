@@ -1,0 +1,2 @@
+/** @seatsync/psa-connectwise — see README: this package is being built. */
+export {}

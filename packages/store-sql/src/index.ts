@@ -1,0 +1,2 @@
+/** @seatsync/store-sql — see README: this package is being built. */
+export {}
