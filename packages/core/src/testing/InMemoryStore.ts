@@ -2,8 +2,8 @@
 import { Effect, Layer, Option } from "effect"
 import { emptyConfig, type SyncConfig } from "../Config.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "../History.js"
-import { Store, StoreError, type StoreShape } from "../Store.js"
 import type { TenantSnapshot } from "../Snapshot.js"
+import { Store, StoreError, type StoreShape } from "../Store.js"
 
 export interface InMemoryStoreState {
   config: SyncConfig
