@@ -31,6 +31,8 @@ export interface InMemoryPsaState {
   readonly charges: Array<Charge>
   readonly calls: { reads: number; writes: number; readLines: number }
   nextLineId: number
+  /** Failures for the next calls, any method, first first (fault injection). */
+  readonly nextFailures: Array<PsaError>
   /** Fails an operation before anything is written. */
   failBefore: ((op: Operation) => PsaError | undefined) | undefined
   /** Simulates a crash right after an operation's write took effect (a defect, like kill -9). */
@@ -61,6 +63,7 @@ export const makeState = (seed: {
   charges: [],
   calls: { reads: 0, writes: 0, readLines: 0 },
   nextLineId: 1,
+  nextFailures: [],
   failBefore: undefined,
   crashAfter: undefined
 })
@@ -167,35 +170,39 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
     }
   })
 
-export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilities> = {}): PsaShape => ({
-  capabilities: { ...defaultCapabilities, ...capabilities },
-  listCompanies: Effect.sync(() => {
-    state.calls.reads++
-    return [...state.companies]
-  }),
-  listAgreements: (companyIds?: ReadonlyArray<CompanyId>) =>
+/** Runs a call, failing it first when a fault was injected. */
+const call = <A>(state: InMemoryPsaState, f: () => Effect.Effect<A, PsaError>): Effect.Effect<A, PsaError> =>
+  Effect.suspend(() => {
+    const failure = state.nextFailures.shift()
+    return failure ? Effect.fail(failure) : f()
+  })
+
+const read = <A>(state: InMemoryPsaState, f: () => A): Effect.Effect<A, PsaError> =>
+  call(state, () =>
     Effect.sync(() => {
       state.calls.reads++
+      return f()
+    })
+  )
+
+export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilities> = {}): PsaShape => ({
+  capabilities: { ...defaultCapabilities, ...capabilities },
+  listCompanies: read(state, () => [...state.companies]),
+  listAgreements: (companyIds?: ReadonlyArray<CompanyId>) =>
+    read(state, () => {
       const wanted = companyIds ? new Set<string>(companyIds) : undefined
       return state.agreements.filter((a) => wanted === undefined || wanted.has(a.companyId))
     }),
-  listAgreementTypes: Effect.sync(() => {
-    state.calls.reads++
-    return [...state.agreementTypes]
-  }),
-  listProducts: Effect.sync(() => {
-    state.calls.reads++
-    return [...state.products]
-  }),
+  listAgreementTypes: read(state, () => [...state.agreementTypes]),
+  listProducts: read(state, () => [...state.products]),
   readLines: (agreementIds: ReadonlyArray<AgreementId>) =>
-    Effect.sync(() => {
-      state.calls.reads++
+    read(state, () => {
       state.calls.readLines++
       const wanted = new Set<string>(agreementIds)
       return [...state.lines.values()].filter((l) => wanted.has(l.agreementId))
     }),
   apply: (op) =>
-    Effect.suspend(() => {
+    call(state, () => {
       const failure = state.failBefore?.(op)
       if (failure) return Effect.fail(failure)
       return applyNow(state, op).pipe(
