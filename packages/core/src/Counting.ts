@@ -64,19 +64,64 @@ const trialUnits = (subscriptions: ReadonlyArray<Subscription>): number =>
     .filter((s) => s.isTrial && (s.status === "Active" || s.status === "Warning"))
     .reduce((n, s) => n + s.quantity, 0)
 
+interface SnapshotIndex {
+  readonly bySkuId: ReadonlyMap<string, SkuCount>
+  readonly byPartNumber: ReadonlyMap<string, SkuCount>
+  readonly subscriptionsBySku: ReadonlyMap<string, ReadonlyArray<Subscription>>
+  readonly holdersBySku: ReadonlyMap<string, ReadonlyArray<User>>
+}
+
+// Snapshots are immutable values: index each once, however many mappings count it.
+const indexes = new WeakMap<TenantSnapshot, SnapshotIndex>()
+
+const indexOf = (snapshot: TenantSnapshot): SnapshotIndex => {
+  const cached = indexes.get(snapshot)
+  if (cached) return cached
+  const bySkuId = new Map<string, SkuCount>()
+  const byPartNumber = new Map<string, SkuCount>()
+  for (const sku of snapshot.skus) {
+    bySkuId.set(sku.skuId.toLowerCase(), sku)
+    byPartNumber.set(sku.partNumber.toUpperCase(), sku)
+  }
+  const subscriptionsBySku = new Map<string, Array<Subscription>>()
+  for (const sub of snapshot.subscriptions) {
+    const key = sub.skuId.toLowerCase()
+    const list = subscriptionsBySku.get(key)
+    if (list) list.push(sub)
+    else subscriptionsBySku.set(key, [sub])
+  }
+  const holdersBySku = new Map<string, Array<User>>()
+  for (const user of snapshot.users ?? []) {
+    for (const id of user.skuIds) {
+      const key = id.toLowerCase()
+      const list = holdersBySku.get(key)
+      if (list) list.push(user)
+      else holdersBySku.set(key, [user])
+    }
+  }
+  const index = { bySkuId, byPartNumber, subscriptionsBySku, holdersBySku }
+  indexes.set(snapshot, index)
+  return index
+}
+
 /** The SKU a reference names in a snapshot, by id or part number. */
 export const findSku = (
   snapshot: TenantSnapshot,
   ref: { readonly skuId?: SkuId | undefined; readonly partNumber?: string | undefined }
-): SkuCount | undefined =>
-  snapshot.skus.find(
-    (s) =>
-      (ref.skuId !== undefined && s.skuId.toLowerCase() === ref.skuId.toLowerCase()) ||
-      (ref.partNumber !== undefined && s.partNumber.toUpperCase() === ref.partNumber.toUpperCase())
+): SkuCount | undefined => {
+  const index = indexOf(snapshot)
+  return (
+    (ref.skuId !== undefined ? index.bySkuId.get(ref.skuId.toLowerCase()) : undefined) ??
+    (ref.partNumber !== undefined ? index.byPartNumber.get(ref.partNumber.toUpperCase()) : undefined)
   )
+}
 
-const usersHolding = (users: ReadonlyArray<User> | undefined, skuId: SkuId): ReadonlyArray<User> =>
-  (users ?? []).filter((u) => u.skuIds.some((id) => id.toLowerCase() === skuId.toLowerCase()))
+/** The subscriptions of a SKU in a snapshot. */
+export const subscriptionsOf = (snapshot: TenantSnapshot, skuId: SkuId): ReadonlyArray<Subscription> =>
+  indexOf(snapshot).subscriptionsBySku.get(skuId.toLowerCase()) ?? []
+
+const usersHolding = (snapshot: TenantSnapshot, skuId: SkuId): ReadonlyArray<User> =>
+  indexOf(snapshot).holdersBySku.get(skuId.toLowerCase()) ?? []
 
 const names = (users: ReadonlyArray<User>): ReadonlyArray<string> =>
   users.map((u) => u.displayName || u.userPrincipalName)
@@ -112,8 +157,8 @@ export const count = (
       const sku = findSku(snapshot, license)
       if (!sku) return { counted: 0, usernames: [], excluded: false }
       if (isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
-      const subs = snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
-      const holders = usersHolding(snapshot.users, sku.skuId)
+      const subs = subscriptionsOf(snapshot, sku.skuId)
+      const holders = usersHolding(snapshot, sku.skuId)
       const unassigned = Math.max(0, sku.enabled + sku.warning - sku.consumed)
       if (termFilter !== "any") {
         const matching = subs.filter((s) => termMatches(termFilter, s.term))
@@ -130,13 +175,13 @@ export const count = (
     case "Subscription": {
       const sub = snapshot.subscriptions.find((s) => s.id === license.subscriptionId)
       if (!sub) return { counted: 0, usernames: [], excluded: false }
-      const sku = snapshot.skus.find((s) => s.skuId.toLowerCase() === sub.skuId.toLowerCase())
+      const sku = findSku(snapshot, { skuId: sub.skuId })
       if (sku && isExcluded(ctx.exclusions, ctx.companyId, sku))
         return { counted: 0, usernames: [], excluded: true, sku }
       const counted = subscriptionCounts(sub, policy, options.billTrials) ? sub.quantity : 0
       return {
         counted,
-        usernames: names(usersHolding(snapshot.users, sub.skuId)),
+        usernames: names(usersHolding(snapshot, sub.skuId)),
         term: { term: sub.term, endDate: sub.endDate },
         ...(sku ? { sku } : {}),
         excluded: false
@@ -155,7 +200,7 @@ const paidSkuIds = (ctx: CountContext): Set<string> => {
   const ids = new Set<string>()
   for (const sku of ctx.snapshot.skus) {
     if (isExcluded(ctx.exclusions, ctx.companyId, sku)) continue
-    const subs = ctx.snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
+    const subs = subscriptionsOf(ctx.snapshot, sku.skuId)
     const paid = skuUnits(sku, ctx.policy) - trialUnits(subs)
     if (paid > 0) ids.add(sku.skuId.toLowerCase())
   }

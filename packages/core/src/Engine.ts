@@ -194,7 +194,7 @@ const licenseFindings = (
   const policy = config.settings.unitStatus
   for (const sku of snapshot.skus) {
     if (isExcluded(config.exclusions, company.companyId, sku)) continue
-    const subs = snapshot.subscriptions.filter((s) => s.skuId.toLowerCase() === sku.skuId.toLowerCase())
+    const subs = Counting.subscriptionsOf(snapshot, sku.skuId)
     const trial = subs
       .filter((s) => s.isTrial && (s.status === "Active" || s.status === "Warning"))
       .reduce((n, s) => n + s.quantity, 0)

@@ -59,7 +59,13 @@ export const add = (a: Money, b: Money): Money => BigDecimal.sum(a, b)
 export const subtract = (a: Money, b: Money): Money => BigDecimal.subtract(a, b)
 export const times = (a: Money, units: bigint | number): Money =>
   BigDecimal.multiply(a, BigDecimal.fromBigInt(BigInt(units)))
-export const equals = (a: Money, b: Money): boolean => BigDecimal.equals(a, b)
+/** Exact equality ("4.0" equals "4.00"), without allocating. */
+export const equals = (a: Money, b: Money): boolean => {
+  if (a.scale === b.scale) return a.value === b.value
+  return a.scale < b.scale
+    ? a.value * 10n ** BigInt(b.scale - a.scale) === b.value
+    : a.value === b.value * 10n ** BigInt(a.scale - b.scale)
+}
 export const isNegative = (a: Money): boolean => a.value < 0n
 
 /**
