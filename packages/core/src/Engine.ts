@@ -36,6 +36,8 @@ export interface SyncOptions {
   readonly runId?: RunId
   /** Companies synced at once (default: the settings' concurrency). */
   readonly concurrency?: number
+  /** Called as each company finishes (progress for people; must not fail). */
+  readonly onCompanyDone?: (result: CompanyResult, done: number, total: number) => Effect.Effect<void>
 }
 
 export interface AppliedOperation {
@@ -513,10 +515,16 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       return failAll("reading the PSA", errorText(observed.left))
     }
 
+    let done = 0
+    const progress = (result: CompanyResult) =>
+      Effect.suspend(() => {
+        done++
+        return options.onCompanyDone ? options.onCompanyDone(result, done, companies.length) : Effect.void
+      })
     const perCompany = yield* Effect.forEach(
       companies,
       (company) =>
-        !active.includes(company)
+        (!active.includes(company)
           ? Effect.succeed<CompanyResult>({
               companyId: company.companyId,
               name: company.name,
@@ -562,7 +570,8 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
               Effect.ensuring(
                 dryRun ? Effect.void : store.releaseLease(`company:${company.companyId}`, owner).pipe(Effect.ignore)
               )
-            ),
+            )
+        ).pipe(Effect.tap(progress)),
       { concurrency: options.concurrency ?? config.settings.concurrency }
     )
     return perCompany
