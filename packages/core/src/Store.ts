@@ -1,8 +1,12 @@
-/** The store port (DESIGN.md §5, §7): configuration, ledger, journal, history, snapshots, leases. */
-import { Context, type Effect, type Option, Schema } from "effect"
+/**
+ * The store port (DESIGN.md §5, §7): configuration, connections and their secrets, notification
+ * settings, users and API tokens, the ledger, the journal, history, snapshots, leases.
+ */
+import { Context, type Effect, type Option, Redacted, Schema } from "effect"
 import type { SyncConfig } from "./Config.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
-import type { CompanyId, LineId, MappingId, OperationId, RunId, TenantId } from "./Ids.js"
+import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
+import { sha256Hex } from "./internal/sha256.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
 export const StoreErrorReason = Schema.Literal(
@@ -15,7 +19,9 @@ export const StoreErrorReason = Schema.Literal(
   "ForeignDatabase",
   "Migration",
   /** The secret key is missing or wrong. */
-  "SecretKey"
+  "SecretKey",
+  /** A value given to the store does not satisfy its schema; the message names the field. */
+  "Invalid"
 )
 export type StoreErrorReason = typeof StoreErrorReason.Type
 
@@ -23,6 +29,159 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   reason: StoreErrorReason,
   message: Schema.String
 }) {}
+
+const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "expected a non-empty string" }))
+
+/** A secret string: decoded from plain text, held as `Redacted` so it never prints (logs, errors, JSON). */
+const Secret = Schema.Redacted(Schema.String)
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+/** A stored connection to a PSA or to Microsoft. */
+export const ConnectionId = NonEmpty.pipe(Schema.brand("ConnectionId")).annotations({ identifier: "ConnectionId" })
+export type ConnectionId = typeof ConnectionId.Type
+
+/** What a connection talks to. */
+export const ConnectionRole = Schema.Literal("psa", "microsoft")
+export type ConnectionRole = typeof ConnectionRole.Type
+
+/**
+ * A connection: the adapter it is for, its plain settings (site, login company, public key,
+ * client id, partner tenant id…) and its secrets (private key, client secret, refresh token…).
+ * Secrets are `Redacted`: `String(c)`, `JSON.stringify(c)` and logs show `<redacted>`; a store
+ * keeps them encrypted at rest.
+ */
+export const Connection = Schema.Struct({
+  id: ConnectionId,
+  role: ConnectionRole,
+  /** The adapter: "connectwise", "autotask", "partner-center", or a third-party adapter's name. */
+  kind: NonEmpty,
+  name: Schema.String,
+  settings: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { default: () => ({}) }),
+  secrets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Secret }), { default: () => ({}) }),
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true })
+}).annotations({ identifier: "Connection" })
+export type Connection = typeof Connection.Type
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (DESIGN.md §8)
+
+/** The kinds of finding a digest can carry (Findings.ts tags). */
+export const FindingKind = Schema.Literal(
+  "TenantNotAdded",
+  "LicenseNotLinked",
+  "UnassignedLicenses",
+  "AgreementInactive",
+  "CompanyHeld",
+  "SyncFailed",
+  "UnownedLineExists",
+  "ProrationDisabledByAgreement",
+  "MappingProblem"
+)
+export type FindingKind = typeof FindingKind.Type
+
+/** The SMTP server digests are sent through. */
+export const SmtpSettings = Schema.Struct({
+  host: NonEmpty,
+  port: Schema.Int.pipe(Schema.between(1, 65535)),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  secure: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  username: Schema.optional(Schema.String),
+  password: Schema.optional(Secret),
+  /** The From address, e.g. "SeatSync <billing@msp.example>". */
+  from: NonEmpty
+}).annotations({ identifier: "SmtpSettings" })
+export type SmtpSettings = typeof SmtpSettings.Type
+
+export const NotificationSettings = Schema.Struct({
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  smtp: Schema.optional(SmtpSettings),
+  /** Finding kinds sent; empty = all. */
+  findings: Schema.optionalWith(Schema.Array(FindingKind), { default: () => [] }),
+  /** Hour of the day (0–23, in the settings' time zone) at which digests go out. */
+  sendHour: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 23)), { default: () => 7 })
+}).annotations({ identifier: "NotificationSettings" })
+export type NotificationSettings = typeof NotificationSettings.Type
+
+export const defaultNotificationSettings: NotificationSettings = Schema.decodeSync(NotificationSettings)({})
+
+export const RecipientId = NonEmpty.pipe(Schema.brand("RecipientId")).annotations({ identifier: "RecipientId" })
+export type RecipientId = typeof RecipientId.Type
+
+export const DigestFrequency = Schema.Literal("daily", "weekly", "monthly")
+export type DigestFrequency = typeof DigestFrequency.Type
+
+/** Someone (an e-mail address) or something (a webhook URL) that receives digests. */
+export const NotificationRecipient = Schema.Struct({
+  id: RecipientId,
+  channel: Schema.Literal("email", "webhook"),
+  /** An e-mail address or a webhook URL. */
+  address: NonEmpty,
+  frequency: Schema.optionalWith(DigestFrequency, { default: () => "daily" as const }),
+  /** Finding kinds for this recipient; empty = those of the settings. */
+  findings: Schema.optionalWith(Schema.Array(FindingKind), { default: () => [] }),
+  /** Only findings about these companies (and global ones); empty = all companies. */
+  companyIds: Schema.optionalWith(Schema.Array(CompanyId), { default: () => [] }),
+  /** Webhook signing secret. */
+  secret: Schema.optional(Secret),
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true })
+}).annotations({ identifier: "NotificationRecipient" })
+export type NotificationRecipient = typeof NotificationRecipient.Type
+
+// ---------------------------------------------------------------------------------------------
+// Users and API tokens (DESIGN.md §9, §11)
+
+export const UserId = NonEmpty.pipe(Schema.brand("UserId")).annotations({ identifier: "UserId" })
+export type UserId = typeof UserId.Type
+
+/** admin: everything, users and tokens included; editor: configuration and syncs; viewer: read only. */
+export const Role = Schema.Literal("admin", "editor", "viewer")
+export type Role = typeof Role.Type
+
+/** A user; e-mail addresses are unique, compared case-insensitively. */
+export const User = Schema.Struct({
+  id: UserId,
+  email: NonEmpty,
+  name: Schema.String,
+  role: Role,
+  disabled: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  createdAt: Schema.String
+}).annotations({ identifier: "User" })
+export type User = typeof User.Type
+
+export const ApiTokenId = NonEmpty.pipe(Schema.brand("ApiTokenId")).annotations({ identifier: "ApiTokenId" })
+export type ApiTokenId = typeof ApiTokenId.Type
+
+/** The SHA-256 (lower-case hex) of an API token: what a store keeps instead of the token. */
+export const TokenHash = Schema.String.pipe(
+  Schema.pattern(/^[0-9a-f]{64}$/, { message: () => "expected a token hash (64 lower-case hex characters)" }),
+  Schema.brand("TokenHash")
+).annotations({ identifier: "TokenHash" })
+export type TokenHash = typeof TokenHash.Type
+
+/**
+ * Hashes an API token for storing and looking up. Tokens are long random strings, so one
+ * SHA-256 is enough (no salt or slow hash needed); the lookup is by hash, so no token is ever
+ * compared character by character.
+ */
+export const hashApiToken = (token: string | Redacted.Redacted<string>): TokenHash =>
+  TokenHash.make(sha256Hex(typeof token === "string" ? token : Redacted.value(token)))
+
+/** An API token, stored by its hash only. */
+export const ApiToken = Schema.Struct({
+  id: ApiTokenId,
+  userId: UserId,
+  name: Schema.String,
+  hash: TokenHash,
+  createdAt: Schema.String,
+  expiresAt: Schema.optional(Schema.String),
+  lastUsedAt: Schema.optional(Schema.String),
+  revokedAt: Schema.optional(Schema.String)
+}).annotations({ identifier: "ApiToken" })
+export type ApiToken = typeof ApiToken.Type
+
+// ---------------------------------------------------------------------------------------------
 
 export interface EventQuery {
   readonly companyId?: CompanyId
@@ -37,7 +196,7 @@ export interface StoreShape {
   /** Replaces the whole configuration at once (all or nothing). */
   readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
 
-  /** Ledger entries of a company's mappings. */
+  /** Ledger entries of a company's mappings, by mapping id. */
   readonly ledger: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>
 
   /** Writes a pending journal row before the PSA call; a row with the same id is kept as it is. */
@@ -80,6 +239,45 @@ export interface StoreShape {
     findingKeys: ReadonlyArray<string>,
     at: string
   ) => Effect.Effect<void, StoreError>
+
+  /** Connections, by id. */
+  readonly listConnections: Effect.Effect<ReadonlyArray<Connection>, StoreError>
+  readonly getConnection: (id: ConnectionId) => Effect.Effect<Option.Option<Connection>, StoreError>
+  /** Creates or replaces a connection, its secrets included (a secret left out is removed). */
+  readonly saveConnection: (connection: Connection) => Effect.Effect<void, StoreError>
+  /** Deletes a connection and its secrets; false when there was none. */
+  readonly deleteConnection: (id: ConnectionId) => Effect.Effect<boolean, StoreError>
+
+  /** The notification settings (the defaults until saved). */
+  readonly loadNotificationSettings: Effect.Effect<NotificationSettings, StoreError>
+  readonly saveNotificationSettings: (settings: NotificationSettings) => Effect.Effect<void, StoreError>
+  /** Recipients, by id. */
+  readonly listRecipients: Effect.Effect<ReadonlyArray<NotificationRecipient>, StoreError>
+  /** Creates or replaces a recipient. */
+  readonly saveRecipient: (recipient: NotificationRecipient) => Effect.Effect<void, StoreError>
+  readonly deleteRecipient: (id: RecipientId) => Effect.Effect<boolean, StoreError>
+
+  /** Users, by id. */
+  readonly listUsers: Effect.Effect<ReadonlyArray<User>, StoreError>
+  readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, StoreError>
+  /** Creates or replaces a user; `Conflict` when another user has the same e-mail address. */
+  readonly saveUser: (user: User) => Effect.Effect<void, StoreError>
+  /** Deletes a user and their API tokens; false when there was none. */
+  readonly deleteUser: (id: UserId) => Effect.Effect<boolean, StoreError>
+
+  /**
+   * Stores a new API token (its hash: see `hashApiToken`). `NotFound` when the user does not
+   * exist, `Conflict` when the id or the hash is already stored.
+   */
+  readonly createApiToken: (token: ApiToken) => Effect.Effect<void, StoreError>
+  /** The token with this hash, revoked and expired ones included (the caller decides). */
+  readonly findApiToken: (hash: TokenHash) => Effect.Effect<Option.Option<ApiToken>, StoreError>
+  /** A user's tokens, oldest first. */
+  readonly listApiTokens: (userId: UserId) => Effect.Effect<ReadonlyArray<ApiToken>, StoreError>
+  /** Marks a token revoked at `at` (kept for the audit trail); false when there is none. */
+  readonly revokeApiToken: (id: ApiTokenId, at: string) => Effect.Effect<boolean, StoreError>
+  /** Records a token's last use. */
+  readonly touchApiToken: (id: ApiTokenId, at: string) => Effect.Effect<void, StoreError>
 }
 
 export class Store extends Context.Tag("@seatsync/core/Store")<Store, StoreShape>() {}

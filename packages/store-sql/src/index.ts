@@ -1,2 +1,5 @@
-/** @seatsync/store-sql — see README: this package is being built. */
-export {}
+/**
+ * @seatsync/store-sql — SeatSync's `Store` port on kysely: SQLite (embedded default) and
+ * Postgres, one schema with versioned migrations, secrets encrypted at rest.
+ */
+export * as SqlStore from "./SqlStore.js"

@@ -3,7 +3,17 @@ import { Effect, Layer, Option } from "effect"
 import { emptyConfig, type SyncConfig } from "../Config.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "../History.js"
 import type { TenantSnapshot } from "../Snapshot.js"
-import { Store, StoreError, type StoreShape } from "../Store.js"
+import {
+  type ApiToken,
+  type Connection,
+  defaultNotificationSettings,
+  type NotificationRecipient,
+  type NotificationSettings,
+  Store,
+  StoreError,
+  type StoreShape,
+  type User
+} from "../Store.js"
 
 export interface InMemoryStoreState {
   config: SyncConfig
@@ -14,6 +24,11 @@ export interface InMemoryStoreState {
   readonly snapshots: Map<string, TenantSnapshot>
   readonly leases: Map<string, { owner: string; until: number }>
   readonly notified: Array<{ recipient: string; key: string; at: string }>
+  readonly connections: Map<string, Connection>
+  notificationSettings: NotificationSettings
+  readonly recipients: Map<string, NotificationRecipient>
+  readonly users: Map<string, User>
+  readonly tokens: Map<string, ApiToken>
 }
 
 export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState => ({
@@ -24,16 +39,60 @@ export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState 
   events: [],
   snapshots: new Map(),
   leases: new Map(),
-  notified: []
+  notified: [],
+  connections: new Map(),
+  notificationSettings: defaultNotificationSettings,
+  recipients: new Map(),
+  users: new Map(),
+  tokens: new Map()
 })
+
+const byId = <A extends { readonly id: string }>(values: Iterable<A>): ReadonlyArray<A> =>
+  [...values].sort((a, b) => compare(a.id, b.id))
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The first id that occurs twice, if any. */
+const duplicate = (ids: ReadonlyArray<string>): string | undefined => {
+  const seen = new Set<string>()
+  for (const id of ids) {
+    if (seen.has(id)) return id
+    seen.add(id)
+  }
+  return undefined
+}
+
+/** Rejects a configuration whose ids are not unique, as a database's keys would. */
+const checkUnique = (config: SyncConfig): StoreError | undefined => {
+  const checks: ReadonlyArray<[string, ReadonlyArray<string>]> = [
+    ["billing profile", config.billingProfiles.map((p) => p.id)],
+    ["company", config.companies.map((c) => c.companyId)],
+    ["mapping", config.mappings.map((m) => m.id)],
+    ["custom license", config.customLicenses.map((c) => c.id)]
+  ]
+  for (const [what, ids] of checks) {
+    const id = duplicate(ids)
+    if (id !== undefined)
+      return new StoreError({ reason: "Conflict", message: `duplicate ${what} id ${JSON.stringify(id)}` })
+  }
+  return undefined
+}
 
 export const make = (state: InMemoryStoreState): StoreShape => ({
   loadConfig: Effect.sync(() => state.config),
   saveConfig: (config) =>
-    Effect.sync(() => {
+    Effect.suspend(() => {
+      const conflict = checkUnique(config)
+      if (conflict) return Effect.fail(conflict)
       state.config = config
+      return Effect.void
     }),
-  ledger: (companyId) => Effect.sync(() => [...state.ledger.values()].filter((e) => e.companyId === companyId)),
+  ledger: (companyId) =>
+    Effect.sync(() =>
+      [...state.ledger.values()]
+        .filter((e) => e.companyId === companyId)
+        .sort((a, b) => compare(a.mappingId, b.mappingId))
+    ),
   journalBegin: (entry) =>
     Effect.sync(() => {
       if (!state.journal.has(entry.id)) state.journal.set(entry.id, entry)
@@ -58,7 +117,7 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     Effect.sync(() =>
       [...state.journal.values()]
         .filter((e) => e.companyId === companyId && e.status === "pending")
-        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+        .sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id))
     ),
   startRun: (run) =>
     Effect.sync(() => {
@@ -73,7 +132,9 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       state.events.push(...events)
     }),
   listRuns: (limit) =>
-    Effect.sync(() => [...state.runs.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, limit)),
+    Effect.sync(() =>
+      [...state.runs.values()].sort((a, b) => compare(b.startedAt, a.startedAt) || compare(b.id, a.id)).slice(0, limit)
+    ),
   listEvents: (query) =>
     Effect.sync(() =>
       state.events
@@ -107,6 +168,78 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
   markNotified: (recipient, keys, at) =>
     Effect.sync(() => {
       for (const key of keys) state.notified.push({ recipient, key, at })
+    }),
+
+  listConnections: Effect.sync(() => byId(state.connections.values())),
+  getConnection: (id) => Effect.sync(() => Option.fromNullable(state.connections.get(id))),
+  saveConnection: (connection) =>
+    Effect.sync(() => {
+      state.connections.set(connection.id, connection)
+    }),
+  deleteConnection: (id) => Effect.sync(() => state.connections.delete(id)),
+
+  loadNotificationSettings: Effect.sync(() => state.notificationSettings),
+  saveNotificationSettings: (settings) =>
+    Effect.sync(() => {
+      state.notificationSettings = settings
+    }),
+  listRecipients: Effect.sync(() => byId(state.recipients.values())),
+  saveRecipient: (recipient) =>
+    Effect.sync(() => {
+      state.recipients.set(recipient.id, recipient)
+    }),
+  deleteRecipient: (id) => Effect.sync(() => state.recipients.delete(id)),
+
+  listUsers: Effect.sync(() => byId(state.users.values())),
+  getUser: (id) => Effect.sync(() => Option.fromNullable(state.users.get(id))),
+  saveUser: (user) =>
+    Effect.suspend(() => {
+      const email = user.email.toLowerCase()
+      const other = [...state.users.values()].find((u) => u.id !== user.id && u.email.toLowerCase() === email)
+      if (other) {
+        return Effect.fail(
+          new StoreError({ reason: "Conflict", message: `another user (${other.id}) has this e-mail address` })
+        )
+      }
+      state.users.set(user.id, user)
+      return Effect.void
+    }),
+  deleteUser: (id) =>
+    Effect.sync(() => {
+      for (const token of [...state.tokens.values()]) if (token.userId === id) state.tokens.delete(token.id)
+      return state.users.delete(id)
+    }),
+
+  createApiToken: (token) =>
+    Effect.suspend(() => {
+      if (!state.users.has(token.userId)) {
+        return Effect.fail(new StoreError({ reason: "NotFound", message: `user ${token.userId} not found` }))
+      }
+      if (state.tokens.has(token.id) || [...state.tokens.values()].some((t) => t.hash === token.hash)) {
+        return Effect.fail(new StoreError({ reason: "Conflict", message: `API token ${token.id} already exists` }))
+      }
+      state.tokens.set(token.id, token)
+      return Effect.void
+    }),
+  findApiToken: (hash) =>
+    Effect.sync(() => Option.fromNullable([...state.tokens.values()].find((t) => t.hash === hash))),
+  listApiTokens: (userId) =>
+    Effect.sync(() =>
+      [...state.tokens.values()]
+        .filter((t) => t.userId === userId)
+        .sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id))
+    ),
+  revokeApiToken: (id, at) =>
+    Effect.sync(() => {
+      const token = state.tokens.get(id)
+      if (!token) return false
+      if (token.revokedAt === undefined) state.tokens.set(id, { ...token, revokedAt: at })
+      return true
+    }),
+  touchApiToken: (id, at) =>
+    Effect.sync(() => {
+      const token = state.tokens.get(id)
+      if (token) state.tokens.set(id, { ...token, lastUsedAt: at })
     })
 })
 

@@ -4,11 +4,15 @@
  * (docs/sample-world.md) and can inspect it, plus capability flags that switch groups on and off.
  *
  * ```ts
+ * import { describe, expect, it } from "@effect/vitest"
  * import { PsaConformance } from "@seatsync/core/testing"
- * PsaConformance.run("ConnectWise", harness)
+ * PsaConformance.run("ConnectWise", harness, { describe, expect, it })
  * ```
+ *
+ * The test functions come in as a parameter: `@seatsync/core/testing` is also used outside a
+ * test runner (demo, examples), where importing vitest would fail.
  */
-import { describe, expect, it } from "@effect/vitest"
+import type * as Vitest from "@effect/vitest"
 import { Effect, type Layer, type Scope } from "effect"
 import type { AgreementId, CompanyId, LineId, MappingId, ProductId } from "../Ids.js"
 import { MappingId as MappingIdSchema } from "../Ids.js"
@@ -178,8 +182,15 @@ const failureOf = <A, R>(effect: Effect.Effect<A, PsaError, R>) =>
     Effect.catchAllDefect((d) => Effect.dieMessage(`expected a PsaError, got a defect: ${String(d)}`))
   )
 
+/** The test functions the suite registers its tests with. */
+export interface TestApi {
+  readonly describe: typeof Vitest.describe
+  readonly expect: typeof Vitest.expect
+  readonly it: typeof Vitest.it
+}
+
 /** Runs the conformance suite for one adapter. */
-export const run = (name: string, harness: Harness): void => {
+export const run = (name: string, harness: Harness, { describe, expect, it }: TestApi): void => {
   const timeout = harness.timeoutMs ?? 30_000
   const test = (title: string, body: (backend: Backend) => Effect.Effect<void, unknown, Psa>) =>
     it.scoped(

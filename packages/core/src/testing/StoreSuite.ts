@@ -1,0 +1,856 @@
+/**
+ * The Store behaviour suite: one set of tests every `Store` implementation must pass (the
+ * in-memory store, SQLite, Postgres…).
+ *
+ * The test functions are passed in rather than imported: importing vitest outside its runner
+ * throws, and `@seatsync/core/testing` is also used outside tests (demo, examples).
+ *
+ * ```ts
+ * import { describe, expect, it } from "@effect/vitest"
+ * StoreSuite.runStoreSuite("SQLite", () => SqlStore.layerSqlite({ filename: ":memory:" }), { describe, expect, it })
+ * ```
+ */
+import type * as Vitest from "@effect/vitest"
+import { Effect, type Layer, Option, Redacted, Schema } from "effect"
+import { type SyncConfig, SyncConfig as SyncConfigSchema } from "../Config.js"
+import {
+  type JournalEntry,
+  JournalEntry as JournalEntrySchema,
+  type LedgerEntry,
+  LedgerEntry as LedgerEntrySchema,
+  type SyncEvent,
+  SyncEvent as SyncEventSchema,
+  type SyncRun
+} from "../History.js"
+import {
+  AgreementId,
+  CompanyId,
+  LineId,
+  MappingId,
+  OperationId,
+  ProductId,
+  RunId,
+  SubscriptionId,
+  TenantId
+} from "../Ids.js"
+import * as LocalDate from "../LocalDate.js"
+import * as Money from "../Money.js"
+import type { CreateLine } from "../Operation.js"
+import type { TenantSnapshot } from "../Snapshot.js"
+import {
+  type ApiToken,
+  ApiTokenId,
+  type Connection,
+  ConnectionId,
+  defaultNotificationSettings,
+  hashApiToken,
+  type NotificationRecipient,
+  type NotificationSettings,
+  RecipientId,
+  Store,
+  type StoreError,
+  type User,
+  UserId
+} from "../Store.js"
+import * as SampleData from "./SampleData.js"
+
+/** The test functions the suite registers its tests with (from `@effect/vitest`). */
+export interface TestApi {
+  readonly describe: typeof Vitest.describe
+  readonly it: typeof Vitest.it
+  readonly expect: typeof Vitest.expect
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+const company = CompanyId.make("250")
+const otherCompany = CompanyId.make("251")
+const agreement = AgreementId.make("1001")
+const runA = RunId.make("run-a")
+const runB = RunId.make("run-b")
+
+/** A configuration that uses every kind of row and option the store has to keep. */
+export const fullConfig: SyncConfig = Schema.decodeSync(SyncConfigSchema)({
+  ...SampleData.configInput,
+  mappings: [
+    ...(SampleData.configInput.mappings ?? []),
+    {
+      id: "contoso-everything",
+      companyId: "250",
+      license: { _tag: "Subscription", subscriptionId: "sub-annual-1" },
+      billingProfileId: "bp-annual",
+      agreementId: "1001",
+      options: {
+        basis: "assigned",
+        billTrials: true,
+        includedQuantity: 2,
+        minimumQuantity: 5,
+        prorate: false,
+        negativeProration: true,
+        usernames: "lines",
+        showUnassigned: true,
+        showTerm: true,
+        description: "Microsoft 365 — O\"Brien & Sons' seats",
+        startDate: "2026-12-01",
+        existingLine: "adopt",
+        adoptLineId: "7001"
+      }
+    },
+    {
+      id: "contoso-managed",
+      companyId: "250",
+      license: { _tag: "Custom", customLicenseId: "managed" },
+      billingProfileId: "bb",
+      agreementId: "1001"
+    }
+  ],
+  exclusions: [
+    ...(SampleData.configInput.exclusions ?? []),
+    { companyId: "251", skuId: "f8a1db68-be16-40ed-86d5-cb42ce701560", reason: "trial, never billed" },
+    { companyId: "252", partNumber: "EXCHANGESTANDARD" }
+  ],
+  customLicenses: [
+    { id: "managed", name: "Managed users", rule: { _tag: "ManagedUsers" } },
+    { id: "mailboxes", name: "User mailboxes", rule: { _tag: "UserMailboxes" } },
+    { id: "shared", name: "Shared mailboxes", rule: { _tag: "SharedMailboxes" } },
+    { id: "devices", name: "Devices", rule: { _tag: "Devices" } },
+    { id: "staff", name: "All staff", rule: { _tag: "GroupMembers", groupId: "g-all-staff" } },
+    { id: "office", name: "Office users", rule: { _tag: "UsersWithAnySku", skus: ["SPB", "O365_BUSINESS_PREMIUM"] } },
+    { id: "domain", name: "Contoso users", rule: { _tag: "UsersInDomain", domain: "contoso.com", licensedOnly: false } }
+  ],
+  settings: {
+    timeZone: "America/Chicago",
+    safety: { maxDropPercent: 30, minUnits: 3 },
+    unitStatus: { billWarning: false, billSuspended: true, billLockedOut: false },
+    concurrency: 8
+  }
+})
+
+const encodeConfig = Schema.encodeSync(SyncConfigSchema)
+// Money comes back equal in value, its scale possibly normalised ("22.00" → "22"): values that
+// hold money are compared in their encoded form.
+const encodeJournal = Schema.encodeSync(JournalEntrySchema)
+const encodeLedger = Schema.encodeSync(Schema.Array(LedgerEntrySchema))
+const encodeEvent = Schema.encodeSync(SyncEventSchema)
+
+const createLine = (id: string, mapping: string, quantity: number, companyId: CompanyId = company): CreateLine => ({
+  _tag: "CreateLine",
+  id: OperationId.make(id),
+  mappingId: MappingId.make(mapping),
+  companyId,
+  agreementId: agreement,
+  productId: ProductId.make("501"),
+  effectiveDate: LocalDate.unsafe("2026-11-17"),
+  proration: {
+    units: quantity,
+    unitPrice: Money.unsafe("22.00"),
+    effectiveDate: LocalDate.unsafe("2026-11-17"),
+    periodStart: LocalDate.unsafe("2026-11-01"),
+    periodEnd: LocalDate.unsafe("2026-11-30"),
+    days: 14,
+    periodDays: 30,
+    amount: Money.unsafe("20.53")
+  },
+  marker: `seatsync:${mapping}`,
+  quantity,
+  lessIncluded: 0,
+  unitPrice: Money.unsafe("22.00"),
+  unitCost: Money.unsafe("18.70"),
+  billing: "Billable",
+  description: "Microsoft 365 Business Premium\nadele.vance@contoso.com"
+})
+
+const journalEntry = (
+  id: string,
+  mapping: string,
+  createdAt: string,
+  companyId: CompanyId = company
+): JournalEntry => ({
+  id: OperationId.make(id),
+  runId: runA,
+  companyId,
+  operation: createLine(id, mapping, 12, companyId),
+  status: "pending",
+  createdAt
+})
+
+const ledgerEntry = (mapping: string, quantity: number, companyId: CompanyId = company): LedgerEntry => ({
+  mappingId: MappingId.make(mapping),
+  companyId,
+  agreementId: agreement,
+  lineId: LineId.make(`line-${mapping}`),
+  quantity,
+  lessIncluded: 1,
+  unitPrice: Money.unsafe("22.1234"),
+  billing: "Billable",
+  description: `Line of ${mapping}`,
+  active: true,
+  updatedAt: "2026-11-17T10:00:00.000Z"
+})
+
+const run = (id: RunId, startedAt: string, more: Partial<SyncRun> = {}): SyncRun => ({
+  id,
+  startedAt,
+  asOf: LocalDate.unsafe("2026-11-17"),
+  trigger: "test",
+  dryRun: false,
+  status: "running",
+  companies: 3,
+  operations: 0,
+  failures: 0,
+  held: 0,
+  ...more
+})
+
+const event = (runId: RunId, mapping: string, n: number, companyId: CompanyId = company): SyncEvent => ({
+  runId,
+  companyId,
+  mappingId: MappingId.make(mapping),
+  operationId: OperationId.make(`op-${runId}-${mapping}-${n}`),
+  kind: "UpdateLine",
+  outcome: "applied",
+  lineId: LineId.make(`line-${mapping}`),
+  agreementId: agreement,
+  quantityBefore: 10 + n,
+  quantityAfter: 12 + n,
+  unitPrice: Money.unsafe("22.00"),
+  prorationAmount: Money.unsafe("-20.53"),
+  effectiveDate: LocalDate.unsafe("2026-11-17"),
+  trigger: "schedule",
+  at: `2026-11-17T10:00:${String(n % 60).padStart(2, "0")}.000Z`,
+  message: `event ${n}`
+})
+
+const snapshot = (tenantId: string, readAt: string, enabled: number): TenantSnapshot => ({
+  tenantId: TenantId.make(tenantId),
+  readAt,
+  skus: [
+    {
+      skuId: SampleData.skus.SPB.skuId,
+      partNumber: "SPB",
+      displayName: SampleData.skus.SPB.name,
+      enabled,
+      warning: 1,
+      suspended: 0,
+      lockedOut: 0,
+      consumed: enabled - 2
+    }
+  ],
+  subscriptions: [
+    {
+      id: SubscriptionId.make("sub-annual-1"),
+      skuId: SampleData.skus.SPB.skuId,
+      offerName: "Microsoft 365 Business Premium",
+      quantity: enabled,
+      term: "P1Y",
+      billingCycle: "Monthly",
+      status: "Active",
+      isTrial: false,
+      startDate: LocalDate.unsafe("2026-03-01"),
+      endDate: LocalDate.unsafe("2027-02-28"),
+      autoRenew: true
+    }
+  ],
+  users: [
+    {
+      id: "u1",
+      userPrincipalName: "adele.vance@contoso.com",
+      displayName: "Adele Vance",
+      accountEnabled: true,
+      userType: "Member",
+      skuIds: [SampleData.skus.SPB.skuId]
+    }
+  ],
+  directory: { userMailboxes: 20, sharedMailboxes: 2, devices: 18, groupMembers: { "g-all-staff": 21 } }
+})
+
+const privateKey = "cw-private-key-Zq8#T0p$ecret"
+const refreshToken = "0.AAAA-refresh-token-never-printed"
+
+const cwConnection = (secrets: Record<string, string>): Connection => ({
+  id: ConnectionId.make("cw"),
+  role: "psa",
+  kind: "connectwise",
+  name: "ConnectWise (Adatum)",
+  settings: {
+    site: "https://na.myconnectwise.net",
+    company: "adatum",
+    publicKey: "AbCdEf123",
+    clientId: "c0ffee00-0000-4000-8000-000000000001"
+  },
+  secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, Redacted.make(v)])),
+  enabled: true
+})
+
+const pcConnection: Connection = {
+  id: ConnectionId.make("partner-center"),
+  role: "microsoft",
+  kind: "partner-center",
+  name: "Partner Center",
+  settings: {
+    partnerTenantId: "a0a0a0a0-0000-4000-8000-000000000001",
+    clientId: "11111111-2222-4333-8444-555555555555"
+  },
+  secrets: { clientSecret: Redacted.make("pc-client-secret~value"), refreshToken: Redacted.make(refreshToken) },
+  enabled: false
+}
+
+/** Plain values of a connection's secrets, for comparing. */
+const revealed = (c: Connection): Record<string, string> =>
+  Object.fromEntries(Object.entries(c.secrets).map(([k, v]) => [k, Redacted.value(v)]))
+
+const user = (id: string, email: string, more: Partial<User> = {}): User => ({
+  id: UserId.make(id),
+  email,
+  name: `User ${id}`,
+  role: "editor",
+  disabled: false,
+  createdAt: "2026-11-01T09:00:00.000Z",
+  ...more
+})
+
+const token = (
+  id: string,
+  userId: string,
+  secret: string,
+  createdAt: string,
+  more: Partial<ApiToken> = {}
+): ApiToken => ({
+  id: ApiTokenId.make(id),
+  userId: UserId.make(userId),
+  name: `token ${id}`,
+  hash: hashApiToken(secret),
+  createdAt,
+  ...more
+})
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Registers the Store behaviour suite under `name`. `makeLayer` must give a fresh, empty store
+ * each time it is called (each test calls it once).
+ */
+export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, unknown>, test: TestApi): void => {
+  const { describe, expect, it } = test
+  const withStore = <A, E>(body: (store: Store["Type"]) => Effect.Effect<A, E>) =>
+    Effect.flatMap(Store, body).pipe(Effect.provide(makeLayer()))
+  const failure = <A>(effect: Effect.Effect<A, StoreError>) => Effect.flip(effect)
+
+  describe(`Store behaviour: ${name}`, () => {
+    describe("configuration", () => {
+      it.effect("an empty store loads the empty configuration", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const config = yield* store.loadConfig
+            expect(encodeConfig(config)).toEqual(encodeConfig(Schema.decodeSync(SyncConfigSchema)({})))
+          })
+        )
+      )
+
+      it.effect("saveConfig then loadConfig gives back every row and option, in order", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.saveConfig(fullConfig)
+            const loaded = yield* store.loadConfig
+            expect(encodeConfig(loaded)).toEqual(encodeConfig(fullConfig))
+            expect(loaded.mappings.map((m) => m.id)).toEqual(fullConfig.mappings.map((m) => m.id))
+            const everything = loaded.mappings.find((m) => m.id === "contoso-everything")
+            expect(everything?.options.minimumQuantity).toBe(5)
+            expect(everything?.options.adoptLineId).toBe("7001")
+            expect(loaded.exclusions.filter((e) => e.companyId === undefined).length).toBe(2)
+          })
+        )
+      )
+
+      it.effect("saveConfig replaces the whole configuration", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.saveConfig(fullConfig)
+            const smaller: SyncConfig = {
+              ...fullConfig,
+              mappings: fullConfig.mappings.slice(0, 2),
+              exclusions: [],
+              customLicenses: fullConfig.customLicenses.slice(1, 2),
+              companies: fullConfig.companies.slice(0, 1)
+            }
+            yield* store.saveConfig(smaller)
+            const loaded = yield* store.loadConfig
+            expect(encodeConfig(loaded)).toEqual(encodeConfig(smaller))
+          })
+        )
+      )
+
+      it.effect("saveConfig with a duplicate id fails with Conflict and keeps the previous configuration", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.saveConfig(SampleData.config)
+            const first = fullConfig.mappings[0]
+            if (first === undefined) throw new Error("fixture has mappings")
+            const broken: SyncConfig = { ...fullConfig, mappings: [...fullConfig.mappings, first] }
+            const error = yield* failure(store.saveConfig(broken))
+            expect(error.reason).toBe("Conflict")
+            const loaded = yield* store.loadConfig
+            expect(encodeConfig(loaded)).toEqual(encodeConfig(SampleData.config))
+          })
+        )
+      )
+    })
+
+    describe("journal and ledger", () => {
+      it.effect("journalBegin writes a pending row; a second begin with the same id keeps the first", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const entry = journalEntry("op-1", "contoso-spb-annual", "2026-11-17T10:00:00.000Z")
+            yield* store.journalBegin(entry)
+            yield* store.journalBegin({ ...entry, createdAt: "2026-11-18T10:00:00.000Z", runId: runB })
+            const stored = yield* store.journalEntry(entry.id)
+            expect(Option.map(stored, encodeJournal)).toEqual(Option.some(encodeJournal(entry)))
+            expect(Money.format(Option.getOrThrow(stored).operation.proration?.amount ?? Money.zero)).toBe("20.53")
+            expect(yield* store.journalEntry(OperationId.make("op-unknown"))).toEqual(Option.none())
+          })
+        )
+      )
+
+      it.effect("journalComplete marks the row done and writes the ledger entry", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const entry = journalEntry("op-1", "contoso-spb-annual", "2026-11-17T10:00:00.000Z")
+            yield* store.journalBegin(entry)
+            const ledger = ledgerEntry("contoso-spb-annual", 12)
+            const lineId = LineId.make("9001")
+            yield* store.journalComplete(entry.id, { lineId, at: "2026-11-17T10:00:01.000Z" }, ledger)
+            expect(Option.map(yield* store.journalEntry(entry.id), encodeJournal)).toEqual(
+              Option.some(encodeJournal({ ...entry, status: "done", completedAt: "2026-11-17T10:00:01.000Z", lineId }))
+            )
+            expect(encodeLedger(yield* store.ledger(company))).toEqual(encodeLedger([ledger]))
+            expect(Money.format((yield* store.ledger(company))[0]?.unitPrice ?? Money.zero)).toBe("22.1234")
+            expect(yield* store.ledger(otherCompany)).toEqual([])
+            expect(yield* store.unfinished(company)).toEqual([])
+          })
+        )
+      )
+
+      it.effect("journalComplete replaces the ledger entry of the same mapping; ledger lists by mapping id", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            for (const [id, mapping, qty] of [
+              ["op-1", "m-b", 12],
+              ["op-2", "m-a", 3],
+              ["op-3", "m-b", 15]
+            ] as const) {
+              yield* store.journalBegin(journalEntry(id, mapping, "2026-11-17T10:00:00.000Z"))
+              const ledger = { ...ledgerEntry(mapping, qty), active: qty !== 15 }
+              yield* store.journalComplete(
+                OperationId.make(id),
+                { lineId: ledger.lineId, at: "2026-11-17T10:00:01.000Z" },
+                ledger
+              )
+            }
+            const ledger = yield* store.ledger(company)
+            expect(ledger.map((e) => [e.mappingId, e.quantity, e.active])).toEqual([
+              ["m-a", 3, true],
+              ["m-b", 15, false]
+            ])
+          })
+        )
+      )
+
+      it.effect("journalComplete of an unknown operation fails with NotFound and writes no ledger entry", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const ledger = ledgerEntry("contoso-spb-annual", 12)
+            const error = yield* failure(
+              store.journalComplete(
+                OperationId.make("op-missing"),
+                { lineId: ledger.lineId, at: "2026-11-17T10:00:01.000Z" },
+                ledger
+              )
+            )
+            expect(error.reason).toBe("NotFound")
+            expect(yield* store.ledger(company)).toEqual([])
+          })
+        )
+      )
+
+      it.effect("journalFail marks the row failed with its error; an unknown operation is NotFound", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const entry = journalEntry("op-1", "contoso-spb-annual", "2026-11-17T10:00:00.000Z")
+            yield* store.journalBegin(entry)
+            yield* store.journalFail(entry.id, "PsaError(Conflict): line is closed", "2026-11-17T10:00:02.000Z")
+            expect(Option.map(yield* store.journalEntry(entry.id), encodeJournal)).toEqual(
+              Option.some(
+                encodeJournal({
+                  ...entry,
+                  status: "failed",
+                  completedAt: "2026-11-17T10:00:02.000Z",
+                  error: "PsaError(Conflict): line is closed"
+                })
+              )
+            )
+            expect(yield* store.unfinished(company)).toEqual([])
+            const error = yield* failure(
+              store.journalFail(OperationId.make("op-missing"), "x", "2026-11-17T10:00:02.000Z")
+            )
+            expect(error.reason).toBe("NotFound")
+          })
+        )
+      )
+
+      it.effect("unfinished lists a company's pending rows, oldest first", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.journalBegin(journalEntry("op-3", "m-c", "2026-11-17T10:00:03.000Z"))
+            yield* store.journalBegin(journalEntry("op-1", "m-a", "2026-11-17T10:00:01.000Z"))
+            yield* store.journalBegin(journalEntry("op-2b", "m-b", "2026-11-17T10:00:02.000Z"))
+            yield* store.journalBegin(journalEntry("op-2a", "m-b", "2026-11-17T10:00:02.000Z"))
+            yield* store.journalBegin(journalEntry("op-x", "m-x", "2026-11-17T10:00:00.000Z", otherCompany))
+            yield* store.journalFail(OperationId.make("op-3"), "failed", "2026-11-17T10:00:04.000Z")
+            const pending = yield* store.unfinished(company)
+            expect(pending.map((e) => e.id)).toEqual(["op-1", "op-2a", "op-2b"])
+            expect(pending.every((e) => e.status === "pending")).toBe(true)
+            expect((yield* store.unfinished(otherCompany)).map((e) => e.id)).toEqual(["op-x"])
+          })
+        )
+      )
+    })
+
+    describe("history", () => {
+      it.effect("runs: startRun, finishRun and listRuns newest first, limited", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.startRun(run(runA, "2026-11-16T06:00:00.000Z"))
+            yield* store.startRun(run(runB, "2026-11-17T06:00:00.000Z"))
+            const finished = run(runA, "2026-11-16T06:00:00.000Z", {
+              finishedAt: "2026-11-16T06:01:00.000Z",
+              status: "partial",
+              operations: 7,
+              failures: 1,
+              held: 2
+            })
+            yield* store.finishRun(finished)
+            const runs = yield* store.listRuns(10)
+            expect(runs.map((r) => r.id)).toEqual(["run-b", "run-a"])
+            expect(runs[1]).toEqual(finished)
+            expect(runs[0]?.finishedAt).toBeUndefined()
+            expect((yield* store.listRuns(1)).map((r) => r.id)).toEqual(["run-b"])
+          })
+        )
+      )
+
+      it.effect("events: appended in order, listed newest first, filtered and limited, money exact", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.appendEvents([
+              event(runA, "m-a", 1),
+              event(runA, "m-b", 2),
+              event(runA, "m-x", 3, otherCompany)
+            ])
+            yield* store.appendEvents([])
+            const failed: SyncEvent = {
+              runId: runB,
+              companyId: company,
+              mappingId: MappingId.make("m-a"),
+              operationId: OperationId.make("op-create"),
+              kind: "CreateLine",
+              outcome: "failed",
+              agreementId: agreement,
+              quantityBefore: 0,
+              quantityAfter: 4,
+              effectiveDate: LocalDate.unsafe("2026-12-01"),
+              trigger: "manual",
+              at: "2026-11-18T10:00:00.000Z"
+            }
+            yield* store.appendEvents([failed, event(runB, "m-b", 4)])
+            const all = yield* store.listEvents({})
+            expect(all.map((e) => e.operationId)).toEqual([
+              "op-run-b-m-b-4",
+              "op-create",
+              "op-run-a-m-x-3",
+              "op-run-a-m-b-2",
+              "op-run-a-m-a-1"
+            ])
+            expect(all.map((e) => encodeEvent(e))[1]).toEqual(encodeEvent(failed))
+            expect(all.map((e) => encodeEvent(e))[4]).toEqual(encodeEvent(event(runA, "m-a", 1)))
+            expect(Money.format(all[4]?.prorationAmount ?? Money.zero)).toBe("-20.53")
+            expect((yield* store.listEvents({ companyId: otherCompany })).map((e) => e.operationId)).toEqual([
+              "op-run-a-m-x-3"
+            ])
+            expect((yield* store.listEvents({ runId: runB })).length).toBe(2)
+            expect(
+              (yield* store.listEvents({ companyId: company, mappingId: MappingId.make("m-a") })).map((e) => e.runId)
+            ).toEqual(["run-b", "run-a"])
+            expect((yield* store.listEvents({ companyId: company, limit: 2 })).map((e) => e.operationId)).toEqual([
+              "op-run-b-m-b-4",
+              "op-create"
+            ])
+          })
+        )
+      )
+
+      it.effect("snapshots: the last one per tenant, tenant id compared case-insensitively", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const tenant = "5f8a1c3e-0d2b-4c6e-9a7f-1b2c3d4e5f0a"
+            const first = snapshot(tenant, "2026-11-16T06:00:00.000Z", 20)
+            const second = snapshot(tenant.toUpperCase(), "2026-11-17T06:00:00.000Z", 25)
+            yield* store.saveSnapshot(first)
+            expect(yield* store.lastSnapshot(TenantId.make(tenant.toUpperCase()))).toEqual(Option.some(first))
+            yield* store.saveSnapshot(second)
+            expect(yield* store.lastSnapshot(TenantId.make(tenant))).toEqual(Option.some(second))
+            expect(yield* store.lastSnapshot(SampleData.tenantIds.contoso)).toEqual(Option.none())
+          })
+        )
+      )
+    })
+
+    describe("leases and notifications sent", () => {
+      it.effect("a lease is held by one owner until it expires or is released", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const key = "company:250"
+            const t0 = 1_763_370_000_000
+            expect(yield* store.acquireLease(key, "run:a", t0, 60_000)).toBe(true)
+            expect(yield* store.acquireLease(key, "run:b", t0 + 1_000, 60_000)).toBe(false)
+            // The owner may renew.
+            expect(yield* store.acquireLease(key, "run:a", t0 + 30_000, 60_000)).toBe(true)
+            expect(yield* store.acquireLease(key, "run:b", t0 + 61_000, 60_000)).toBe(false)
+            // Expired: someone else may take it.
+            expect(yield* store.acquireLease(key, "run:b", t0 + 90_000, 60_000)).toBe(true)
+            // Releasing someone else's lease does nothing.
+            yield* store.releaseLease(key, "run:a")
+            expect(yield* store.acquireLease(key, "run:a", t0 + 91_000, 60_000)).toBe(false)
+            yield* store.releaseLease(key, "run:b")
+            expect(yield* store.acquireLease(key, "run:a", t0 + 92_000, 60_000)).toBe(true)
+            // Other keys are independent.
+            expect(yield* store.acquireLease("company:251", "run:b", t0 + 92_000, 60_000)).toBe(true)
+          })
+        )
+      )
+
+      it.effect("concurrent acquisitions of one lease: exactly one wins", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const t0 = 1_763_370_000_000
+            const results = yield* Effect.forEach(
+              Array.from({ length: 8 }, (_, i) => `run:${i}`),
+              (owner) => store.acquireLease("company:252", owner, t0, 60_000),
+              { concurrency: "unbounded" }
+            )
+            expect(results.filter((won) => won).length).toBe(1)
+          })
+        )
+      )
+
+      it.effect("wasNotified is true only for a finding sent to that recipient at or after `since`", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            expect(
+              yield* store.wasNotified("billing@msp.example", "TenantNotAdded:x", "2026-11-01T00:00:00.000Z")
+            ).toBe(false)
+            yield* store.markNotified(
+              "billing@msp.example",
+              ["TenantNotAdded:x", "LicenseNotLinked:250:y:3"],
+              "2026-11-17T07:00:00.000Z"
+            )
+            yield* store.markNotified("ops@msp.example", [], "2026-11-17T07:00:00.000Z")
+            expect(
+              yield* store.wasNotified("billing@msp.example", "TenantNotAdded:x", "2026-11-17T07:00:00.000Z")
+            ).toBe(true)
+            expect(
+              yield* store.wasNotified("billing@msp.example", "LicenseNotLinked:250:y:3", "2026-11-10T00:00:00.000Z")
+            ).toBe(true)
+            expect(
+              yield* store.wasNotified("billing@msp.example", "TenantNotAdded:x", "2026-11-17T07:00:00.001Z")
+            ).toBe(false)
+            expect(yield* store.wasNotified("ops@msp.example", "TenantNotAdded:x", "2026-11-01T00:00:00.000Z")).toBe(
+              false
+            )
+          })
+        )
+      )
+    })
+
+    describe("connections", () => {
+      it.effect("a connection comes back with its settings and secrets; secrets never print", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const cw = cwConnection({ privateKey })
+            yield* store.saveConnection(cw)
+            yield* store.saveConnection(pcConnection)
+            const loaded = Option.getOrThrow(yield* store.getConnection(cw.id))
+            expect(loaded).toEqual(cw)
+            expect(revealed(loaded)).toEqual({ privateKey })
+            const listed = yield* store.listConnections
+            expect(listed.map((c) => c.id)).toEqual(["cw", "partner-center"])
+            expect(revealed(listed[1] as Connection)).toEqual(revealed(pcConnection))
+            expect(listed[1]?.enabled).toBe(false)
+            const printed = [
+              JSON.stringify(listed),
+              String(loaded.secrets.privateKey),
+              `${listed[1]?.secrets.refreshToken}`
+            ].join("\n")
+            expect(printed).not.toContain(privateKey)
+            expect(printed).not.toContain(refreshToken)
+            expect(printed).toContain("<redacted>")
+            expect(yield* store.getConnection(ConnectionId.make("nope"))).toEqual(Option.none())
+          })
+        )
+      )
+
+      it.effect("saving a connection again replaces its secrets; deleting removes it", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.saveConnection(cwConnection({ privateKey, clientSecret: "old" }))
+            yield* store.saveConnection({
+              ...cwConnection({ privateKey: "rotated-key" }),
+              name: "ConnectWise (renamed)"
+            })
+            const loaded = Option.getOrThrow(yield* store.getConnection(ConnectionId.make("cw")))
+            expect(loaded.name).toBe("ConnectWise (renamed)")
+            expect(revealed(loaded)).toEqual({ privateKey: "rotated-key" })
+            expect(yield* store.deleteConnection(ConnectionId.make("cw"))).toBe(true)
+            expect(yield* store.deleteConnection(ConnectionId.make("cw"))).toBe(false)
+            expect(yield* store.listConnections).toEqual([])
+          })
+        )
+      )
+    })
+
+    describe("notification settings and recipients", () => {
+      it.effect("settings are the defaults until saved, then come back as saved", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            expect(yield* store.loadNotificationSettings).toEqual(defaultNotificationSettings)
+            const settings: NotificationSettings = {
+              enabled: true,
+              smtp: {
+                host: "smtp.msp.example",
+                port: 587,
+                secure: false,
+                username: "seatsync",
+                password: Redacted.make("smtp-pa55word"),
+                from: "SeatSync <billing@msp.example>"
+              },
+              findings: ["TenantNotAdded", "LicenseNotLinked"],
+              sendHour: 6
+            }
+            yield* store.saveNotificationSettings(settings)
+            const loaded = yield* store.loadNotificationSettings
+            expect(loaded).toEqual(settings)
+            expect(loaded.smtp?.password && Redacted.value(loaded.smtp.password)).toBe("smtp-pa55word")
+            expect(JSON.stringify(loaded)).not.toContain("smtp-pa55word")
+            const withoutSmtp: NotificationSettings = { ...defaultNotificationSettings, enabled: false }
+            yield* store.saveNotificationSettings(withoutSmtp)
+            expect(yield* store.loadNotificationSettings).toEqual(withoutSmtp)
+          })
+        )
+      )
+
+      it.effect("recipients are saved, replaced, listed by id and deleted", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const email: NotificationRecipient = {
+              id: RecipientId.make("r-email"),
+              channel: "email",
+              address: "billing@msp.example",
+              frequency: "weekly",
+              findings: [],
+              companyIds: [company],
+              enabled: true
+            }
+            const hook: NotificationRecipient = {
+              id: RecipientId.make("r-hook"),
+              channel: "webhook",
+              address: "https://hooks.msp.example/seatsync",
+              frequency: "daily",
+              findings: ["SyncFailed", "CompanyHeld"],
+              companyIds: [],
+              secret: Redacted.make("whsec_signing"),
+              enabled: true
+            }
+            yield* store.saveRecipient(hook)
+            yield* store.saveRecipient(email)
+            expect(yield* store.listRecipients).toEqual([email, hook])
+            const loadedHook = (yield* store.listRecipients)[1]
+            expect(loadedHook?.secret && Redacted.value(loadedHook.secret)).toBe("whsec_signing")
+            const { secret: _removed, ...hookWithoutSecret } = hook
+            yield* store.saveRecipient({ ...hookWithoutSecret, enabled: false })
+            expect((yield* store.listRecipients)[1]).toEqual({ ...hookWithoutSecret, enabled: false })
+            expect(yield* store.deleteRecipient(email.id)).toBe(true)
+            expect(yield* store.deleteRecipient(email.id)).toBe(false)
+            expect((yield* store.listRecipients).map((r) => r.id)).toEqual(["r-hook"])
+          })
+        )
+      )
+    })
+
+    describe("users and API tokens", () => {
+      it.effect("users: saved, replaced, listed by id; e-mail addresses are unique case-insensitively", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const alice = user("u-alice", "alice@msp.example", { role: "admin" })
+            const bob = user("u-bob", "bob@msp.example")
+            yield* store.saveUser(bob)
+            yield* store.saveUser(alice)
+            expect(yield* store.listUsers).toEqual([alice, bob])
+            yield* store.saveUser({ ...bob, role: "viewer", disabled: true })
+            expect(yield* store.getUser(bob.id)).toEqual(Option.some({ ...bob, role: "viewer", disabled: true }))
+            const error = yield* failure(store.saveUser(user("u-carol", "Alice@MSP.example")))
+            expect(error.reason).toBe("Conflict")
+            expect((yield* store.listUsers).length).toBe(2)
+            expect(yield* store.getUser(UserId.make("u-carol"))).toEqual(Option.none())
+          })
+        )
+      )
+
+      it.effect("API tokens: stored by hash, found by hash, listed, touched, revoked, deleted with their user", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const alice = user("u-alice", "alice@msp.example", { role: "admin" })
+            yield* store.saveUser(alice)
+            yield* store.saveUser(user("u-bob", "bob@msp.example"))
+            const t1 = token("t1", "u-alice", "sst_first-secret-token", "2026-11-01T09:00:00.000Z")
+            const t2 = token("t2", "u-alice", "sst_second-secret-token", "2026-11-02T09:00:00.000Z", {
+              expiresAt: "2027-11-02T09:00:00.000Z"
+            })
+            const t3 = token("t3", "u-bob", "sst_bob-token", "2026-11-01T09:00:00.000Z")
+            yield* store.createApiToken(t2)
+            yield* store.createApiToken(t1)
+            yield* store.createApiToken(t3)
+            expect(yield* store.findApiToken(hashApiToken("sst_first-secret-token"))).toEqual(Option.some(t1))
+            expect(yield* store.findApiToken(hashApiToken("sst_unknown"))).toEqual(Option.none())
+            expect((yield* store.listApiTokens(alice.id)).map((t) => t.id)).toEqual(["t1", "t2"])
+
+            yield* store.touchApiToken(t1.id, "2026-11-17T08:00:00.000Z")
+            expect(yield* store.revokeApiToken(t2.id, "2026-11-17T09:00:00.000Z")).toBe(true)
+            expect(yield* store.revokeApiToken(ApiTokenId.make("t-missing"), "2026-11-17T09:00:00.000Z")).toBe(false)
+            expect(yield* store.listApiTokens(alice.id)).toEqual([
+              { ...t1, lastUsedAt: "2026-11-17T08:00:00.000Z" },
+              { ...t2, revokedAt: "2026-11-17T09:00:00.000Z" }
+            ])
+
+            const duplicate = yield* failure(store.createApiToken({ ...t1, id: ApiTokenId.make("t1-again") }))
+            expect(duplicate.reason).toBe("Conflict")
+            const orphan = yield* failure(
+              store.createApiToken(token("t4", "u-nobody", "sst_orphan", "2026-11-03T09:00:00.000Z"))
+            )
+            expect(orphan.reason).toBe("NotFound")
+
+            expect(yield* store.deleteUser(alice.id)).toBe(true)
+            expect(yield* store.deleteUser(alice.id)).toBe(false)
+            expect(yield* store.findApiToken(t1.hash)).toEqual(Option.none())
+            expect(yield* store.listApiTokens(alice.id)).toEqual([])
+            expect((yield* store.listApiTokens(UserId.make("u-bob"))).map((t) => t.id)).toEqual(["t3"])
+          })
+        )
+      )
+
+      it("hashApiToken is the SHA-256 of the token, never the token itself", () => {
+        expect(hashApiToken("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        expect(hashApiToken(Redacted.make("abc"))).toBe(hashApiToken("abc"))
+      })
+    })
+  })
+}

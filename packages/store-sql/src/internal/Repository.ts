@@ -1,0 +1,772 @@
+/**
+ * The Store port over kysely: the same code for SQLite and Postgres, every value bound as a
+ * parameter. Rows are decoded with the core's Schemas; a row that does not decode is reported
+ * with its table, key and field (see `Corrupt` below for what fails and what is skipped).
+ */
+import { Config, type Ids, Store } from "@seatsync/core"
+import { Effect, Either, Option, Redacted, Schema } from "effect"
+import type { Insertable } from "kysely"
+import * as Rows from "./Rows.js"
+import type { SecretBox } from "./SecretBox.js"
+import { batches, type Db, int64, query, readTransaction, transaction } from "./Sql.js"
+import type { Database, LedgerTable, SecretsTable } from "./Tables.js"
+
+type StoreError = Store.StoreError
+
+/**
+ * What happens to a row that does not decode:
+ *  - configuration, ledger, journal, snapshots, connections, users, tokens: the read fails
+ *    with `Corrupt` naming every bad row. These drive what is billed (a skipped exclusion
+ *    would bill an excluded license, a skipped mapping would silently stop managing a line)
+ *    or who may do what, so no partial answer is safer than a wrong one.
+ *  - history (runs and events): the bad row is skipped and a warning naming table, key and
+ *    field is logged; history is read-only reporting and one bad row must not hide the rest.
+ */
+const failOnCorrupt = <A>(
+  results: ReadonlyArray<Either.Either<A, Rows.Corruption>>
+): Effect.Effect<ReadonlyArray<A>, StoreError> => {
+  const bad = results.filter(Either.isLeft).map((r) => r.left)
+  return bad.length > 0
+    ? Effect.fail(Rows.corruptError(bad))
+    : Effect.succeed(results.filter(Either.isRight).map((r) => r.right))
+}
+
+const skipCorrupt = <A>(results: ReadonlyArray<Either.Either<A, Rows.Corruption>>): Effect.Effect<ReadonlyArray<A>> =>
+  Effect.gen(function* () {
+    for (const r of results) {
+      if (Either.isLeft(r)) {
+        yield* Effect.logWarning(`skipping a stored row that does not decode: ${Rows.describeCorruption(r.left)}`).pipe(
+          Effect.annotateLogs({ table: r.left.table, key: r.left.key, field: r.left.field })
+        )
+      }
+    }
+    return results.filter(Either.isRight).map((r) => r.right)
+  })
+
+const fromEither = <A>(e: Either.Either<A, StoreError>): Effect.Effect<A, StoreError> => e
+
+const notFound = (message: string) => new Store.StoreError({ reason: "NotFound", message })
+
+export interface RepositoryOptions {
+  /** The secret box; absent when no key is configured (then writing a secret fails). */
+  readonly box: Option.Option<SecretBox>
+}
+
+const keyMissing = (what: string) =>
+  new Store.StoreError({
+    reason: "SecretKey",
+    message: `cannot ${what}: SEATSYNC_SECRET_KEY is not set, and secrets are never stored or read in plain text (generate a key with \`openssl rand -base64 32\`)`
+  })
+
+export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
+  // -------------------------------------------------------------------------------------------
+  // Secrets
+
+  const aad = (s: Pick<SecretsTable, "owner_table" | "owner_id" | "name">) =>
+    `seatsync/${s.owner_table}/${s.owner_id}/${s.name}`
+
+  const seal = (ownerTable: string, ownerId: string, secrets: Readonly<Record<string, string>>) =>
+    Effect.gen(function* () {
+      const entries = Object.entries(secrets)
+      if (entries.length === 0) return [] as ReadonlyArray<SecretsTable>
+      if (Option.isNone(options.box))
+        return yield* keyMissing(`store the secrets of ${ownerTable} ${JSON.stringify(ownerId)}`)
+      const box = options.box.value
+      return entries.map(([name, plaintext]): SecretsTable => {
+        const place = { owner_table: ownerTable, owner_id: ownerId, name }
+        return { ...place, ciphertext: box.seal(plaintext, aad(place)) }
+      })
+    })
+
+  const open = (rows: ReadonlyArray<SecretsTable>) =>
+    Effect.gen(function* () {
+      const out = new Map<string, Map<string, Redacted.Redacted<string>>>()
+      const [first] = rows
+      if (first === undefined) return out
+      if (Option.isNone(options.box))
+        return yield* keyMissing(`read the secrets of ${first.owner_table} ${JSON.stringify(first.owner_id)}`)
+      const box = options.box.value
+      for (const row of rows) {
+        const opened = box.open(row.ciphertext, aad(row))
+        if (Either.isLeft(opened)) {
+          const place = `${row.owner_table}/${row.owner_id}/${row.name}`
+          return yield* opened.left._tag === "WrongKey"
+            ? new Store.StoreError({
+                reason: "SecretKey",
+                message: `secret ${place} was encrypted with another key (key id ${opened.left.keyId ?? "?"}; SEATSYNC_SECRET_KEY has key id ${box.keyId})`
+              })
+            : Rows.corruptError([
+                {
+                  table: "secrets",
+                  key: `${row.owner_table}/${row.owner_id}`,
+                  field: row.name,
+                  problem: "does not decrypt (altered or moved)"
+                }
+              ])
+        }
+        const owner = out.get(row.owner_id) ?? new Map<string, Redacted.Redacted<string>>()
+        owner.set(row.name, Redacted.make(opened.right))
+        out.set(row.owner_id, owner)
+      }
+      return out
+    })
+
+  const readSecrets = (trx: Db, ownerTable: string, ownerId?: string) =>
+    query(`reading secrets of ${ownerTable}`, () => {
+      let q = trx.selectFrom("secrets").selectAll().where("owner_table", "=", ownerTable)
+      if (ownerId !== undefined) q = q.where("owner_id", "=", ownerId)
+      return q.orderBy("owner_id").orderBy("name").execute()
+    }).pipe(Effect.flatMap(open))
+
+  const writeSecrets = (trx: Db, ownerTable: string, ownerId: string, rows: ReadonlyArray<SecretsTable>) =>
+    Effect.gen(function* () {
+      yield* query(`deleting secrets of ${ownerTable}`, () =>
+        trx.deleteFrom("secrets").where("owner_table", "=", ownerTable).where("owner_id", "=", ownerId).execute()
+      )
+      if (rows.length > 0)
+        yield* query(`writing secrets of ${ownerTable}`, () =>
+          trx
+            .insertInto("secrets")
+            .values([...rows])
+            .execute()
+        )
+    })
+
+  // -------------------------------------------------------------------------------------------
+  // Configuration
+
+  const CONFIG_TABLES = [
+    "mappings",
+    "companies",
+    "billing_profiles",
+    "exclusions",
+    "custom_licenses",
+    "settings"
+  ] as const
+
+  const insertRows = <T extends keyof Database>(
+    trx: Db,
+    table: T,
+    rows: ReadonlyArray<Insertable<Database[T]>>,
+    columns: number
+  ) =>
+    Effect.forEach(
+      batches(rows, columns),
+      (batch) =>
+        query(`writing ${table}`, () =>
+          trx
+            .insertInto(table)
+            .values([...batch])
+            .execute()
+        ),
+      { discard: true }
+    )
+
+  const saveConfig = (config: Config.SyncConfig) =>
+    Effect.gen(function* () {
+      const encoded = yield* fromEither(Rows.encode(Config.SyncConfig, "configuration")(config))
+      yield* transaction(db, "saving the configuration", (trx) =>
+        Effect.gen(function* () {
+          for (const table of CONFIG_TABLES) yield* query(`clearing ${table}`, () => trx.deleteFrom(table).execute())
+          yield* query("writing settings", () =>
+            trx
+              .insertInto("settings")
+              .values({ id: "default", data: JSON.stringify(encoded.settings ?? {}) })
+              .execute()
+          )
+          yield* insertRows(trx, "billing_profiles", Rows.billingProfileRows(encoded), 8)
+          yield* insertRows(trx, "companies", Rows.companyRows(encoded), 6)
+          yield* insertRows(trx, "mappings", Rows.mappingRows(encoded), 7)
+          yield* insertRows(trx, "exclusions", Rows.exclusionRows(encoded), 5)
+          yield* insertRows(trx, "custom_licenses", Rows.customLicenseRows(encoded), 4)
+        })
+      )
+    })
+
+  const loadConfig = Effect.gen(function* () {
+    // One transaction: a concurrent saveConfig is seen entirely or not at all.
+    const rows = yield* readTransaction(db, "loading the configuration", (trx) =>
+      Effect.all({
+        settings: query("reading settings", () => trx.selectFrom("settings").selectAll().execute()),
+        billingProfiles: query("reading billing_profiles", () =>
+          trx.selectFrom("billing_profiles").selectAll().orderBy("position").execute()
+        ),
+        companies: query("reading companies", () =>
+          trx.selectFrom("companies").selectAll().orderBy("position").execute()
+        ),
+        mappings: query("reading mappings", () => trx.selectFrom("mappings").selectAll().orderBy("position").execute()),
+        exclusions: query("reading exclusions", () =>
+          trx.selectFrom("exclusions").selectAll().orderBy("position").execute()
+        ),
+        customLicenses: query("reading custom_licenses", () =>
+          trx.selectFrom("custom_licenses").selectAll().orderBy("position").execute()
+        )
+      })
+    )
+    const settings = rows.settings.map((r) => Rows.decodeSettings(r.id, r.data))
+    const billingProfiles = rows.billingProfiles.map(Rows.decodeBillingProfile)
+    const companies = rows.companies.map(Rows.decodeCompany)
+    const mappings = rows.mappings.map(Rows.decodeMapping)
+    const exclusions = rows.exclusions.map(Rows.decodeExclusion)
+    const customLicenses = rows.customLicenses.map(Rows.decodeCustomLicense)
+    const lefts = <A>(rs: ReadonlyArray<Either.Either<A, Rows.Corruption>>) =>
+      rs.filter(Either.isLeft).map((r) => r.left)
+    const bad = [
+      ...lefts(settings),
+      ...lefts(billingProfiles),
+      ...lefts(companies),
+      ...lefts(mappings),
+      ...lefts(exclusions),
+      ...lefts(customLicenses)
+    ]
+    if (bad.length > 0) return yield* Rows.corruptError(bad)
+    const right = <A>(rs: ReadonlyArray<Either.Either<A, Rows.Corruption>>) =>
+      rs.filter(Either.isRight).map((r) => r.right)
+    const config: Config.SyncConfig = {
+      settings: right(settings)[0] ?? Schema.decodeSync(Config.Settings)({}),
+      billingProfiles: right(billingProfiles),
+      companies: right(companies),
+      mappings: right(mappings),
+      exclusions: right(exclusions),
+      customLicenses: right(customLicenses)
+    }
+    return config
+  })
+
+  // -------------------------------------------------------------------------------------------
+  // Ledger and journal
+
+  const upsertLedger = (trx: Db, row: LedgerTable) => {
+    const { mapping_id: _key, ...rest } = row
+    return query("writing the ledger", () =>
+      trx
+        .insertInto("ledger")
+        .values(row)
+        .onConflict((oc) => oc.column("mapping_id").doUpdateSet(rest))
+        .execute()
+    )
+  }
+
+  const journalEntry = (id: Ids.OperationId) =>
+    query("reading the journal", () =>
+      db.selectFrom("journal").selectAll().where("id", "=", id).executeTakeFirst()
+    ).pipe(
+      Effect.flatMap((row) =>
+        row === undefined
+          ? Effect.succeed(Option.none())
+          : failOnCorrupt([Rows.decodeJournal(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
+      )
+    )
+
+  // -------------------------------------------------------------------------------------------
+
+  return {
+    loadConfig,
+    saveConfig,
+
+    ledger: (companyId) =>
+      query("reading the ledger", () =>
+        db.selectFrom("ledger").selectAll().where("company_id", "=", companyId).orderBy("mapping_id").execute()
+      ).pipe(Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeLedger)))),
+
+    journalBegin: (entry) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeJournal(entry))
+        yield* query("writing the journal", () =>
+          db
+            .insertInto("journal")
+            .values(Rows.journalRow(encoded))
+            .onConflict((oc) => oc.column("id").doNothing())
+            .execute()
+        )
+      }),
+
+    journalComplete: (id, completion, ledger) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeLedger(ledger))
+        // Journal and ledger in one transaction: a crash leaves both as they were, or both written.
+        yield* transaction(db, "completing a journal entry", (trx) =>
+          Effect.gen(function* () {
+            const updated = yield* query("completing a journal entry", () =>
+              trx
+                .updateTable("journal")
+                .set({ status: "done", completed_at: completion.at, line_id: completion.lineId })
+                .where("id", "=", id)
+                .executeTakeFirst()
+            )
+            if (updated.numUpdatedRows === 0n) return yield* notFound(`journal entry ${id} not found`)
+            yield* upsertLedger(trx, Rows.ledgerRow(encoded))
+          })
+        )
+      }),
+
+    journalFail: (id, error, at) =>
+      Effect.gen(function* () {
+        const updated = yield* query("failing a journal entry", () =>
+          db
+            .updateTable("journal")
+            .set({ status: "failed", completed_at: at, error })
+            .where("id", "=", id)
+            .executeTakeFirst()
+        )
+        if (updated.numUpdatedRows === 0n) return yield* notFound(`journal entry ${id} not found`)
+      }),
+
+    journalEntry,
+
+    unfinished: (companyId) =>
+      query("reading the journal", () =>
+        db
+          .selectFrom("journal")
+          .selectAll()
+          .where("company_id", "=", companyId)
+          .where("status", "=", "pending")
+          .orderBy("created_at")
+          .orderBy("id")
+          .execute()
+      ).pipe(Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeJournal)))),
+
+    startRun: (run) => upsertRun(db, run),
+    finishRun: (run) => upsertRun(db, run),
+
+    appendEvents: (events) =>
+      Effect.gen(function* () {
+        if (events.length === 0) return
+        const encoded = yield* fromEither(Rows.encodeEvents(events))
+        const rows = encoded.map(Rows.eventRow)
+        yield* transaction(db, "appending sync events", (trx) =>
+          Effect.forEach(
+            batches(rows, Rows.eventColumns),
+            (batch) =>
+              query("appending sync events", () =>
+                trx
+                  .insertInto("sync_events")
+                  .values([...batch])
+                  .execute()
+              ),
+            { discard: true }
+          )
+        )
+      }),
+
+    listRuns: (limit) =>
+      query("reading sync runs", () =>
+        db
+          .selectFrom("sync_runs")
+          .selectAll()
+          .orderBy("started_at", "desc")
+          .orderBy("id", "desc")
+          .limit(Math.max(0, Math.floor(limit)))
+          .execute()
+      ).pipe(Effect.flatMap((rows) => skipCorrupt(rows.map(Rows.decodeRun)))),
+
+    listEvents: (q) =>
+      query("reading sync events", () => {
+        let s = db.selectFrom("sync_events").selectAll()
+        if (q.companyId !== undefined) s = s.where("company_id", "=", q.companyId)
+        if (q.runId !== undefined) s = s.where("run_id", "=", q.runId)
+        if (q.mappingId !== undefined) s = s.where("mapping_id", "=", q.mappingId)
+        s = s.orderBy("seq", "desc")
+        if (q.limit !== undefined && Number.isFinite(q.limit)) s = s.limit(Math.max(0, Math.floor(q.limit)))
+        return s.execute()
+      }).pipe(Effect.flatMap((rows) => skipCorrupt(rows.map(Rows.decodeEvent)))),
+
+    saveSnapshot: (snapshot) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeSnapshot(snapshot))
+        const row = {
+          tenant_id: snapshot.tenantId.toLowerCase(),
+          read_at: snapshot.readAt,
+          data: JSON.stringify(encoded)
+        }
+        yield* query("writing a snapshot", () =>
+          db
+            .insertInto("snapshots")
+            .values(row)
+            .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ read_at: row.read_at, data: row.data }))
+            .execute()
+        )
+      }),
+
+    lastSnapshot: (tenantId) =>
+      query("reading a snapshot", () =>
+        db.selectFrom("snapshots").selectAll().where("tenant_id", "=", tenantId.toLowerCase()).executeTakeFirst()
+      ).pipe(
+        Effect.flatMap((row) =>
+          row === undefined
+            ? Effect.succeed(Option.none())
+            : failOnCorrupt([Rows.decodeSnapshot(row.tenant_id, row.data)]).pipe(
+                Effect.map((rs) => Option.fromNullable(rs[0]))
+              )
+        )
+      ),
+
+    acquireLease: (key, owner, now, ttlMillis) =>
+      // One statement, atomic in both databases: insert, or take over the row when it is ours
+      // or has expired. A row comes back only when the lease is now ours.
+      query("taking a lease", () =>
+        db
+          .insertInto("leases")
+          .values({ key, owner, expires_at: now + ttlMillis })
+          .onConflict((oc) =>
+            oc
+              .column("key")
+              .doUpdateSet({ owner, expires_at: now + ttlMillis })
+              .where((eb) => eb.or([eb("leases.owner", "=", owner), eb("leases.expires_at", "<=", now)]))
+          )
+          .returning("owner")
+          .executeTakeFirst()
+      ).pipe(Effect.map((row) => row !== undefined && row.owner === owner)),
+
+    releaseLease: (key, owner) =>
+      query("releasing a lease", () =>
+        db.deleteFrom("leases").where("key", "=", key).where("owner", "=", owner).execute()
+      ).pipe(Effect.asVoid),
+
+    wasNotified: (recipient, findingKey, since) =>
+      query("reading sent notifications", () =>
+        db
+          .selectFrom("notifications_sent")
+          .select("at")
+          .where("recipient", "=", recipient)
+          .where("finding_key", "=", findingKey)
+          .where("at", ">=", since)
+          .limit(1)
+          .executeTakeFirst()
+      ).pipe(Effect.map((row) => row !== undefined)),
+
+    markNotified: (recipient, findingKeys, at) =>
+      findingKeys.length === 0
+        ? Effect.void
+        : transaction(db, "recording sent notifications", (trx) =>
+            Effect.forEach(
+              batches(
+                findingKeys.map((finding_key) => ({ recipient, finding_key, at })),
+                3
+              ),
+              (batch) =>
+                query("recording sent notifications", () =>
+                  trx
+                    .insertInto("notifications_sent")
+                    .values([...batch])
+                    .execute()
+                ),
+              { discard: true }
+            )
+          ),
+
+    // -----------------------------------------------------------------------------------------
+    // Connections
+
+    listConnections: readTransaction(db, "reading connections", (trx) =>
+      Effect.all({
+        rows: query("reading connections", () => trx.selectFrom("connections").selectAll().orderBy("id").execute()),
+        secrets: readSecrets(trx, "connections")
+      })
+    ).pipe(
+      Effect.flatMap(({ rows, secrets }) =>
+        failOnCorrupt(rows.map(Rows.decodeConnection)).pipe(
+          Effect.map((cs) =>
+            cs.map((c): Store.Connection => ({ ...c, secrets: Object.fromEntries(secrets.get(c.id) ?? []) }))
+          )
+        )
+      )
+    ),
+
+    getConnection: (id) =>
+      readTransaction(db, "reading a connection", (trx) =>
+        Effect.all({
+          row: query("reading a connection", () =>
+            trx.selectFrom("connections").selectAll().where("id", "=", id).executeTakeFirst()
+          ),
+          secrets: readSecrets(trx, "connections", id)
+        })
+      ).pipe(
+        Effect.flatMap(({ row, secrets }) =>
+          row === undefined
+            ? Effect.succeed(Option.none<Store.Connection>())
+            : failOnCorrupt([Rows.decodeConnection(row)]).pipe(
+                Effect.map(([c]) =>
+                  Option.fromNullable(c).pipe(
+                    Option.map((c) => ({ ...c, secrets: Object.fromEntries(secrets.get(c.id) ?? []) }))
+                  )
+                )
+              )
+        )
+      ),
+
+    saveConnection: (connection) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeConnection(connection))
+        const sealed = yield* seal("connections", connection.id, encoded.secrets ?? {})
+        const row = Rows.connectionRow(encoded)
+        const { id: _key, ...rest } = row
+        yield* transaction(db, "saving a connection", (trx) =>
+          Effect.gen(function* () {
+            yield* query("saving a connection", () =>
+              trx
+                .insertInto("connections")
+                .values(row)
+                .onConflict((oc) => oc.column("id").doUpdateSet(rest))
+                .execute()
+            )
+            yield* writeSecrets(trx, "connections", connection.id, sealed)
+          })
+        )
+      }),
+
+    deleteConnection: (id) =>
+      transaction(db, "deleting a connection", (trx) =>
+        Effect.gen(function* () {
+          yield* writeSecrets(trx, "connections", id, [])
+          const deleted = yield* query("deleting a connection", () =>
+            trx.deleteFrom("connections").where("id", "=", id).executeTakeFirst()
+          )
+          return deleted.numDeletedRows > 0n
+        })
+      ),
+
+    // -----------------------------------------------------------------------------------------
+    // Notifications
+
+    loadNotificationSettings: readTransaction(db, "reading notification settings", (trx) =>
+      Effect.all({
+        row: query("reading notification settings", () =>
+          trx.selectFrom("notification_settings").selectAll().where("id", "=", "default").executeTakeFirst()
+        ),
+        secrets: readSecrets(trx, "notification_settings", "default")
+      })
+    ).pipe(
+      Effect.flatMap(({ row, secrets }) => {
+        if (row === undefined) return Effect.succeed(Store.defaultNotificationSettings)
+        return failOnCorrupt([Rows.decodeNotificationSettings(row.id, row.data)]).pipe(
+          Effect.map(([s]): Store.NotificationSettings => {
+            const settings = s ?? Store.defaultNotificationSettings
+            const password = secrets.get("default")?.get("smtp.password")
+            if (settings.smtp === undefined) return settings
+            return { ...settings, smtp: { ...settings.smtp, ...(password !== undefined ? { password } : {}) } }
+          })
+        )
+      })
+    ),
+
+    saveNotificationSettings: (settings) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeNotificationSettings(settings))
+        const { password, ...smtp } = encoded.smtp ?? { password: undefined }
+        const sealed = yield* seal(
+          "notification_settings",
+          "default",
+          password !== undefined ? { "smtp.password": password } : {}
+        )
+        const data = JSON.stringify({ ...encoded, ...(encoded.smtp !== undefined ? { smtp } : {}) })
+        yield* transaction(db, "saving notification settings", (trx) =>
+          Effect.gen(function* () {
+            yield* query("saving notification settings", () =>
+              trx
+                .insertInto("notification_settings")
+                .values({ id: "default", data })
+                .onConflict((oc) => oc.column("id").doUpdateSet({ data }))
+                .execute()
+            )
+            yield* writeSecrets(trx, "notification_settings", "default", sealed)
+          })
+        )
+      }),
+
+    listRecipients: readTransaction(db, "reading notification recipients", (trx) =>
+      Effect.all({
+        rows: query("reading notification recipients", () =>
+          trx.selectFrom("notification_recipients").selectAll().orderBy("id").execute()
+        ),
+        secrets: readSecrets(trx, "notification_recipients")
+      })
+    ).pipe(
+      Effect.flatMap(({ rows, secrets }) =>
+        failOnCorrupt(rows.map(Rows.decodeRecipient)).pipe(
+          Effect.map((rs) =>
+            rs.map((r): Store.NotificationRecipient => {
+              const secret = secrets.get(r.id)?.get("secret")
+              return secret !== undefined ? { ...r, secret } : r
+            })
+          )
+        )
+      )
+    ),
+
+    saveRecipient: (recipient) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeRecipient(recipient))
+        const sealed = yield* seal(
+          "notification_recipients",
+          recipient.id,
+          encoded.secret !== undefined ? { secret: encoded.secret } : {}
+        )
+        const row = Rows.recipientRow(encoded)
+        const { id: _key, ...rest } = row
+        yield* transaction(db, "saving a notification recipient", (trx) =>
+          Effect.gen(function* () {
+            yield* query("saving a notification recipient", () =>
+              trx
+                .insertInto("notification_recipients")
+                .values(row)
+                .onConflict((oc) => oc.column("id").doUpdateSet(rest))
+                .execute()
+            )
+            yield* writeSecrets(trx, "notification_recipients", recipient.id, sealed)
+          })
+        )
+      }),
+
+    deleteRecipient: (id) =>
+      transaction(db, "deleting a notification recipient", (trx) =>
+        Effect.gen(function* () {
+          yield* writeSecrets(trx, "notification_recipients", id, [])
+          const deleted = yield* query("deleting a notification recipient", () =>
+            trx.deleteFrom("notification_recipients").where("id", "=", id).executeTakeFirst()
+          )
+          return deleted.numDeletedRows > 0n
+        })
+      ),
+
+    // -----------------------------------------------------------------------------------------
+    // Users and API tokens
+
+    listUsers: query("reading users", () => db.selectFrom("users").selectAll().orderBy("id").execute()).pipe(
+      Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeUser)))
+    ),
+
+    getUser: (id) =>
+      query("reading a user", () => db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst()).pipe(
+        Effect.flatMap((row) =>
+          row === undefined
+            ? Effect.succeed(Option.none())
+            : failOnCorrupt([Rows.decodeUser(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
+        )
+      ),
+
+    saveUser: (user) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeUser(user))
+        const row = Rows.userRow(encoded)
+        const { id: _key, ...rest } = row
+        yield* query("saving a user", () =>
+          db
+            .insertInto("users")
+            .values(row)
+            .onConflict((oc) => oc.column("id").doUpdateSet(rest))
+            .execute()
+        ).pipe(
+          Effect.mapError((e) =>
+            e.reason === "Conflict"
+              ? new Store.StoreError({
+                  reason: "Conflict",
+                  message: `another user has the e-mail address of user ${user.id}`
+                })
+              : e
+          )
+        )
+      }),
+
+    deleteUser: (id) =>
+      transaction(db, "deleting a user", (trx) =>
+        Effect.gen(function* () {
+          yield* query("deleting a user's API tokens", () =>
+            trx.deleteFrom("api_tokens").where("user_id", "=", id).execute()
+          )
+          const deleted = yield* query("deleting a user", () =>
+            trx.deleteFrom("users").where("id", "=", id).executeTakeFirst()
+          )
+          return deleted.numDeletedRows > 0n
+        })
+      ),
+
+    createApiToken: (token) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeApiToken(token))
+        yield* transaction(db, "creating an API token", (trx) =>
+          Effect.gen(function* () {
+            const owner = yield* query("reading a user", () =>
+              trx.selectFrom("users").select("id").where("id", "=", token.userId).executeTakeFirst()
+            )
+            if (owner === undefined) return yield* notFound(`user ${token.userId} not found`)
+            yield* query("creating an API token", () =>
+              trx.insertInto("api_tokens").values(Rows.apiTokenRow(encoded)).execute()
+            ).pipe(
+              Effect.mapError((e) =>
+                e.reason === "Conflict"
+                  ? new Store.StoreError({
+                      reason: "Conflict",
+                      message: `API token ${token.id} (or its hash) already exists`
+                    })
+                  : e
+              )
+            )
+          })
+        )
+      }),
+
+    findApiToken: (hash) =>
+      query("reading an API token", () =>
+        db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hash).executeTakeFirst()
+      ).pipe(
+        Effect.flatMap((row) =>
+          row === undefined
+            ? Effect.succeed(Option.none())
+            : failOnCorrupt([Rows.decodeApiToken(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
+        )
+      ),
+
+    listApiTokens: (userId) =>
+      query("reading API tokens", () =>
+        db
+          .selectFrom("api_tokens")
+          .selectAll()
+          .where("user_id", "=", userId)
+          .orderBy("created_at")
+          .orderBy("id")
+          .execute()
+      ).pipe(Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeApiToken)))),
+
+    revokeApiToken: (id, at) =>
+      query("revoking an API token", () =>
+        db
+          .updateTable("api_tokens")
+          .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", eb.val(at)) }))
+          .where("id", "=", id)
+          .executeTakeFirst()
+      ).pipe(Effect.map((r) => r.numUpdatedRows > 0n)),
+
+    touchApiToken: (id, at) =>
+      query("recording an API token's use", () =>
+        db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", id).execute()
+      ).pipe(Effect.asVoid)
+  }
+}
+
+const upsertRun = (db: Db, run: Parameters<Store.StoreShape["startRun"]>[0]) =>
+  Effect.gen(function* () {
+    const encoded = yield* fromEither(Rows.encodeRun(run))
+    const row = Rows.runRow(encoded)
+    const { id: _key, ...rest } = row
+    yield* query("writing a sync run", () =>
+      db
+        .insertInto("sync_runs")
+        .values(row)
+        .onConflict((oc) => oc.column("id").doUpdateSet(rest))
+        .execute()
+    )
+  })
+
+/** Number of secrets stored (to require the key at start when there are any). */
+export const countSecrets = (db: Db) =>
+  query("counting secrets", () =>
+    db
+      .selectFrom("secrets")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirst()
+  ).pipe(Effect.map((row) => (row === undefined ? 0 : int64(row.n as number | string))))
+
+/** One stored ciphertext (to check the key against at start). */
+export const oneSecret = (db: Db) =>
+  query("reading a secret", () => db.selectFrom("secrets").selectAll().limit(1).executeTakeFirst())

@@ -1,0 +1,230 @@
+/**
+ * The tables, as kysely sees them (the current schema version; see Migrations.ts for how it is
+ * built). Booleans are integers 0/1 and JSON is text in both dialects, so one repository serves
+ * SQLite and Postgres; Postgres returns `bigint` columns as strings, hence `number | string`.
+ */
+import type { ColumnType } from "kysely"
+
+/** A 64-bit integer: a number when written, a number (SQLite) or a decimal string (Postgres) when read. */
+type Int64 = ColumnType<number | string, number, number>
+
+export interface MetaTable {
+  key: string
+  value: string
+}
+
+export interface MigrationsTable {
+  version: number
+  name: string
+  applied_at: string
+}
+
+export interface SettingsTable {
+  id: string
+  data: string
+}
+
+export interface BillingProfilesTable {
+  id: string
+  position: number
+  name: string
+  product_id: string
+  agreement_type_ids: string
+  price: string
+  billing: string
+  term: string
+}
+
+export interface CompaniesTable {
+  company_id: string
+  position: number
+  name: string
+  tenant_id: string
+  start_date: string | null
+  enabled: number
+}
+
+export interface MappingsTable {
+  id: string
+  position: number
+  company_id: string
+  license: string
+  billing_profile_id: string
+  agreement_id: string
+  options: string
+}
+
+export interface ExclusionsTable {
+  position: number
+  company_id: string | null
+  sku_id: string | null
+  part_number: string | null
+  reason: string | null
+}
+
+export interface CustomLicensesTable {
+  id: string
+  position: number
+  name: string
+  rule: string
+}
+
+export interface LedgerTable {
+  mapping_id: string
+  company_id: string
+  agreement_id: string
+  line_id: string
+  quantity: number
+  less_included: number
+  unit_price: string
+  billing: string
+  description: string
+  active: number
+  updated_at: string
+}
+
+export interface JournalTable {
+  id: string
+  run_id: string
+  company_id: string
+  operation: string
+  status: string
+  created_at: string
+  completed_at: string | null
+  line_id: string | null
+  error: string | null
+}
+
+export interface SyncRunsTable {
+  id: string
+  started_at: string
+  finished_at: string | null
+  as_of: string
+  trigger: string
+  dry_run: number
+  status: string
+  companies: number
+  operations: number
+  failures: number
+  held: number
+}
+
+export interface SyncEventsTable {
+  /** Insertion order: events are listed newest first by it. */
+  seq: ColumnType<number | string, never, never>
+  run_id: string
+  company_id: string
+  mapping_id: string
+  operation_id: string
+  kind: string
+  outcome: string
+  line_id: string | null
+  agreement_id: string
+  quantity_before: number
+  quantity_after: number
+  unit_price: string | null
+  proration_amount: string | null
+  effective_date: string
+  trigger: string
+  at: string
+  message: string | null
+}
+
+export interface SnapshotsTable {
+  /** Lower-cased tenant id. */
+  tenant_id: string
+  read_at: string
+  data: string
+}
+
+export interface NotificationsSentTable {
+  recipient: string
+  finding_key: string
+  at: string
+}
+
+export interface LeasesTable {
+  key: string
+  owner: string
+  expires_at: Int64
+}
+
+export interface ConnectionsTable {
+  id: string
+  role: string
+  kind: string
+  name: string
+  settings: string
+  enabled: number
+}
+
+/** Every secret, encrypted (SecretBox.ts), owned by a row of another table. */
+export interface SecretsTable {
+  owner_table: string
+  owner_id: string
+  name: string
+  ciphertext: string
+}
+
+export interface NotificationSettingsTable {
+  id: string
+  data: string
+}
+
+export interface NotificationRecipientsTable {
+  id: string
+  channel: string
+  address: string
+  frequency: string
+  findings: string
+  company_ids: string
+  enabled: number
+}
+
+export interface UsersTable {
+  id: string
+  email: string
+  /** Lower-cased e-mail address, unique. */
+  email_key: string
+  name: string
+  role: string
+  disabled: number
+  created_at: string
+}
+
+export interface ApiTokensTable {
+  id: string
+  user_id: string
+  name: string
+  token_hash: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface Database {
+  seatsync_meta: MetaTable
+  seatsync_migrations: MigrationsTable
+  settings: SettingsTable
+  billing_profiles: BillingProfilesTable
+  companies: CompaniesTable
+  mappings: MappingsTable
+  exclusions: ExclusionsTable
+  custom_licenses: CustomLicensesTable
+  ledger: LedgerTable
+  journal: JournalTable
+  sync_runs: SyncRunsTable
+  sync_events: SyncEventsTable
+  snapshots: SnapshotsTable
+  notifications_sent: NotificationsSentTable
+  leases: LeasesTable
+  connections: ConnectionsTable
+  secrets: SecretsTable
+  notification_settings: NotificationSettingsTable
+  notification_recipients: NotificationRecipientsTable
+  users: UsersTable
+  api_tokens: ApiTokensTable
+}
+
+export type TableName = keyof Database
