@@ -144,3 +144,13 @@ describe("seed errors", () => {
     expect(error.issues).toContainEqual(expect.objectContaining({ path: "companies[3].identifier" }))
   })
 })
+
+describe("CallCounters", () => {
+  it("finds a counter whatever the case of the template", async () => {
+    const { CallCounters } = await import("../src/simulator/Counters.js")
+    const c = new CallCounters()
+    c.count("GET /login/companyinfo/{companyId}")
+    expect(c.get("GET /login/companyinfo/{companyId}")).toBe(1)
+    expect(c.get("get /login/companyinfo/{companyid}")).toBe(1)
+  })
+})

@@ -24,7 +24,11 @@ export class CallCounters {
 
   /** The number of calls to one `METHOD /route/template`. */
   get(key: string): number {
-    return this.counts.get(normalizeKey(key)) ?? 0
+    // Keys are stored as the route templates spell them ("{companyId}"); compare normalized.
+    const wanted = normalizeKey(key)
+    let sum = 0
+    for (const [k, n] of this.counts) if (normalizeKey(k) === wanted) sum += n
+    return sum
   }
 
   /** All counters, keyed `METHOD /route/template`. */

@@ -1,0 +1,90 @@
+/**
+ * The PSA conformance kit (`@seatsync/core/testing`) against the ConnectWise adapter and its
+ * simulator, over real HTTP on 127.0.0.1.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Ids, LocalDate, Ownership } from "@seatsync/core"
+import { PsaConformance } from "@seatsync/core/testing"
+import { Effect } from "effect"
+import type { JsonObject } from "../src/simulator/index.js"
+import { noDelayRetry, rig } from "./adapter.js"
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
+
+const harness: PsaConformance.Harness = {
+  setup: Effect.gen(function* () {
+    // The kit's tests run on TestClock (it.scoped): back-off sleeps would never end, so no delays here.
+    // Waiting out real Retry-After and back-off delays is covered by Adapter.integration.test.ts.
+    const { sim, tamper, layer } = yield* rig({}, { retry: noDelayRetry })
+    const agreementIds = sim.data.agreements().map((a) => Number(a.id))
+    /** The addition with this id, wherever it is. */
+    const additionById = (lineId: string): { agreementId: number; addition: JsonObject } | undefined => {
+      for (const agreementId of agreementIds) {
+        const addition = sim.data.additions(agreementId).find((a) => String(a.id) === lineId)
+        if (addition !== undefined) return { agreementId, addition }
+      }
+      return undefined
+    }
+    return {
+      layer,
+      ids: {
+        companies: {
+          contoso: Ids.CompanyId.make("250"),
+          fabrikam: Ids.CompanyId.make("251"),
+          northwind: Ids.CompanyId.make("252"),
+          obrien: Ids.CompanyId.make("253")
+        },
+        agreements: {
+          contoso: Ids.AgreementId.make("1001"),
+          fabrikam: Ids.AgreementId.make("1002"),
+          fabrikamOld: Ids.AgreementId.make("1003"),
+          northwind: Ids.AgreementId.make("1004")
+        },
+        products: {
+          businessPremium: Ids.ProductId.make("501"),
+          exchange: Ids.ProductId.make("504"),
+          businessBasic: Ids.ProductId.make("503")
+        },
+        lines: { backup: Ids.LineId.make("9001"), northwindBasic: Ids.LineId.make("9002") }
+      },
+      writes: Effect.sync(() => sim.counters.writes()),
+      // The proration additions of the line's mapping on its agreement (each marked with its operation).
+      prorations: (lineId) =>
+        Effect.sync(() => {
+          const found = additionById(lineId)
+          const mapping = Ownership.mappingOf(text(found?.addition.description))
+          if (found === undefined || mapping === undefined) return []
+          return sim.data
+            .additions(found.agreementId)
+            .filter((a) => {
+              const note = text(a.description)
+              return Ownership.mappingOf(note) === mapping && Ownership.operationOf(note) !== undefined
+            })
+            .map((a) => ({
+              units: Number(a.quantity),
+              effectiveDate: LocalDate.unsafe(String(a.effectiveDate).slice(0, 10))
+            }))
+        }),
+      injectFault: (kind, times) =>
+        Effect.sync(() => {
+          switch (kind) {
+            case "rateLimited":
+              // Retry-After: 0 keeps the suite fast; waiting out a longer one is tested in Adapter tests.
+              sim.faults.rateLimit({ times, retryAfterSeconds: 0 })
+              break
+            case "serverError":
+              sim.faults.serverError({ times })
+              break
+            case "unauthorized":
+            case "notFound":
+              tamper.kind = kind
+              tamper.times = times
+              break
+          }
+        })
+    }
+  }),
+  faults: { retries: true }
+}
+
+PsaConformance.run("ConnectWise (simulator over HTTP)", harness, { describe, expect, it })

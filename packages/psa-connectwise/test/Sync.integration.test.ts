@@ -1,0 +1,122 @@
+/**
+ * End to end: the core engine syncs the sample world (in-memory license source with the sample
+ * tenants, in-memory store with the sample configuration) into the ConnectWise simulator through
+ * the adapter over HTTP. A second sync makes zero write calls; a change of counts writes exactly
+ * the changed lines plus one proration line.
+ *
+ * (`@seatsync/partner-center` is not a dependency of this package, so the Microsoft side is the
+ * core's in-memory license source with the same sample data.)
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Engine, Money, Ownership } from "@seatsync/core"
+import { InMemoryLicenseSource, InMemoryStore, SampleData } from "@seatsync/core/testing"
+import { Effect, Layer } from "effect"
+import { rig } from "./adapter.js"
+
+const text = (v: unknown) => (typeof v === "string" ? v : undefined)
+
+describe("engine → ConnectWise simulator (sample world)", () => {
+  it.scopedLive(
+    "syncs, then a second sync writes nothing; a count change writes the changed lines and one proration line",
+    () =>
+      Effect.gen(function* () {
+        const { sim, layer } = yield* rig()
+        const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
+        const store = InMemoryStore.makeState(SampleData.config)
+        // Built once, as a host does: one client, one codebase discovery.
+        const world = yield* Layer.build(
+          Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
+        )
+        const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+        const figures: Array<string> = []
+        const measure = (label: string, result: Engine.SyncResult) => {
+          const writes = sim.counters.writes()
+          const reads = sim.counters.total("GET")
+          figures.push(
+            `  ${label.padEnd(28)} operations ${String(result.companies.flatMap((c) => c.applied).length).padStart(2)}  reads ${String(reads).padStart(3)}  writes ${writes}  ${JSON.stringify(sim.counters.snapshot())}`
+          )
+          sim.counters.reset()
+          return { writes, reads }
+        }
+
+        // First sync: five lines created, Northwind's hand-made line adopted.
+        const first = yield* sync
+        const firstCalls = measure("first sync", first)
+        expect(first.run.status).toBe("ok")
+        expect(first.companies.map((c) => c.status)).toEqual(["changed", "changed", "changed"])
+        const applied = first.companies.flatMap((c) => c.applied)
+        expect(applied.map((a) => a.operation._tag).sort()).toEqual([
+          "CreateLine",
+          "CreateLine",
+          "CreateLine",
+          "CreateLine",
+          "CreateLine",
+          "UpdateLine"
+        ])
+        expect(firstCalls.writes).toBe(applied.length)
+        const contoso = sim.data.additions(1001)
+        expect(contoso.find((a) => a.id === 9001)).toMatchObject({
+          quantity: 22,
+          description: "Microsoft 365 backup (per user)"
+        })
+        const annual = contoso.find((a) => text(a.description) === "SeatSync mapping contoso-spb-annual")
+        expect(annual).toMatchObject({
+          product: { id: 501 },
+          quantity: 20,
+          unitPrice: 22,
+          effectiveDate: "2026-11-17T00:00:00Z"
+        })
+        expect(sim.data.addition(1004, 9002)).toMatchObject({
+          quantity: 8,
+          description: "SeatSync mapping northwind-bb"
+        })
+        expect(sim.data.addition(1002, 9003)).toMatchObject({ quantity: 10, description: "Cloudconsole license sync" })
+
+        // Second sync: nothing changed, nothing written.
+        const second = yield* sync
+        const secondCalls = measure("second sync (no change)", second)
+        expect(second.companies.map((c) => c.status)).toEqual(["unchanged", "unchanged", "unchanged"])
+        expect(secondCalls.writes).toBe(0)
+        // listAgreements (1 batch) + listProducts + additions of Contoso, Fabrikam ×2, Northwind agreements.
+        expect(secondCalls.reads).toBe(6)
+
+        // Contoso buys 2 more Exchange licenses (prorated, 14 of 30 days); Northwind one more Basic (no proration).
+        const bump = (tenant: keyof typeof SampleData.tenantIds, part: string, by: number) => {
+          const key = SampleData.tenantIds[tenant].toLowerCase()
+          const snapshot = source.snapshots.get(key)
+          if (snapshot === undefined) throw new Error(`no snapshot for ${tenant}`)
+          source.snapshots.set(key, {
+            ...snapshot,
+            skus: snapshot.skus.map((s) =>
+              s.partNumber === part ? { ...s, enabled: s.enabled + by, consumed: s.consumed + by } : s
+            )
+          })
+        }
+        bump("contoso", "EXCHANGESTANDARD", 2)
+        bump("northwind", "O365_BUSINESS_ESSENTIALS", 1)
+        const third = yield* sync
+        const thirdCalls = measure("third sync (2 lines change)", third)
+        const changed = third.companies.flatMap((c) => c.applied)
+        expect(changed.map((a) => [a.operation.mappingId, a.operation._tag])).toEqual([
+          ["contoso-exo", "UpdateLine"],
+          ["northwind-bb", "UpdateLine"]
+        ])
+        // Two changed lines + one proration line (Northwind's agreement does not prorate).
+        expect(thirdCalls.writes).toBe(3)
+        const exo = changed[0]
+        expect(exo?.prorationAmount && Money.format(exo.prorationAmount)).toBe("3.73")
+        const prorationLines = sim.data
+          .additions(1001)
+          .filter((a) => Ownership.operationOf(text(a.description)) !== undefined)
+        expect(prorationLines).toEqual([
+          expect.objectContaining({ quantity: 2, extendedProratePrice: 3.73, cancelledDate: "2026-11-30T00:00:00Z" })
+        ])
+        expect(store.events.some((e) => e.mappingId === "contoso-exo" && e.prorationAmount !== undefined)).toBe(true)
+
+        // And again: the proration line is not mistaken for the mapping's line; nothing to write.
+        const fourth = yield* sync
+        expect(measure("fourth sync (no change)", fourth).writes).toBe(0)
+        console.log(["\nEngine → ConnectWise simulator, sample world (calls per sync)", ...figures].join("\n"))
+      })
+  )
+})
