@@ -497,11 +497,14 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       Effect.gen(function* () {
         const agreements = yield* psa.listAgreements(companyIds)
         const products = yield* psa.listProducts
-        const ledgerAgreements = new Set<string>()
-        for (const c of active) for (const e of yield* store.ledger(c.companyId)) ledgerAgreements.add(e.agreementId)
-        const ids = [
-          ...new Set([...agreements.map((a) => a.id as string), ...ledgerAgreements])
-        ].sort() as Array<AgreementId>
+        // Only agreements a mapping bills on or the ledger names can hold lines SeatSync plans:
+        // reading the others would cost calls (one per agreement on ConnectWise) for nothing.
+        const activeIds = new Set<string>(active.map((c) => c.companyId))
+        const wanted = new Set<string>(
+          config.mappings.filter((m) => activeIds.has(m.companyId)).map((m) => m.agreementId)
+        )
+        for (const c of active) for (const e of yield* store.ledger(c.companyId)) wanted.add(e.agreementId)
+        const ids = [...wanted].sort() as Array<AgreementId>
         const lines = yield* psa.readLines(ids)
         return {
           agreements: new Map(agreements.map((a) => [a.id, a])),

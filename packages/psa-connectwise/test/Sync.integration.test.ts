@@ -77,8 +77,9 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         const secondCalls = measure("second sync (no change)", second)
         expect(second.companies.map((c) => c.status)).toEqual(["unchanged", "unchanged", "unchanged"])
         expect(secondCalls.writes).toBe(0)
-        // listAgreements (1 batch) + listProducts + additions of Contoso, Fabrikam ×2, Northwind agreements.
-        expect(secondCalls.reads).toBe(6)
+        // listAgreements (1 batch) + listProducts + additions of the 3 agreements mappings bill on
+        // (Contoso, Fabrikam, Northwind; not the cancelled one nor O'Brien's, which nothing maps to).
+        expect(secondCalls.reads).toBe(5)
 
         // Contoso buys 2 more Exchange licenses (prorated, 14 of 30 days); Northwind one more Basic (no proration).
         const bump = (tenant: keyof typeof SampleData.tenantIds, part: string, by: number) => {

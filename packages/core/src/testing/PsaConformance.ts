@@ -193,7 +193,8 @@ export interface TestApi {
 export const run = (name: string, harness: Harness, { describe, expect, it }: TestApi): void => {
   const timeout = harness.timeoutMs ?? 30_000
   const test = (title: string, body: (backend: Backend) => Effect.Effect<void, unknown, Psa>) =>
-    it.scoped(
+    // Live clock: a real adapter's retry back-off must be able to sleep (the harness keeps it short).
+    it.scopedLive(
       title,
       () =>
         Effect.gen(function* () {
