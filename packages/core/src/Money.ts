@@ -2,16 +2,31 @@
  * Exact money. Prices are decimals (effect `BigDecimal`, never a JS float); amounts are
  * computed exactly and rounded half away from zero to cents once, at the end (DESIGN.md §4).
  */
-import { BigDecimal, type Option, Schema } from "effect"
+import { BigDecimal, Option, ParseResult, Schema } from "effect"
 
 /** A decimal amount of money or a unit price, exact. */
 export type Money = BigDecimal.BigDecimal
 
-/** Decodes a decimal string such as "22.00" or "-3.5"; encodes back to a plain decimal string. */
-export const MoneyFromString: Schema.Schema<Money, string> = Schema.BigDecimal.annotations({
-  identifier: "Money",
-  description: 'a decimal amount such as "22.00"'
-})
+/**
+ * Decodes a decimal string such as "22.00" or "-3.5"; encodes with at least two decimals
+ * ("4.00"), as people and invoices expect.
+ */
+export const MoneyFromString: Schema.Schema<Money, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.BigDecimalFromSelf,
+  {
+    strict: true,
+    decode: (s, _, ast) =>
+      Option.match(BigDecimal.fromString(s.trim()), {
+        onNone: () =>
+          ParseResult.fail(
+            new ParseResult.Type(ast, s, `expected a decimal amount such as "22.00", got ${JSON.stringify(s)}`)
+          ),
+        onSome: (m) => ParseResult.succeed(m)
+      }),
+    encode: (m) => ParseResult.succeed(format(m))
+  }
+).annotations({ identifier: "Money", description: 'a decimal amount such as "22.00"' })
 
 export const zero: Money = BigDecimal.fromBigInt(0n)
 
