@@ -1,0 +1,400 @@
+/**
+ * Microsoft Graph v1.0 for one customer tenant at a time (API-REFERENCE.md §4): the tenant is the
+ * one the app-only token was issued in, so every call names its tenant here. GET with
+ * `@odata.nextLink` paging (§4.5), `$batch` with per-request status, retries and `Retry-After`
+ * (§4.8), the mailbox usage report's redirect to its CSV (§4.6), throttling (§4.10) and the error
+ * body (§4.9). A rejected token (401) is dropped and the call tried once more with a new one.
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Clock, Duration, Effect, Redacted, Schema } from "effect"
+import {
+  attempt,
+  type Backoff,
+  CallFailure,
+  decodeJson,
+  decodeValue,
+  header,
+  parseRetryAfter,
+  type Reply,
+  type RetryPolicy,
+  retrySchedule,
+  statusFailure
+} from "./internal/Http.js"
+import { BatchResponse, type GraphErrorBody, GraphPage } from "./Schemas.js"
+import type { Tokens } from "./Tokens.js"
+
+/** One GET inside a `$batch` (§4.8): `path` is relative to the version (`/subscribedSkus?$select=…`). */
+export interface GraphGet {
+  readonly id: string
+  readonly path: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** A successful answer, from a plain GET or from inside a `$batch`. */
+export interface GraphAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  /** Parsed JSON (or the text of a `text/plain` answer such as `/$count`). */
+  readonly body: unknown
+}
+
+export interface GraphClient {
+  /** GETs of one tenant: one plain GET when there is one, else `$batch`es of at most 20; retried per request. */
+  readonly batch: (
+    tenantId: string,
+    requests: ReadonlyArray<GraphGet>
+  ) => Effect.Effect<ReadonlyMap<string, GraphAnswer>, CallFailure>
+  /** The items of a collection, following `@odata.nextLink` from `first` (an answer already in hand) or from `path`. */
+  readonly list: <A, I>(
+    tenantId: string,
+    path: string,
+    item: Schema.Schema<A, I>,
+    options?: { readonly first?: GraphAnswer; readonly headers?: Readonly<Record<string, string>> }
+  ) => Effect.Effect<ReadonlyArray<A>, CallFailure>
+  /** A report download (§4.6): follows the 302 to the pre-authenticated URL and returns the CSV text. */
+  readonly report: (tenantId: string, path: string) => Effect.Effect<string, CallFailure>
+}
+
+export interface GraphClientOptions {
+  /** Graph without the version, e.g. `https://graph.microsoft.com` or a simulator's url. */
+  readonly baseUrl: string
+  readonly retry: RetryPolicy
+  readonly semaphore: Effect.Semaphore
+  readonly backoff: Backoff
+}
+
+const MAX_BATCH = 20
+
+/** The application permission a Graph path needs (for the message when Graph answers 403). */
+export const permissionFor = (path: string): string => {
+  const p = path.toLowerCase()
+  if (p.startsWith("/users")) return "User.Read.All"
+  if (p.startsWith("/devices")) return "Device.Read.All"
+  if (p.startsWith("/groups")) return "GroupMember.Read.All"
+  if (p.startsWith("/reports")) return "Reports.Read.All"
+  return "Organization.Read.All"
+}
+
+const labelOf = (method: string, path: string): string => `${method} ${path.split("?")[0] ?? path}`
+
+const graphDetail = (body: unknown): string => {
+  if (typeof body !== "object" || body === null || !("error" in body)) return ""
+  const error = (body as typeof GraphErrorBody.Type).error
+  if (typeof error !== "object" || error === null) return ""
+  return [error.code, error.message].filter((s) => typeof s === "string" && s !== "").join(": ")
+}
+
+const parseBody = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+const isSuccess = (status: number) => status >= 200 && status < 300
+
+/** Builds the Graph client over the context's HttpClient. */
+export const make = (
+  tokens: Tokens,
+  options: GraphClientOptions
+): Effect.Effect<GraphClient, never, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    const base = `${options.baseUrl.replace(/\/+$/, "")}/v1.0`
+    const origin = new URL(base).origin
+    const unitMillis = Duration.toMillis(Duration.decode(options.retry.retryAfterUnit))
+    const maxRetryAfterMillis = Duration.toMillis(Duration.decode(options.retry.maxRetryAfter))
+    const schedule = retrySchedule(options.retry)
+
+    /** The failure of a non-2xx Graph answer (plain or inside a batch). */
+    const failureOf = (
+      tenantId: string,
+      label: string,
+      path: string,
+      status: number,
+      headers: Readonly<Record<string, string>>,
+      body: unknown
+    ) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const retryAfterMillis = parseRetryAfter(header(headers, "retry-after"), now, unitMillis)
+        if (status === 429 && retryAfterMillis !== undefined)
+          yield* options.backoff.hold(`graph:${tenantId}`, retryAfterMillis)
+        const detail = graphDetail(body)
+        if (status === 403) {
+          return new CallFailure({
+            reason: "ConsentMissing",
+            message: `Graph ${label}: 403${detail === "" ? "" : ` ${detail}`} — the app's consent in this tenant is missing, revoked, or does not grant ${permissionFor(path)}`,
+            retryable: false,
+            retryNow: false,
+            status
+          })
+        }
+        return statusFailure({ status, headers, text: "" } satisfies Reply, {
+          api: "Graph",
+          label,
+          detail,
+          retryAfterMillis,
+          maxRetryAfterMillis
+        })
+      })
+
+    /** One request with a given token; non-2xx (and non-redirect) statuses fail; retried by the schedule. */
+    const send = (
+      tenantId: string,
+      token: Redacted.Redacted<string>,
+      request: HttpClientRequest.HttpClientRequest,
+      label: string,
+      path: string
+    ): Effect.Effect<Reply, CallFailure> =>
+      Effect.gen(function* () {
+        const reply = yield* attempt(
+          http,
+          request.pipe(
+            HttpClientRequest.bearerToken(Redacted.value(token)),
+            HttpClientRequest.acceptJson,
+            HttpClientRequest.setHeader("client-request-id", crypto.randomUUID())
+          ),
+          {
+            api: "Graph",
+            label,
+            semaphore: options.semaphore,
+            backoff: options.backoff,
+            backoffKey: `graph:${tenantId}`,
+            timeout: options.retry.timeout
+          }
+        )
+        if (reply.status < 400) return reply
+        return yield* Effect.fail(
+          yield* failureOf(tenantId, label, path, reply.status, reply.headers, parseBody(reply.text))
+        )
+      }).pipe(Effect.retry(schedule))
+
+    /** Runs `use` with the tenant's token; a 401 drops the token and runs it once more with a new one. */
+    const withToken = <A>(
+      tenantId: string,
+      use: (token: Redacted.Redacted<string>) => Effect.Effect<A, CallFailure>
+    ): Effect.Effect<A, CallFailure> =>
+      Effect.gen(function* () {
+        const token = yield* tokens.graph(tenantId)
+        return yield* use(token).pipe(
+          Effect.catchIf(
+            (failure) => failure.tokenRejected === true,
+            () =>
+              tokens
+                .invalidate({ _tag: "graph", tenantId }, token)
+                .pipe(Effect.zipRight(tokens.graph(tenantId)), Effect.flatMap(use))
+          ),
+          Effect.tapError((failure) =>
+            failure.reason === "ConsentMissing" ? tokens.invalidate({ _tag: "graph", tenantId }, token) : Effect.void
+          )
+        )
+      })
+
+    const get = (tenantId: string, token: Redacted.Redacted<string>, request: GraphGet) => {
+      const url = request.path.startsWith("http") ? request.path : `${base}${request.path}`
+      // A nextLink is a full URL: name it by its path under the version, like the first page.
+      const label = labelOf(
+        "GET",
+        request.path.startsWith("http") ? new URL(url).pathname.replace(/^\/v1\.0/, "") : request.path
+      )
+      return send(
+        tenantId,
+        token,
+        HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(request.headers ?? {})),
+        label,
+        request.path
+      ).pipe(
+        Effect.map(
+          (reply): GraphAnswer => ({ status: reply.status, headers: reply.headers, body: parseBody(reply.text) })
+        )
+      )
+    }
+
+    const batchOnce = (
+      tenantId: string,
+      token: Redacted.Redacted<string>,
+      requests: ReadonlyArray<GraphGet>,
+      done: Map<string, GraphAnswer>
+    ): Effect.Effect<void, CallFailure> =>
+      Effect.gen(function* () {
+        const pending = requests.filter((r) => !done.has(r.id))
+        const retry: Array<CallFailure> = []
+        for (let i = 0; i < pending.length; i += MAX_BATCH) {
+          const chunk = pending.slice(i, i + MAX_BATCH)
+          const reply = yield* attempt(
+            http,
+            HttpClientRequest.post(`${base}/$batch`).pipe(
+              HttpClientRequest.bearerToken(Redacted.value(token)),
+              HttpClientRequest.acceptJson,
+              HttpClientRequest.setHeader("client-request-id", crypto.randomUUID()),
+              HttpClientRequest.bodyUnsafeJson({
+                requests: chunk.map((r) => ({
+                  id: r.id,
+                  method: "GET",
+                  url: r.path,
+                  ...(r.headers !== undefined ? { headers: r.headers } : {})
+                }))
+              })
+            ),
+            {
+              api: "Graph",
+              label: "POST /$batch",
+              semaphore: options.semaphore,
+              backoff: options.backoff,
+              backoffKey: `graph:${tenantId}`,
+              timeout: options.retry.timeout
+            }
+          )
+          if (!isSuccess(reply.status)) {
+            return yield* Effect.fail(
+              yield* failureOf(tenantId, "POST /$batch", "/$batch", reply.status, reply.headers, parseBody(reply.text))
+            )
+          }
+          const answers = yield* decodeJson(BatchResponse, reply.text, "Graph POST /$batch")
+          const byId = new Map(answers.responses.map((a) => [a.id, a]))
+          for (const request of chunk) {
+            const answer = byId.get(request.id)
+            const label = labelOf("GET", request.path)
+            if (answer === undefined) {
+              return yield* Effect.fail(
+                new CallFailure({
+                  reason: "InvalidResponse",
+                  message: `Graph POST /$batch: no answer for ${label} (id ${request.id})`,
+                  retryable: false,
+                  retryNow: false
+                })
+              )
+            }
+            // §4.8: JSON bodies come inline; text bodies (`/$count`) as strings. A JSON content type
+            // with a string body is JSON text (e.g. cut short) and is parsed like a plain answer.
+            const contentType = header(answer.headers, "content-type") ?? ""
+            const body =
+              typeof answer.body === "string" && /json/i.test(contentType)
+                ? yield* decodeJson(Schema.Unknown, answer.body, `Graph ${label}`)
+                : answer.body
+            if (isSuccess(answer.status)) {
+              done.set(request.id, { status: answer.status, headers: answer.headers, body })
+              continue
+            }
+            const failure = yield* failureOf(tenantId, label, request.path, answer.status, answer.headers, body)
+            if (!failure.retryNow) return yield* Effect.fail(failure)
+            retry.push(failure)
+          }
+        }
+        if (retry.length > 0) {
+          const waits = retry.flatMap((f) => (f.retryAfterMillis === undefined ? [] : [f.retryAfterMillis]))
+          const first = retry[0] as CallFailure // retry.length > 0
+          return yield* Effect.fail(
+            new CallFailure({
+              reason: first.reason,
+              message: `${first.message}${retry.length > 1 ? ` (and ${retry.length - 1} more in the batch)` : ""}`,
+              retryable: true,
+              retryNow: true,
+              retryAfterMillis: waits.length > 0 ? Math.max(...waits) : undefined,
+              status: first.status
+            })
+          )
+        }
+      })
+
+    const batch = (tenantId: string, requests: ReadonlyArray<GraphGet>) =>
+      withToken(tenantId, (token) => {
+        if (requests.length === 1) {
+          const [only] = requests
+          return only === undefined
+            ? Effect.succeed(new Map<string, GraphAnswer>())
+            : get(tenantId, token, only).pipe(Effect.map((answer) => new Map([[only.id, answer]])))
+        }
+        const done = new Map<string, GraphAnswer>()
+        return batchOnce(tenantId, token, requests, done).pipe(Effect.retry(schedule), Effect.as(done))
+      })
+
+    const list = <A, I>(
+      tenantId: string,
+      path: string,
+      item: Schema.Schema<A, I>,
+      listOptions: { readonly first?: GraphAnswer; readonly headers?: Readonly<Record<string, string>> } = {}
+    ): Effect.Effect<ReadonlyArray<A>, CallFailure> =>
+      withToken(tenantId, (token) =>
+        Effect.gen(function* () {
+          const page = GraphPage(item)
+          const where = `Graph ${labelOf("GET", path)}`
+          const items: Array<A> = []
+          let answer =
+            listOptions.first ?? (yield* get(tenantId, token, { id: "0", path, headers: listOptions.headers ?? {} }))
+          for (let pages = 1; ; pages++) {
+            const decoded = yield* decodeValue(page, answer.body, pages === 1 ? where : `${where} (page ${pages})`)
+            items.push(...decoded.value)
+            const next = decoded["@odata.nextLink"]
+            if (next === undefined) return items
+            // §4.5: GET the nextLink unchanged — but only on the configured Graph host (DESIGN.md §11).
+            if (!next.startsWith(`${origin}/`)) {
+              return yield* Effect.fail(
+                new CallFailure({
+                  reason: "InvalidResponse",
+                  message: `${where}: @odata.nextLink ${JSON.stringify(next.slice(0, 80))} is not on ${origin}`,
+                  retryable: false,
+                  retryNow: false
+                })
+              )
+            }
+            if (pages >= 10_000) {
+              return yield* Effect.fail(
+                new CallFailure({
+                  reason: "InvalidResponse",
+                  message: `${where}: more than 10,000 pages`,
+                  retryable: false,
+                  retryNow: false
+                })
+              )
+            }
+            answer = yield* get(tenantId, token, { id: "0", path: next, headers: listOptions.headers ?? {} })
+          }
+        })
+      )
+
+    const report = (tenantId: string, path: string) =>
+      withToken(tenantId, (token) =>
+        Effect.gen(function* () {
+          const label = labelOf("GET", path)
+          const first = yield* send(tenantId, token, HttpClientRequest.get(`${base}${path}`), label, path)
+          if (first.status < 300) return first.text
+          const location = header(first.headers, "location")
+          if (location === undefined) {
+            return yield* Effect.fail(
+              new CallFailure({
+                reason: "InvalidResponse",
+                message: `Graph ${label}: ${first.status} without a Location`,
+                retryable: false,
+                retryNow: false
+              })
+            )
+          }
+          // §4.6: the Location is pre-authenticated and short-lived; it gets no Authorization header.
+          const download = yield* attempt(http, HttpClientRequest.get(location), {
+            api: "Graph",
+            label: `${label} (download)`,
+            semaphore: options.semaphore,
+            backoff: options.backoff,
+            backoffKey: `graph:${tenantId}`,
+            timeout: options.retry.timeout
+          })
+          if (!isSuccess(download.status)) {
+            return yield* Effect.fail(
+              statusFailure(download, {
+                api: "Graph",
+                label: `${label} (download)`,
+                detail: "",
+                retryAfterMillis: undefined,
+                maxRetryAfterMillis
+              })
+            )
+          }
+          return download.text
+        })
+      )
+
+    return { batch, list, report } satisfies GraphClient
+  })

@@ -1,0 +1,419 @@
+/**
+ * The core's `LicenseSource` for Microsoft 365 (DESIGN.md §3 step 1, §5; API-REFERENCE.md §3–§4).
+ *
+ * - **partner** mode (CSP): tenants are the partner's Partner Center customers (App+User token
+ *   from the stored refresh token); a snapshot is Partner Center's subscriptions of the customer
+ *   plus Graph `subscribedSkus` and `directory/subscriptions` read with an app-only token for the
+ *   customer tenant — in one Graph `$batch`.
+ * - **tenant** mode (no CSP relationship): the configured tenants, each with the app consented;
+ *   everything comes from Graph.
+ *
+ * Users, mailbox, device and group counts are read only when the request asks for them. Every
+ * failure is a `LicenseSourceError` naming the tenant and the reason; a tenant's failure never
+ * touches another tenant's read.
+ */
+import type { HttpClient } from "@effect/platform"
+import { Ids, LicenseSource, type Snapshot } from "@seatsync/core"
+import { Clock, type Duration, Effect, Layer, type Redacted, Schema } from "effect"
+import * as GraphClient from "./GraphClient.js"
+import * as Combine from "./internal/Combine.js"
+import { Backoff, CallFailure, decodeValue, defaultRetryPolicy, type RetryPolicy } from "./internal/Http.js"
+import * as PartnerCenterClient from "./PartnerCenterClient.js"
+import {
+  CompanySubscription,
+  CountText,
+  companySubscriptionSelect,
+  GraphPage,
+  GraphUser,
+  GroupRef,
+  Organization,
+  SubscribedSku,
+  subscribedSkuSelect,
+  userSelect
+} from "./Schemas.js"
+import * as Tokens from "./Tokens.js"
+
+export type { RetryPolicy } from "./internal/Http.js"
+export { defaultRetryPolicy } from "./internal/Http.js"
+export type { Endpoints } from "./Tokens.js"
+
+/** Options both modes share. */
+export interface CommonConfig {
+  /** The multitenant Entra app (client) id. */
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  /** Where the services are reached (default: Microsoft's public cloud; a simulator's `url` for all three in tests). */
+  readonly endpoints?: Partial<Tokens.Endpoints> | undefined
+  /** Requests in flight at once, per API (defaults: Graph 8, Partner Center 4, identity 4). */
+  readonly concurrency?:
+    | {
+        readonly graph?: number | undefined
+        readonly partnerCenter?: number | undefined
+        readonly identity?: number | undefined
+      }
+    | undefined
+  readonly retry?: Partial<RetryPolicy> | undefined
+  /** A cached token is renewed this long before it expires (default 1 minute). */
+  readonly tokenRefreshMargin?: Duration.DurationInput | undefined
+  /** The mailbox usage report's period (§4.6; default D7). */
+  readonly mailboxReportPeriod?: "D7" | "D30" | "D90" | "D180" | undefined
+}
+
+/** CSP partner: tenants from Partner Center. */
+export interface PartnerModeConfig extends CommonConfig {
+  readonly mode: "partner"
+  /** The partner's own tenant id (where the refresh token is redeemed). */
+  readonly partnerTenantId: string
+  /** The partner admin's refresh token from the consent flow (`Consent.redeemCode`). */
+  readonly refreshToken: Redacted.Redacted<string>
+  /** Called with each rotated refresh token; store it in place of the old one. */
+  readonly onRefreshToken?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
+  /** Customers per Partner Center page (default 100; the maximum is undocumented: §7 UNCERTAIN). */
+  readonly customersPageSize?: number | undefined
+  /**
+   * Where a tenant's domains come from in `listTenants`: `partnerCenter` (default: the
+   * `*.onmicrosoft.com` domain only, no extra call) or `graph` (every verified domain, one Graph
+   * call per tenant — better for matching tenants to PSA companies by domain).
+   */
+  readonly tenantDomains?: "partnerCenter" | "graph" | undefined
+}
+
+/** No CSP relationship: the app is consented in each of these tenants. */
+export interface TenantModeConfig extends CommonConfig {
+  readonly mode: "tenant"
+  readonly tenantIds: ReadonlyArray<string>
+}
+
+export type MicrosoftSourceConfig = PartnerModeConfig | TenantModeConfig
+
+/** The configuration as a Schema (for configuration files); secrets are `Redacted`. */
+export const MicrosoftSourceConfigSchema = Schema.Union(
+  Schema.Struct({
+    mode: Schema.Literal("partner"),
+    clientId: Schema.NonEmptyTrimmedString,
+    clientSecret: Schema.Redacted(Schema.NonEmptyString),
+    partnerTenantId: Ids.TenantId,
+    refreshToken: Schema.Redacted(Schema.NonEmptyString),
+    customersPageSize: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+    tenantDomains: Schema.optional(Schema.Literal("partnerCenter", "graph")),
+    mailboxReportPeriod: Schema.optional(Schema.Literal("D7", "D30", "D90", "D180"))
+  }),
+  Schema.Struct({
+    mode: Schema.Literal("tenant"),
+    clientId: Schema.NonEmptyTrimmedString,
+    clientSecret: Schema.Redacted(Schema.NonEmptyString),
+    tenantIds: Schema.NonEmptyArray(Ids.TenantId),
+    mailboxReportPeriod: Schema.optional(Schema.Literal("D7", "D30", "D90", "D180"))
+  })
+).annotations({ identifier: "MicrosoftSourceConfig" })
+
+/** The Microsoft license source, plus what a host may want beside the port. */
+export interface MicrosoftLicenseSource extends LicenseSource.LicenseSourceShape {
+  readonly mode: "partner" | "tenant"
+}
+
+const GRAPH_EVENTUAL = { ConsistencyLevel: "eventual" } as const
+
+const invalid = (message: string) =>
+  new CallFailure({ reason: "InvalidResponse", message, retryable: false, retryNow: false })
+
+/** Builds the license source over the context's HttpClient. */
+export const make = (
+  config: MicrosoftSourceConfig
+): Effect.Effect<MicrosoftLicenseSource, never, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const endpoints: Tokens.Endpoints = { ...Tokens.defaultEndpoints, ...config.endpoints }
+    const retry: RetryPolicy = { ...defaultRetryPolicy, ...config.retry }
+    const tokens = yield* Tokens.make(
+      {
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        endpoints,
+        retry,
+        concurrency: config.concurrency?.identity ?? 4,
+        refreshMargin: config.tokenRefreshMargin ?? "1 minute"
+      },
+      config.mode === "partner"
+        ? {
+            partnerTenantId: config.partnerTenantId,
+            refreshToken: config.refreshToken,
+            onRefreshToken: config.onRefreshToken
+          }
+        : undefined
+    )
+    const graph = yield* GraphClient.make(tokens, {
+      baseUrl: endpoints.graph,
+      retry,
+      semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.graph ?? 8)),
+      backoff: new Backoff()
+    })
+    const partnerCenter = yield* PartnerCenterClient.make(tokens, {
+      baseUrl: endpoints.partnerCenter,
+      pageSize: config.mode === "partner" ? (config.customersPageSize ?? 100) : 100,
+      retry,
+      semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.partnerCenter ?? 4)),
+      backoff: new Backoff(),
+      applicationName: "SeatSync"
+    })
+    const graphConcurrency = Math.max(1, config.concurrency?.graph ?? 8)
+
+    // Names learnt from listTenants, so errors say "Contoso Ltd (5f8a…)" rather than a bare id.
+    const names = new Map<string, string>()
+    const label = (tenantId: string) => {
+      const name = names.get(tenantId.toLowerCase())
+      return name === undefined ? tenantId : `${name} (${tenantId})`
+    }
+    const fail = (tenantId: Ids.TenantId) => (failure: CallFailure) =>
+      Effect.fail(
+        new LicenseSource.LicenseSourceError({
+          reason: failure.reason,
+          message: `tenant ${label(tenantId)}: ${failure.message}`,
+          retryable: failure.retryable,
+          tenantId
+        })
+      )
+
+    /** Tenant details from Graph `organization` (name and verified domains, default first). */
+    const organization = (tenantId: string) =>
+      graph
+        .list(tenantId, "/organization?$select=id,displayName,verifiedDomains", Organization)
+        .pipe(Effect.map((orgs) => orgs[0]))
+
+    const domainsOf = (org: typeof Organization.Type | undefined): ReadonlyArray<string> => {
+      const domains = [...(org?.verifiedDomains ?? [])]
+      domains.sort((a, b) => Number(b.isDefault === true) - Number(a.isDefault === true))
+      return domains.map((d) => d.name)
+    }
+
+    const listTenants: Effect.Effect<
+      ReadonlyArray<Snapshot.TenantInfo>,
+      LicenseSource.LicenseSourceError
+    > = config.mode === "partner"
+      ? Effect.gen(function* () {
+          const customers = yield* partnerCenter.customers.pipe(
+            Effect.catchAll((failure) =>
+              Effect.fail(
+                new LicenseSource.LicenseSourceError({
+                  reason: failure.reason,
+                  message: `listing the partner's customers: ${failure.message}`,
+                  retryable: failure.retryable
+                })
+              )
+            )
+          )
+          const infos = customers.map(
+            (c): Snapshot.TenantInfo => ({
+              tenantId: Ids.TenantId.make(c.id.toLowerCase()),
+              name: c.companyProfile.companyName,
+              domains: c.companyProfile.domain === undefined ? [] : [c.companyProfile.domain]
+            })
+          )
+          for (const info of infos) names.set(info.tenantId, info.name)
+          if (config.tenantDomains !== "graph") return infos
+          return yield* Effect.forEach(
+            infos,
+            (info) =>
+              organization(info.tenantId).pipe(
+                Effect.map((org) => {
+                  const domains = domainsOf(org)
+                  return { ...info, domains: [...domains, ...info.domains.filter((d) => !domains.includes(d))] }
+                }),
+                // A tenant Graph cannot read keeps its Partner Center domain; its snapshot read reports why.
+                Effect.catchAll((failure) =>
+                  Effect.logWarning(`tenant ${label(info.tenantId)}: domains from Graph: ${failure.message}`).pipe(
+                    Effect.as(info)
+                  )
+                )
+              ),
+            { concurrency: graphConcurrency }
+          )
+        })
+      : Effect.forEach(
+          config.tenantIds,
+          (id) => {
+            const tenantId = Ids.TenantId.make(id.toLowerCase())
+            return organization(tenantId).pipe(
+              Effect.map((org): Snapshot.TenantInfo => {
+                const name = org?.displayName ?? tenantId
+                names.set(tenantId, name)
+                return { tenantId, name, domains: domainsOf(org) }
+              }),
+              // A tenant that cannot be read is still listed (it is configured); its snapshot read fails with the reason.
+              Effect.catchAll((failure) =>
+                Effect.logWarning(`tenant ${label(tenantId)}: details from Graph: ${failure.message}`).pipe(
+                  Effect.as<Snapshot.TenantInfo>({ tenantId, name: names.get(tenantId) ?? tenantId, domains: [] })
+                )
+              )
+            )
+          },
+          { concurrency: graphConcurrency }
+        )
+
+    /** A group's users, nested members once (§4.7); nested groups and devices are not people to bill. */
+    const groupCountPath = (groupObjectId: string) =>
+      `/groups/${encodeURIComponent(groupObjectId)}/transitiveMembers/microsoft.graph.user/$count`
+    const groupLookupPath = (name: string) =>
+      `/groups?$filter=${encodeURIComponent(`displayName eq '${name.replaceAll("'", "''")}'`)}&$select=id,displayName`
+
+    /** The object id of a group named by display name, from its lookup answer. */
+    const groupIdFrom = (name: string, answer: GraphClient.GraphAnswer | undefined) =>
+      Effect.gen(function* () {
+        const where = `Graph GET /groups?$filter=displayName eq '${name}'`
+        const page = yield* decodeValue(GraphPage(GroupRef), answer?.body, where)
+        const [match, ...more] = page.value
+        if (match === undefined) {
+          return yield* Effect.fail(
+            new CallFailure({
+              reason: "NotFound",
+              message: `${where}: no such group`,
+              retryable: false,
+              retryNow: false
+            })
+          )
+        }
+        if (more.length > 0) {
+          return yield* Effect.fail(invalid(`${where}: ${page.value.length} groups have this name; use the group's id`))
+        }
+        return match.id
+      })
+
+    const readSnapshot = (
+      tenantId: Ids.TenantId,
+      request: Snapshot.SnapshotRequest
+    ): Effect.Effect<Snapshot.TenantSnapshot, LicenseSource.LicenseSourceError> =>
+      Effect.gen(function* () {
+        if (config.mode === "tenant" && !config.tenantIds.some((t) => t.toLowerCase() === tenantId.toLowerCase())) {
+          return yield* Effect.fail(
+            new CallFailure({
+              reason: "NotFound",
+              message: "not one of the configured tenants (tenant mode)",
+              retryable: false,
+              retryNow: false
+            })
+          )
+        }
+        const readAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+        // One $batch: the two reads every sync needs, plus whichever counts the request names (§4.8).
+        // Groups given by object id are counted in it; groups given by name are looked up in it and
+        // counted in a second batch.
+        const groupRefs = request.groups.map((ref, i) => ({ ref, i, byId: Combine.isGuid(ref) }))
+        const batched: Array<GraphClient.GraphGet> = [
+          { id: "skus", path: `/subscribedSkus?$select=${subscribedSkuSelect.join(",")}` },
+          { id: "subscriptions", path: `/directory/subscriptions?$select=${companySubscriptionSelect.join(",")}` }
+        ]
+        if (request.users) batched.push({ id: "users", path: `/users?$select=${userSelect.join(",")}&$top=999` })
+        if (request.devices) batched.push({ id: "devices", path: "/devices/$count", headers: GRAPH_EVENTUAL })
+        for (const g of groupRefs) {
+          batched.push(
+            g.byId
+              ? { id: `group${g.i}`, path: groupCountPath(g.ref), headers: GRAPH_EVENTUAL }
+              : { id: `lookup${g.i}`, path: groupLookupPath(g.ref) }
+          )
+        }
+
+        const graphReads = Effect.gen(function* () {
+          const answers = yield* graph.batch(tenantId, batched)
+          const missing: GraphClient.GraphAnswer = { status: 200, headers: {}, body: undefined }
+          const skus = yield* graph.list(tenantId, "/subscribedSkus", SubscribedSku, {
+            first: answers.get("skus") ?? missing
+          })
+          const directory = yield* graph.list(tenantId, "/directory/subscriptions", CompanySubscription, {
+            first: answers.get("subscriptions") ?? missing
+          })
+          const users = request.users
+            ? yield* graph.list(tenantId, "/users", GraphUser, { first: answers.get("users") ?? missing })
+            : undefined
+          const devices = request.devices
+            ? yield* decodeValue(CountText, answers.get("devices")?.body, "Graph GET /devices/$count")
+            : undefined
+          let groupMembers: Record<string, number> | undefined
+          if (groupRefs.length > 0) {
+            const named = groupRefs.filter((g) => !g.byId)
+            const counted = new Map<string, GraphClient.GraphAnswer>()
+            if (named.length > 0) {
+              const lookedUp: Array<GraphClient.GraphGet> = []
+              for (const g of named) {
+                const id = yield* groupIdFrom(g.ref, answers.get(`lookup${g.i}`))
+                lookedUp.push({ id: `group${g.i}`, path: groupCountPath(id), headers: GRAPH_EVENTUAL })
+              }
+              for (const [id, answer] of yield* graph.batch(tenantId, lookedUp)) counted.set(id, answer)
+            }
+            groupMembers = {}
+            for (const g of groupRefs) {
+              groupMembers[g.ref] = yield* decodeValue(
+                CountText,
+                (answers.get(`group${g.i}`) ?? counted.get(`group${g.i}`))?.body,
+                `Graph GET /groups/${g.ref}/transitiveMembers/microsoft.graph.user/$count`
+              )
+            }
+          }
+          return { skus, directory, users, devices, groupMembers }
+        })
+
+        const mailboxes = request.mailboxes
+          ? graph
+              .report(tenantId, `/reports/getMailboxUsageDetail(period='${config.mailboxReportPeriod ?? "D7"}')`)
+              .pipe(
+                Effect.flatMap((csv) => {
+                  const counted = Combine.mailboxCounts(csv)
+                  return counted._tag === "ok"
+                    ? Effect.succeed(counted)
+                    : Effect.fail(invalid(`Graph GET /reports/getMailboxUsageDetail: ${counted.message}`))
+                })
+              )
+          : Effect.succeed(undefined)
+
+        const pcSubscriptions =
+          config.mode === "partner" ? partnerCenter.subscriptions(tenantId) : Effect.succeed(undefined)
+
+        const [fromGraph, mailboxCounts, pc] = yield* Effect.all([graphReads, mailboxes, pcSubscriptions], {
+          concurrency: "unbounded"
+        })
+
+        let subscriptions: ReadonlyArray<Snapshot.Subscription>
+        if (pc !== undefined) {
+          const linked = Combine.partnerSubscriptions(pc, fromGraph.skus, fromGraph.directory)
+          for (const sub of linked.unlinked) {
+            yield* Effect.logDebug(
+              `tenant ${label(tenantId)}: Partner Center subscription ${sub.id} (${sub.offerName ?? "?"}) is no SKU of the tenant; left out`
+            )
+          }
+          subscriptions = linked.subscriptions
+        } else subscriptions = Combine.tenantSubscriptions(fromGraph.directory)
+
+        const wantsDirectory = request.mailboxes || request.devices || request.groups.length > 0
+        return {
+          tenantId,
+          readAt,
+          skus: Combine.skuCounts(fromGraph.skus),
+          subscriptions,
+          ...(fromGraph.users !== undefined ? { users: Combine.users(fromGraph.users) } : {}),
+          ...(wantsDirectory
+            ? {
+                directory: {
+                  ...(mailboxCounts !== undefined
+                    ? { userMailboxes: mailboxCounts.userMailboxes, sharedMailboxes: mailboxCounts.sharedMailboxes }
+                    : {}),
+                  ...(fromGraph.devices !== undefined ? { devices: fromGraph.devices } : {}),
+                  ...(fromGraph.groupMembers !== undefined ? { groupMembers: fromGraph.groupMembers } : {})
+                }
+              }
+            : {})
+        } satisfies Snapshot.TenantSnapshot
+      }).pipe(
+        Effect.catchAll(fail(tenantId)),
+        Effect.withSpan("MicrosoftLicenseSource.readSnapshot", { attributes: { tenantId } })
+      )
+
+    return {
+      mode: config.mode,
+      listTenants: listTenants.pipe(Effect.withSpan("MicrosoftLicenseSource.listTenants")),
+      readSnapshot
+    } satisfies MicrosoftLicenseSource
+  })
+
+/** The license source as a layer; needs an `HttpClient` (e.g. `FetchHttpClient.layer` from `@effect/platform`). */
+export const layer = (
+  config: MicrosoftSourceConfig
+): Layer.Layer<LicenseSource.LicenseSource, never, HttpClient.HttpClient> =>
+  Layer.effect(LicenseSource.LicenseSource, make(config))

@@ -1,0 +1,270 @@
+/**
+ * The Microsoft wire objects the license source reads, as Schema (API-REFERENCE.md §3 Partner
+ * Center, §4 Graph, §4.8 `$batch`). Only the members the adapter uses are declared; others are
+ * ignored. Members the services may leave out or send as `null` are optional. A body that does not
+ * fit fails with a message naming the member (`value[0].prepaidUnits.enabled: Expected number,
+ * actual "25"`); the adapter adds the tenant and the call.
+ */
+import { ParseResult, Schema } from "effect"
+
+/** A member that may be missing or `null` on the wire. */
+const opt = <A, I, R>(schema: Schema.Schema<A, I, R>) => Schema.optionalWith(schema, { nullable: true })
+
+const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+
+/** A GUID string (tenant ids, skuIds). */
+export const Guid = Schema.String.pipe(
+  Schema.filter((s) => guidPattern.test(s) || `Expected a GUID, actual ${JSON.stringify(s)}`)
+)
+
+const Count = Schema.Int.pipe(Schema.nonNegative())
+
+// ---- Partner Center (§3) --------------------------------------------------------------------
+
+/** `links.next` of a seek-paged collection (§3.3): the URI plus headers to send with it. */
+export const PcLink = Schema.Struct({
+  uri: Schema.String,
+  method: opt(Schema.String),
+  headers: opt(Schema.Array(Schema.Struct({ key: Schema.String, value: Schema.String })))
+})
+export type PcLink = typeof PcLink.Type
+
+const PcLinks = Schema.Struct({ next: opt(PcLink) })
+
+/** `Customer` (§3.3): `id` is the customer's tenant id. */
+export const Customer = Schema.Struct({
+  id: Guid,
+  companyProfile: Schema.Struct({
+    tenantId: opt(Guid),
+    domain: opt(Schema.String),
+    companyName: Schema.String
+  }),
+  relationshipToPartner: opt(Schema.String)
+})
+export type Customer = typeof Customer.Type
+
+/** `GET /v1/customers` (§3.3): seek paging through `continuationToken` / `links.next`. */
+export const CustomerCollection = Schema.Struct({
+  totalCount: opt(Schema.Int),
+  items: Schema.Array(Customer),
+  continuationToken: opt(Schema.String),
+  links: opt(PcLinks)
+})
+export type CustomerCollection = typeof CustomerCollection.Type
+
+/** Subscription status, lower-case (§3.1 casing, §3.4). */
+export const PcSubscriptionStatus = Schema.Literal(
+  "none",
+  "active",
+  "suspended",
+  "deleted",
+  "expired",
+  "pending",
+  "disabled"
+)
+export type PcSubscriptionStatus = typeof PcSubscriptionStatus.Type
+
+/**
+ * `Subscription` (§3.4). There is no skuId: the adapter links a subscription to its SKU through
+ * Graph (`directory/subscriptions.commerceSubscriptionId`, `subscribedSkus.subscriptionIds`).
+ * `billingCycle` and `termDuration` are kept as text so a value Microsoft adds later reads as
+ * "Unknown" instead of failing the whole tenant; `status` decides billing, so it must be known.
+ */
+export const PcSubscription = Schema.Struct({
+  id: Schema.String.pipe(Schema.minLength(1)),
+  offerId: opt(Schema.String),
+  offerName: opt(Schema.String),
+  friendlyName: opt(Schema.String),
+  quantity: Count,
+  status: PcSubscriptionStatus,
+  billingCycle: opt(Schema.String),
+  termDuration: opt(Schema.String),
+  isTrial: opt(Schema.Boolean),
+  autoRenewEnabled: opt(Schema.Boolean),
+  creationDate: opt(Schema.String),
+  effectiveStartDate: opt(Schema.String),
+  commitmentEndDate: opt(Schema.String),
+  commitmentEndDateTime: opt(Schema.String),
+  parentSubscriptionId: opt(Schema.String)
+})
+export type PcSubscription = typeof PcSubscription.Type
+
+/** `GET /v1/customers/{id}/subscriptions` (§3.4): usually one page; `links.next` when present. */
+export const SubscriptionCollection = Schema.Struct({
+  totalCount: opt(Schema.Int),
+  items: Schema.Array(PcSubscription),
+  links: opt(PcLinks)
+})
+export type SubscriptionCollection = typeof SubscriptionCollection.Type
+
+/** Partner Center's error body (§3.6) and its 429 body (§3.7), for messages. */
+export const PcErrorBody = Schema.Struct({
+  code: opt(Schema.Union(Schema.String, Schema.Number)),
+  description: opt(Schema.String),
+  statusCode: opt(Schema.Number),
+  message: opt(Schema.String)
+})
+
+// ---- Graph (§4) -----------------------------------------------------------------------------
+
+/** A Graph collection page (§4.5): follow `@odata.nextLink` until it is gone. */
+export const GraphPage = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+  Schema.Struct({
+    value: Schema.Array(item),
+    "@odata.nextLink": opt(Schema.String),
+    "@odata.count": opt(Schema.Int)
+  })
+
+/** `subscribedSku` (§4.2). */
+export const SubscribedSku = Schema.Struct({
+  skuId: Guid,
+  skuPartNumber: Schema.String,
+  appliesTo: opt(Schema.String),
+  capabilityStatus: opt(Schema.String),
+  consumedUnits: Count,
+  prepaidUnits: Schema.Struct({
+    enabled: Count,
+    suspended: Schema.optionalWith(Count, { nullable: true, default: () => 0 }),
+    warning: Schema.optionalWith(Count, { nullable: true, default: () => 0 }),
+    lockedOut: Schema.optionalWith(Count, { nullable: true, default: () => 0 })
+  }),
+  subscriptionIds: opt(Schema.Array(Schema.String))
+})
+export type SubscribedSku = typeof SubscribedSku.Type
+
+/** The members of `subscribedSkus` the adapter selects (§4.2 supports `$select` only). */
+export const subscribedSkuSelect = [
+  "skuId",
+  "skuPartNumber",
+  "appliesTo",
+  "capabilityStatus",
+  "consumedUnits",
+  "prepaidUnits",
+  "subscriptionIds"
+] as const
+
+/** `companySubscription.status` (§4.3). */
+export const CompanySubscriptionStatus = Schema.Literal("Enabled", "Deleted", "Suspended", "Warning", "LockedOut")
+
+/** `companySubscription` (§4.3). */
+export const CompanySubscription = Schema.Struct({
+  id: Schema.String,
+  commerceSubscriptionId: opt(Schema.String),
+  skuId: Guid,
+  skuPartNumber: opt(Schema.String),
+  isTrial: opt(Schema.Boolean),
+  status: CompanySubscriptionStatus,
+  totalLicenses: Count,
+  createdDateTime: opt(Schema.String),
+  nextLifecycleDateTime: opt(Schema.String)
+})
+export type CompanySubscription = typeof CompanySubscription.Type
+
+export const companySubscriptionSelect = [
+  "id",
+  "commerceSubscriptionId",
+  "skuId",
+  "skuPartNumber",
+  "isTrial",
+  "status",
+  "totalLicenses",
+  "createdDateTime",
+  "nextLifecycleDateTime"
+] as const
+
+/** A user with its licenses (§4.4): `accountEnabled` and `userType` only come when selected. */
+export const GraphUser = Schema.Struct({
+  id: Schema.String,
+  userPrincipalName: opt(Schema.String),
+  displayName: opt(Schema.String),
+  accountEnabled: opt(Schema.Boolean),
+  userType: opt(Schema.String),
+  assignedLicenses: Schema.optionalWith(Schema.Array(Schema.Struct({ skuId: Guid })), {
+    nullable: true,
+    default: () => []
+  })
+})
+export type GraphUser = typeof GraphUser.Type
+
+export const userSelect = [
+  "id",
+  "userPrincipalName",
+  "displayName",
+  "accountEnabled",
+  "userType",
+  "assignedLicenses"
+] as const
+
+/** `organization` (§4.1 tenant details): name and verified domains. */
+export const Organization = Schema.Struct({
+  id: Guid,
+  displayName: opt(Schema.String),
+  verifiedDomains: Schema.optionalWith(
+    Schema.Array(
+      Schema.Struct({ name: Schema.String, isDefault: opt(Schema.Boolean), isInitial: opt(Schema.Boolean) })
+    ),
+    { nullable: true, default: () => [] }
+  )
+})
+export type Organization = typeof Organization.Type
+
+/** A group found by name. */
+export const GroupRef = Schema.Struct({ id: Schema.String, displayName: opt(Schema.String) })
+
+/** A `/$count` answer (§4.7): `text/plain` with a bare integer; in `$batch` the same text as a string. */
+export const CountText = Schema.Union(
+  Count,
+  Schema.compose(Schema.Trim, Schema.NumberFromString).pipe(Schema.compose(Count))
+)
+
+/** Graph's error body (§4.9). */
+export const GraphErrorBody = Schema.Struct({
+  error: Schema.Struct({ code: opt(Schema.String), message: opt(Schema.String) })
+})
+
+/** One answer inside a `$batch` response (§4.8): each request has its own status and headers. */
+export const BatchItemResponse = Schema.Struct({
+  id: Schema.String,
+  status: Schema.Int,
+  headers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
+    nullable: true,
+    default: () => ({})
+  }),
+  body: Schema.optional(Schema.Unknown)
+})
+export type BatchItemResponse = typeof BatchItemResponse.Type
+
+/** The `$batch` response: answers possibly out of order (match by `id`). */
+export const BatchResponse = Schema.Struct({ responses: Schema.Array(BatchItemResponse) })
+
+// ---- identity (§4.1) ------------------------------------------------------------------------
+
+/** msal-node's serialized token cache, as far as the consent flow reads it (the refresh token). */
+export const MsalCacheRefreshTokens = Schema.parseJson(
+  Schema.Struct({
+    RefreshToken: Schema.optionalWith(
+      Schema.Record({
+        key: Schema.String,
+        value: Schema.Struct({ home_account_id: opt(Schema.String), secret: Schema.String })
+      }),
+      { default: () => ({}) }
+    )
+  })
+)
+
+// ---- errors ---------------------------------------------------------------------------------
+
+const pathText = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (text, key) => (typeof key === "number" ? `${text}[${key}]` : text === "" ? String(key) : `${text}.${String(key)}`),
+    ""
+  )
+
+/** A decode error as `member: message` lines, e.g. `items[1].quantity: Expected number, actual "5"`. */
+export const formatDecodeError = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => {
+      const where = pathText(issue.path)
+      return where === "" ? issue.message : `${where}: ${issue.message}`
+    })
+    .join("; ")
