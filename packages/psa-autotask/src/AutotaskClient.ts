@@ -1,0 +1,625 @@
+/**
+ * The Autotask REST v1.0 client (API-REFERENCE §2): zone discovery (cached), the three
+ * authentication headers on every call, at most 3 requests in flight per endpoint, paging that
+ * follows `pageDetails.nextPageUrl`, retries with backoff and jitter for thread-limit rejections
+ * and server errors, and a pace that slows down as the database's hourly request count rises
+ * (`ThresholdInformation`). Failures become the port's `PsaError`.
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Psa } from "@seatsync/core"
+import { Context, Data, Duration, Effect, Either, Layer, Redacted, Ref, Schedule, type Schema } from "effect"
+import { successCache } from "./internal/Cache.js"
+import type { QueryModel } from "./Query.js"
+import * as Schemas from "./Schemas.js"
+
+/** Where and as whom to connect. */
+export interface Connection {
+  /** The API-only user's name (`UserName` header, and `zoneInformation?user=`). */
+  readonly userName: string
+  /** The API user's secret (`Secret` header). */
+  readonly secret: Redacted.Redacted<string>
+  /** The API tracking identifier (`ApiIntegrationCode` header). */
+  readonly integrationCode: Redacted.Redacted<string>
+  /** Create and update on behalf of this resource (`ImpersonationResourceId`, §2.2). */
+  readonly impersonationResourceId?: number | undefined
+  /** Zone discovery endpoint; default Autotask's (§2.1). */
+  readonly zoneInformationUrl?: string | undefined
+  /** The zone URL (`…/ATServicesRest/`), to skip discovery. */
+  readonly zoneUrl?: string | undefined
+  /**
+   * Hosts a discovered zone URL (and every next-page URL) may point to. Default: hosts ending in
+   * `.autotask.net`, plus the zone discovery host.
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
+}
+
+/** Default zone discovery endpoint (§2.1). */
+export const defaultZoneInformationUrl = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 4). */
+  readonly maxRetries: number
+  /** First backoff; doubles each time, with jitter (default 250 ms). */
+  readonly baseDelay: Duration.DurationInput
+  /** Longest backoff (default 10 s). A `Retry-After` longer than the backoff is honoured. */
+  readonly maxDelay: Duration.DurationInput
+}
+
+/** A usage share from which every request waits `delay` first. */
+export interface PaceBand {
+  readonly atShare: number
+  readonly delay: Duration.DurationInput
+}
+
+export interface ThresholdOptions {
+  /** Read `ThresholdInformation` before the first request and then every `checkEvery` requests… */
+  readonly checkEvery: number
+  /** …or when the last reading is older than this. */
+  readonly checkInterval: Duration.DurationInput
+  /** Waits added per request as the database's hourly usage rises (highest matching band wins). */
+  readonly bands: ReadonlyArray<PaceBand>
+  /**
+   * Share of the hourly threshold at which SeatSync stops sending (fails with `RateLimited`) so
+   * that other integrations sharing the database keep working (default 0.95).
+   */
+  readonly budgetShare: number
+}
+
+export interface ClientOptions {
+  /** Requests in flight at once per endpoint (default 3: Autotask's thread limit, §2.8). */
+  readonly concurrencyPerEndpoint: number
+  /** `MaxRecords` per page (1–500, default 500). */
+  readonly pageSize: number
+  readonly retry: RetryOptions
+  /** Pace by `ThresholdInformation`; `false` turns it off. */
+  readonly thresholds: ThresholdOptions | false
+}
+
+export const defaultOptions: ClientOptions = {
+  concurrencyPerEndpoint: 3,
+  pageSize: 500,
+  retry: { maxRetries: 4, baseDelay: "250 millis", maxDelay: "10 seconds" },
+  thresholds: {
+    checkEvery: 250,
+    checkInterval: "5 minutes",
+    bands: [
+      { atShare: 0.5, delay: "200 millis" },
+      { atShare: 0.75, delay: "1 second" },
+      { atShare: 0.9, delay: "4 seconds" }
+    ],
+    budgetShare: 0.95
+  }
+}
+
+/** What the client has done so far (for tests, metrics and call budgets). */
+export interface ClientStats {
+  /** HTTP requests sent (zone discovery and threshold reads included). */
+  readonly requests: number
+  /** Attempts after a first failed one. */
+  readonly retries: number
+  /** Requests that waited because of the database's hourly usage. */
+  readonly paced: number
+  readonly thresholdChecks: number
+  /** The last `ThresholdInformation` reading. */
+  readonly usage?: { readonly used: number; readonly limit: number; readonly share: number } | undefined
+}
+
+/** A request target: the URL path under `V1.0/` and the endpoint it counts against. */
+export interface Target {
+  /** Path under `{zoneUrl}V1.0/`, e.g. `Contracts/30400001/Services`. */
+  readonly path: string
+  /** The object endpoint for the thread limit (the entity, e.g. `ContractServices`). */
+  readonly endpoint: string
+}
+
+export interface AutotaskClientShape {
+  /** Every item matching a query (all pages), decoded. */
+  readonly query: <A, I>(
+    entity: string,
+    item: Schema.Schema<A, I>,
+    query: QueryModel
+  ) => Effect.Effect<ReadonlyArray<A>, Psa.PsaError>
+  /** `entityInformation/fields` of an entity. */
+  readonly fields: (entity: string) => Effect.Effect<ReadonlyArray<Schemas.FieldInfo>, Psa.PsaError>
+  /** `POST` a new record; the `itemId`. Not retried once it may have reached the API (creates are not idempotent). */
+  readonly create: (target: Target, body: Readonly<Record<string, unknown>>) => Effect.Effect<number, Psa.PsaError>
+  /** `PATCH` a record (the body holds `id` and the changed fields); the `itemId`. */
+  readonly update: (target: Target, body: Readonly<Record<string, unknown>>) => Effect.Effect<number, Psa.PsaError>
+  /** `GET ThresholdInformation`. */
+  readonly thresholdInformation: Effect.Effect<Schemas.ThresholdInformation, Psa.PsaError>
+  readonly stats: Effect.Effect<ClientStats>
+}
+
+/** The Autotask client. */
+export class AutotaskClient extends Context.Tag("@seatsync/psa-autotask/AutotaskClient")<
+  AutotaskClient,
+  AutotaskClientShape
+>() {
+  /** The client over the `HttpClient` the host provides. */
+  static readonly layer = (
+    connection: Connection,
+    options: Partial<ClientOptions> = {}
+  ): Layer.Layer<AutotaskClient, never, HttpClient.HttpClient> =>
+    Layer.effect(AutotaskClient, make(connection, options))
+}
+
+// -------------------------------------------------------------------------------------------------
+// Failures
+
+type FailureKind =
+  | "Unauthorized"
+  | "Forbidden"
+  | "NotFound"
+  | "MethodNotAllowed"
+  | "Conflict"
+  | "Invalid"
+  | "ThreadLimit"
+  | "HourlyLimit"
+  | "ServerError"
+  | "Transport"
+  | "BadJson"
+  | "BadShape"
+  | "Budget"
+
+/** A failed exchange, before it becomes a `PsaError`. */
+class Failure extends Data.TaggedError("AutotaskFailure")<{
+  readonly kind: FailureKind
+  readonly message: string
+  readonly request: string
+  readonly status?: number | undefined
+  readonly retryAfter?: Duration.Duration | undefined
+}> {}
+
+const reasonOf: Readonly<Record<FailureKind, [Psa.PsaErrorReason, boolean]>> = {
+  Unauthorized: ["Unauthorized", false],
+  Forbidden: ["Forbidden", false],
+  NotFound: ["NotFound", false],
+  MethodNotAllowed: ["Invalid", false],
+  Conflict: ["Conflict", false],
+  Invalid: ["Invalid", false],
+  ThreadLimit: ["RateLimited", true],
+  HourlyLimit: ["RateLimited", true],
+  Budget: ["RateLimited", true],
+  ServerError: ["Unavailable", true],
+  Transport: ["Unavailable", true],
+  BadJson: ["InvalidResponse", true],
+  BadShape: ["InvalidResponse", false]
+}
+
+const toPsaError = (f: Failure): Psa.PsaError => {
+  const [reason, retryable] = reasonOf[f.kind]
+  return new Psa.PsaError({
+    reason,
+    retryable,
+    message: f.status === undefined ? f.message : `HTTP ${f.status}: ${f.message}`,
+    context: f.request
+  })
+}
+
+/** How a request may be retried. */
+type Kind =
+  /** Queries and reads: any transient failure. */
+  | "read"
+  /** PATCH (setting fields to values): any transient failure. */
+  | "idempotentWrite"
+  /** POST creates: only when the API certainly did not process the request (thread-limit rejection). */
+  | "write"
+  /** The `ThresholdInformation` read itself: not paced. */
+  | "threshold"
+  /** Zone discovery: no authentication, no limits. */
+  | "zone"
+
+const retryable = (f: Failure, kind: Kind): boolean => {
+  switch (f.kind) {
+    case "ThreadLimit":
+      return true
+    case "ServerError":
+    case "Transport":
+    case "BadJson":
+      return kind !== "write"
+    default:
+      return false
+  }
+}
+
+const threadText = /thread threshold|threads? per endpoint|thread limit|Itgenatr005/i
+const hourlyText = /request threshold|requests? per .*minutes|threshold (?:of|has been) exceeded/i
+const authText =
+  /IntegrationCode is invalid|Invalid user name|user name or password|Zone information could not be determined|API user|not authori[sz]ed/i
+const transientText = /time(?:d)? ?out|temporar|unavailable|try again later|unexpected error|deadlock|service is busy/i
+
+const retryAfterOf = (header: string | undefined, now: number): Duration.Duration | undefined => {
+  if (header === undefined || header.trim() === "") return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds) && seconds >= 0) return Duration.seconds(seconds)
+  const at = Date.parse(header)
+  return Number.isNaN(at) ? undefined : Duration.millis(Math.max(0, at - now))
+}
+
+/** Reads an API answer: a JSON value on success, or what went wrong (§2.8, §2.9). */
+const classify = (
+  request: string,
+  status: number,
+  text: string,
+  retryAfter: Duration.Duration | undefined
+): Either.Either<unknown, Failure> => {
+  let json: unknown
+  let parsed = text.trim() !== ""
+  if (parsed) {
+    try {
+      json = JSON.parse(text)
+    } catch {
+      parsed = false
+    }
+  }
+  if (status >= 200 && status < 300) {
+    return parsed
+      ? Either.right(json)
+      : Either.left(new Failure({ kind: "BadJson", message: "the response body is not valid JSON", request, status }))
+  }
+  const errors = parsed ? Either.getOrUndefined(Schemas.decode(Schemas.ErrorBody)(json))?.errors : undefined
+  const aspNet = parsed ? Either.getOrUndefined(Schemas.decode(Schemas.MessageBody)(json))?.Message : undefined
+  const messages = errors ?? (aspNet !== undefined ? [aspNet] : [])
+  const message =
+    messages.length > 0 ? messages.join(" | ") : text.trim() === "" ? "(empty body)" : text.trim().slice(0, 200)
+  const fail = (kind: FailureKind) =>
+    Either.left(new Failure({ kind, message, request, status, ...(retryAfter ? { retryAfter } : {}) }))
+  // Thread-limit rejections may come with any status (§2.8, UNCERTAIN): recognise them by text.
+  if (threadText.test(message)) return fail("ThreadLimit")
+  if (status === 429) return fail(hourlyText.test(message) ? "HourlyLimit" : "ThreadLimit")
+  if (hourlyText.test(message)) return fail("HourlyLimit")
+  switch (status) {
+    case 401:
+      return fail("Unauthorized")
+    case 403:
+      return fail("Forbidden")
+    case 404:
+      return fail("NotFound")
+    case 405:
+      return fail("MethodNotAllowed")
+    case 409:
+      return fail("Conflict")
+  }
+  if (status === 500 && errors !== undefined) {
+    // Validation and business-rule failures are HTTP 500 with {"errors":[…]} (§2.9), and so are a
+    // bad user name or integration code (§2.2).
+    if (authText.test(message)) return fail("Unauthorized")
+    return fail(transientText.test(message) ? "ServerError" : "Invalid")
+  }
+  if (status >= 500) return fail("ServerError")
+  return fail("Invalid")
+}
+
+// -------------------------------------------------------------------------------------------------
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+
+/** Checks a URL the API handed us (zone, next page) before calling it: https to an allowed host. */
+const checkUrl = (url: string, allowed: (host: string) => boolean): Either.Either<URL, string> => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return Either.left(`${JSON.stringify(url)} is not a URL`)
+  }
+  const host = parsed.hostname.toLowerCase()
+  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && loopbackHosts.has(host))) {
+    return Either.left(`${parsed.origin} is not https`)
+  }
+  if (!allowed(host)) return Either.left(`${host} is not an allowed Autotask host`)
+  return Either.right(parsed)
+}
+
+const describePath = (url: URL): string => {
+  const i = url.pathname.toLowerCase().indexOf("/v1.0/")
+  return i >= 0 ? url.pathname.slice(i).replace(/^\/v1\.0/i, "/V1.0") : url.pathname
+}
+
+interface PaceState {
+  readonly sinceCheck: number
+  readonly checkedAt: number | undefined
+  readonly share: number | undefined
+}
+
+const mergeOptions = (options: Partial<ClientOptions>): ClientOptions => ({
+  ...defaultOptions,
+  ...options,
+  retry: { ...defaultOptions.retry, ...options.retry },
+  thresholds:
+    options.thresholds === false
+      ? false
+      : { ...(defaultOptions.thresholds as ThresholdOptions), ...(options.thresholds ?? {}) }
+})
+
+/** Builds a client. */
+export const make = (
+  connection: Connection,
+  partialOptions: Partial<ClientOptions> = {}
+): Effect.Effect<AutotaskClientShape, never, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const options = mergeOptions(partialOptions)
+    // Trace headers are for our own services, not for a vendor's API.
+    const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+    const zoneInformationUrl = connection.zoneInformationUrl ?? defaultZoneInformationUrl
+    const discoveryHost = new URL(zoneInformationUrl).hostname.toLowerCase()
+    const allowedHosts = new Set((connection.allowedHosts ?? []).map((h) => h.toLowerCase()))
+    const allowed = (host: string): boolean =>
+      allowedHosts.size > 0 ? allowedHosts.has(host) : host === discoveryHost || host.endsWith(".autotask.net")
+
+    const stats = yield* Ref.make<ClientStats>({ requests: 0, retries: 0, paced: 0, thresholdChecks: 0 })
+    const pace = yield* Ref.make<PaceState>({ sinceCheck: 0, checkedAt: undefined, share: undefined })
+    const checkLock = yield* Effect.makeSemaphore(1)
+    const limiters = new Map<string, Effect.Semaphore>()
+    const limiter = (endpoint: string): Effect.Semaphore => {
+      const key = endpoint.toLowerCase()
+      let semaphore = limiters.get(key)
+      if (semaphore === undefined) {
+        semaphore = Effect.unsafeMakeSemaphore(Math.max(1, options.concurrencyPerEndpoint))
+        limiters.set(key, semaphore)
+      }
+      return semaphore
+    }
+
+    const maxDelay = Duration.decode(options.retry.maxDelay)
+    const schedule = Schedule.exponential(options.retry.baseDelay, 2).pipe(
+      Schedule.jittered,
+      Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
+      // Whichever is longer: the backoff, or the Retry-After the API asked for.
+      Schedule.intersect(Schedule.identity<Failure>().pipe(Schedule.addDelay((f) => f.retryAfter ?? Duration.zero))),
+      Schedule.intersect(Schedule.recurs(Math.max(0, options.retry.maxRetries)))
+    )
+
+    const headers = (write: boolean): Record<string, string> => ({
+      ApiIntegrationCode: Redacted.value(connection.integrationCode),
+      UserName: connection.userName,
+      Secret: Redacted.value(connection.secret),
+      Accept: "application/json",
+      ...(write && connection.impersonationResourceId !== undefined
+        ? { ImpersonationResourceId: String(connection.impersonationResourceId) }
+        : {})
+    })
+
+    /** One HTTP exchange, under its endpoint's limiter. */
+    const exchange = (
+      method: "GET" | "POST" | "PATCH",
+      url: URL,
+      endpoint: string | undefined,
+      kind: Kind,
+      body: unknown
+    ): Effect.Effect<unknown, Failure> => {
+      const request = `${method} ${describePath(url)}`
+      let req = HttpClientRequest.make(method)(url.href)
+      if (kind !== "zone") {
+        req = HttpClientRequest.setHeaders(req, headers(kind === "write" || kind === "idempotentWrite"))
+      } else {
+        req = HttpClientRequest.acceptJson(req)
+      }
+      if (body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, body)
+      else if (kind !== "zone") req = HttpClientRequest.setHeader(req, "Content-Type", "application/json")
+      const send = http.execute(req).pipe(
+        Effect.flatMap((res) =>
+          res.text.pipe(Effect.map((text) => ({ status: res.status, text, retryAfter: res.headers["retry-after"] })))
+        ),
+        Effect.mapError(
+          (e) =>
+            new Failure({
+              kind: "Transport",
+              message: `${e._tag === "RequestError" ? "request failed" : "response could not be read"}: ${e.reason}`,
+              request
+            })
+        )
+      )
+      const limited = endpoint === undefined ? send : limiter(endpoint).withPermits(1)(send)
+      return Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1 })).pipe(
+        Effect.zipRight(limited),
+        Effect.flatMap(({ status, text, retryAfter }) =>
+          Effect.flatMap(
+            Effect.clockWith((c) => c.currentTimeMillis),
+            (now) => classify(request, status, text, retryAfterOf(retryAfter, now))
+          )
+        )
+      )
+    }
+
+    /** An exchange with retries (per its kind) and, for API calls, the pace. */
+    const call = (
+      method: "GET" | "POST" | "PATCH",
+      url: URL,
+      endpoint: string | undefined,
+      kind: Kind,
+      body?: unknown
+    ): Effect.Effect<unknown, Psa.PsaError> =>
+      Effect.suspend(() => {
+        let attempts = 0
+        const attempt = Effect.suspend(() => {
+          attempts++
+          const counted = attempts > 1 ? Ref.update(stats, (s) => ({ ...s, retries: s.retries + 1 })) : Effect.void
+          const paced = kind === "zone" || kind === "threshold" ? Effect.void : beforeRequest
+          return counted.pipe(
+            Effect.zipRight(paced),
+            Effect.zipRight(exchange(method, url, endpoint, kind, body)),
+            Effect.tapError((f) =>
+              f.kind === "HourlyLimit" ? Ref.update(pace, (p) => ({ ...p, share: undefined })) : Effect.void
+            )
+          )
+        })
+        return attempt.pipe(Effect.retry({ schedule, while: (f) => retryable(f, kind) }), Effect.mapError(toPsaError))
+      })
+
+    // ---- Zone (§2.1) ------------------------------------------------------------------------------
+
+    const discover: Effect.Effect<URL, Psa.PsaError> = Effect.gen(function* () {
+      if (connection.zoneUrl !== undefined) return yield* zoneBase(connection.zoneUrl)
+      const url = new URL(zoneInformationUrl)
+      url.searchParams.set("user", connection.userName)
+      const body = yield* call("GET", url, undefined, "zone")
+      const zone = yield* decodeOr(Schemas.ZoneInformation, body, "GET /V1.0/zoneInformation")
+      return yield* zoneBase(zone.url)
+    })
+
+    const zoneBase = (zoneUrl: string): Effect.Effect<URL, Psa.PsaError> =>
+      Either.match(checkUrl(zoneUrl, allowed), {
+        onLeft: (why) =>
+          Effect.fail(
+            new Psa.PsaError({
+              reason: "InvalidResponse",
+              retryable: false,
+              message: `refusing the zone URL: ${why}`,
+              context: "GET /V1.0/zoneInformation"
+            })
+          ),
+        onRight: (url) => Effect.succeed(new URL(`${url.href.endsWith("/") ? url.href : `${url.href}/`}V1.0/`))
+      })
+
+    const base = yield* successCache(discover, undefined)
+
+    // ---- Thresholds (§2.8) ------------------------------------------------------------------------
+
+    const readThreshold: Effect.Effect<Schemas.ThresholdInformation, Psa.PsaError> = Effect.gen(function* () {
+      const root = yield* base
+      const body = yield* call("GET", new URL("ThresholdInformation", root), "ThresholdInformation", "threshold")
+      const info = yield* decodeOr(Schemas.ThresholdInformation, body, "GET /V1.0/ThresholdInformation")
+      const limit = Math.max(1, info.externalRequestThreshold)
+      const share = info.currentTimeframeRequestCount / limit
+      const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      yield* Ref.set(pace, { sinceCheck: 0, checkedAt: now, share })
+      yield* Ref.update(stats, (s) => ({
+        ...s,
+        thresholdChecks: s.thresholdChecks + 1,
+        usage: { used: info.currentTimeframeRequestCount, limit, share }
+      }))
+      return info
+    })
+
+    const thresholds = options.thresholds
+    const due = (p: PaceState, now: number, t: ThresholdOptions): boolean =>
+      p.share === undefined ||
+      p.checkedAt === undefined ||
+      p.sinceCheck >= t.checkEvery ||
+      now - p.checkedAt >= Duration.toMillis(Duration.decode(t.checkInterval))
+
+    /** Before an API request: refresh the usage reading when due, stop at the budget, wait per band. */
+    const beforeRequest: Effect.Effect<void, Failure> =
+      thresholds === false
+        ? Effect.void
+        : Effect.gen(function* () {
+            const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+            if (due(yield* Ref.get(pace), now, thresholds)) {
+              yield* checkLock
+                .withPermits(1)(
+                  Effect.gen(function* () {
+                    if (due(yield* Ref.get(pace), now, thresholds)) yield* readThreshold
+                  })
+                )
+                .pipe(
+                  Effect.mapError(
+                    (e) =>
+                      new Failure({
+                        kind: e.reason === "Unauthorized" ? "Unauthorized" : e.retryable ? "ServerError" : "Invalid",
+                        message: `reading ThresholdInformation: ${e.message}`,
+                        request: "GET /V1.0/ThresholdInformation"
+                      })
+                  )
+                )
+            }
+            const p = yield* Ref.updateAndGet(pace, (s) => ({ ...s, sinceCheck: s.sinceCheck + 1 }))
+            const share = p.share ?? 0
+            if (share >= thresholds.budgetShare) {
+              const usage = (yield* Ref.get(stats)).usage
+              return yield* new Failure({
+                kind: "Budget",
+                message: `the Autotask database has used ${usage?.used ?? "?"} of its ${usage?.limit ?? "?"} requests this hour (${Math.round(share * 100)}%); SeatSync stops at ${Math.round(thresholds.budgetShare * 100)}% to leave the rest to other integrations`,
+                request: "GET /V1.0/ThresholdInformation"
+              })
+            }
+            const band = thresholds.bands
+              .filter((b) => share >= b.atShare)
+              .reduce<Duration.Duration>((d, b) => Duration.max(d, Duration.decode(b.delay)), Duration.zero)
+            if (Duration.toMillis(band) > 0) {
+              yield* Ref.update(stats, (s) => ({ ...s, paced: s.paced + 1 }))
+              yield* Effect.sleep(band)
+            }
+          })
+
+    // ---- API calls --------------------------------------------------------------------------------
+
+    const decodeOr = <A, I>(schema: Schema.Schema<A, I>, body: unknown, request: string) =>
+      Either.match(Schemas.decode(schema)(body), {
+        onLeft: (why) =>
+          Effect.fail(
+            new Psa.PsaError({
+              reason: "InvalidResponse",
+              retryable: false,
+              message: `unexpected response: ${why}`,
+              context: request
+            })
+          ),
+        onRight: (a) => Effect.succeed(a)
+      })
+
+    const query = <A, I>(entity: string, item: Schema.Schema<A, I>, model: QueryModel) =>
+      Effect.gen(function* () {
+        const root = yield* base
+        const pageSchema = Schemas.QueryPage(item)
+        const out: Array<A> = []
+        let url = new URL(`${entity}/query`, root)
+        const seen = new Set<string>()
+        for (;;) {
+          // POST queries re-POST the next page URL with the same body (§2.5).
+          const body = yield* call("POST", url, entity, "read", model)
+          const page = yield* decodeOr(pageSchema, body, `POST ${describePath(url)}`)
+          out.push(...page.items)
+          const next = page.pageDetails.nextPageUrl
+          if (next === null || next === undefined || next === "" || page.items.length === 0) return out
+          const checked = checkUrl(next, allowed).pipe(
+            Either.filterOrLeft(
+              (u) => u.origin === root.origin && u.pathname.toLowerCase().startsWith(root.pathname.toLowerCase()),
+              () => "it leaves the zone"
+            ),
+            Either.filterOrLeft(
+              (u) => !seen.has(u.href),
+              () => "it repeats an earlier page"
+            )
+          )
+          if (Either.isLeft(checked)) {
+            return yield* new Psa.PsaError({
+              reason: "InvalidResponse",
+              retryable: false,
+              message: `refusing nextPageUrl: ${checked.left}`,
+              context: `POST ${describePath(url)}`
+            })
+          }
+          seen.add(checked.right.href)
+          url = checked.right
+        }
+      })
+
+    const fields = (entity: string) =>
+      Effect.gen(function* () {
+        const root = yield* base
+        const url = new URL(`${entity}/entityInformation/fields`, root)
+        const body = yield* call("GET", url, entity, "read")
+        return (yield* decodeOr(Schemas.FieldsResponse, body, `GET ${describePath(url)}`)).fields
+      })
+
+    const write = (method: "POST" | "PATCH", target: Target, body: Readonly<Record<string, unknown>>) =>
+      Effect.gen(function* () {
+        const root = yield* base
+        const url = new URL(target.path, root)
+        const answer = yield* call(method, url, target.endpoint, method === "POST" ? "write" : "idempotentWrite", body)
+        return (yield* decodeOr(Schemas.ItemId, answer, `${method} ${describePath(url)}`)).itemId
+      })
+
+    return {
+      query: (entity, item, model) => query(entity, item, model).pipe(Effect.withSpan("AutotaskClient.query")),
+      fields: (entity) => fields(entity).pipe(Effect.withSpan("AutotaskClient.fields")),
+      create: (target, body) => write("POST", target, body).pipe(Effect.withSpan("AutotaskClient.create")),
+      update: (target, body) => write("PATCH", target, body).pipe(Effect.withSpan("AutotaskClient.update")),
+      thresholdInformation: readThreshold,
+      stats: Ref.get(stats)
+    } satisfies AutotaskClientShape
+  })
+
+/** Whether an error is worth retrying a whole operation for (the API may not have processed it). */
+export const isTransient = (e: Psa.PsaError): boolean =>
+  e.retryable && (e.reason === "Unavailable" || e.reason === "InvalidResponse")
