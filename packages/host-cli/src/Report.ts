@@ -1,5 +1,5 @@
 /** Formats sync results for people: per company, each line's change with proration, then findings. */
-import { Engine, Findings, Money, type Operation } from "@seatsync/core"
+import { Engine, Findings, type History, Money, type Operation } from "@seatsync/core"
 
 const bold = (s: string, color: boolean) => (color ? `\x1b[1m${s}\x1b[22m` : s)
 const dim = (s: string, color: boolean) => (color ? `\x1b[2m${s}\x1b[22m` : s)
@@ -58,6 +58,30 @@ export const format = (result: Engine.SyncResult, options: { readonly color?: bo
   if (findings.length > 0) {
     out.push("", bold(`Findings (${findings.length})`, color))
     for (const f of findings) out.push(`  - ${Findings.describe(f)}`)
+  }
+  return out.join("\n")
+}
+
+/** Runs (newest first) and per-line events, for people. */
+export const formatHistory = (
+  runs: ReadonlyArray<History.SyncRun>,
+  events: ReadonlyArray<History.SyncEvent>
+): string => {
+  const out: Array<string> = ["Runs"]
+  if (runs.length === 0) out.push("  none yet")
+  for (const r of runs) {
+    out.push(
+      `  ${r.startedAt}  ${r.id}  ${r.status.padEnd(8)} as of ${r.asOf}  ${r.companies} companies, ${r.operations} changes, ${r.failures} failed, ${r.held} held${r.dryRun ? " (dry run)" : ""}`
+    )
+  }
+  out.push("", "Line events")
+  if (events.length === 0) out.push("  none")
+  for (const e of events) {
+    const qty = e.quantityBefore < 0 ? "" : `${e.quantityBefore} → ${e.quantityAfter}`
+    const money = e.prorationAmount ? `  prorated ${Money.format(e.prorationAmount)}` : ""
+    out.push(
+      `  ${e.at}  company ${e.companyId}  ${e.mappingId.padEnd(24)} ${e.kind.padEnd(10)} ${e.outcome.padEnd(8)} ${qty}${money}${e.message ? `  (${e.message})` : ""}`
+    )
   }
   return out.join("\n")
 }

@@ -1,0 +1,207 @@
+/**
+ * The `seatsync` configuration file (YAML or JSON): storage, the Microsoft and PSA connections
+ * (secrets by environment reference), and the sync configuration the core validates
+ * (settings, billing profiles, companies, mappings, exclusions, custom licenses).
+ */
+import { readFile } from "node:fs/promises"
+import { ConfigValidation, Config as CoreConfig } from "@seatsync/core"
+import { Data, Effect, Either, Redacted, Schema } from "effect"
+import YAML from "yaml"
+
+/** A secret: `{ env: NAME }` reads the environment at load time; a plain string is taken as is. */
+export const SecretRef = Schema.Union(
+  Schema.Struct({ env: Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/)) }),
+  Schema.String.pipe(Schema.minLength(1))
+).annotations({ identifier: "SecretRef", description: "{ env: NAME } or a literal value" })
+export type SecretRef = typeof SecretRef.Type
+
+const Url = Schema.String.pipe(
+  Schema.filter((s) => {
+    try {
+      const u = new URL(s)
+      return u.protocol === "http:" || u.protocol === "https:" || `expected an http(s) URL, got ${JSON.stringify(s)}`
+    } catch {
+      return `expected a URL, got ${JSON.stringify(s)}`
+    }
+  })
+)
+
+const Endpoints = Schema.Struct({
+  login: Schema.optional(Url),
+  graph: Schema.optional(Url),
+  partnerCenter: Schema.optional(Url)
+})
+
+export const MicrosoftConnection = Schema.Union(
+  /** CSP partner: Partner Center lists the customers; Graph is read per customer tenant. */
+  Schema.Struct({
+    mode: Schema.Literal("partner"),
+    /** The partner's own tenant. */
+    tenantId: Schema.String,
+    clientId: Schema.String,
+    clientSecret: SecretRef,
+    /** Partner Center refresh token from the consent flow. */
+    refreshToken: SecretRef,
+    /** Where tenants' domains come from: partnerCenter (no extra call) or graph (all verified domains, for automap). */
+    tenantDomains: Schema.optional(Schema.Literal("partnerCenter", "graph")),
+    /** Endpoint overrides, e.g. a simulator's address. */
+    endpoints: Schema.optional(Endpoints)
+  }),
+  /** No CSP relationship: the app is consented in each listed tenant. */
+  Schema.Struct({
+    mode: Schema.Literal("tenant"),
+    tenantIds: Schema.NonEmptyArray(Schema.String),
+    clientId: Schema.String,
+    clientSecret: SecretRef,
+    endpoints: Schema.optional(Endpoints)
+  })
+).annotations({ identifier: "MicrosoftConnection" })
+export type MicrosoftConnection = typeof MicrosoftConnection.Type
+
+export const ConnectWiseConnection = Schema.Struct({
+  kind: Schema.Literal("connectwise"),
+  /** API host or URL, e.g. api-na.myconnectwise.net or https://cw.example.com. */
+  site: Schema.String,
+  company: Schema.String,
+  publicKey: Schema.String,
+  privateKey: SecretRef,
+  clientId: Schema.String,
+  codebase: Schema.optional(Schema.String)
+}).annotations({ identifier: "ConnectWiseConnection" })
+
+export const AutotaskConnection = Schema.Struct({
+  kind: Schema.Literal("autotask"),
+  userName: Schema.String,
+  secret: SecretRef,
+  integrationCode: SecretRef,
+  /** Zone discovery endpoint (default: Autotask's). */
+  zoneInformationUrl: Schema.optional(Url),
+  /** A fixed zone URL, skipping discovery. */
+  zoneUrl: Schema.optional(Url),
+  impersonationResourceId: Schema.optional(Schema.Int),
+  /** Whether mid-period changes are prorated per contract (Autotask's API has no such switch). */
+  proration: Schema.optional(
+    Schema.Struct({
+      default: Schema.optional(Schema.Boolean),
+      contracts: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Boolean })),
+      udf: Schema.optional(Schema.String)
+    })
+  )
+}).annotations({ identifier: "AutotaskConnection" })
+
+export const PsaConnection = Schema.Union(ConnectWiseConnection, AutotaskConnection)
+export type PsaConnection = typeof PsaConnection.Type
+
+export const ConfigFile = Schema.Struct({
+  /** SQLite file path (default ./seatsync.db) or a postgres:// URL. */
+  storage: Schema.optionalWith(Schema.String, { default: () => "./seatsync.db" }),
+  microsoft: Schema.optional(MicrosoftConnection),
+  psa: Schema.optional(PsaConnection),
+  ...CoreConfig.SyncConfig.fields
+}).annotations({ identifier: "ConfigFile" })
+export type ConfigFile = typeof ConfigFile.Type
+
+/** A configuration file that cannot be used: which file, which path in it, what was expected. */
+export class ConfigFileError extends Data.TaggedError("ConfigFileError")<{
+  readonly file: string
+  readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string; readonly value?: string }>
+}> {
+  override get message(): string {
+    return `${this.file}: ${this.issues
+      .map((i) => `${i.path}: ${i.message}${i.value !== undefined ? ` (got ${i.value})` : ""}`)
+      .join("; ")}`
+  }
+}
+
+const parseText = (file: string, text: string): Either.Either<unknown, ConfigFileError> => {
+  try {
+    if (/\.json$/i.test(file)) return Either.right(JSON.parse(text) as unknown)
+    const doc = YAML.parseDocument(text, { prettyErrors: true })
+    if (doc.errors.length > 0) {
+      return Either.left(
+        new ConfigFileError({
+          file,
+          issues: doc.errors.map((e) => ({
+            path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "(file)",
+            message: e.message.split("\n")[0] ?? e.message
+          }))
+        })
+      )
+    }
+    return Either.right(doc.toJS() as unknown)
+  } catch (e) {
+    return Either.left(
+      new ConfigFileError({ file, issues: [{ path: "(file)", message: e instanceof Error ? e.message : String(e) }] })
+    )
+  }
+}
+
+/** Decodes file contents; every problem is reported with its path. */
+export const decode = (
+  file: string,
+  text: string,
+  options: ConfigValidation.ValidateOptions = {}
+): Either.Either<ConfigFile, ConfigFileError> =>
+  Either.flatMap(parseText(file, text), (input) => {
+    const decoded = Schema.decodeUnknownEither(ConfigFile, { errors: "all", onExcessProperty: "error" })(input ?? {})
+    if (Either.isLeft(decoded)) {
+      return Either.left(
+        new ConfigFileError({
+          file,
+          issues: ConfigValidation.issuesFromParseError(input, decoded.left).map((i) => ({
+            path: i.path,
+            message: i.message,
+            value: i.value
+          }))
+        })
+      )
+    }
+    const issues = ConfigValidation.check(decoded.right, options)
+    return issues.length > 0
+      ? Either.left(
+          new ConfigFileError({
+            file,
+            issues: issues.map((i) => ({ path: i.path, message: i.message, value: i.value }))
+          })
+        )
+      : Either.right(decoded.right)
+  })
+
+/** Reads and decodes a configuration file. */
+export const load = (file: string, options: ConfigValidation.ValidateOptions = {}) =>
+  Effect.tryPromise({
+    try: () => readFile(file, "utf8"),
+    catch: (e) =>
+      new ConfigFileError({
+        file,
+        issues: [
+          { path: "(file)", message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(e) }
+        ]
+      })
+  }).pipe(Effect.flatMap((text) => decode(file, text, options)))
+
+/** The core's part of the file. */
+export const syncConfig = (file: ConfigFile): CoreConfig.SyncConfig => ({
+  settings: file.settings,
+  billingProfiles: file.billingProfiles,
+  companies: file.companies,
+  mappings: file.mappings,
+  exclusions: file.exclusions,
+  customLicenses: file.customLicenses
+})
+
+/** Resolves a secret reference from the environment; the error names the setting. */
+export const resolveSecret = (
+  file: string,
+  path: string,
+  ref: SecretRef,
+  env: NodeJS.ProcessEnv = process.env
+): Either.Either<Redacted.Redacted<string>, ConfigFileError> => {
+  if (typeof ref === "string") return Either.right(Redacted.make(ref))
+  const value = env[ref.env]
+  return value === undefined || value === ""
+    ? Either.left(
+        new ConfigFileError({ file, issues: [{ path, message: `environment variable ${ref.env} is not set` }] })
+      )
+    : Either.right(Redacted.make(value))
+}

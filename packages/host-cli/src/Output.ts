@@ -1,0 +1,46 @@
+/** What the CLI prints for programs: one JSON document, money as exact decimal strings. */
+import { type Engine, Findings, History, Operation } from "@seatsync/core"
+import { Schema } from "effect"
+
+const encodeOperation = Schema.encodeSync(Operation.Operation)
+const encodeHeld = Schema.encodeSync(Operation.HeldOperation)
+const encodeFinding = Schema.encodeSync(Findings.Finding)
+const encodeRun = Schema.encodeSync(History.SyncRun)
+
+/** A sync result as plain JSON. */
+export const syncResult = (result: Engine.SyncResult) => ({
+  run: encodeRun(result.run),
+  companies: result.companies.map((c) => ({
+    companyId: c.companyId,
+    name: c.name,
+    status: c.status,
+    operations: c.plan.operations.map((o) => encodeOperation(o)),
+    held: c.plan.held.map((h) => encodeHeld(h)),
+    applied: c.applied.map((a) => ({ operationId: a.operation.id, lineId: a.lineId })),
+    failed: c.failed.map((f) => ({ operationId: f.operation.id, mappingId: f.operation.mappingId, error: f.error })),
+    repaired: c.repaired.map((r) => ({ operationId: r.operation.id, lineId: r.lineId })),
+    findings: c.findings.map((f) => encodeFinding(f))
+  })),
+  findings: result.findings.map((f) => encodeFinding(f))
+})
+
+/** Exit codes scripts can rely on. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  /** Some companies failed, were held by the safety guard, or were skipped. */
+  partial: 3
+} as const
+
+export const exitCodeOf = (result: Engine.SyncResult): number => {
+  switch (result.run.status) {
+    case "ok":
+    case "running":
+      return ExitCode.ok
+    case "partial":
+      return ExitCode.partial
+    case "failed":
+      return ExitCode.failed
+  }
+}

@@ -1,0 +1,98 @@
+/** `seatsync simulate <kind>`: runs one of the bundled simulators until Ctrl-C. */
+import { readFile } from "node:fs/promises"
+import { type MicrosoftSeedInput, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import type { Io } from "./Cli.js"
+
+export type Kind = "microsoft" | "connectwise" | "autotask"
+
+export interface Running {
+  readonly kind: Kind
+  readonly url: string
+  /** What a client needs to connect, for people and scripts. */
+  readonly details: Record<string, string>
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a simulator on 127.0.0.1 (port 0 = any free port). */
+export const start = async (
+  kind: Kind,
+  options: { readonly port: number; readonly seed?: unknown }
+): Promise<Running> => {
+  const seed = options.seed === undefined ? {} : { seed: options.seed }
+  switch (kind) {
+    case "microsoft": {
+      // The simulator decodes (and so validates) whatever seed it is given.
+      const sim = await startMicrosoftSimulator({
+        port: options.port,
+        ...(options.seed === undefined ? {} : { seed: options.seed as MicrosoftSeedInput })
+      })
+      return { kind, url: sim.url, details: { url: sim.url }, stop: () => sim.stop() }
+    }
+    case "connectwise": {
+      const sim = await startConnectWiseSimulator({ port: options.port, ...seed })
+      return {
+        kind,
+        url: sim.url,
+        details: {
+          url: sim.url,
+          apiBaseUrl: sim.apiBaseUrl,
+          company: sim.credentials.company,
+          publicKey: sim.credentials.publicKey,
+          privateKey: sim.credentials.privateKey,
+          clientId: sim.credentials.clientId
+        },
+        stop: () => sim.stop()
+      }
+    }
+    case "autotask": {
+      const sim = await startAutotaskSimulator({ port: options.port, ...seed })
+      return {
+        kind,
+        url: sim.url,
+        details: {
+          url: sim.url,
+          zoneUrl: sim.zoneUrl,
+          userName: sim.credentials.userName,
+          secret: sim.credentials.secret,
+          integrationCode: sim.credentials.integrationCode
+        },
+        stop: () => sim.stop()
+      }
+    }
+  }
+}
+
+export const run = async (
+  kind: Kind,
+  options: { readonly port: number; readonly seed: string | undefined; readonly json: boolean },
+  io: Io
+): Promise<number> => {
+  let seed: unknown
+  if (options.seed !== undefined) {
+    try {
+      seed = JSON.parse(await readFile(options.seed, "utf8")) as unknown
+    } catch (e) {
+      io.stderr.write(`seatsync: ${options.seed}: ${e instanceof Error ? e.message : String(e)}\n`)
+      return 2
+    }
+  }
+  let running: Running
+  try {
+    running = await start(kind, { port: options.port, seed })
+  } catch (e) {
+    io.stderr.write(`seatsync: ${e instanceof Error ? e.message : String(e)}\n`)
+    return 2
+  }
+  if (options.json) io.stdout.write(`${JSON.stringify({ kind, ...running.details })}\n`)
+  else {
+    io.stdout.write(`${kind} simulator listening on ${running.url}\n`)
+    for (const [k, v] of Object.entries(running.details)) if (k !== "url") io.stdout.write(`  ${k}: ${v}\n`)
+    io.stderr.write("Press Ctrl-C to stop.\n")
+  }
+  await io.interrupted
+  await running.stop()
+  io.stderr.write(`${kind} simulator stopped.\n`)
+  return 0
+}

@@ -1,0 +1,256 @@
+/**
+ * Connects the CLI to the real adapters and storage: configuration file → secrets → layers
+ * (Microsoft license source, PSA adapter, SQL store) on one HTTP client that counts its calls.
+ */
+
+import { readFile, writeFile } from "node:fs/promises"
+import { dirname, isAbsolute, resolve } from "node:path"
+import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { type LicenseSource, Psa, Store } from "@seatsync/core"
+import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
+import { AutotaskPsa } from "@seatsync/psa-autotask"
+import { ConnectWisePsa } from "@seatsync/psa-connectwise"
+import { SqlStore } from "@seatsync/store-sql"
+import { Data, Effect, Either, Layer } from "effect"
+import YAML from "yaml"
+import * as ConfigFile from "./ConfigFile.js"
+
+export class WiringError extends Data.TaggedError("WiringError")<{ readonly message: string }> {}
+
+/** The PSA port's tag, for commands that talk to the PSA directly. */
+export const PsaTag = Psa.Psa
+
+/** HTTP calls made, by API, so people and scripts see what a run cost. */
+export interface CallCounts {
+  microsoft: number
+  psaReads: number
+  psaWrites: number
+}
+
+/** Resolved connections: everything the layers need, secrets redacted. */
+export interface Resolved {
+  readonly storage: string
+  readonly microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig
+  readonly psa:
+    | { readonly kind: "connectwise"; readonly options: ConnectWisePsa.ConnectWisePsaOptions }
+    | { readonly kind: "autotask"; readonly config: AutotaskPsa.AutotaskConfig }
+}
+
+const isPsaWrite = (method: string, url: URL) =>
+  method !== "GET" && method !== "HEAD" && !/\/query(\/count)?$/i.test(url.pathname)
+
+/**
+ * A fetch-based HTTP client that counts calls per API (the PSA's host vs Microsoft's). Counting
+ * happens in `fetch` itself, where every request has its final URL.
+ */
+const countingHttp = (counts: CallCounts, psaHost: (url: URL) => boolean): Layer.Layer<HttpClient.HttpClient> =>
+  FetchHttpClient.layer.pipe(
+    Layer.provide(
+      Layer.succeed(FetchHttpClient.Fetch, (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : String(input))
+        const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase()
+        if (!psaHost(url)) counts.microsoft++
+        else if (isPsaWrite(method, url)) counts.psaWrites++
+        else counts.psaReads++
+        return globalThis.fetch(input, init)
+      })
+    )
+  )
+
+const hostOf = (urlOrHost: string | undefined): string | undefined => {
+  if (urlOrHost === undefined) return undefined
+  try {
+    return new URL(/^[a-z]+:\/\//i.test(urlOrHost) ? urlOrHost : `https://${urlOrHost}`).host.toLowerCase()
+  } catch {
+    return undefined
+  }
+}
+
+/** The ports for resolved connections, plus the live call counts. */
+export const layers = (resolved: Resolved, timeZone: string) => {
+  const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
+  const psaHosts = new Set(
+    (resolved.psa.kind === "connectwise"
+      ? [hostOf(resolved.psa.options.site)]
+      : [
+          hostOf(resolved.psa.config.zoneUrl),
+          hostOf(resolved.psa.config.zoneInformationUrl ?? "https://webservices.autotask.net"),
+          ...(resolved.psa.config.allowedHosts ?? []).map(hostOf)
+        ]
+    ).filter((h): h is string => h !== undefined)
+  )
+  const autotaskLike = resolved.psa.kind === "autotask"
+  const isPsa = (url: URL) =>
+    psaHosts.has(url.host.toLowerCase()) || (autotaskLike && url.host.endsWith(".autotask.net"))
+  const http = countingHttp(counts, isPsa)
+  const psa: Layer.Layer<Psa.Psa, never, HttpClient.HttpClient> =
+    resolved.psa.kind === "connectwise"
+      ? ConnectWisePsa.layer(resolved.psa.options)
+      : AutotaskPsa.layer({ timeZone, ...resolved.psa.config })
+  const ports = Layer.mergeAll(MicrosoftLicenseSource.layer(resolved.microsoft), psa).pipe(Layer.provide(http))
+  const store = SqlStore.layerFromUrl(resolved.storage)
+  return { layer: Layer.merge(ports, store), counts }
+}
+
+/** Resolves a configuration file's connections (secrets from the environment). */
+export const resolveConnections = (
+  path: string,
+  file: ConfigFile.ConfigFile,
+  env: NodeJS.ProcessEnv
+): Either.Either<Resolved, ConfigFile.ConfigFileError | WiringError> => {
+  if (!file.microsoft)
+    return Either.left(new WiringError({ message: `${path}: the configuration has no microsoft section` }))
+  if (!file.psa) return Either.left(new WiringError({ message: `${path}: the configuration has no psa section` }))
+  const secret = (at: string, ref: ConfigFile.SecretRef) => ConfigFile.resolveSecret(path, at, ref, env)
+  const unwrap = <A>(e: Either.Either<A, ConfigFile.ConfigFileError>): A => {
+    if (Either.isLeft(e)) throw e.left
+    return e.right
+  }
+  try {
+    const ms = file.microsoft
+    const endpoints = ms.endpoints
+      ? Object.fromEntries(Object.entries(ms.endpoints).filter(([, v]) => v !== undefined))
+      : undefined
+    const microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig =
+      ms.mode === "partner"
+        ? {
+            mode: "partner",
+            partnerTenantId: ms.tenantId,
+            clientId: ms.clientId,
+            clientSecret: unwrap(secret("microsoft.clientSecret", ms.clientSecret)),
+            refreshToken: unwrap(secret("microsoft.refreshToken", ms.refreshToken)),
+            ...(ms.tenantDomains ? { tenantDomains: ms.tenantDomains } : {}),
+            ...(endpoints ? { endpoints } : {})
+          }
+        : {
+            mode: "tenant",
+            tenantIds: ms.tenantIds,
+            clientId: ms.clientId,
+            clientSecret: unwrap(secret("microsoft.clientSecret", ms.clientSecret)),
+            ...(endpoints ? { endpoints } : {})
+          }
+    const p = file.psa
+    const psa: Resolved["psa"] =
+      p.kind === "connectwise"
+        ? {
+            kind: "connectwise",
+            options: {
+              site: p.site,
+              company: p.company,
+              publicKey: p.publicKey,
+              privateKey: unwrap(secret("psa.privateKey", p.privateKey)),
+              clientId: p.clientId,
+              ...(p.codebase ? { codebase: p.codebase } : {})
+            }
+          }
+        : {
+            kind: "autotask",
+            config: {
+              userName: p.userName,
+              secret: unwrap(secret("psa.secret", p.secret)),
+              integrationCode: unwrap(secret("psa.integrationCode", p.integrationCode)),
+              ...(p.zoneInformationUrl ? { zoneInformationUrl: p.zoneInformationUrl } : {}),
+              ...(p.zoneUrl ? { zoneUrl: p.zoneUrl } : {}),
+              ...(p.impersonationResourceId !== undefined
+                ? { impersonationResourceId: p.impersonationResourceId }
+                : {}),
+              ...(p.proration ? { proration: p.proration } : {})
+            }
+          }
+    return Either.right({ storage: storageTarget(path, file.storage), microsoft, psa })
+  } catch (e) {
+    if (e instanceof ConfigFile.ConfigFileError) return Either.left(e)
+    throw e
+  }
+}
+
+/** A SQLite path in the file is relative to the file's folder; a URL is kept as is. */
+export const storageTarget = (configPath: string, storage: string): string =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(storage) || isAbsolute(storage) || storage === ":memory:"
+    ? storage
+    : resolve(dirname(configPath), storage)
+
+export interface Connected {
+  readonly path: string
+  readonly file: ConfigFile.ConfigFile
+  readonly calls: () => CallCounts
+}
+
+const loadFile = (path: string) => ConfigFile.load(path, { isKnownSku })
+
+/**
+ * Loads a configuration file, connects everything, applies the file's sync configuration to
+ * the store (idempotently), and runs `f` with the ports.
+ */
+export const withConfig = <A, E>(
+  path: string,
+  env: NodeJS.ProcessEnv,
+  f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.Store>
+): Effect.Effect<A, E | WiringError | ConfigFile.ConfigFileError | Store.StoreError> =>
+  Effect.gen(function* () {
+    const file = yield* loadFile(path)
+    const resolved = yield* resolveConnections(path, file, env)
+    const { layer, counts } = layers(resolved, file.settings.timeZone)
+    return yield* Effect.gen(function* () {
+      const store = yield* Store.Store
+      yield* store.saveConfig(ConfigFile.syncConfig(file))
+      return yield* f({ path, file, calls: () => ({ ...counts }) })
+    }).pipe(Effect.provide(layer))
+  }).pipe(Effect.scoped)
+
+/** Opens only the store: a configuration file's, or a storage target (SQLite path or postgres:// URL). */
+export const withStore = <A, E>(
+  where: { readonly config: string } | { readonly storage: string },
+  f: (store: Store.StoreShape) => Effect.Effect<A, E>
+): Effect.Effect<A, E | ConfigFile.ConfigFileError | Store.StoreError> =>
+  Effect.gen(function* () {
+    const target =
+      "config" in where ? storageTarget(where.config, (yield* loadFile(where.config)).storage) : where.storage
+    return yield* Effect.flatMap(Store.Store, f).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
+  })
+
+/** Creates or upgrades the database of a configuration file, or of a storage target. */
+export const migrate = (
+  path: string | undefined,
+  target: string | undefined
+): Effect.Effect<SqlStore.MigrationReport, ConfigFile.ConfigFileError | Store.StoreError> =>
+  Effect.gen(function* () {
+    const where = target ?? (path ? storageTarget(path, (yield* loadFile(path)).storage) : SqlStore.defaultFilename)
+    return yield* SqlStore.migrate(where)
+  })
+
+export const describeMigration = (report: SqlStore.MigrationReport): string =>
+  report.applied.length === 0
+    ? `The database is up to date (schema version ${report.to}).`
+    : `Migrated from version ${report.from} to ${report.to} (${report.applied.length} step${report.applied.length === 1 ? "" : "s"}).`
+
+/** Adds companies to the configuration file's `companies`, keeping its comments and layout. */
+export const appendCompanies = async (
+  path: string,
+  companies: ReadonlyArray<{ readonly companyId: string; readonly name: string; readonly tenantId: string }>
+): Promise<Either.Either<number, WiringError>> => {
+  try {
+    const text = await readFile(path, "utf8")
+    const doc = YAML.parseDocument(text)
+    const existing = (doc.get("companies") as YAML.YAMLSeq | undefined) ?? doc.createNode([])
+    if (!YAML.isSeq(existing)) return Either.left(new WiringError({ message: `${path}: companies is not a list` }))
+    const known = new Set(
+      existing.items.map((i) => (YAML.isMap(i) ? String(i.get("tenantId") ?? "").toLowerCase() : ""))
+    )
+    let added = 0
+    for (const c of companies) {
+      if (known.has(c.tenantId.toLowerCase())) continue
+      existing.items.push(doc.createNode({ companyId: c.companyId, name: c.name, tenantId: c.tenantId }))
+      added++
+    }
+    doc.set("companies", existing)
+    const next = doc.toString()
+    // Only write a file that still decodes.
+    const check = ConfigFile.decode(path, next)
+    if (Either.isLeft(check)) return Either.left(new WiringError({ message: check.left.message }))
+    await writeFile(path, next, "utf8")
+    return Either.right(added)
+  } catch (e) {
+    return Either.left(new WiringError({ message: `${path}: ${e instanceof Error ? e.message : String(e)}` }))
+  }
+}

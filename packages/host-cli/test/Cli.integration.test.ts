@@ -1,0 +1,267 @@
+/**
+ * The `seatsync` command run as a subprocess against the bundled simulators on 127.0.0.1:
+ * every command, every exit code, bad configuration and unreachable endpoints.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { SampleData } from "@seatsync/core/testing"
+import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import YAML from "yaml"
+
+const bin = resolve(__dirname, "../src/bin.ts")
+const root = resolve(__dirname, "../../..")
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = root): ChildProcess =>
+  spawn(process.execPath, ["--conditions=@seatsync/source", "--import", "tsx", bin, ...args], {
+    cwd,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+
+const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = root): Promise<Run> =>
+  new Promise((done, fail) => {
+    const child = start(args, env, cwd)
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.on("data", (d) => {
+      stdout += String(d)
+    })
+    child.stderr?.on("data", (d) => {
+      stderr += String(d)
+    })
+    child.on("error", fail)
+    child.on("close", (code) => done({ code, stdout, stderr }))
+  })
+
+let dir: string
+let microsoft: MicrosoftSimulator
+let connectwise: ConnectWiseSimulator
+const env = {
+  SEATSYNC_MS_CLIENT_SECRET: "seatsync-sim-secret",
+  SEATSYNC_PC_REFRESH_TOKEN: "seatsync-sample-refresh-token",
+  SEATSYNC_CW_PRIVATE_KEY: ""
+}
+
+const configFor = (over: Record<string, unknown> = {}) => ({
+  storage: "./seatsync.db",
+  microsoft: {
+    mode: "partner",
+    tenantId: "a0a0a0a0-0000-4000-8000-000000000001",
+    clientId: "c0c0c0c0-0000-4000-8000-000000000001",
+    clientSecret: { env: "SEATSYNC_MS_CLIENT_SECRET" },
+    refreshToken: { env: "SEATSYNC_PC_REFRESH_TOKEN" },
+    tenantDomains: "graph",
+    endpoints: { login: microsoft.url, graph: microsoft.url, partnerCenter: microsoft.url }
+  },
+  psa: {
+    kind: "connectwise",
+    site: connectwise.url,
+    company: connectwise.credentials.company,
+    publicKey: connectwise.credentials.publicKey,
+    privateKey: { env: "SEATSYNC_CW_PRIVATE_KEY" },
+    clientId: connectwise.credentials.clientId
+  },
+  ...SampleData.configInput,
+  ...over
+})
+
+const writeConfig = async (name: string, config: unknown) => {
+  const path = join(dir, name)
+  await writeFile(path, name.endsWith(".json") ? JSON.stringify(config, null, 2) : YAML.stringify(config), "utf8")
+  return path
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "seatsync-cli-"))
+  microsoft = await startMicrosoftSimulator({ port: 0 })
+  connectwise = await startConnectWiseSimulator({ port: 0 })
+  env.SEATSYNC_CW_PRIVATE_KEY = connectwise.credentials.privateKey
+})
+
+afterAll(async () => {
+  await microsoft?.stop()
+  await connectwise?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe("seatsync (subprocess)", () => {
+  it("--help prints the commands; an unknown command is a usage error (2)", async () => {
+    const help = await run(["--help"])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("seatsync <command>")
+    const unknown = await run(["frobnicate"])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('unknown command "frobnicate"')
+  })
+
+  it.each(["connectwise", "autotask"])(
+    "demo --psa %s: syncs the sample world through the simulators, then a second run writes nothing",
+    async (psa) => {
+      const r = await run(["demo", "--psa", psa, "--json", "--db", join(dir, `demo-${psa}.db`)])
+      expect(r.code).toBe(0)
+      const out = JSON.parse(r.stdout)
+      expect(out.firstWrites).toBeGreaterThan(0)
+      expect(out.secondWrites).toBe(0)
+      expect(out.second.companies.every((c: { operations: unknown[] }) => c.operations.length === 0)).toBe(true)
+      expect(out.first.findings.map((f: { name?: string }) => f.name)).toContain("Tailspin Toys")
+    }
+  )
+
+  it("init writes a starter file that plan accepts as configuration, and refuses to overwrite it", async () => {
+    const path = join(dir, "starter.yaml")
+    expect((await run(["init", "--out", path])).code).toBe(0)
+    const again = await run(["init", "--out", path])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain("exists")
+    // The starter names environment variables that are not set: a configuration error (2), naming them.
+    const plan = await run(["plan", "--config", path], { SEATSYNC_MS_CLIENT_SECRET: "", SEATSYNC_CW_PRIVATE_KEY: "" })
+    expect(plan.code).toBe(2)
+    expect(plan.stderr).toContain("environment variable SEATSYNC_MS_CLIENT_SECRET is not set")
+  })
+
+  it("a bad configuration file is refused with the file, the path and what was expected; nothing is written", async () => {
+    const path = await writeConfig("bad.yaml", {
+      ...configFor(),
+      mappings: [{ ...SampleData.configInput.mappings?.[0], options: { minimumQuantity: -1 } }]
+    })
+    const before = connectwise.counters.writes()
+    const r = await run(["sync", "--config", path], env)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("bad.yaml: mappings[0].options.minimumQuantity")
+    expect(connectwise.counters.writes()).toBe(before)
+    const missing = await run(["sync", "--config", join(dir, "nope.yaml")], env)
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain("nope.yaml: (file): file not found")
+  })
+
+  it("plan writes nothing; sync applies; a second sync writes nothing (exit 0)", async () => {
+    const path = await writeConfig("seatsync.yaml", configFor())
+    const before = connectwise.counters.writes()
+    const plan = await run(["plan", "--config", path, "--json"], env)
+    expect(plan.code).toBe(0)
+    const planned = JSON.parse(plan.stdout)
+    expect(planned.run.dryRun).toBe(true)
+    expect(planned.companies.flatMap((c: { operations: unknown[] }) => c.operations).length).toBe(6)
+    expect(connectwise.counters.writes()).toBe(before)
+
+    const sync = await run(["sync", "--config", path], env)
+    expect(sync.code).toBe(0)
+    const out = JSON.parse(sync.stdout)
+    expect(out.run.status).toBe("ok")
+    expect(out.calls.psaWrites).toBe(6)
+    expect(connectwise.counters.writes() - before).toBe(6)
+
+    const again = await run(["sync", "--config", path], env)
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout).calls.psaWrites).toBe(0)
+    expect(connectwise.counters.writes() - before).toBe(6)
+
+    const history = await run(["history", "--config", path, "--json"], env)
+    expect(history.code).toBe(0)
+    const h = JSON.parse(history.stdout)
+    expect(h.runs.length).toBe(2)
+    expect(h.events.filter((e: { outcome: string }) => e.outcome === "applied")).toHaveLength(6)
+
+    const migrate = await run(["migrate", "--config", path, "--json"], env)
+    expect(migrate.code).toBe(0)
+    expect(JSON.parse(migrate.stdout).applied).toEqual([])
+  })
+
+  it("a tenant whose consent was revoked holds that company: exit 3 (partial), others sync", async () => {
+    const path = await writeConfig("partial.yaml", { ...configFor(), storage: "./partial.db" })
+    microsoft.world.setConsent(SampleData.tenantIds.fabrikam, "revoked")
+    try {
+      const r = await run(["sync", "--config", path, "--dry-run"], env)
+      expect(r.code).toBe(3)
+      const out = JSON.parse(r.stdout)
+      const status = Object.fromEntries(
+        out.companies.map((c: { companyId: string; status: string }) => [c.companyId, c.status])
+      )
+      expect(status).toMatchObject({ "250": expect.any(String), "251": "held", "252": expect.any(String) })
+    } finally {
+      microsoft.world.setConsent(SampleData.tenantIds.fabrikam, "granted")
+    }
+  })
+
+  it("an unreachable PSA fails the run with a clear message (exit 1) and writes nothing", async () => {
+    const path = await writeConfig("down.yaml", {
+      ...configFor({ storage: "./down.db" }),
+      psa: { ...configFor().psa, site: "http://127.0.0.1:9" }
+    })
+    const r = await run(["sync", "--config", path], env)
+    expect(r.code).toBe(1)
+    const out = JSON.parse(r.stdout)
+    expect(out.run.status).toBe("failed")
+    expect(out.companies[0].findings[0].stage).toBe("reading the PSA")
+    expect(out.calls.psaWrites).toBe(0)
+  }, 90_000)
+
+  it("--as-of must be a date: a usage error", async () => {
+    const path = await writeConfig("asof.yaml", configFor())
+    const r = await run(["plan", "--config", path, "--as-of", "2026-13-01"], env)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("--as-of")
+  })
+
+  it("tenants lists every tenant and whether it is linked", async () => {
+    const path = await writeConfig("tenants.yaml", configFor({ storage: "./tenants.db" }))
+    const r = await run(["tenants", "--config", path, "--json"], env)
+    expect(r.code).toBe(0)
+    const tenants = JSON.parse(r.stdout).tenants as Array<{ name: string; linkedTo: string | null }>
+    expect(tenants.find((t) => t.name === "Tailspin Toys")?.linkedTo).toBeNull()
+    expect(tenants.find((t) => t.name === "Contoso Ltd")?.linkedTo).toBe("250")
+  })
+
+  it("automap proposes links by domain and --apply adds the confident ones to the file", async () => {
+    const config = configFor({ storage: "./automap.db" })
+    const path = await writeConfig("automap.yaml", {
+      ...config,
+      companies: (config.companies as ReadonlyArray<{ companyId: string }>).filter((c) => c.companyId !== "251"),
+      mappings: (config.mappings as ReadonlyArray<{ companyId: string }>).filter((m) => m.companyId !== "251")
+    })
+    const proposals = await run(["automap", "--config", path, "--json"], env)
+    expect(proposals.code).toBe(0)
+    const p = JSON.parse(proposals.stdout).proposals as Array<{
+      tenant: { name: string }
+      status: string
+      companyId?: string
+    }>
+    expect(p.find((x) => x.tenant.name === "Fabrikam Inc")).toMatchObject({ status: "confident", companyId: "251" })
+    expect(p.find((x) => x.tenant.name === "Tailspin Toys")?.status).toBe("unmatched")
+    const applied = await run(["automap", "--config", path, "--apply", "--json"], env)
+    expect(applied.code).toBe(0)
+    const file = YAML.parse(await readFile(path, "utf8")) as {
+      companies: Array<{ companyId: string; tenantId: string }>
+    }
+    expect(file.companies.find((c) => c.companyId === "251")?.tenantId).toBe(SampleData.tenantIds.fabrikam)
+  })
+
+  it("simulate runs a simulator until interrupted", async () => {
+    const child = start(["simulate", "connectwise", "--port", "0", "--json"])
+    const line = await new Promise<string>((done) => {
+      let out = ""
+      child.stdout?.on("data", (d) => {
+        out += String(d)
+        if (out.includes("\n")) done(out.split("\n")[0] ?? "")
+      })
+    })
+    const info = JSON.parse(line) as { url: string; company: string }
+    const res = await fetch(`${info.url}/login/companyinfo/${info.company}`)
+    expect(res.status).toBe(200)
+    const code = await new Promise<number | null>((done) => {
+      child.on("close", done)
+      child.kill("SIGINT")
+    })
+    expect(code).toBe(0)
+  })
+})
