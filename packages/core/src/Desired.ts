@@ -19,6 +19,8 @@ export interface LineCapabilities {
   readonly descriptionLimit: number
   /** Whether lines carry included units natively (ConnectWise lessIncluded). */
   readonly lessIncluded: boolean
+  /** How lines can be charged; absent = all modes. */
+  readonly billingModes?: ReadonlyArray<BillingMode>
 }
 
 export interface DesiredLine {
@@ -90,6 +92,13 @@ export const desire = (input: DesireInput): Desire => {
     if (profile.agreementTypeIds.length > 0 && !profile.agreementTypeIds.some((t) => t === agreement.typeId)) {
       problem(
         `billing profile ${profile.id} does not bill on agreement type ${agreement.typeName ?? agreement.typeId ?? "(none)"}`
+      )
+      continue
+    }
+    const modes = input.capabilities.billingModes
+    if (modes !== undefined && !modes.includes(profile.billing)) {
+      problem(
+        `billing profile ${profile.id} bills ${profile.billing}, which this PSA cannot do (it can: ${modes.join(", ")})`
       )
       continue
     }

@@ -8,7 +8,7 @@ import { Context, type Effect, Schema } from "effect"
 import type { AgreementId, CompanyId, LineId } from "./Ids.js"
 import type { Money } from "./Money.js"
 import type { Operation } from "./Operation.js"
-import type { Agreement, AgreementType, Line, Product, PsaCompany } from "./PsaModel.js"
+import type { Agreement, AgreementType, BillingMode, Line, Product, PsaCompany } from "./PsaModel.js"
 
 export const PsaErrorReason = Schema.Literal(
   "Unauthorized",
@@ -43,6 +43,8 @@ export interface PsaCapabilities {
   readonly lessIncluded: boolean
   /** Lines carry a unit cost. */
   readonly unitCost: boolean
+  /** How lines can be charged (ConnectWise: all three; Autotask contract services: Billable only). */
+  readonly billingModes: ReadonlyArray<BillingMode>
   /** The PSA prorates quantity changes itself from an effective date (Autotask adjustments). */
   readonly nativeProration: boolean
   /** Contact sync is supported. */

@@ -54,6 +54,19 @@ describe("Engine", () => {
     })
   )
 
+  it.effect("a billing mode the PSA cannot carry is reported, not sent", () =>
+    Effect.gen(function* () {
+      const config = configWith((c) => ({
+        ...c,
+        billingProfiles: (c.billingProfiles ?? []).map((p) => (p.id === "exo" ? { ...p, billing: "NoCharge" } : p))
+      }))
+      const r = yield* makeWorld({ config, capabilities: { billingModes: ["Billable"] } }).sync({ dryRun: true })
+      const ops = r.companies.flatMap((c) => c.plan.operations)
+      expect(ops.some((o) => o.mappingId === "contoso-exo")).toBe(false)
+      const problem = Engine.allFindings(r).find((f) => f._tag === "MappingProblem" && f.mappingId === "contoso-exo")
+      expect(problem?._tag === "MappingProblem" && problem.message).toContain("NoCharge")
+    }))
+
   it.effect("a dry run returns the plan and writes nothing", () =>
     Effect.gen(function* () {
       const w = makeWorld()

@@ -67,6 +67,8 @@ export const capabilities: Psa.PsaCapabilities = {
   lessIncluded: false,
   // Unit cost is set when a line is created and read-only afterwards (§2.6), so lines do not report it.
   unitCost: false,
+  // Contract services have no billing mode: a line is billed.
+  billingModes: ["Billable"],
   nativeProration: true,
   contacts: false
 }

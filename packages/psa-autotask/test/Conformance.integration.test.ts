@@ -1,9 +1,9 @@
 /**
  * The core's PSA conformance kit, run against the Autotask adapter and the simulator over real HTTP.
  *
- * Three kit tests assume ConnectWise's model and cannot hold on Autotask (API-REFERENCE §2.6). They
- * are skipped here by name, with the reason in the test's title, and their intent is tested the
- * Autotask way in AutotaskPsa.integration.test.ts ("kit divergences"). The kit itself is unchanged.
+ * The kit is PSA-neutral: billing modes follow the adapter's capabilities, adoption may hand the
+ * units to a new marked line (Autotask's internalDescription is write-once), and writes are
+ * counted per changed field set.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { BillingPeriod, type Ids, LocalDate } from "@seatsync/core"
@@ -11,34 +11,6 @@ import { PsaConformance } from "@seatsync/core/testing"
 import { Effect } from "effect"
 import type { FaultSpec } from "../src/simulator/index.js"
 import { configFor, psaLayer, sampleIds, simulator } from "./adapterSupport.js"
-
-/** Kit tests that cannot hold on Autotask, with why (tested the Autotask way in AutotaskPsa.integration.test.ts). */
-const divergences: Readonly<Record<string, string>> = {
-  "changes only what an update names: quantity, price, description, billing":
-    "contract services have no billing mode (NoCharge/DoNotBill); the adapter refuses them with Invalid",
-  "adopts an existing line: the marker is written and the changes applied":
-    "internalDescription is read-only after creation, so adoption moves the units to a new marked line",
-  "writes once per operation: an update of several fields is one change to the line":
-    "units change by an adjustment and the description by a PATCH: two writes, one per entity"
-}
-
-type Register = (name: string, ...rest: Array<unknown>) => unknown
-
-/** `it` with the divergent kit tests skipped by name (whichever `it` variant the kit uses), the reason in the title. */
-const skipping =
-  (register: Register): Register =>
-  (name, ...rest) => {
-    const reason = divergences[name]
-    if (reason !== undefined) return it.skip(`${name} [skipped for Autotask: ${reason}]`, () => {})
-    return register(name, ...rest)
-  }
-const variants = new Set<PropertyKey>(["effect", "scoped", "live", "scopedLive"])
-const kitIt = new Proxy(it, {
-  get: (target, property, receiver) => {
-    const value: unknown = Reflect.get(target, property, receiver)
-    return variants.has(property) && typeof value === "function" ? skipping(value as Register) : value
-  }
-})
 
 const faults: Record<PsaConformance.FaultKind, FaultSpec> = {
   unauthorized: { kind: "error", status: 401, message: "Authorization has been denied for this request." },
@@ -83,5 +55,5 @@ PsaConformance.run(
       }
     })
   },
-  { describe, expect, it: kitIt }
+  { describe, expect, it: it }
 )

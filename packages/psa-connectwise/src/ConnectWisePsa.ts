@@ -54,6 +54,7 @@ export const capabilities: Psa.PsaCapabilities = {
   descriptionLimit: 6000,
   lessIncluded: true,
   unitCost: true,
+  billingModes: ["Billable", "DoNotBill", "NoCharge"],
   nativeProration: false,
   contacts: true
 }

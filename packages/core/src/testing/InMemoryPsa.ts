@@ -44,6 +44,7 @@ export const defaultCapabilities: PsaCapabilities = {
   descriptionLimit: 6000,
   lessIncluded: true,
   unitCost: true,
+  billingModes: ["Billable", "DoNotBill", "NoCharge"],
   nativeProration: false,
   contacts: false
 }
@@ -140,8 +141,7 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
           )
         }
         const c = op.changes
-        state.calls.writes++
-        state.lines.set(line.id, {
+        const next: Line = {
           ...line,
           ...(c.quantity ? { quantity: c.quantity.to } : {}),
           ...(c.lessIncluded ? { lessIncluded: c.lessIncluded.to } : {}),
@@ -150,7 +150,12 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
           ...(c.billing ? { billing: c.billing.to } : {}),
           ...(c.description ? { description: c.description.to } : {}),
           ...(op.adopt ? { internalNote: op.marker } : {})
-        })
+        }
+        // Like a careful adapter: a change already in place is not written again.
+        if (JSON.stringify(next) !== JSON.stringify(line)) {
+          state.calls.writes++
+          state.lines.set(line.id, next)
+        }
         return Effect.succeed({ lineId: line.id, prorationAmount: charge(state, op, line.id) })
       }
       case "CancelLine": {
