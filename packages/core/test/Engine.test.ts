@@ -65,7 +65,8 @@ describe("Engine", () => {
       expect(ops.some((o) => o.mappingId === "contoso-exo")).toBe(false)
       const problem = Engine.allFindings(r).find((f) => f._tag === "MappingProblem" && f.mappingId === "contoso-exo")
       expect(problem?._tag === "MappingProblem" && problem.message).toContain("NoCharge")
-    }))
+    })
+  )
 
   it.effect("a dry run returns the plan and writes nothing", () =>
     Effect.gen(function* () {
