@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Ids, Psa } from "../src/index.js"
+import { Psa } from "../src/index.js"
 import { InMemoryPsa, PsaConformance, SampleData } from "../src/testing/index.js"
 
 const failures: Record<PsaConformance.FaultKind, () => Psa.PsaError> = {
@@ -18,26 +18,7 @@ PsaConformance.run(
       const state = InMemoryPsa.makeState(SampleData)
       return {
         layer: InMemoryPsa.layer(state),
-        ids: {
-          companies: {
-            contoso: SampleData.companyIds.contoso,
-            fabrikam: SampleData.companyIds.fabrikam,
-            northwind: SampleData.companyIds.northwind,
-            obrien: SampleData.companyIds.obrien
-          },
-          agreements: {
-            contoso: Ids.AgreementId.make("1001"),
-            fabrikam: Ids.AgreementId.make("1002"),
-            fabrikamOld: Ids.AgreementId.make("1003"),
-            northwind: Ids.AgreementId.make("1004")
-          },
-          products: {
-            businessPremium: Ids.ProductId.make("501"),
-            exchange: Ids.ProductId.make("504"),
-            businessBasic: Ids.ProductId.make("503")
-          },
-          lines: { backup: Ids.LineId.make("9001"), northwindBasic: Ids.LineId.make("9002") }
-        },
+        ids: PsaConformance.sampleWorldIds,
         writes: Effect.sync(() => state.calls.writes),
         prorations: (lineId) =>
           Effect.sync(() =>

@@ -3,7 +3,7 @@
  * simulator, over real HTTP on 127.0.0.1.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Ids, LocalDate, Ownership } from "@seatsync/core"
+import { LocalDate, Ownership } from "@seatsync/core"
 import { PsaConformance } from "@seatsync/core/testing"
 import { Effect } from "effect"
 import type { JsonObject } from "../src/simulator/index.js"
@@ -27,26 +27,7 @@ const harness: PsaConformance.Harness = {
     }
     return {
       layer,
-      ids: {
-        companies: {
-          contoso: Ids.CompanyId.make("250"),
-          fabrikam: Ids.CompanyId.make("251"),
-          northwind: Ids.CompanyId.make("252"),
-          obrien: Ids.CompanyId.make("253")
-        },
-        agreements: {
-          contoso: Ids.AgreementId.make("1001"),
-          fabrikam: Ids.AgreementId.make("1002"),
-          fabrikamOld: Ids.AgreementId.make("1003"),
-          northwind: Ids.AgreementId.make("1004")
-        },
-        products: {
-          businessPremium: Ids.ProductId.make("501"),
-          exchange: Ids.ProductId.make("504"),
-          businessBasic: Ids.ProductId.make("503")
-        },
-        lines: { backup: Ids.LineId.make("9001"), northwindBasic: Ids.LineId.make("9002") }
-      },
+      ids: PsaConformance.sampleWorldIds,
       writes: Effect.sync(() => sim.counters.writes()),
       // The proration additions of the line's mapping on its agreement (each marked with its operation).
       prorations: (lineId) =>

@@ -59,6 +59,24 @@ export interface SampleIds {
   }
 }
 
+/** The sample world's ids as ConnectWise (and the in-memory PSA) number them (docs/sample-world.md). */
+export const sampleWorldIds: SampleIds = {
+  companies: {
+    contoso: "250" as CompanyId,
+    fabrikam: "251" as CompanyId,
+    northwind: "252" as CompanyId,
+    obrien: "253" as CompanyId
+  },
+  agreements: {
+    contoso: "1001" as AgreementId,
+    fabrikam: "1002" as AgreementId,
+    fabrikamOld: "1003" as AgreementId,
+    northwind: "1004" as AgreementId
+  },
+  products: { businessPremium: "501" as ProductId, exchange: "504" as ProductId, businessBasic: "503" as ProductId },
+  lines: { backup: "9001" as LineId, northwindBasic: "9002" as LineId }
+}
+
 export type FaultKind = "unauthorized" | "notFound" | "rateLimited" | "serverError"
 
 /** A prorated charge or credit as the backend holds it (a ConnectWise proration addition, an Autotask adjustment…). */
