@@ -134,10 +134,13 @@ const sync = async (args: ReadonlyArray<string>, io: Io, forceDryRun: boolean): 
   const asOf = asOfOption(values["as-of"])
   const companies = (Array.isArray(values.company) ? values.company : []).map((c) => Ids.CompanyId.make(String(c)))
   const started = Date.now()
-  const progress = (_: Engine.CompanyResult, done: number, total: number) =>
+  const progress = (calls: () => Wiring.CallCounts) => (_: Engine.CompanyResult, done: number, total: number) =>
     Effect.sync(() => {
-      if (io.stderr.isTTY)
-        io.stderr.write(`\r${done}/${total} companies · ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      if (!io.stderr.isTTY) return
+      const c = calls()
+      io.stderr.write(
+        `\r${done}/${total} companies · ${c.microsoft + c.psaReads + c.psaWrites} calls (${c.psaWrites} PSA writes) · ${((Date.now() - started) / 1000).toFixed(1)} s`
+      )
     })
   const result = await runEffect(
     io,
@@ -148,7 +151,7 @@ const sync = async (args: ReadonlyArray<string>, io: Io, forceDryRun: boolean): 
         ...(companies.length > 0 ? { companies } : {}),
         releaseHolds: values.yes === true,
         trigger: "cli",
-        onCompanyDone: progress
+        onCompanyDone: progress(connected.calls)
       }).pipe(Effect.map((r) => ({ result: r, calls: connected.calls() })))
     )
   )
