@@ -140,8 +140,15 @@ const eventFor = (
   op: Operation,
   outcome: SyncEvent["outcome"],
   ctx: { runId: RunId; trigger: Trigger; at: string },
-  extra: { lineId?: LineId | undefined; message?: string | undefined; prorationAmount?: ApplyResult["prorationAmount"] }
+  extra: {
+    lineId?: LineId | undefined
+    message?: string | undefined
+    prorationAmount?: ApplyResult["prorationAmount"]
+    /** The line's quantity, for an update that does not change it. */
+    lineQuantity?: number | undefined
+  }
 ): SyncEvent => {
+  const unchanged = extra.lineQuantity ?? 0
   const [before, after] =
     op._tag === "CreateLine"
       ? [0, op.quantity]
@@ -149,7 +156,7 @@ const eventFor = (
         ? [op.quantity, 0]
         : op.changes.quantity
           ? [op.changes.quantity.from, op.changes.quantity.to]
-          : [-1, -1]
+          : [unchanged, unchanged]
   const lineId = extra.lineId ?? (op._tag === "CreateLine" ? undefined : op.lineId)
   const unitPrice =
     op._tag === "CreateLine" ? op.unitPrice : op._tag === "UpdateLine" ? op.changes.unitPrice?.to : undefined
@@ -273,7 +280,7 @@ const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigg
           op,
           "repaired",
           { ...ctx, at },
-          { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount }
+          { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount, lineQuantity: line?.quantity }
         )
       )
     }
@@ -377,7 +384,8 @@ const syncOneCompany = (ctx: CompanyContext) =>
           const message = errorText(result.left)
           yield* store.journalFail(op.id, message, doneAt)
           failed.push({ operation: op, error: message })
-          events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message }))
+          const current = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
+          events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message, lineQuantity: current?.quantity }))
           continue
         }
         const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
@@ -392,12 +400,17 @@ const syncOneCompany = (ctx: CompanyContext) =>
             op,
             "applied",
             { ...evCtx, at: doneAt },
-            { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount }
+            { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount, lineQuantity: line?.quantity }
           )
         )
       }
       const at = iso(yield* Clock.currentTimeMillis)
-      for (const h of plan.held) events.push(eventFor(h.operation, "held", { ...evCtx, at }, { message: h.reason }))
+      for (const h of plan.held) {
+        const current = h.operation._tag === "CreateLine" ? undefined : byId.get(h.operation.lineId)
+        events.push(
+          eventFor(h.operation, "held", { ...evCtx, at }, { message: h.reason, lineQuantity: current?.quantity })
+        )
+      }
       if (events.length > 0) yield* store.appendEvents(events)
     }
     for (const f of failed) {

@@ -32,6 +32,23 @@ describe("Engine", () => {
     })
   )
 
+  it.effect("history records an update that keeps the quantity with the line's quantity on both sides", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      yield* w.sync()
+      const snap = w.source.snapshots.get(SampleData.tenantIds.contoso)
+      const first = snap?.users?.[0]
+      if (!snap?.users || !first) throw new Error("sample users missing")
+      w.source.snapshots.set(SampleData.tenantIds.contoso, {
+        ...snap,
+        users: snap.users.map((u) => (u === first ? { ...u, displayName: "Aaron Aardvark" } : u))
+      })
+      const r = yield* w.sync()
+      const event = w.store.events.find((e) => e.runId === r.run.id && e.mappingId === "contoso-spb-annual")
+      expect(event).toMatchObject({ kind: "UpdateLine", outcome: "applied", quantityBefore: 20, quantityAfter: 20 })
+    })
+  )
+
   it.effect("a license with no mapping and no exclusion is reported", () =>
     Effect.gen(function* () {
       const config = configWith((c) => ({ ...c, mappings: (c.mappings ?? []).filter((m) => m.id !== "contoso-exo") }))

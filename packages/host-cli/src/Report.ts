@@ -77,7 +77,7 @@ export const formatHistory = (
   out.push("", "Line events")
   if (events.length === 0) out.push("  none")
   for (const e of events) {
-    const qty = e.quantityBefore < 0 ? "" : `${e.quantityBefore} → ${e.quantityAfter}`
+    const qty = e.quantityBefore === e.quantityAfter ? `${e.quantityAfter}` : `${e.quantityBefore} → ${e.quantityAfter}`
     const money = e.prorationAmount ? `  prorated ${Money.format(e.prorationAmount)}` : ""
     out.push(
       `  ${e.at}  company ${e.companyId}  ${e.mappingId.padEnd(24)} ${e.kind.padEnd(10)} ${e.outcome.padEnd(8)} ${qty}${money}${e.message ? `  (${e.message})` : ""}`
