@@ -18,6 +18,7 @@ import {
 } from "@seatsync/core"
 import { Cause, Effect, Either, Exit, Logger, Schema } from "effect"
 import type * as ConfigFile from "./ConfigFile.js"
+import * as Consent from "./Consent.js"
 import * as Demo from "./Demo.js"
 import { ExitCode, exitCodeOf, syncResult } from "./Output.js"
 import * as Report from "./Report.js"
@@ -54,6 +55,10 @@ Commands:
                      Sync runs and per-line events
   simulate <microsoft|connectwise|autotask> [--port N] [--seed FILE]
                      Run a simulator standalone until Ctrl-C
+  consent --config FILE [--port N] [--out FILE]
+                     Partner Center consent: prints the sign-in URL for a partner Admin agent,
+                     receives the redirect on http://localhost:N/callback (default 8400), and
+                     writes the refresh token to FILE (default seatsync-refresh-token, mode 600)
   migrate (--config FILE | --storage TARGET)
                      Create or upgrade the database
 
@@ -307,6 +312,40 @@ const history = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   return ExitCode.ok
 }
 
+const consent = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parse(args, {
+    config: { type: "string", short: "c" },
+    port: { type: "string" },
+    out: { type: "string" }
+  })
+  const file = requireConfig(values)
+  const port = Number(str(values.port) ?? "8400")
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port: expected 0–65535")
+  const out = str(values.out) ?? "seatsync-refresh-token"
+  const result = await runEffect(
+    io,
+    Consent.run({
+      configPath: file,
+      env: io.env,
+      port,
+      out,
+      show: (url, redirectUri) => {
+        io.stderr.write(
+          `The app registration must list ${redirectUri} as a redirect URI.\nOpen this URL as a partner Admin agent (sign in with MFA):\n\n`
+        )
+        if (wantsJson(io, values.json)) io.stdout.write(`${JSON.stringify({ url, redirectUri })}\n`)
+        else io.stdout.write(`${url}\n\n`)
+        io.stderr.write("Waiting for the sign-in…\n")
+      }
+    })
+  )
+  if (Either.isLeft(result)) return result.left
+  io.stderr.write(
+    `Consent given${result.right.username ? ` by ${result.right.username}` : ""}. The refresh token is in ${result.right.file}: store it in your secret store and expose it as the environment variable your configuration names (e.g. SEATSYNC_PC_REFRESH_TOKEN), then delete the file.\n`
+  )
+  return ExitCode.ok
+}
+
 const migrate = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parse(args, { config: { type: "string", short: "c" }, storage: { type: "string" } })
   const target = str(values.storage)
@@ -387,6 +426,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
         return await simulate(rest, io)
       case "migrate":
         return await migrate(rest, io)
+      case "consent":
+        return await consent(rest, io)
       case "help":
       case "--help":
       case "-h":

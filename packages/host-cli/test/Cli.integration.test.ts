@@ -246,6 +246,40 @@ describe("seatsync (subprocess)", () => {
     expect(file.companies.find((c) => c.companyId === "251")?.tenantId).toBe(SampleData.tenantIds.fabrikam)
   })
 
+  it("consent: the sign-in URL, the redirect on localhost, and a refresh token file that works", async () => {
+    const path = await writeConfig("consent.yaml", configFor({ storage: "./consent.db" }))
+    const out = join(dir, "refresh-token")
+    const child = start(["consent", "--config", path, "--port", "0", "--out", out, "--json"], env)
+    let stderr = ""
+    child.stderr?.on("data", (d) => {
+      stderr += String(d)
+    })
+    const line = await new Promise<string>((done) => {
+      let text = ""
+      child.stdout?.on("data", (d) => {
+        text += String(d)
+        if (text.includes("\n")) done(text.split("\n")[0] ?? "")
+      })
+    })
+    const { url, redirectUri } = JSON.parse(line) as { url: string; redirectUri: string }
+    expect(redirectUri).toMatch(/^http:\/\/localhost:\d+\/callback$/)
+    // The admin signs in (the simulator consents at once) and the browser follows the redirect.
+    const signIn = await fetch(url, { redirect: "manual" })
+    const back = signIn.headers.get("location") ?? ""
+    expect(back.startsWith(redirectUri)).toBe(true)
+    const page = await fetch(back.replace("localhost", "127.0.0.1"))
+    expect(page.status).toBe(200)
+    const code = await new Promise<number | null>((done) => child.on("close", done))
+    expect(code).toBe(0)
+    expect(stderr).toContain("Consent given")
+    const token = (await readFile(out, "utf8")).trim()
+    expect(token.length).toBeGreaterThan(10)
+    expect(stderr).not.toContain(token)
+    const tenants = await run(["tenants", "--config", path, "--json"], { ...env, SEATSYNC_PC_REFRESH_TOKEN: token })
+    expect(tenants.code).toBe(0)
+    expect(JSON.parse(tenants.stdout).tenants.length).toBe(4)
+  })
+
   it("simulate runs a simulator until interrupted", async () => {
     const child = start(["simulate", "connectwise", "--port", "0", "--json"])
     const line = await new Promise<string>((done) => {
