@@ -11,7 +11,7 @@ import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
 import { SqlStore } from "@seatsync/store-sql"
-import { Data, Effect, Either, Layer } from "effect"
+import { Context, Data, Effect, Either, Layer, Option, type Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
 
@@ -69,6 +69,12 @@ const hostOf = (urlOrHost: string | undefined): string | undefined => {
 /** The ports for resolved connections, plus the live call counts. */
 export const layers = (resolved: Resolved, timeZone: string) => {
   const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
+  const store = SqlStore.layerFromUrl(resolved.storage)
+  return { layer: Layer.merge(portsOver(resolved, timeZone, counts), store), counts }
+}
+
+/** The Microsoft and PSA ports on one counting HTTP client. */
+const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => {
   const psaHosts = new Set(
     (resolved.psa.kind === "connectwise"
       ? [hostOf(resolved.psa.options.site)]
@@ -87,9 +93,57 @@ export const layers = (resolved: Resolved, timeZone: string) => {
     resolved.psa.kind === "connectwise"
       ? ConnectWisePsa.layer(resolved.psa.options)
       : AutotaskPsa.layer({ timeZone, ...resolved.psa.config })
-  const ports = Layer.mergeAll(MicrosoftLicenseSource.layer(resolved.microsoft), psa).pipe(Layer.provide(http))
-  const store = SqlStore.layerFromUrl(resolved.storage)
-  return { layer: Layer.merge(ports, store), counts }
+  return Layer.mergeAll(MicrosoftLicenseSource.layer(resolved.microsoft), psa).pipe(Layer.provide(http))
+}
+
+/**
+ * Partner Center refresh tokens rotate: each redemption returns a new one, and an old one lapses
+ * (90 days). The newest is kept in the store (encrypted; needs SEATSYNC_SECRET_KEY) and used
+ * next time — unless the configured token changed (a new consent), which then wins.
+ */
+const keepRotatedRefreshToken = (
+  store: Store.StoreShape,
+  microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig
+): Effect.Effect<MicrosoftLicenseSource.MicrosoftSourceConfig> => {
+  if (microsoft.mode !== "partner") return Effect.succeed(microsoft)
+  const id = Store.ConnectionId.make(`microsoft-partner-${microsoft.partnerTenantId}`)
+  const seededFrom = Store.hashApiToken(microsoft.refreshToken)
+  let warned = false
+  const onRefreshToken = (token: Redacted.Redacted<string>) =>
+    store
+      .saveConnection({
+        id,
+        role: "microsoft",
+        kind: "partner-center",
+        name: "Partner Center refresh token (rotated)",
+        settings: { seededFrom },
+        secrets: { refreshToken: token },
+        enabled: true
+      })
+      .pipe(
+        Effect.catchAll((e) =>
+          warned
+            ? Effect.void
+            : Effect.sync(() => {
+                warned = true
+              }).pipe(
+                Effect.zipRight(
+                  Effect.logWarning(
+                    `the rotated Partner Center refresh token was not kept (${e.message}); the configured one lapses 90 days after it was issued`
+                  )
+                )
+              )
+        )
+      )
+  return store.getConnection(id).pipe(
+    Effect.map((stored) => {
+      const kept = Option.isSome(stored) && stored.value.settings.seededFrom === seededFrom
+      const token = kept ? stored.value.secrets.refreshToken : undefined
+      return { ...microsoft, ...(token ? { refreshToken: token } : {}), onRefreshToken }
+    }),
+    // An unreadable stored token is not a reason to stop: the configured one still works.
+    Effect.catchAll(() => Effect.succeed({ ...microsoft, onRefreshToken }))
+  )
 }
 
 /** Resolves a configuration file's connections (secrets from the environment). */
@@ -190,12 +244,15 @@ export const withConfig = <A, E>(
   Effect.gen(function* () {
     const file = yield* loadFile(path)
     const resolved = yield* resolveConnections(path, file, env)
-    const { layer, counts } = layers(resolved, file.settings.timeZone)
-    return yield* Effect.gen(function* () {
-      const store = yield* Store.Store
-      yield* store.saveConfig(ConfigFile.syncConfig(file))
-      return yield* f({ path, file, calls: () => ({ ...counts }) })
-    }).pipe(Effect.provide(layer))
+    const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
+    const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))
+    const store = Context.get(storeContext, Store.Store)
+    yield* store.saveConfig(ConfigFile.syncConfig(file))
+    const microsoft = yield* keepRotatedRefreshToken(store, resolved.microsoft)
+    const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts)
+    return yield* f({ path, file, calls: () => ({ ...counts }) }).pipe(
+      Effect.provide(Layer.merge(ports, Layer.succeedContext(storeContext)))
+    )
   }).pipe(Effect.scoped)
 
 /** Opens only the store: a configuration file's, or a storage target (SQLite path or postgres:// URL). */

@@ -7,9 +7,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { SqlStore } from "@seatsync/store-sql"
+import { Effect, Option, Redacted } from "effect"
 import YAML from "yaml"
 
 const bin = resolve(__dirname, "../src/bin.ts")
@@ -175,6 +178,36 @@ describe("seatsync (subprocess)", () => {
     const migrate = await run(["migrate", "--config", path, "--json"], env)
     expect(migrate.code).toBe(0)
     expect(JSON.parse(migrate.stdout).applied).toEqual([])
+  })
+
+  it("keeps the rotated Partner Center refresh token in the store (encrypted), or says why not", async () => {
+    const path = await writeConfig("rotate.yaml", configFor({ storage: "./rotate.db" }))
+    const key = "x".repeat(32)
+    const secretKey = Buffer.from(key).toString("base64")
+    const withKey = await run(["plan", "--config", path], { ...env, SEATSYNC_SECRET_KEY: secretKey })
+    expect(withKey.code).toBe(0)
+    const stored = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* SqlStore.makeSqlite({
+            filename: join(dir, "rotate.db"),
+            secretKey: Redacted.make(secretKey)
+          })
+          return yield* store.getConnection(
+            Store.ConnectionId.make("microsoft-partner-a0a0a0a0-0000-4000-8000-000000000001")
+          )
+        })
+      )
+    )
+    expect(Option.isSome(stored)).toBe(true)
+    const token = Option.isSome(stored) ? stored.value.secrets.refreshToken : undefined
+    expect(token && Redacted.value(token)).not.toBe(env.SEATSYNC_PC_REFRESH_TOKEN)
+    const withoutKey = await run(
+      ["plan", "--config", await writeConfig("rotate2.yaml", configFor({ storage: "./rotate2.db" }))],
+      env
+    )
+    expect(withoutKey.code).toBe(0)
+    expect(withoutKey.stderr).toContain("refresh token was not kept")
   })
 
   it("a tenant whose consent was revoked holds that company: exit 3 (partial), others sync", async () => {
