@@ -1,5 +1,6 @@
 /** Operations for adapter tests (not a test file), on the sample seed's Autotask ids. */
-import { Ids, LocalDate, Money, type Operation, Ownership, Planner } from "@seatsync/core"
+import { Ids, LocalDate, Money, type Operation, Ownership } from "@seatsync/core"
+import { PsaConformance } from "@seatsync/core/testing"
 import { sampleIds, today } from "./adapterSupport.js"
 
 export const mapping = (s: string): Ids.MappingId => Ids.MappingId.make(s)
@@ -21,70 +22,27 @@ export const novemberProration = (units: number, price: string, from: LocalDate.
   }
 }
 
+const testMapping = { mappingId: mapping("test-exo") }
+
 /** Exchange Online × 3 on Contoso's contract, from today (the conformance kit's first line). */
-export const createOp = (over: Partial<Operation.CreateLine> = {}): Operation.CreateLine => {
-  const mappingId = over.mappingId ?? mapping("test-exo")
-  const base = {
-    _tag: "CreateLine" as const,
-    mappingId,
-    companyId: sampleIds.companies.contoso,
-    agreementId: sampleIds.agreements.contoso,
-    productId: sampleIds.products.exchange,
-    quantity: 3,
-    lessIncluded: 0,
-    unitPrice: Money.unsafe("4.00"),
-    unitCost: Money.unsafe("3.40"),
-    billing: "Billable" as const,
+export const createOp = (over: Partial<Operation.CreateLine> = {}): Operation.CreateLine =>
+  PsaConformance.createOp(sampleIds, {
+    ...testMapping,
     description: "Exchange Online (Plan 1)\nAdele Vance, Alex Wilber, Allan Deyoung",
-    effectiveDate: today,
-    marker: Ownership.markerFor(mappingId),
     ...over
-  }
-  return { ...base, id: over.id ?? Planner.operationId(["test", base]) }
-}
+  })
 
 export const updateOp = (
   lineId: Ids.LineId,
   changes: Operation.UpdateLine["changes"],
   over: Partial<Operation.UpdateLine> = {}
-): Operation.UpdateLine => {
-  const mappingId = over.mappingId ?? mapping("test-exo")
-  const base = {
-    _tag: "UpdateLine" as const,
-    mappingId,
-    companyId: sampleIds.companies.contoso,
-    agreementId: sampleIds.agreements.contoso,
-    productId: sampleIds.products.exchange,
-    lineId,
-    changes,
-    adopt: false,
-    effectiveDate: today,
-    marker: Ownership.markerFor(mappingId),
-    ...over
-  }
-  return { ...base, id: over.id ?? Planner.operationId(["test", base]) }
-}
+): Operation.UpdateLine => PsaConformance.updateOp(sampleIds, lineId, changes, { ...testMapping, ...over })
 
 export const cancelOp = (
   lineId: Ids.LineId,
   quantity: number,
   over: Partial<Operation.CancelLine> = {}
-): Operation.CancelLine => {
-  const mappingId = over.mappingId ?? mapping("test-exo")
-  const base = {
-    _tag: "CancelLine" as const,
-    mappingId,
-    companyId: sampleIds.companies.contoso,
-    agreementId: sampleIds.agreements.contoso,
-    productId: sampleIds.products.exchange,
-    lineId,
-    quantity,
-    effectiveDate: december,
-    marker: Ownership.markerFor(mappingId),
-    ...over
-  }
-  return { ...base, id: over.id ?? Planner.operationId(["test", base]) }
-}
+): Operation.CancelLine => PsaConformance.cancelOp(sampleIds, lineId, quantity, { ...testMapping, ...over })
 
 /** Adopting Northwind's hand-made Business Basic line (7002, 6 units). */
 export const adoptOp = (

@@ -1,8 +1,8 @@
 /** Operations for adapter tests, in the sample world (docs/sample-world.md). */
-import { Ids, LocalDate, Money, type Operation, Ownership, Planner } from "@seatsync/core"
+import { Ids, LocalDate, Money, type Operation } from "@seatsync/core"
+import { PsaConformance } from "@seatsync/core/testing"
 
 export const today = LocalDate.unsafe("2026-11-17")
-export const nextPeriod = LocalDate.unsafe("2026-12-01")
 export const mapping = Ids.MappingId.make("test-exo")
 
 /** A proration in November 2026 (30 days) from the 17th (14 days). */
@@ -17,61 +17,20 @@ export const november = (units: number, price: string): Operation.Proration => (
   amount: Money.amountForFraction(BigInt(units), Money.unsafe(price), 14n, 30n)
 })
 
-const common = (mappingId: Ids.MappingId) => ({
-  mappingId,
-  companyId: Ids.CompanyId.make("250"),
-  agreementId: Ids.AgreementId.make("1001"),
-  productId: Ids.ProductId.make("504"),
-  effectiveDate: today,
-  marker: Ownership.markerFor(mappingId)
-})
+const ids = PsaConformance.sampleWorldIds
+const testMapping = { mappingId: mapping }
 
-export const createOp = (over: Partial<Operation.CreateLine> = {}): Operation.CreateLine => {
-  const mappingId = over.mappingId ?? mapping
-  const base = {
-    _tag: "CreateLine" as const,
-    ...common(mappingId),
-    quantity: 3,
-    lessIncluded: 0,
-    unitPrice: Money.unsafe("4.00"),
-    unitCost: Money.unsafe("3.40"),
-    billing: "Billable" as const,
-    description: "Exchange Online (Plan 1)",
-    ...over
-  }
-  return { ...base, id: over.id ?? Planner.operationId(["test", base]) }
-}
+export const createOp = (over: Partial<Operation.CreateLine> = {}): Operation.CreateLine =>
+  PsaConformance.createOp(ids, { ...testMapping, description: "Exchange Online (Plan 1)", ...over })
 
 export const updateOp = (
   lineId: Ids.LineId,
   changes: Operation.UpdateLine["changes"],
   over: Partial<Operation.UpdateLine> = {}
-): Operation.UpdateLine => {
-  const mappingId = over.mappingId ?? mapping
-  const base = {
-    _tag: "UpdateLine" as const,
-    ...common(mappingId),
-    lineId,
-    changes,
-    adopt: false,
-    ...over
-  }
-  return { ...base, id: over.id ?? Planner.operationId(["test", base]) }
-}
+): Operation.UpdateLine => PsaConformance.updateOp(ids, lineId, changes, { ...testMapping, ...over })
 
 export const cancelOp = (
   lineId: Ids.LineId,
   quantity: number,
   over: Partial<Operation.CancelLine> = {}
-): Operation.CancelLine => {
-  const mappingId = over.mappingId ?? mapping
-  const base = {
-    _tag: "CancelLine" as const,
-    ...common(mappingId),
-    lineId,
-    quantity,
-    effectiveDate: nextPeriod,
-    ...over
-  }
-  return { ...base, id: over.id ?? Planner.operationId(["test", base]) }
-}
+): Operation.CancelLine => PsaConformance.cancelOp(ids, lineId, quantity, { ...testMapping, ...over })

@@ -124,7 +124,8 @@ const proration = (units: number, price: string): Proration => ({
   amount: Money.amountForFraction(BigInt(units), Money.unsafe(price), 14n, 30n)
 })
 
-const createOp = (ids: SampleIds, over: Partial<CreateLine> = {}): CreateLine => {
+/** An operation on the sample world for adapter tests: Exchange Online × 3 on Contoso's agreement, from 17 Nov 2026. */
+export const createOp = (ids: SampleIds, over: Partial<CreateLine> = {}): CreateLine => {
   const mappingId = over.mappingId ?? mapping("conformance-exo")
   const base = {
     _tag: "CreateLine" as const,
@@ -145,7 +146,8 @@ const createOp = (ids: SampleIds, over: Partial<CreateLine> = {}): CreateLine =>
   return { ...base, id: over.id ?? operationId(["conformance", base]) }
 }
 
-const updateOp = (
+/** An update of a line of Contoso's agreement (effective 17 Nov 2026 unless `over` says otherwise). */
+export const updateOp = (
   ids: SampleIds,
   lineId: LineId,
   changes: UpdateLine["changes"],
@@ -168,7 +170,13 @@ const updateOp = (
   return { ...base, id: over.id ?? operationId(["conformance", base]) }
 }
 
-const cancelOp = (ids: SampleIds, lineId: LineId, quantity: number, over: Partial<CancelLine> = {}): CancelLine => {
+/** The end of a line of Contoso's agreement, effective 1 Dec 2026. */
+export const cancelOp = (
+  ids: SampleIds,
+  lineId: LineId,
+  quantity: number,
+  over: Partial<CancelLine> = {}
+): CancelLine => {
   const mappingId = over.mappingId ?? mapping("conformance-exo")
   const base = {
     _tag: "CancelLine" as const,
