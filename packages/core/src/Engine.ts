@@ -243,7 +243,7 @@ const emptyPlan = (companyId: CompanyId, asOf: LocalDate.LocalDate): Plan => ({
  * Completes journal rows left pending by an interrupted run: the operation is applied again
  * (adapters make that idempotent) and the ledger written, so nothing is lost or doubled.
  */
-const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigger }) =>
+const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigger; asOf: LocalDate.LocalDate }) =>
   Effect.gen(function* () {
     const store = yield* Store
     const psa = yield* Psa
@@ -259,7 +259,7 @@ const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigg
         events.push(eventFor(op, "failed", { ...ctx, at }, { message: `repair: ${errorText(result.left)}` }))
         continue
       }
-      const lines = yield* Effect.either(psa.readLines([op.agreementId]))
+      const lines = yield* Effect.either(psa.readLines([op.agreementId], { asOf: ctx.asOf }))
       const line = lines._tag === "Right" ? lines.right.find((l) => l.id === result.right.lineId) : undefined
       const ledger = ledgerAfter(op, result.right.lineId, line, at)
       const entryFromLine: LedgerEntry = line
@@ -503,7 +503,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
 
     const repairedBy = new Map<string, ReadonlyArray<AppliedOperation>>()
     if (!dryRun) {
-      for (const c of active) repairedBy.set(c.companyId, yield* repairCompany(c.companyId, { runId, trigger }))
+      for (const c of active) repairedBy.set(c.companyId, yield* repairCompany(c.companyId, { runId, trigger, asOf }))
     }
 
     const observed = yield* Effect.either(
@@ -518,7 +518,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
         )
         for (const c of active) for (const e of yield* store.ledger(c.companyId)) wanted.add(e.agreementId)
         const ids = [...wanted].sort() as Array<AgreementId>
-        const lines = yield* psa.readLines(ids)
+        const lines = yield* psa.readLines(ids, { asOf })
         return {
           agreements: new Map(agreements.map((a) => [a.id, a])),
           products: new Map(products.map((p) => [p.id, p])),

@@ -6,6 +6,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { AgreementId, CompanyId, LineId } from "./Ids.js"
+import type { LocalDate } from "./LocalDate.js"
 import type { Money } from "./Money.js"
 import type { Operation } from "./Operation.js"
 import type { Agreement, AgreementType, BillingMode, Line, Product, PsaCompany } from "./PsaModel.js"
@@ -51,6 +52,16 @@ export interface PsaCapabilities {
   readonly contacts: boolean
 }
 
+/** How lines are read. */
+export interface ReadLinesOptions {
+  /**
+   * The day the quantities are read for: the sync's `asOf`. A PSA that dates its units (Autotask
+   * keeps units per billing period) reports what is billed for the period after that day; a PSA
+   * that holds only current quantities (ConnectWise additions) ignores it. Default: today.
+   */
+  readonly asOf?: LocalDate | undefined
+}
+
 /** What applying an operation did. */
 export interface ApplyResult {
   /** The line the operation created or changed. */
@@ -67,7 +78,10 @@ export interface PsaShape {
   readonly listAgreementTypes: Effect.Effect<ReadonlyArray<AgreementType>, PsaError>
   readonly listProducts: Effect.Effect<ReadonlyArray<Product>, PsaError>
   /** The current lines of many agreements at once (batched, not one call per agreement). */
-  readonly readLines: (agreementIds: ReadonlyArray<AgreementId>) => Effect.Effect<ReadonlyArray<Line>, PsaError>
+  readonly readLines: (
+    agreementIds: ReadonlyArray<AgreementId>,
+    options?: ReadLinesOptions
+  ) => Effect.Effect<ReadonlyArray<Line>, PsaError>
   /**
    * Applies one operation. Must be idempotent for the same operation id: applying an operation
    * that already took effect (fully or in part, e.g. after a crash) completes it without

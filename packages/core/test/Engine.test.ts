@@ -49,6 +49,15 @@ describe("Engine", () => {
     })
   )
 
+  it.effect("reads the PSA's lines as of the sync's day (a PSA with dated units reads that day's)", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      yield* w.sync()
+      expect(w.psa.readLinesAsOf.length).toBeGreaterThan(0)
+      expect(w.psa.readLinesAsOf.every((d) => d === SampleData.asOf)).toBe(true)
+    })
+  )
+
   it.effect("a license with no mapping and no exclusion is reported", () =>
     Effect.gen(function* () {
       const config = configWith((c) => ({ ...c, mappings: (c.mappings ?? []).filter((m) => m.id !== "contoso-exo") }))

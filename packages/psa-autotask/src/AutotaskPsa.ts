@@ -445,10 +445,14 @@ export const makeWith = (
       }
     }
 
-    const readLines = Effect.fn("AutotaskPsa.readLines")(function* (agreementIds: ReadonlyArray<Ids.AgreementId>) {
+    const readLines = Effect.fn("AutotaskPsa.readLines")(function* (
+      agreementIds: ReadonlyArray<Ids.AgreementId>,
+      options?: Psa.ReadLinesOptions
+    ) {
       const ids = Query.numericIds(agreementIds)
       if (ids.length === 0) return []
-      const day = yield* today
+      // Units are dated: a line reports what is billed for the period after the sync's day.
+      const day = options?.asOf ?? (yield* today)
       const infos = yield* contractInfos(ids)
       const [services, rows] = yield* Effect.all(
         [

@@ -186,6 +186,27 @@ describe("operations → contract services, adjustments and PATCHes", () => {
   )
 })
 
+describe("reading lines as of a day", () => {
+  it.scoped("a line reports the units billed for the period after the sync's day (asOf), not after the clock's", () =>
+    Effect.gen(function* () {
+      const { psa } = yield* rig
+      const { lineId } = yield* psa.apply(createOp())
+      yield* psa.apply(updateOp(lineId, { quantity: { from: 3, to: 5 } }, { effectiveDate: december }))
+      yield* psa.apply(updateOp(lineId, { quantity: { from: 5, to: 7 } }, { effectiveDate: date("2027-01-01") }))
+      const quantityOn = (asOf: string | undefined) =>
+        Effect.map(
+          psa.readLines([sampleIds.agreements.contoso], asOf === undefined ? undefined : { asOf: date(asOf) }),
+          (lines) => lines.find((l) => l.id === lineId)?.quantity
+        )
+      // The adapter's own "today" is 17 November: December's units.
+      expect(yield* quantityOn(undefined)).toBe(5)
+      expect(yield* quantityOn("2026-11-17")).toBe(5)
+      expect(yield* quantityOn("2026-12-15")).toBe(7)
+      expect(yield* quantityOn("2026-11-05")).toBe(5)
+    })
+  )
+})
+
 describe("the kit's ConnectWise-shaped tests, the Autotask way", () => {
   it.scoped("billing modes other than Billable are refused with Invalid before anything is written", () =>
     Effect.gen(function* () {

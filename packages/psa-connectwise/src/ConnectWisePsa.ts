@@ -105,6 +105,7 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
         })
       }).pipe(Effect.withSpan("ConnectWisePsa.listAgreements"))
 
+    /** Additions hold one current quantity (changes are not dated ahead), so `asOf` reads the same. */
     const readLines = (agreementIds: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const ids = [...new Set(agreementIds.map(numericId).filter((id): id is number => id !== undefined))].sort(

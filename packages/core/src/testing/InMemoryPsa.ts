@@ -10,7 +10,7 @@ import type { LocalDate } from "../LocalDate.js"
 import type { Money } from "../Money.js"
 import type { Operation } from "../Operation.js"
 import * as Ownership from "../Ownership.js"
-import { type ApplyResult, Psa, type PsaCapabilities, PsaError, type PsaShape } from "../Psa.js"
+import { type ApplyResult, Psa, type PsaCapabilities, PsaError, type PsaShape, type ReadLinesOptions } from "../Psa.js"
 import type { Agreement, AgreementType, Line, Product, PsaCompany } from "../PsaModel.js"
 
 /** A prorated charge or credit the PSA recorded. */
@@ -30,6 +30,8 @@ export interface InMemoryPsaState {
   readonly lines: Map<string, Line>
   readonly charges: Array<Charge>
   readonly calls: { reads: number; writes: number; readLines: number }
+  /** The `asOf` of every `readLines` call, in order (in-memory lines are undated; recorded only). */
+  readonly readLinesAsOf: Array<LocalDate | undefined>
   nextLineId: number
   /** Failures for the next calls, any method, first first (fault injection). */
   readonly nextFailures: Array<PsaError>
@@ -63,6 +65,7 @@ export const makeState = (seed: {
   lines: new Map((seed.lines ?? []).map((l) => [l.id, l])),
   charges: [],
   calls: { reads: 0, writes: 0, readLines: 0 },
+  readLinesAsOf: [],
   nextLineId: 1,
   nextFailures: [],
   failBefore: undefined,
@@ -200,9 +203,10 @@ export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilit
     }),
   listAgreementTypes: read(state, () => [...state.agreementTypes]),
   listProducts: read(state, () => [...state.products]),
-  readLines: (agreementIds: ReadonlyArray<AgreementId>) =>
+  readLines: (agreementIds: ReadonlyArray<AgreementId>, options?: ReadLinesOptions) =>
     read(state, () => {
       state.calls.readLines++
+      state.readLinesAsOf.push(options?.asOf)
       const wanted = new Set<string>(agreementIds)
       return [...state.lines.values()].filter((l) => wanted.has(l.agreementId))
     }),
