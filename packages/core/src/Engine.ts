@@ -463,8 +463,23 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   }
   if (!dryRun) yield* store.startRun(run)
 
+  const owner = `run:${runId}`
+  const leased = new Set<string>()
+  const releaseAll = Effect.suspend(() =>
+    Effect.forEach([...leased], (id) => store.releaseLease(`company:${id}`, owner).pipe(Effect.ignore), {
+      discard: true
+    })
+  )
+  // Interrupted (Ctrl-C, shutdown): give the leases back at once and close the run as failed.
+  // Operations journaled but not finished stay pending; the next run completes them (repair).
+  const onInterrupt = Effect.gen(function* () {
+    yield* releaseAll
+    if (dryRun) return
+    const at = yield* Clock.currentTimeMillis
+    yield* store.finishRun({ ...run, finishedAt: iso(at), status: "failed" }).pipe(Effect.ignore)
+  })
   const globalFindings: Array<Finding> = []
-  const tenants = yield* Effect.either(source.listTenants)
+  const tenants = yield* Effect.either(source.listTenants).pipe(Effect.onInterrupt(() => onInterrupt))
   if (tenants._tag === "Right") {
     const linked = new Set(config.companies.map((c) => c.tenantId.toLowerCase()))
     for (const t of tenants.right as ReadonlyArray<TenantInfo>) {
@@ -489,11 +504,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       findings: [{ _tag: "SyncFailed", companyId: c.companyId, stage, message }]
     }))
 
-  const owner = `run:${runId}`
   const results = yield* Effect.gen(function* () {
     if (companies.length === 0) return [] as ReadonlyArray<CompanyResult>
     // Leases first: a company another run is syncing is skipped, not synced twice.
-    const leased = new Set<string>()
     if (!dryRun) {
       for (const c of companies) {
         if (yield* store.acquireLease(`company:${c.companyId}`, owner, now, LEASE_TTL_MILLIS)) leased.add(c.companyId)
@@ -527,7 +540,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       })
     )
     if (observed._tag === "Left") {
-      for (const id of leased) yield* store.releaseLease(`company:${id}`, owner)
+      yield* releaseAll
       return failAll("reading the PSA", errorText(observed.left))
     }
 
@@ -554,7 +567,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
                   _tag: "SyncFailed",
                   companyId: company.companyId,
                   stage: "taking the company's lease",
-                  message: "another sync of this company is running"
+                  message: `another sync of this company is running (or one stopped abruptly less than ${LEASE_TTL_MILLIS / 60_000} minutes ago)`
                 }
               ]
             })
@@ -591,7 +604,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       { concurrency: options.concurrency ?? config.settings.concurrency }
     )
     return perCompany
-  })
+  }).pipe(Effect.onInterrupt(() => onInterrupt))
 
   const failures = results.filter((r) => r.status === "failed").length
   const finished = yield* Clock.currentTimeMillis

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import fc from "fast-check"
 import { Engine, Ids, Psa } from "../src/index.js"
-import { SampleData } from "../src/testing/index.js"
+import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "../src/testing/index.js"
 import { configWith, makeWorld, ownedLines } from "./helpers.js"
 
 describe("Engine", () => {
@@ -55,6 +55,50 @@ describe("Engine", () => {
       yield* w.sync()
       expect(w.psa.readLinesAsOf.length).toBeGreaterThan(0)
       expect(w.psa.readLinesAsOf.every((d) => d === SampleData.asOf)).toBe(true)
+    })
+  )
+
+  it.effect("an interrupted run gives its leases back, closes as failed, and the next run completes its work", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      const started = yield* Deferred.make<void>()
+      let applies = 0
+      // The third write never answers (a hung request) until the run is interrupted.
+      const inner = InMemoryPsa.make(w.psa)
+      const hanging: Psa.PsaShape = {
+        ...inner,
+        apply: (op) =>
+          Effect.suspend(() =>
+            ++applies === 3
+              ? Effect.zipRight(inner.apply(op), Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))
+              : inner.apply(op)
+          )
+      }
+      const layer = Layer.mergeAll(
+        InMemoryLicenseSource.layer(w.source),
+        Layer.succeed(Psa.Psa, hanging),
+        InMemoryStore.layer(w.store)
+      )
+      const fiber = yield* Engine.syncAll({ asOf: SampleData.asOf, trigger: "test", concurrency: 1 }).pipe(
+        Effect.provide(layer),
+        Effect.fork
+      )
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(fiber)
+      expect(w.store.leases.size).toBe(0)
+      const [interrupted] = [...w.store.runs.values()]
+      expect(interrupted).toMatchObject({ status: "failed" })
+      expect(interrupted?.finishedAt).toBeDefined()
+      const pending = [...w.store.journal.values()].filter((j) => j.status === "pending")
+      expect(pending).toHaveLength(1)
+
+      // At once (no lease to wait out): the pending operation is repaired, the rest is synced.
+      const again = yield* w.sync()
+      expect(again.companies.every((c) => c.status !== "skipped")).toBe(true)
+      expect(again.companies.flatMap((c) => c.repaired)).toHaveLength(1)
+      expect([...w.store.journal.values()].every((j) => j.status === "done")).toBe(true)
+      const third = yield* w.sync()
+      expect(third.companies.flatMap((c) => c.applied)).toEqual([])
     })
   )
 

@@ -66,7 +66,8 @@ Common options:
   --json             One JSON document on stdout (the default when stdout is not a terminal)
   -h, --help         This help
 
-Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 partial (some companies failed or were held)
+Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 partial (some companies failed or were held),
+130 interrupted (Ctrl-C or SIGTERM; the next run completes what was in progress)
 `
 
 class UsageError extends Error {}
@@ -104,9 +105,17 @@ const runEffect = async <A>(
   io: Io,
   effect: Effect.Effect<A, Wiring.WiringError | ConfigFile.ConfigFileError | StorePort.StoreError>
 ): Promise<Either.Either<A, number>> => {
+  // Ctrl-C or SIGTERM interrupts the work: finalizers run (a sync gives its leases back and
+  // closes its run; simulators stop), and what was journaled completes on the next run.
+  const stop = new AbortController()
+  void io.interrupted.then(() => stop.abort())
   // Logs go to stderr: stdout carries only the command's output (one JSON document when piped).
-  const exit = await Effect.runPromiseExit(effect.pipe(Effect.provide(stderrLogger)))
+  const exit = await Effect.runPromiseExit(effect.pipe(Effect.provide(stderrLogger)), { signal: stop.signal })
   if (Exit.isSuccess(exit)) return Either.right(exit.value)
+  if (Exit.isInterrupted(exit)) {
+    io.stderr.write("seatsync: interrupted; a sync in progress is completed by the next run (nothing is doubled)\n")
+    return Either.left(ExitCode.interrupted)
+  }
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "Some") {
     const e = failure.value

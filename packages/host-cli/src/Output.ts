@@ -30,7 +30,9 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   /** Some companies failed, were held by the safety guard, or were skipped. */
-  partial: 3
+  partial: 3,
+  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+  interrupted: 130
 } as const
 
 export const exitCodeOf = (result: Engine.SyncResult): number => {

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { createServer, request as httpRequest, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
@@ -45,6 +47,40 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd 
     child.on("error", fail)
     child.on("close", (code) => done({ code, stdout, stderr }))
   })
+
+/**
+ * An HTTP proxy to `target` that forwards reads and holds the first write without an answer
+ * (a hung request); `held` settles when that write arrived.
+ */
+const holdingProxy = async (target: string) => {
+  let release: () => void = () => undefined
+  const held = new Promise<void>((done) => {
+    release = done
+  })
+  let holding = false
+  const server: Server = createServer((req, res) => {
+    if (req.method !== "GET" && !holding) {
+      holding = true
+      release()
+      return
+    }
+    const url = new URL(req.url ?? "/", target)
+    const upstream = httpRequest(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    upstream.on("error", () => res.destroy())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const close = () =>
+    new Promise<void>((done) => {
+      server.closeAllConnections()
+      server.close(() => done())
+    })
+  return { url, held, close }
+}
 
 let dir: string
 let microsoft: MicrosoftSimulator
@@ -312,6 +348,44 @@ describe("seatsync (subprocess)", () => {
     expect(tenants.code).toBe(0)
     expect(JSON.parse(tenants.stdout).tenants.length).toBe(4)
   })
+
+  it("Ctrl-C during a sync: exit 130, leases given back, and the next run completes the work at once", async () => {
+    const psaSim = await startConnectWiseSimulator({ port: 0 })
+    const proxy = await holdingProxy(psaSim.url)
+    try {
+      const psaVia = (site: string) => ({
+        ...configFor({ storage: "./interrupted.db" }),
+        psa: { ...configFor().psa, site, privateKey: { env: "SEATSYNC_CW_PRIVATE_KEY_2" } }
+      })
+      const env2 = { ...env, SEATSYNC_CW_PRIVATE_KEY_2: psaSim.credentials.privateKey }
+      const child = start(["sync", "--config", await writeConfig("interrupted.yaml", psaVia(proxy.url))], env2)
+      let stderr = ""
+      child.stderr?.on("data", (d) => {
+        stderr += String(d)
+      })
+      const closed = new Promise<number | null>((done) => child.on("close", done))
+      await proxy.held
+      child.kill("SIGINT")
+      expect(await closed).toBe(130)
+      expect(stderr).toContain("interrupted")
+
+      // Straight away (no lease left to wait out): nothing skipped, nothing doubled.
+      const path = await writeConfig("resumed.yaml", psaVia(psaSim.url))
+      const resumed = await run(["sync", "--config", path], env2)
+      expect(resumed.code).toBe(0)
+      const out = JSON.parse(resumed.stdout)
+      expect(out.companies.map((c: { status: string }) => c.status)).not.toContain("skipped")
+      // What the interrupted run had journaled (the hung write among it) was completed by repair.
+      expect(out.companies.flatMap((c: { repaired: unknown[] }) => c.repaired).length).toBeGreaterThanOrEqual(1)
+      const again = await run(["sync", "--config", path], env2)
+      expect(JSON.parse(again.stdout).calls.psaWrites).toBe(0)
+      const history = JSON.parse((await run(["history", "--config", path, "--json"], env2)).stdout)
+      expect(history.runs.map((r: { status: string }) => r.status)).toEqual(["ok", "ok", "failed"])
+    } finally {
+      await proxy.close()
+      await psaSim.stop()
+    }
+  }, 90_000)
 
   it("simulate runs a simulator until interrupted", async () => {
     const child = start(["simulate", "connectwise", "--port", "0", "--json"])
