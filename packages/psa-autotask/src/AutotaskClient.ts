@@ -71,6 +71,11 @@ export interface ClientOptions {
   /** `MaxRecords` per page (1–500, default 500). */
   readonly pageSize: number
   readonly retry: RetryOptions
+  /**
+   * How long one request may go unanswered before it counts as a transport failure (default 60 s;
+   * `Duration.infinity` waits for ever).
+   */
+  readonly timeout: Duration.DurationInput
   /** Pace by `ThresholdInformation`; `false` turns it off. */
   readonly thresholds: ThresholdOptions | false
 }
@@ -79,6 +84,7 @@ export const defaultOptions: ClientOptions = {
   concurrencyPerEndpoint: 3,
   pageSize: 500,
   retry: { maxRetries: 4, baseDelay: "250 millis", maxDelay: "10 seconds" },
+  timeout: "60 seconds",
   thresholds: {
     checkEvery: 250,
     checkInterval: "5 minutes",
@@ -338,6 +344,7 @@ export const make = (
 ): Effect.Effect<AutotaskClientShape, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const options = mergeOptions(partialOptions)
+    const timeout = Duration.decode(options.timeout)
     // Trace headers are for our own services, not for a vendor's API.
     const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const zoneInformationUrl = connection.zoneInformationUrl ?? defaultZoneInformationUrl
@@ -409,7 +416,17 @@ export const make = (
             })
         )
       )
-      const limited = endpoint === undefined ? send : limiter(endpoint).withPermits(1)(send)
+      // A request that never answers is a transport failure (a write is then re-read, not re-sent).
+      const answered = Duration.isFinite(timeout)
+        ? send.pipe(
+            Effect.timeoutFail({
+              duration: timeout,
+              onTimeout: () =>
+                new Failure({ kind: "Transport", message: `no answer within ${Duration.format(timeout)}`, request })
+            })
+          )
+        : send
+      const limited = endpoint === undefined ? answered : limiter(endpoint).withPermits(1)(answered)
       return Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1 })).pipe(
         Effect.zipRight(limited),
         Effect.flatMap(({ status, text, retryAfter }) =>

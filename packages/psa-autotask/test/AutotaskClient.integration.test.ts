@@ -258,6 +258,26 @@ describe("failures: typed, retried only when it is safe", () => {
     })
   )
 
+  it.scopedLive("a request that never answers times out: a read is retried, a create is not re-sent", () =>
+    Effect.gen(function* () {
+      // One retry: Autotask goes on counting an abandoned request against the endpoint's 3 threads.
+      const retry = { maxRetries: 1, baseDelay: 0, maxDelay: 0 }
+      const { sim, client } = yield* rig({}, { client: { ...testClient, retry, timeout: "150 millis" } })
+      const reads = sim.faults.hold({ route: "/V1.0/Companies/query" })
+      const read = yield* Effect.flip(listCompanies(client))
+      expect([read.reason, read.retryable]).toEqual(["Unavailable", true])
+      expect(read.message).toContain("no answer within 150ms")
+      expect(companyQueries(sim)).toBe(2)
+      reads.release()
+      const writes = sim.faults.hold({ endpoint: "ContractServices", method: "POST" })
+      const target = { path: "Contracts/30400001/Services", endpoint: "ContractServices" }
+      const create = yield* Effect.flip(client.create(target, { contractID: 30400001, serviceID: 3005, unitPrice: 6 }))
+      expect([create.reason, create.retryable]).toEqual(["Unavailable", true])
+      expect(sim.counters.calls("POST /V1.0/Contracts/{parentId}/Services")).toBe(1)
+      writes.release()
+    })
+  )
+
   it.scoped("the hourly request threshold is RateLimited and not retried in-process", () =>
     Effect.gen(function* () {
       const { sim, result } = yield* failing({ kind: "hourlyLimit" })
@@ -272,7 +292,8 @@ describe("failures: typed, retried only when it is safe", () => {
       const { sim, client } = yield* rig({ thresholds: { threadLimitRetryAfterSeconds: 30 } })
       sim.faults.inject({ kind: "threadLimit" })
       const fiber = yield* Effect.fork(listCompanies(client))
-      yield* eventually(Effect.map(TestClock.sleeps(), (s) => Chunk.size(s) > 0))
+      // The wait for the retry (30 s), not a request's own time limit (60 s).
+      yield* eventually(Effect.map(TestClock.sleeps(), (s) => Chunk.some(s, (at) => at === 30_000)))
       expect(companyQueries(sim)).toBe(1)
       yield* TestClock.adjust("29 seconds")
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))

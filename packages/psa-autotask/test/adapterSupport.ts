@@ -2,7 +2,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Ids, LocalDate, type Psa } from "@seatsync/core"
 import type { PsaConformance } from "@seatsync/core/testing"
-import { Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
 import { AutotaskClient, AutotaskPsa } from "../src/index.js"
 import {
   type AutotaskSimulatorHandle,
@@ -20,9 +20,13 @@ export const simulator = (options: AutotaskSimulatorOptions = {}) =>
     (sim) => Effect.promise(() => sim.stop())
   )
 
-/** Client settings for tests: tiny backoff, no threshold pacing unless asked for. */
+/**
+ * Client settings for tests: tiny backoff, no threshold pacing unless asked for, and no request
+ * time limit (its timer would be one more sleep on the TestClock of the pacing tests).
+ */
 export const testClient: Partial<AutotaskClient.ClientOptions> = {
   retry: { maxRetries: 3, baseDelay: 0, maxDelay: 0 },
+  timeout: Duration.infinity,
   thresholds: false
 }
 
