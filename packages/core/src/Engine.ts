@@ -465,6 +465,8 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
 
   const owner = `run:${runId}`
   const leased = new Set<string>()
+  // What the companies finished so far did: the record of a run that is interrupted.
+  const sofar = { operations: 0, failures: 0, held: 0 }
   const releaseAll = Effect.suspend(() =>
     Effect.forEach([...leased], (id) => store.releaseLease(`company:${id}`, owner).pipe(Effect.ignore), {
       discard: true
@@ -476,7 +478,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
     yield* releaseAll
     if (dryRun) return
     const at = yield* Clock.currentTimeMillis
-    yield* store.finishRun({ ...run, finishedAt: iso(at), status: "failed" }).pipe(Effect.ignore)
+    yield* store.finishRun({ ...run, ...sofar, finishedAt: iso(at), status: "failed" }).pipe(Effect.ignore)
   })
   const globalFindings: Array<Finding> = []
   const tenants = yield* Effect.either(source.listTenants).pipe(Effect.onInterrupt(() => onInterrupt))
@@ -548,6 +550,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
     const progress = (result: CompanyResult) =>
       Effect.suspend(() => {
         done++
+        sofar.operations += result.applied.length
+        sofar.failures += result.status === "failed" ? 1 : 0
+        sofar.held += result.plan.held.length
         return options.onCompanyDone ? options.onCompanyDone(result, done, companies.length) : Effect.void
       })
     const perCompany = yield* Effect.forEach(

@@ -62,14 +62,16 @@ describe("Engine", () => {
     Effect.gen(function* () {
       const w = makeWorld()
       const started = yield* Deferred.make<void>()
+      // The last company's write takes effect but never answers (a hung request) until
+      // the run is interrupted; the companies before it finish.
+      const last = SampleData.config.companies.at(-1)?.companyId
       let applies = 0
-      // The third write never answers (a hung request) until the run is interrupted.
       const inner = InMemoryPsa.make(w.psa)
       const hanging: Psa.PsaShape = {
         ...inner,
         apply: (op) =>
           Effect.suspend(() =>
-            ++applies === 3
+            op.companyId === last && ++applies === 1
               ? Effect.zipRight(inner.apply(op), Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))
               : inner.apply(op)
           )
@@ -89,6 +91,10 @@ describe("Engine", () => {
       const [interrupted] = [...w.store.runs.values()]
       expect(interrupted).toMatchObject({ status: "failed" })
       expect(interrupted?.finishedAt).toBeDefined()
+      // Its record counts what the companies it finished did.
+      const appliedByIt = w.store.events.filter((e) => e.runId === interrupted?.id && e.outcome === "applied")
+      expect(interrupted?.operations).toBe(appliedByIt.length)
+      expect(appliedByIt.length).toBeGreaterThan(0)
       const pending = [...w.store.journal.values()].filter((j) => j.status === "pending")
       expect(pending).toHaveLength(1)
 
