@@ -113,7 +113,7 @@ const runEffect = async <A>(
   const exit = await Effect.runPromiseExit(effect.pipe(Effect.provide(stderrLogger)), { signal: stop.signal })
   if (Exit.isSuccess(exit)) return Either.right(exit.value)
   if (Exit.isInterrupted(exit)) {
-    io.stderr.write("seatsync: interrupted; a sync in progress is completed by the next run (nothing is doubled)\n")
+    io.stderr.write("seatsync: interrupted (what a sync had started is completed by the next run, never doubled)\n")
     return Either.left(ExitCode.interrupted)
   }
   const failure = Cause.failureOption(exit.cause)
