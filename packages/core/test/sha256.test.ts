@@ -12,5 +12,9 @@ describe("sha256 (operation ids)", () => {
         expect(sha256Hex(s)).toBe(createHash("sha256").update(s, "utf8").digest("hex"))
       })
     )
+    // Long texts (the reused buffer grows), then short ones (nothing of the long one leaks in).
+    for (const s of ["x".repeat(5000), "é✓".repeat(3000), "abc", "a".repeat(55), "a".repeat(56), "a".repeat(64)]) {
+      expect(sha256Hex(s)).toBe(createHash("sha256").update(s, "utf8").digest("hex"))
+    }
   })
 })

@@ -1,5 +1,7 @@
 /** SHA-256 over UTF-8 text, in plain TypeScript: the core stays free of Node APIs. */
-const K = new Uint32Array([
+// Int32 throughout: the round arithmetic stays in small integers (a Uint32Array element above
+// 2^31 would be a heap number and push the whole loop onto doubles).
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
   0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -11,18 +13,38 @@ const K = new Uint32Array([
 const W = new Int32Array(64)
 const H = new Int32Array(8)
 const encoder = new TextEncoder()
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
 
-const hex = (x: number) => (x >>> 0).toString(16).padStart(8, "0")
+const hex = (x: number) => `${HEX[(x >>> 24) & 0xff]}${HEX[(x >>> 16) & 0xff]}${HEX[(x >>> 8) & 0xff]}${HEX[x & 0xff]}`
+
+// One buffer for every call (grown when needed): hashing allocates nothing but the result.
+let buffer = new Uint8Array(1024)
+
+/** Writes the message's UTF-8 bytes into `buffer` (ASCII directly) and returns its length. */
+const load = (text: string): number => {
+  const n = text.length
+  if (buffer.length < n + 72) buffer = new Uint8Array(Math.max(buffer.length * 2, n + 72))
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c > 0x7f) {
+      const bytes = encoder.encode(text)
+      if (buffer.length < bytes.length + 72) buffer = new Uint8Array(bytes.length * 2 + 72)
+      buffer.set(bytes)
+      return bytes.length
+    }
+    buffer[i] = c
+  }
+  return n
+}
 
 export const sha256Hex = (text: string): string => {
-  const bytes = encoder.encode(text)
-  const length = bytes.length
+  const length = load(text)
   const blocks = Math.ceil((length + 9) / 64)
-  const padded = new Uint8Array(blocks * 64)
-  padded.set(bytes)
+  const padded = buffer
+  padded.fill(0, length, blocks * 64)
   padded[length] = 0x80
   const bits = length * 8
-  const end = padded.length
+  const end = blocks * 64
   padded[end - 5] = Math.floor(bits / 0x100000000) & 0xff
   padded[end - 4] = (bits >>> 24) & 0xff
   padded[end - 3] = (bits >>> 16) & 0xff
