@@ -2,7 +2,7 @@
  * Desire (DESIGN.md §3.2): from a snapshot, a company's mappings, the billing profiles and the
  * exclusions, the lines that should be billed. A pure function.
  */
-import type { CompanyLink, Mapping, SyncConfig } from "./Config.js"
+import type { BillingProfile, CompanyLink, Mapping, SyncConfig } from "./Config.js"
 import type { Count } from "./Counting.js"
 import * as Counting from "./Counting.js"
 import * as Description from "./Description.js"
@@ -43,6 +43,11 @@ export interface DesiredLine {
 export interface DesireInput {
   readonly company: CompanyLink
   readonly config: SyncConfig
+  /**
+   * The company's mappings, when the caller has them at hand (the engine groups them once per
+   * run); otherwise they are picked out of `config.mappings`, a scan of every company's mappings.
+   */
+  readonly mappings?: ReadonlyArray<Mapping> | undefined
   readonly snapshot: TenantSnapshot
   readonly agreements: ReadonlyMap<AgreementId, Agreement>
   readonly products: ReadonlyMap<ProductId, Product>
@@ -54,6 +59,17 @@ export interface Desire {
   readonly findings: ReadonlyArray<Finding>
 }
 
+// Configurations are immutable values: index each one's billing profiles once, not per company.
+const profileIndexes = new WeakMap<SyncConfig["billingProfiles"], ReadonlyMap<string, BillingProfile>>()
+
+const profilesOf = (config: SyncConfig): ReadonlyMap<string, BillingProfile> => {
+  const cached = profileIndexes.get(config.billingProfiles)
+  if (cached) return cached
+  const index = new Map<string, BillingProfile>(config.billingProfiles.map((p) => [p.id, p]))
+  profileIndexes.set(config.billingProfiles, index)
+  return index
+}
+
 /** Billed quantity: never below the minimum (DESIGN.md §4). */
 export const billedQuantity = (counted: number, minimum: number): number => Math.max(counted, minimum)
 
@@ -62,7 +78,7 @@ export const desire = (input: DesireInput): Desire => {
   const { company, config, snapshot } = input
   const lines: Array<DesiredLine> = []
   const findings: Array<Finding> = []
-  const profiles = new Map(config.billingProfiles.map((p) => [p.id, p]))
+  const profiles = profilesOf(config)
   const ctx: Counting.CountContext = {
     companyId: company.companyId,
     snapshot,
@@ -70,7 +86,7 @@ export const desire = (input: DesireInput): Desire => {
     policy: config.settings.unitStatus,
     customLicenses: config.customLicenses
   }
-  for (const mapping of config.mappings) {
+  for (const mapping of input.mappings ?? config.mappings) {
     if (mapping.companyId !== company.companyId) continue
     const problem = (message: string) =>
       findings.push({ _tag: "MappingProblem", companyId: company.companyId, mappingId: mapping.id, message })

@@ -4,7 +4,7 @@
  * Time comes from `Clock`, ids from `Random`; all I/O goes through the ports.
  */
 import { Clock, Effect, Option, Random } from "effect"
-import type { CompanyLink, SyncConfig } from "./Config.js"
+import type { CompanyLink, Mapping, SyncConfig } from "./Config.js"
 import * as Counting from "./Counting.js"
 import * as Desired from "./Desired.js"
 import { isExcluded } from "./Exclusions.js"
@@ -185,10 +185,10 @@ const eventFor = (
 const licenseFindings = (
   company: CompanyLink,
   config: SyncConfig,
+  mappings: ReadonlyArray<Mapping>,
   snapshot: Parameters<typeof Counting.count>[0]["snapshot"]
 ): ReadonlyArray<Finding> => {
   const findings: Array<Finding> = []
-  const mappings = config.mappings.filter((m) => m.companyId === company.companyId)
   const mappedSkus = new Set<string>()
   for (const m of mappings) {
     if (m.license._tag === "Sku") {
@@ -229,7 +229,27 @@ const licenseFindings = (
 interface Observed {
   readonly agreements: ReadonlyMap<AgreementId, Agreement>
   readonly products: ReadonlyMap<Product["id"], Product>
-  readonly lines: ReadonlyArray<Line>
+  /** The lines read, by agreement, each with its place in the PSA's answer. */
+  readonly linesByAgreement: ReadonlyMap<string, ReadonlyArray<readonly [number, Line]>>
+}
+
+/** Groups items by a key, once per run: per-company lookups then cost nothing like a scan. */
+const groupBy = <A, B>(items: ReadonlyArray<A>, key: (a: A) => string, value: (a: A, i: number) => B) => {
+  const groups = new Map<string, Array<B>>()
+  items.forEach((a, i) => {
+    const k = key(a)
+    const group = groups.get(k)
+    if (group) group.push(value(a, i))
+    else groups.set(k, [value(a, i)])
+  })
+  return groups
+}
+
+/** The lines of these agreements, in the order the PSA gave them. */
+const linesOf = (observed: Observed, agreementIds: Iterable<string>): ReadonlyArray<Line> => {
+  const found: Array<readonly [number, Line]> = []
+  for (const id of agreementIds) found.push(...(observed.linesByAgreement.get(id) ?? []))
+  return found.sort((a, b) => a[0] - b[0]).map(([, line]) => line)
 }
 
 const emptyPlan = (companyId: CompanyId, asOf: LocalDate.LocalDate): Plan => ({
@@ -291,6 +311,8 @@ const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigg
 interface CompanyContext {
   readonly config: SyncConfig
   readonly company: CompanyLink
+  /** The company's mappings. */
+  readonly mappings: ReadonlyArray<Mapping>
   readonly observed: Observed
   readonly asOf: LocalDate.LocalDate
   readonly runId: RunId
@@ -308,7 +330,7 @@ const syncOneCompany = (ctx: CompanyContext) =>
     const { company, config, asOf } = ctx
     const companyId = company.companyId
     const base = { companyId, name: company.name, applied: [], failed: [], repaired: ctx.repaired }
-    const mappings = config.mappings.filter((m) => m.companyId === companyId)
+    const mappings = ctx.mappings
 
     const request = Counting.requestFor(mappings, config.customLicenses)
     const snapshot = yield* Effect.either(source.readSnapshot(company.tenantId, request))
@@ -328,6 +350,7 @@ const syncOneCompany = (ctx: CompanyContext) =>
     const desire = Desired.desire({
       company,
       config,
+      mappings,
       snapshot: snapshot.right,
       agreements: ctx.observed.agreements,
       products: ctx.observed.products,
@@ -337,7 +360,7 @@ const syncOneCompany = (ctx: CompanyContext) =>
       ...mappings.map((m) => m.agreementId),
       ...ledger.map((e) => e.agreementId)
     ])
-    const lines = ctx.observed.lines.filter((l) => relevantAgreements.has(l.agreementId))
+    const lines = linesOf(ctx.observed, relevantAgreements)
     const planned = Planner.plan({ company, asOf, desired: desire.lines, lines, ledger })
     const mappingIds = new Set(mappings.map((m) => m.id as string))
     const owned = lines.filter((l) => {
@@ -349,7 +372,7 @@ const syncOneCompany = (ctx: CompanyContext) =>
     const findings: Array<Finding> = [
       ...desire.findings,
       ...planned.findings,
-      ...licenseFindings(company, config, snapshot.right)
+      ...licenseFindings(company, config, mappings, snapshot.right)
     ]
     if (guarded.held.length > 0) {
       findings.push({
@@ -448,6 +471,11 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   const dryRun = options.dryRun ?? false
   const wanted = options.companies ? new Set<string>(options.companies) : undefined
   const companies = config.companies.filter((c) => c.enabled && (wanted === undefined || wanted.has(c.companyId)))
+  const mappingsByCompany = groupBy(
+    config.mappings,
+    (m) => m.companyId,
+    (m) => m
+  )
 
   let run: SyncRun = {
     id: runId,
@@ -527,17 +555,19 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
         const products = yield* psa.listProducts
         // Only agreements a mapping bills on or the ledger names can hold lines SeatSync plans:
         // reading the others would cost calls (one per agreement on ConnectWise) for nothing.
-        const activeIds = new Set<string>(active.map((c) => c.companyId))
-        const wanted = new Set<string>(
-          config.mappings.filter((m) => activeIds.has(m.companyId)).map((m) => m.agreementId)
-        )
+        const wanted = new Set<string>()
+        for (const c of active) for (const m of mappingsByCompany.get(c.companyId) ?? []) wanted.add(m.agreementId)
         for (const c of active) for (const e of yield* store.ledger(c.companyId)) wanted.add(e.agreementId)
         const ids = [...wanted].sort() as Array<AgreementId>
         const lines = yield* psa.readLines(ids, { asOf })
         return {
           agreements: new Map(agreements.map((a) => [a.id, a])),
           products: new Map(products.map((p) => [p.id, p])),
-          lines
+          linesByAgreement: groupBy(
+            lines,
+            (l) => l.agreementId,
+            (l, i) => [i, l] as const
+          )
         } satisfies Observed
       })
     )
@@ -579,6 +609,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
           : syncOneCompany({
               config,
               company,
+              mappings: mappingsByCompany.get(company.companyId) ?? [],
               observed: observed.right,
               asOf,
               runId,
