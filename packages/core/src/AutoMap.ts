@@ -96,36 +96,103 @@ export interface AutoMapOptions {
   readonly linked?: ReadonlySet<TenantId>
 }
 
-/** Scores one tenant against one company. */
-export const score = (tenant: TenantInfo, company: PsaCompany): Candidate | undefined => {
-  const tenantDomains = new Set(tenant.domains.map(normaliseDomain).filter((d) => !isInitialDomain(d)))
-  const companyDomains = company.domains.map(normaliseDomain)
-  const base = { companyId: company.id, companyName: company.name }
-  if (companyDomains.some((d) => tenantDomains.has(d))) return { ...base, confidence: 0.97, reason: "domain" }
-  const t = nameTokens(tenant.name)
-  const c = nameTokens(company.name)
-  if (t.length > 0 && t.join(" ") === c.join(" ")) return { ...base, confidence: 0.9, reason: "name" }
+/** What scoring needs of a name, worked out once per tenant or company, not once per pair. */
+interface NameFeatures {
+  readonly tokens: ReadonlyArray<string>
+  /** The tokens joined by spaces (the normalised name). */
+  readonly name: string
+  /** The tokens joined without spaces (to compare with an initial domain's label). */
+  readonly compact: string
+}
+
+interface TenantFeatures extends NameFeatures {
+  /** Custom domains (initial `*.onmicrosoft.com` ones left out). */
+  readonly domains: ReadonlySet<string>
+  /** The label of the initial domain: "contoso" of "contoso.onmicrosoft.com". */
+  readonly initial: string | undefined
+}
+
+interface CompanyFeatures extends NameFeatures {
+  readonly company: PsaCompany
+  readonly domains: ReadonlyArray<string>
+}
+
+const nameFeatures = (name: string): NameFeatures => {
+  const tokens = nameTokens(name)
+  return { tokens, name: tokens.join(" "), compact: tokens.join("") }
+}
+
+const tenantFeatures = (tenant: TenantInfo): TenantFeatures => {
+  const domains = tenant.domains.map(normaliseDomain)
+  return {
+    ...nameFeatures(tenant.name),
+    domains: new Set(domains.filter((d) => !isInitialDomain(d))),
+    initial: domains.find(isInitialDomain)?.split(".")[0]
+  }
+}
+
+const companyFeatures = (company: PsaCompany): CompanyFeatures => ({
+  ...nameFeatures(company.name),
+  company,
+  domains: company.domains.map(normaliseDomain)
+})
+
+const scoreFeatures = (t: TenantFeatures, c: CompanyFeatures): Candidate | undefined => {
+  const base = { companyId: c.company.id, companyName: c.company.name }
+  if (c.domains.some((d) => t.domains.has(d))) return { ...base, confidence: 0.97, reason: "domain" }
+  if (t.tokens.length > 0 && t.name === c.name) return { ...base, confidence: 0.9, reason: "name" }
   // The tenant's initial domain ("contoso.onmicrosoft.com") often carries the company name.
-  const initial = tenant.domains.map(normaliseDomain).find(isInitialDomain)?.split(".")[0]
-  if (initial !== undefined && c.join("") === initial) return { ...base, confidence: 0.85, reason: "name" }
-  const similarity = jaccard(t, c)
+  if (t.initial !== undefined && c.compact === t.initial) return { ...base, confidence: 0.85, reason: "name" }
+  const similarity = jaccard(t.tokens, c.tokens)
   if (similarity >= 0.5)
     return { ...base, confidence: Math.round(similarity * 0.8 * 100) / 100, reason: "similar-name" }
   return undefined
 }
 
-/** Proposes a company for every tenant not yet linked. */
+/** Scores one tenant against one company. */
+export const score = (tenant: TenantInfo, company: PsaCompany): Candidate | undefined =>
+  scoreFeatures(tenantFeatures(tenant), companyFeatures(company))
+
+const indexBy = (companies: ReadonlyArray<CompanyFeatures>, keys: (c: CompanyFeatures) => Iterable<string>) => {
+  const index = new Map<string, Array<number>>()
+  companies.forEach((c, i) => {
+    for (const key of new Set(keys(c))) {
+      const list = index.get(key)
+      if (list) list.push(i)
+      else index.set(key, [i])
+    }
+  })
+  return index
+}
+
+/**
+ * Proposes a company for every tenant not yet linked. A company can only score against a tenant
+ * when they share a domain, a name token, or the initial domain's label, so each tenant is
+ * scored against those companies alone (found through indexes), not against every company.
+ */
 export const propose = (
   tenants: ReadonlyArray<TenantInfo>,
   companies: ReadonlyArray<PsaCompany>,
   options: AutoMapOptions = {}
 ): ReadonlyArray<Proposal> => {
   const margin = options.margin ?? 0.05
+  const prepared = companies.map(companyFeatures)
+  const byDomain = indexBy(prepared, (c) => c.domains)
+  const byToken = indexBy(prepared, (c) => c.tokens)
+  const byCompact = indexBy(prepared, (c) => [c.compact])
   return tenants
     .filter((t) => !options.linked?.has(t.tenantId))
     .map((tenant): Proposal => {
-      const candidates = companies
-        .map((c) => score(tenant, c))
+      const features = tenantFeatures(tenant)
+      const reachable = new Set<number>()
+      const reach = (found: ReadonlyArray<number> | undefined) => {
+        for (const i of found ?? []) reachable.add(i)
+      }
+      for (const d of features.domains) reach(byDomain.get(d))
+      for (const t of features.tokens) reach(byToken.get(t))
+      if (features.initial !== undefined) reach(byCompact.get(features.initial))
+      const candidates = [...reachable]
+        .map((i) => scoreFeatures(features, prepared[i] as CompanyFeatures))
         .filter((c): c is Candidate => c !== undefined)
         .sort((a, b) => b.confidence - a.confidence || (a.companyId < b.companyId ? -1 : 1))
       const best = candidates[0]

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import { AutoMap, Ids } from "../src/index.js"
 import { SampleData } from "../src/testing/index.js"
 
@@ -49,5 +50,47 @@ describe("AutoMap", () => {
       linked: new Set([SampleData.tenantIds.contoso])
     })
     expect(p.map((x) => x.tenant.name)).not.toContain("Contoso Ltd")
+  })
+
+  it("proposes exactly what scoring every tenant against every company would (property)", () => {
+    // Every company is scored against every tenant, then sorted and judged as propose does.
+    const pairwise = (
+      tenants: ReadonlyArray<Parameters<typeof AutoMap.score>[0]>,
+      companies: ReadonlyArray<Parameters<typeof AutoMap.score>[1]>
+    ) =>
+      tenants.map((tenant) => {
+        const candidates = companies
+          .map((c) => AutoMap.score(tenant, c))
+          .filter((c) => c !== undefined)
+          .sort((a, b) => b.confidence - a.confidence || (a.companyId < b.companyId ? -1 : 1))
+        const best = candidates[0]
+        if (!best) return { _tag: "Unmatched", tenant }
+        const close = candidates.filter((c) => best.confidence - c.confidence <= 0.05)
+        return close.length > 1 ? { _tag: "Ambiguous", tenant, candidates: close } : { _tag: "Matched", tenant, best }
+      })
+    const word = fc.constantFrom("Contoso", "Fabrikam", "Blue", "Yonder", "Ltd", "&", "Café", "the", "Inc.", "")
+    const name = fc.array(word, { maxLength: 4 }).map((w) => w.join(" "))
+    const domain = fc.constantFrom("contoso.com", "www.Fabrikam.com", "blue.example", "contoso.onmicrosoft.com")
+    const initial = fc.constantFrom("contoso", "fabrikam", "blueyonder", "contosofabrikam", "x")
+    const tenant = fc.record({
+      tenantId: fc.uuid({ version: 4 }).map((u) => Ids.TenantId.make(u)),
+      name,
+      domains: fc.tuple(initial, fc.array(domain, { maxLength: 2 })).map(([i, d]) => [`${i}.onmicrosoft.com`, ...d])
+    })
+    const company = fc.record({
+      id: fc.nat({ max: 50 }).map((n) => Ids.CompanyId.make(String(n))),
+      name,
+      domains: fc.array(domain, { maxLength: 2 })
+    })
+    fc.assert(
+      fc.property(
+        fc.array(tenant, { maxLength: 6 }),
+        fc.uniqueArray(company, { maxLength: 12, selector: (c) => c.id }),
+        (tenants, companies) => {
+          expect(AutoMap.propose(tenants, companies)).toEqual(pairwise(tenants, companies))
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 })
