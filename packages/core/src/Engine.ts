@@ -248,7 +248,7 @@ const groupBy = <A, B>(items: ReadonlyArray<A>, key: (a: A) => string, value: (a
 /** The lines of these agreements, in the order the PSA gave them. */
 const linesOf = (observed: Observed, agreementIds: Iterable<string>): ReadonlyArray<Line> => {
   const found: Array<readonly [number, Line]> = []
-  for (const id of agreementIds) found.push(...(observed.linesByAgreement.get(id) ?? []))
+  for (const id of agreementIds) for (const entry of observed.linesByAgreement.get(id) ?? []) found.push(entry)
   return found.sort((a, b) => a[0] - b[0]).map(([, line]) => line)
 }
 
