@@ -7,7 +7,7 @@
 import { Effect, Layer } from "effect"
 import { Engine } from "../src/index.js"
 import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore } from "../src/testing/index.js"
-import { asOf, configOf, cpuMillis, makeWorld } from "./world.js"
+import { asOf, configOf, cpuMillis, makeWorld, printFigures } from "./world.js"
 
 const COMPANIES = Number(process.env.COMPANIES ?? 10_000)
 const LICENSES = Number(process.env.LICENSES ?? 20)
@@ -38,18 +38,7 @@ const measure = async (scenario: string, changeEvery: number) => {
     )
     operations = result.companies.reduce((n, c) => n + c.plan.operations.length, 0)
   })
-  console.log(
-    JSON.stringify({
-      benchmark: "engine dry run",
-      scenario,
-      companies: COMPANIES,
-      licensesPerCompany: LICENSES,
-      lines: COMPANIES * LICENSES,
-      operationsPlanned: operations,
-      cpuMillisBest: Math.min(...times),
-      cpuMillisAll: times
-    })
-  )
+  printFigures({ benchmark: "engine dry run", scenario, companies: COMPANIES, licenses: LICENSES, operations, times })
 }
 
 await measure("unchanged day (no line differs)", 0)

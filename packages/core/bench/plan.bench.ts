@@ -3,7 +3,7 @@
  * §10: "well under a second"). Prints CPU time; not a test. Run: pnpm --filter @seatsync/core bench
  */
 import { Desired, Planner } from "../src/index.js"
-import { asOf, configOf, cpuMillis, makeWorld } from "./world.js"
+import { asOf, configOf, cpuMillis, makeWorld, printFigures } from "./world.js"
 
 const COMPANIES = Number(process.env.COMPANIES ?? 10_000)
 const LICENSES = Number(process.env.LICENSES ?? 20)
@@ -30,18 +30,7 @@ const measure = async (scenario: string, changeEvery: number) => {
       operations += plan.operations.length
     }
   })
-  console.log(
-    JSON.stringify({
-      benchmark: "desire+plan",
-      scenario,
-      companies: COMPANIES,
-      licensesPerCompany: LICENSES,
-      lines: COMPANIES * LICENSES,
-      operationsPlanned: operations,
-      cpuMillisBest: Math.min(...times),
-      cpuMillisAll: times
-    })
-  )
+  printFigures({ benchmark: "desire+plan", scenario, companies: COMPANIES, licenses: LICENSES, operations, times })
 }
 
 await measure("unchanged day (no line differs)", 0)

@@ -122,3 +122,25 @@ export const cpuMillis = async (f: () => unknown, runs = 3): Promise<ReadonlyArr
   }
   return times
 }
+
+/** Prints one scenario's figures as a JSON line. */
+export const printFigures = (figures: {
+  readonly benchmark: string
+  readonly scenario: string
+  readonly companies: number
+  readonly licenses: number
+  readonly operations: number
+  readonly times: ReadonlyArray<number>
+}): void =>
+  console.log(
+    JSON.stringify({
+      benchmark: figures.benchmark,
+      scenario: figures.scenario,
+      companies: figures.companies,
+      licensesPerCompany: figures.licenses,
+      lines: figures.companies * figures.licenses,
+      operationsPlanned: figures.operations,
+      cpuMillisBest: Math.min(...figures.times),
+      cpuMillisAll: figures.times
+    })
+  )
