@@ -559,23 +559,52 @@ const redirect = (
   return empty(302, { location: `${redirectUri}${separator}${params.toString()}` })
 }
 
-/** The interactive sign-in: the partner admin signs in (with MFA when the seed says so) and is sent back with a code. */
-const authorize = (ctx: SimContext, params: Readonly<Record<string, string>>): SimResponse => {
+/** What both browser endpoints check first: the tenant, the app, and a redirect URI registered for it. */
+const browserRequest = (
+  ctx: SimContext,
+  params: Readonly<Record<string, string>>
+):
+  | { readonly _tag: "refused"; readonly page: SimResponse }
+  | { readonly _tag: "ok"; readonly authority: Authority; readonly app: AppState; readonly redirectUri: string } => {
   const q = ctx.req.query
   const authority = resolveAuthority(ctx.sim, params.tenant ?? "")
-  if (authority._tag === "unknown") return errorPage(90002, `Tenant '${authority.segment}' not found.`)
+  if (authority._tag === "unknown") {
+    return { _tag: "refused", page: errorPage(90002, `Tenant '${authority.segment}' not found.`) }
+  }
   const clientId = q.get("client_id") ?? ""
   const app = ctx.sim.world.findApp(clientId)
   if (app === undefined) {
-    return errorPage(700016, `Application with identifier '${clientId}' was not found in the directory.`)
+    return {
+      _tag: "refused",
+      page: errorPage(700016, `Application with identifier '${clientId}' was not found in the directory.`)
+    }
   }
   const redirectUri = q.get("redirect_uri") ?? ""
   if (!redirectUri || !redirectUriAllowed(app, redirectUri)) {
-    return errorPage(
-      50011,
-      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${app.clientId}'.`
-    )
+    return {
+      _tag: "refused",
+      page: errorPage(
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${app.clientId}'.`
+      )
+    }
   }
+  return { _tag: "ok", authority, app, redirectUri }
+}
+
+/** The partner admin has no account in a customer tenant without delegated access. */
+const accessDenied = (ctx: SimContext, tenant: TenantState, state: string | undefined) => ({
+  error: "access_denied",
+  error_description: `AADSTS50020: User account '${ctx.sim.world.partner.admin.userPrincipalName}' does not exist in tenant '${tenant.companyName}'.`,
+  state
+})
+
+/** The interactive sign-in: the partner admin signs in (with MFA when the seed says so) and is sent back with a code. */
+const authorize = (ctx: SimContext, params: Readonly<Record<string, string>>): SimResponse => {
+  const q = ctx.req.query
+  const checked = browserRequest(ctx, params)
+  if (checked._tag === "refused") return checked.page
+  const { authority, app, redirectUri } = checked
   const mode = (q.get("response_mode") ?? "query") as "query" | "fragment" | "form_post"
   const state = q.get("state") ?? undefined
   if (q.get("response_type") !== "code") {
@@ -587,17 +616,7 @@ const authorize = (ctx: SimContext, params: Readonly<Record<string, string>>): S
   }
   const tenant = userTenant(ctx, authority)
   if (tenant === undefined) return errorPage(90002, "Tenant not found.")
-  if (!tenant.isPartner && !tenant.delegatedAccess) {
-    return redirect(
-      redirectUri,
-      {
-        error: "access_denied",
-        error_description: `AADSTS50020: User account '${ctx.sim.world.partner.admin.userPrincipalName}' does not exist in tenant '${tenant.companyName}'.`,
-        state
-      },
-      mode
-    )
-  }
+  if (!tenant.isPartner && !tenant.delegatedAccess) return redirect(redirectUri, accessDenied(ctx, tenant, state), mode)
   const code = ctx.sim.tokens.issueCode({
     appId: app.clientId,
     tenantId: tenant.tenantId,
@@ -622,27 +641,13 @@ const authorize = (ctx: SimContext, params: Readonly<Record<string, string>>): S
 /** Admin consent for the app in a tenant (customer onboarding): grants the app its Graph permissions there. */
 const adminConsent = (ctx: SimContext, params: Readonly<Record<string, string>>): SimResponse => {
   const q = ctx.req.query
-  const authority = resolveAuthority(ctx.sim, params.tenant ?? "")
-  if (authority._tag === "unknown") return errorPage(90002, `Tenant '${authority.segment}' not found.`)
-  const clientId = q.get("client_id") ?? ""
-  const app = ctx.sim.world.findApp(clientId)
-  if (app === undefined) {
-    return errorPage(700016, `Application with identifier '${clientId}' was not found in the directory.`)
-  }
-  const redirectUri = q.get("redirect_uri") ?? ""
-  if (!redirectUri || !redirectUriAllowed(app, redirectUri)) {
-    return errorPage(50011, `The redirect URI '${redirectUri}' specified in the request does not match.`)
-  }
+  const checked = browserRequest(ctx, params)
+  if (checked._tag === "refused") return checked.page
+  const { authority, redirectUri } = checked
   const tenant = userTenant(ctx, authority)
   if (tenant === undefined) return errorPage(90002, "Tenant not found.")
   const state = q.get("state") ?? undefined
-  if (!tenant.isPartner && !tenant.delegatedAccess) {
-    return redirect(redirectUri, {
-      error: "access_denied",
-      error_description: `AADSTS50020: User account '${ctx.sim.world.partner.admin.userPrincipalName}' does not exist in tenant '${tenant.companyName}'.`,
-      state
-    })
-  }
+  if (!tenant.isPartner && !tenant.delegatedAccess) return redirect(redirectUri, accessDenied(ctx, tenant, state))
   if (!tenant.isPartner) {
     ctx.sim.world.setConsent(tenant.tenantId, "granted", tenant.grantedAppRoles ?? DEFAULT_APP_ROLES)
   }
