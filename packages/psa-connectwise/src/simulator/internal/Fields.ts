@@ -40,40 +40,23 @@ const infoFields: FieldMap = {
 }
 const info: FieldKind = { kind: "object", fields: infoFields }
 
-/** `{ id, name, _info }` (§1.6). */
-const ref = (target?: RefTarget): FieldKind =>
-  target === undefined
-    ? { kind: "ref", fields: { id: int, name: str(), _info: { kind: "object", fields: {} } } }
-    : { kind: "ref", target, fields: { id: int, name: str(), _info: { kind: "object", fields: {} } } }
+/** A reference: `id`, the given fields and `_info` (§1.6), pointing at `target` when it can be followed. */
+const refOf = (fields: Readonly<Record<string, FieldKind>>, target?: RefTarget): FieldKind => ({
+  kind: "ref",
+  ...(target === undefined ? {} : { target }),
+  fields: { id: int, ...fields, _info: { kind: "object", fields: {} } }
+})
 
+/** `{ id, name, _info }` (§1.6). */
+const ref = (target?: RefTarget): FieldKind => refOf({ name: str() }, target)
 /** `CompanyReference` adds `identifier`. */
-const companyRef: FieldKind = {
-  kind: "ref",
-  target: "companies",
-  fields: { id: int, identifier: str(), name: str(), _info: { kind: "object", fields: {} } }
-}
+const companyRef = refOf({ identifier: str(), name: str() }, "companies")
 /** `{ id, identifier, name }` references (country, …). */
-const identifiedRef: FieldKind = {
-  kind: "ref",
-  fields: { id: int, identifier: str(), name: str(), _info: { kind: "object", fields: {} } }
-}
+const identifiedRef = refOf({ identifier: str(), name: str() })
 /** `IvItemReference` (a product): `{ id, identifier, serializedFlag?, _info }`. */
-const productRef: FieldKind = {
-  kind: "ref",
-  target: "catalog",
-  fields: {
-    id: int,
-    identifier: str(),
-    serializedFlag: bool,
-    _info: { kind: "object", fields: {} }
-  }
-}
+const productRef = refOf({ identifier: str(), serializedFlag: bool }, "catalog")
 /** `AgreementReference`: `{ id, name, type }`. */
-const agreementRef: FieldKind = {
-  kind: "ref",
-  target: "agreements",
-  fields: { id: int, name: str(), type: str(), _info: { kind: "object", fields: {} } }
-}
+const agreementRef = refOf({ name: str(), type: str() }, "agreements")
 
 const customFields: FieldKind = {
   kind: "array",
