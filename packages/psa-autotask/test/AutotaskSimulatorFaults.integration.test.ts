@@ -89,22 +89,8 @@ describe("hourly request threshold (§2.8)", () => {
 
   it("adds latency in bands as usage rises", () => {
     let now = 0
-    const state = new ThresholdState(
-      {
-        hourlyLimit: 100,
-        windowMinutes: 60,
-        threadLimit: 3,
-        threadLimitStatus: 429,
-        threadLimitRetryAfterSeconds: null,
-        hourlyLimitStatus: 429,
-        hourlyLimitRetryAfterSeconds: null,
-        latencyBands: [
-          { atShare: 0.5, delayMs: 500 },
-          { atShare: 0.75, delayMs: 1000 }
-        ]
-      },
-      () => now
-    )
+    // The documented bands: 500 ms from 50 %, 1 s from 75 %.
+    const state = new ThresholdState({ ...defaultThresholds, hourlyLimit: 100 }, () => now)
     state.setUsage(49)
     expect(state.bandDelay()).toBe(0)
     state.setUsage(50)
