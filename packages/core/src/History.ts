@@ -3,7 +3,7 @@ import { Schema } from "effect"
 import { AgreementId, CompanyId, LineId, MappingId, OperationId, RunId } from "./Ids.js"
 import { LocalDate } from "./LocalDate.js"
 import { MoneyFromString } from "./Money.js"
-import { Operation } from "./Operation.js"
+import { Coverage, Operation } from "./Operation.js"
 import { BillingMode } from "./PsaModel.js"
 
 /** SeatSync's record of the line it owns for a mapping, with the last state it wrote. */
@@ -18,11 +18,18 @@ export const LedgerEntry = Schema.Struct({
   billing: BillingMode,
   description: Schema.String,
   active: Schema.Boolean,
-  updatedAt: Schema.String
+  updatedAt: Schema.String,
+  /** What the customer has paid for in the period SeatSync last billed (absent on older rows). */
+  coverage: Schema.optional(Coverage)
 }).annotations({ identifier: "LedgerEntry" })
 export type LedgerEntry = typeof LedgerEntry.Type
 
-export const JournalStatus = Schema.Literal("pending", "done", "failed")
+/**
+ * `pending`: written before the PSA call, not known to be complete (a crash, or a call that may
+ * have landed in part); `done`; `failed`: the PSA refused it and nothing of it landed;
+ * `superseded`: found not applied after a crash and re-planned against a fresh snapshot instead.
+ */
+export const JournalStatus = Schema.Literal("pending", "done", "failed", "superseded")
 export type JournalStatus = typeof JournalStatus.Type
 
 /** One operation, written before the PSA call and completed after it. */
@@ -42,7 +49,8 @@ export type JournalEntry = typeof JournalEntry.Type
 export const Trigger = Schema.Literal("schedule", "manual", "cli", "api", "test")
 export type Trigger = typeof Trigger.Type
 
-export const RunStatus = Schema.Literal("running", "ok", "partial", "failed")
+/** `abandoned`: the run's process died (its lease was taken over or expired) before it finished. */
+export const RunStatus = Schema.Literal("running", "ok", "partial", "failed", "abandoned")
 export type RunStatus = typeof RunStatus.Type
 
 export const SyncRun = Schema.Struct({
@@ -76,7 +84,10 @@ export const SyncEvent = Schema.Struct({
   quantityBefore: Schema.Int,
   quantityAfter: Schema.Int,
   unitPrice: Schema.optional(MoneyFromString),
+  /** What the PSA charges (or credits) for the prorated part; SeatSync's figure when the PSA gives none. */
   prorationAmount: Schema.optional(MoneyFromString),
+  /** SeatSync's planned figure, recorded when the PSA's differs (e.g. per-row rounding). */
+  plannedProrationAmount: Schema.optional(MoneyFromString),
   effectiveDate: LocalDate,
   trigger: Trigger,
   at: Schema.String,

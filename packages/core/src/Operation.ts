@@ -21,6 +21,22 @@ export const Proration = Schema.Struct({
 }).annotations({ identifier: "Proration" })
 export type Proration = typeof Proration.Type
 
+/**
+ * What the customer has paid for in one billing period, as SeatSync billed it: billable units per
+ * day from `from` through `periodEnd` (DESIGN.md §3.5). The planner charges only units above it
+ * and credits only units below it, so a change reversed within a period never bills a unit-day
+ * twice, and a line that replaces another starts where the paid coverage ends.
+ */
+export const Coverage = Schema.Struct({
+  periodStart: LocalDate,
+  periodEnd: LocalDate,
+  /** First day these units are paid for (the period start, or the day a line was created). */
+  from: LocalDate,
+  /** Billable units paid per day from `from` through `periodEnd`. */
+  units: Schema.Int.pipe(Schema.nonNegative())
+}).annotations({ identifier: "Coverage" })
+export type Coverage = typeof Coverage.Type
+
 const Change = <A, I>(value: Schema.Schema<A, I>) => Schema.Struct({ from: value, to: value })
 
 export const LineChanges = Schema.Struct({
@@ -43,7 +59,11 @@ const Common = {
   effectiveDate: LocalDate,
   proration: Schema.optional(Proration),
   /** The ownership marker to write on the line. */
-  marker: Schema.String
+  marker: Schema.String,
+  /** What is paid for in the current period once the operation is applied (the ledger keeps it). */
+  coverage: Schema.optional(Coverage),
+  /** Why the operation bills the way it does, for people ("no credit: negative proration is off; …"). */
+  note: Schema.optional(Schema.String)
 }
 
 /** Create the mapping's line. */
@@ -54,7 +74,14 @@ export const CreateLine = Schema.TaggedStruct("CreateLine", {
   unitPrice: MoneyFromString,
   unitCost: Schema.optional(MoneyFromString),
   billing: BillingMode,
-  description: Schema.String
+  description: Schema.String,
+  /**
+   * A prorated charge for part of the current period, before the line's own billing starts at
+   * `effectiveDate`: the units above what a line this one replaces (same mapping, cancelled or
+   * moved this period) already paid for. Without it the new line starts at `effectiveDate` and
+   * charges nothing earlier. Adapters write it like an update's proration (a separate charge).
+   */
+  topUp: Schema.optional(Proration)
 }).annotations({ identifier: "CreateLine" })
 export type CreateLine = typeof CreateLine.Type
 

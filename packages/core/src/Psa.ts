@@ -62,6 +62,15 @@ export interface ReadLinesOptions {
   readonly asOf?: LocalDate | undefined
 }
 
+/** How an operation is applied. */
+export interface ApplyOptions {
+  /**
+   * The sync's day (`asOf`): the PSA's "today" for dating the change. An adapter must not take
+   * today from the wall clock when this is given. Default: today.
+   */
+  readonly asOf?: LocalDate | undefined
+}
+
 /** What applying an operation did. */
 export interface ApplyResult {
   /** The line the operation created or changed. */
@@ -87,7 +96,7 @@ export interface PsaShape {
    * that already took effect (fully or in part, e.g. after a crash) completes it without
    * duplicating a line or a proration charge.
    */
-  readonly apply: (operation: Operation) => Effect.Effect<ApplyResult, PsaError>
+  readonly apply: (operation: Operation, options?: ApplyOptions) => Effect.Effect<ApplyResult, PsaError>
 }
 
 export class Psa extends Context.Tag("@seatsync/core/Psa")<Psa, PsaShape>() {}

@@ -43,6 +43,7 @@ export const exitCodeOf = (result: Engine.SyncResult): number => {
     case "partial":
       return ExitCode.partial
     case "failed":
+    case "abandoned":
       return ExitCode.failed
   }
 }
