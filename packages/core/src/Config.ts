@@ -150,7 +150,12 @@ export const SafetySettings = Schema.Struct({
   /** Hold a company's decreases when its billed total would drop by more than this percentage at once. */
   maxDropPercent: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 100)), { default: () => 50 }),
   /** Below this many currently billed units, drops are never held (tiny companies move a lot in %). */
-  minUnits: Schema.optionalWith(NonNegativeInt, { default: () => 5 })
+  minUnits: Schema.optionalWith(NonNegativeInt, { default: () => 5 }),
+  /** Hold an increase that would bill more than this many units on one line (a read gone wrong). */
+  maxLineUnits: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 50_000 }),
+  /** Hold an increase of at least `spikeMinUnits` to more than `spikeFactor` × what the line bills now. */
+  spikeFactor: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(2)), { default: () => 10 }),
+  spikeMinUnits: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 500 })
 })
 export type SafetySettings = typeof SafetySettings.Type
 
@@ -168,7 +173,12 @@ export const Settings = Schema.Struct({
   safety: Schema.optionalWith(SafetySettings, { default: () => Schema.decodeSync(SafetySettings)({}) }),
   unitStatus: Schema.optionalWith(UnitStatusPolicy, { default: () => Schema.decodeSync(UnitStatusPolicy)({}) }),
   /** Companies synced at once. */
-  concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 64)), { default: () => 4 })
+  concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 64)), { default: () => 4 }),
+  /**
+   * Decimals of a unit price computed from a percentage (the PSA's currency precision): the price
+   * the invoice shows, so that quantity × price is what is charged. $19.99 + 15% = $22.99.
+   */
+  priceDecimals: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 4)), { default: () => 2 })
 })
 export type Settings = typeof Settings.Type
 

@@ -98,7 +98,8 @@ const ledgerAfter = (op: Operation, lineId: LineId, line: Line | undefined, at: 
     companyId: op.companyId,
     agreementId: op.agreementId,
     lineId,
-    updatedAt: at
+    updatedAt: at,
+    ...(op.coverage ? { coverage: op.coverage } : {})
   }
   switch (op._tag) {
     case "CreateLine":
@@ -136,6 +137,33 @@ const ledgerAfter = (op: Operation, lineId: LineId, line: Line | undefined, at: 
   }
 }
 
+/**
+ * The ledger entry after cancelling a duplicate: the mapping's entry is about the kept line and
+ * stays as it is (or, when SeatSync had none, is written for the kept line).
+ */
+const ledgerAfterDuplicate = (
+  op: Operation,
+  kept: Line | undefined,
+  existing: LedgerEntry | undefined,
+  at: string
+): LedgerEntry | undefined =>
+  existing ??
+  (kept === undefined
+    ? undefined
+    : {
+        mappingId: op.mappingId,
+        companyId: op.companyId,
+        agreementId: kept.agreementId,
+        lineId: kept.id,
+        quantity: kept.quantity,
+        lessIncluded: kept.lessIncluded,
+        unitPrice: kept.unitPrice,
+        billing: kept.billing,
+        description: kept.description,
+        active: true,
+        updatedAt: at
+      })
+
 const eventFor = (
   op: Operation,
   outcome: SyncEvent["outcome"],
@@ -160,7 +188,10 @@ const eventFor = (
   const lineId = extra.lineId ?? (op._tag === "CreateLine" ? undefined : op.lineId)
   const unitPrice =
     op._tag === "CreateLine" ? op.unitPrice : op._tag === "UpdateLine" ? op.changes.unitPrice?.to : undefined
-  const proration = extra.prorationAmount ?? op.proration?.amount
+  const planned = op.proration?.amount ?? (op._tag === "CreateLine" ? op.topUp?.amount : undefined)
+  const proration = extra.prorationAmount ?? planned
+  const differs = proration !== undefined && planned !== undefined && !Money.equals(proration, planned)
+  const message = [op.note, extra.message].filter((m) => m !== undefined && m !== "").join("; ")
   return {
     runId: ctx.runId,
     companyId: op.companyId,
@@ -177,7 +208,8 @@ const eventFor = (
     ...(lineId !== undefined ? { lineId } : {}),
     ...(unitPrice !== undefined ? { unitPrice } : {}),
     ...(proration !== undefined ? { prorationAmount: proration } : {}),
-    ...(extra.message !== undefined ? { message: extra.message } : {})
+    ...(differs ? { plannedProrationAmount: planned } : {}),
+    ...(message !== "" ? { message } : {})
   }
 }
 
@@ -361,26 +393,51 @@ const syncOneCompany = (ctx: CompanyContext) =>
       ...ledger.map((e) => e.agreementId)
     ])
     const lines = linesOf(ctx.observed, relevantAgreements)
-    const planned = Planner.plan({ company, asOf, desired: desire.lines, lines, ledger })
+    const planned = Planner.plan({
+      company,
+      asOf,
+      desired: desire.lines,
+      lines,
+      ledger,
+      agreements: ctx.observed.agreements,
+      release: ctx.releaseHolds
+    })
     const mappingIds = new Set(mappings.map((m) => m.id as string))
     const owned = lines.filter((l) => {
       const m = mappingOf(l.internalNote)
       return m !== undefined && mappingIds.has(m)
     })
     const guarded = SafetyGuard.guard(planned.operations, owned, config.settings.safety, ctx.releaseHolds)
-    const plan: Plan = { companyId, asOf, operations: guarded.apply, held: guarded.held as Array<HeldOperation> }
+    const plan: Plan = {
+      companyId,
+      asOf,
+      operations: guarded.apply,
+      held: [...planned.held, ...guarded.held] as Array<HeldOperation>
+    }
     const findings: Array<Finding> = [
       ...desire.findings,
       ...planned.findings,
       ...licenseFindings(company, config, mappings, snapshot.right)
     ]
-    if (guarded.held.length > 0) {
+    const drops = guarded.held.filter((h) => h.reason === "SafetyGuardDrop").length
+    if (drops > 0) {
       findings.push({
         _tag: "CompanyHeld",
         companyId,
         reason: "SafetyGuardDrop",
-        heldOperations: guarded.held.length,
-        message: `billed units would drop from ${guarded.before} to ${guarded.after} (more than ${config.settings.safety.maxDropPercent}%): decreases held until confirmed`
+        heldOperations: drops,
+        message: `${guarded.dropReason}: decreases held until confirmed (sync --yes)`
+      })
+    }
+    if (guarded.spikes.length > 0) {
+      findings.push({
+        _tag: "CompanyHeld",
+        companyId,
+        reason: "SafetyGuardSpike",
+        heldOperations: guarded.spikes.length,
+        message: `${guarded.spikes
+          .map((s) => `mapping ${s.operation.mappingId} would go from ${s.before} to ${s.after} units`)
+          .join("; ")}: increases held until confirmed (sync --yes)`
       })
     }
 
@@ -412,11 +469,18 @@ const syncOneCompany = (ctx: CompanyContext) =>
           continue
         }
         const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
-        yield* store.journalComplete(
-          op.id,
-          { lineId: result.right.lineId, at: doneAt },
-          ledgerAfter(op, result.right.lineId, line, doneAt)
-        )
+        const entry =
+          op._tag === "CancelLine" && op.duplicateOf !== undefined
+            ? ledgerAfterDuplicate(
+                op,
+                byId.get(op.duplicateOf),
+                ledger.find((e) => e.mappingId === op.mappingId),
+                doneAt
+              )
+            : ledgerAfter(op, result.right.lineId, line, doneAt)
+        // A duplicate's kept line is always among the lines read: the planner found it there.
+        if (entry === undefined) return yield* Effect.dieMessage(`kept line of duplicate ${op.id} not read`)
+        yield* store.journalComplete(op.id, { lineId: result.right.lineId, at: doneAt }, entry)
         applied.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
         events.push(
           eventFor(

@@ -30,9 +30,16 @@ export const AgreementInactive = Schema.TaggedStruct("AgreementInactive", {
 })
 export const CompanyHeld = Schema.TaggedStruct("CompanyHeld", {
   companyId: CompanyId,
-  reason: Schema.Literal("SafetyGuardDrop", "ReadFailed"),
+  reason: Schema.Literal("SafetyGuardDrop", "SafetyGuardSpike", "ReadFailed", "LinesMissing"),
   heldOperations: Schema.Int,
   message: Schema.String
+})
+/** More than one active SeatSync line for one mapping: all but `keptLineId` are cancelled on confirmation. */
+export const DuplicateLines = Schema.TaggedStruct("DuplicateLines", {
+  companyId: CompanyId,
+  mappingId: MappingId,
+  keptLineId: LineId,
+  duplicateLineIds: Schema.Array(LineId)
 })
 export const SyncFailed = Schema.TaggedStruct("SyncFailed", {
   companyId: Schema.optional(CompanyId),
@@ -62,6 +69,7 @@ export const Finding = Schema.Union(
   UnassignedLicenses,
   AgreementInactive,
   CompanyHeld,
+  DuplicateLines,
   SyncFailed,
   UnownedLineExists,
   ProrationDisabledByAgreement,
@@ -82,6 +90,8 @@ export const keyOf = (f: Finding): string => {
       return `AgreementInactive:${f.mappingId}:${f.agreementId}`
     case "CompanyHeld":
       return `CompanyHeld:${f.companyId}:${f.reason}`
+    case "DuplicateLines":
+      return `DuplicateLines:${f.mappingId}:${f.keptLineId}:${f.duplicateLineIds.join(",")}`
     case "SyncFailed":
       return `SyncFailed:${f.companyId ?? "-"}:${f.stage}`
     case "UnownedLineExists":
@@ -106,6 +116,8 @@ export const describe = (f: Finding): string => {
       return `Mapping ${f.mappingId}: agreement ${f.agreementId} is missing or no longer active`
     case "CompanyHeld":
       return `Company ${f.companyId} held (${f.reason}): ${f.message}`
+    case "DuplicateLines":
+      return `Mapping ${f.mappingId} has ${f.duplicateLineIds.length + 1} active SeatSync lines: line ${f.keptLineId} is kept, ${f.duplicateLineIds.join(", ")} ${f.duplicateLineIds.length === 1 ? "is a duplicate" : "are duplicates"}, cancelled when confirmed (sync --yes)`
     case "SyncFailed":
       return `Sync failed${f.companyId ? ` for company ${f.companyId}` : ""} while ${f.stage}: ${f.message}`
     case "UnownedLineExists":

@@ -85,17 +85,18 @@ export const isNegative = (a: Money): boolean => a.value < 0n
 
 /**
  * Applies a percentage (e.g. "10" for +10 %, "-5" for a 5 % discount) to a price, keeping
- * up to 4 decimal places (prices, unlike amounts, may carry sub-cent precision), rounded half
- * away from zero.
+ * up to `decimals` decimal places (default 4: prices, unlike amounts, may carry sub-cent
+ * precision; billing rounds to the currency's precision), rounded half away from zero.
  */
-export const applyPercent = (price: Money, percent: Money): Money => {
+export const applyPercent = (price: Money, percent: Money, decimals = 4): Money => {
   const factor = BigDecimal.sum(BigDecimal.fromBigInt(100n), percent)
   const product = BigDecimal.multiply(price, factor) // price × (100 + p), to be divided by 100
-  // value / 10^scale / 100, at 4 decimals: value × 10^4 / (10^scale × 100)
+  // value / 10^scale / 100, at `decimals` decimals: value × 10^decimals / (10^scale × 100)
   const scale = product.scale
-  const num = scale >= 0 ? product.value * 10_000n : product.value * 10n ** BigInt(-scale) * 10_000n
+  const unit = 10n ** BigInt(decimals)
+  const num = scale >= 0 ? product.value * unit : product.value * 10n ** BigInt(-scale) * unit
   const den = (scale >= 0 ? 10n ** BigInt(scale) : 1n) * 100n
-  return BigDecimal.normalize(BigDecimal.make(divRoundHalfAwayFromZero(num, den), 4))
+  return BigDecimal.normalize(BigDecimal.make(divRoundHalfAwayFromZero(num, den), decimals))
 }
 
 /** Formats with exactly two decimals ("20.53", "-4.00"); values with more precision keep it. */

@@ -94,19 +94,34 @@ export const UpdateLine = Schema.TaggedStruct("UpdateLine", {
 }).annotations({ identifier: "UpdateLine" })
 export type UpdateLine = typeof UpdateLine.Type
 
-/** End the mapping's line (quantity reached zero). */
+/** End the mapping's line (quantity reached zero), or a duplicate of it. */
 export const CancelLine = Schema.TaggedStruct("CancelLine", {
   ...Common,
   lineId: LineId,
-  quantity: Schema.Int
+  quantity: Schema.Int,
+  /**
+   * The mapping's line this one duplicates: the cancel ends an extra SeatSync-marked line and
+   * leaves the mapping's ledger entry (which is about the kept line) as it is.
+   */
+  duplicateOf: Schema.optional(LineId)
 }).annotations({ identifier: "CancelLine" })
 export type CancelLine = typeof CancelLine.Type
 
 export const Operation = Schema.Union(CreateLine, UpdateLine, CancelLine).annotations({ identifier: "Operation" })
 export type Operation = typeof Operation.Type
 
-/** Why an operation was not applied. */
-export const HoldReason = Schema.Literal("SafetyGuardDrop", "ReadFailed")
+/**
+ * Why an operation was not applied: the safety guard saw a drop or an absurd increase; a read
+ * failed; the line duplicates the mapping's line (cancelled only on confirmation); the ledger's
+ * lines are missing from the PSA's answer (an empty or partial read is not an empty agreement).
+ */
+export const HoldReason = Schema.Literal(
+  "SafetyGuardDrop",
+  "SafetyGuardSpike",
+  "ReadFailed",
+  "DuplicateLine",
+  "LinesMissing"
+)
 export type HoldReason = typeof HoldReason.Type
 
 export const HeldOperation = Schema.Struct({ operation: Operation, reason: HoldReason })

@@ -5,17 +5,27 @@
  */
 import * as BillingPeriod from "./BillingPeriod.js"
 import type { CompanyLink } from "./Config.js"
+import * as Coverage from "./Coverage.js"
 import type { DesiredLine } from "./Desired.js"
 import type { Finding } from "./Findings.js"
 import type { LedgerEntry } from "./History.js"
-import type { LineId, MappingId, OperationId } from "./Ids.js"
+import type { AgreementId, LineId, MappingId, OperationId } from "./Ids.js"
 import { sha256Hex } from "./internal/sha256.js"
 import type { LocalDate } from "./LocalDate.js"
+import * as D from "./LocalDate.js"
 import * as Money from "./Money.js"
-import type { CancelLine, CreateLine, LineChanges, Operation, UpdateLine } from "./Operation.js"
+import type {
+  CancelLine,
+  CreateLine,
+  HeldOperation,
+  HoldReason,
+  LineChanges,
+  Operation,
+  UpdateLine
+} from "./Operation.js"
 import * as Ownership from "./Ownership.js"
 import * as Proration from "./Proration.js"
-import type { Line } from "./PsaModel.js"
+import type { Agreement, Line } from "./PsaModel.js"
 
 export interface PlanInput {
   readonly company: CompanyLink
@@ -24,10 +34,19 @@ export interface PlanInput {
   /** Current lines on the company's agreements (owned or not), and on agreements the ledger names. */
   readonly lines: ReadonlyArray<Line>
   readonly ledger: ReadonlyArray<LedgerEntry>
+  /**
+   * Agreements by id: the billing period of a line on an agreement other than its mapping's own
+   * (a moved mapping's old line). The mapping's agreement is used when one is missing.
+   */
+  readonly agreements?: ReadonlyMap<AgreementId, Agreement> | undefined
+  /** The user confirmed (`sync --yes`): what the planner would hold is planned instead. */
+  readonly release?: boolean | undefined
 }
 
 export interface PlanOutput {
   readonly operations: ReadonlyArray<Operation>
+  /** Operations held for confirmation: duplicates to cancel, lines that the PSA's answer lacks. */
+  readonly held: ReadonlyArray<HeldOperation>
   readonly findings: ReadonlyArray<Finding>
 }
 
@@ -109,20 +128,82 @@ const changesFor = (desired: DesiredLine, line: Line): LineChanges => {
   return changes
 }
 
-/** Effective date and proration of a change of billable units. */
-const timing = (desired: DesiredLine, asOf: LocalDate, unitsDelta: number) => {
-  if (unitsDelta === 0) return { effectiveDate: asOf, proration: undefined }
-  if (!desired.prorate || (unitsDelta < 0 && !desired.negativeProration)) {
-    return { effectiveDate: BillingPeriod.nextPeriodStart(desired.agreement, asOf), proration: undefined }
+/**
+ * How a change of billable units from `current` (on the line) to `target` is billed in the
+ * period containing `asOf`, given the units `paid` for that period (DESIGN.md §3.5):
+ * - first day of the period: the period's invoice bills the new quantity; no proration line.
+ *   SeatSync cannot see whether the period is invoiced, and assumes it is not: the assumption that
+ *   cannot bill a unit twice (the note says so);
+ * - above what is paid: the units above it are charged from `asOf` to the period end;
+ * - at what is paid: nothing is charged; the line changes for the next period;
+ * - below what is paid: credited from `asOf` with negative proration, else nothing is credited
+ *   and the change takes effect at the next period start;
+ * - an agreement that does not prorate: every change takes effect at the next period start.
+ */
+interface Billing {
+  readonly effectiveDate: LocalDate
+  readonly proration?: NonNullable<Operation["proration"]> | undefined
+  readonly coverage: Coverage.Coverage
+  readonly note?: string | undefined
+}
+
+const billingOf = (options: {
+  readonly desired: DesiredLine
+  readonly agreement: Agreement
+  readonly asOf: LocalDate
+  readonly current: number
+  readonly target: number
+  readonly paid: number
+  readonly coverage: Coverage.Coverage | undefined
+}): Billing => {
+  const { desired, asOf, current, target, paid } = options
+  const period = BillingPeriod.periodContaining(options.agreement, asOf)
+  const next = D.addDays(period.end, 1)
+  const from = Coverage.covers(options.coverage, asOf) ? options.coverage.from : period.start
+  const kept = Coverage.make(period, from, paid)
+  // No change of units on the line (a price or text change): nothing to charge or credit.
+  if (current === target) return { effectiveDate: asOf, coverage: kept }
+  if (asOf === period.start) {
+    return {
+      effectiveDate: asOf,
+      coverage: Coverage.make(period, period.start, target),
+      note: `first day of the period: the period's invoice bills ${target} (assumed not invoiced yet; no proration line)`
+    }
   }
-  const proration = Proration.compute({
-    units: unitsDelta,
-    unitPrice: desired.unitPrice,
-    period: BillingPeriod.periodContaining(desired.agreement, asOf),
-    effectiveDate: asOf,
-    negativeProration: desired.negativeProration
-  })
-  return { effectiveDate: asOf, proration }
+  if (!desired.prorate) {
+    return { effectiveDate: next, coverage: kept, note: `not prorated: takes effect ${next}` }
+  }
+  const prorate = (units: number) =>
+    Proration.compute({
+      units,
+      unitPrice: desired.unitPrice,
+      period,
+      effectiveDate: asOf,
+      negativeProration: true
+    })
+  if (target > paid) {
+    return {
+      effectiveDate: asOf,
+      proration: prorate(target - paid),
+      coverage: Coverage.make(period, from, target),
+      ...(paid !== current ? { note: `${paid} units are already paid for through ${period.end}` } : {})
+    }
+  }
+  if (target === paid) {
+    return {
+      effectiveDate: next,
+      coverage: kept,
+      note: `no charge: ${paid} units are already paid for through ${period.end}; takes effect ${next}`
+    }
+  }
+  if (desired.negativeProration) {
+    return { effectiveDate: asOf, proration: prorate(target - paid), coverage: Coverage.make(period, from, target) }
+  }
+  return {
+    effectiveDate: next,
+    coverage: kept,
+    note: `no credit: negative proration is off; takes effect ${next}`
+  }
 }
 
 const common = (desired: DesiredLine) => ({
@@ -133,20 +214,28 @@ const common = (desired: DesiredLine) => ({
   marker: Ownership.markerFor(desired.mapping.id)
 })
 
-const create = (desired: DesiredLine, company: CompanyLink, asOf: LocalDate): CreateLine => {
+const withBilling = (b: Billing) => ({
+  effectiveDate: b.effectiveDate,
+  coverage: b.coverage,
+  ...(b.proration ? { proration: b.proration } : {}),
+  ...(b.note !== undefined ? { note: b.note } : {})
+})
+
+/**
+ * Creates the mapping's line. `paidBefore` is the coverage a line this one replaces (the
+ * mapping's line cancelled or moved this period) has paid for: the new line starts billing the
+ * day after it ends, and only units above it are charged for the rest of this period (`topUp`).
+ * With negative proration the replaced line is credited instead (its coverage is then zero), and
+ * the new line is prorated from the change day like any new line.
+ */
+const create = (
+  desired: DesiredLine,
+  company: CompanyLink,
+  asOf: LocalDate,
+  paidBefore: Coverage.Coverage | undefined
+): CreateLine => {
   const start = desired.mapping.options.startDate ?? company.startDate ?? asOf
   const units = billable(desired.quantity, desired.lessIncluded)
-  let proration: CreateLine["proration"]
-  if (desired.prorate && units > 0) {
-    const period = BillingPeriod.periodContaining(desired.agreement, start)
-    proration = Proration.compute({
-      units,
-      unitPrice: desired.unitPrice,
-      period,
-      effectiveDate: start,
-      negativeProration: false
-    })
-  }
   const fields = {
     quantity: desired.quantity,
     lessIncluded: desired.lessIncluded,
@@ -155,9 +244,8 @@ const create = (desired: DesiredLine, company: CompanyLink, asOf: LocalDate): Cr
     billing: desired.billing,
     description: desired.description
   }
-  return {
-    _tag: "CreateLine",
-    id: operationId([
+  const idOf = (effectiveDate: LocalDate) =>
+    operationId([
       "CreateLine",
       desired.mapping.id,
       desired.agreement.id,
@@ -169,66 +257,243 @@ const create = (desired: DesiredLine, company: CompanyLink, asOf: LocalDate): Cr
         fields.billing,
         fields.description
       ],
-      start
-    ]),
+      effectiveDate
+    ])
+  if (paidBefore !== undefined && paidBefore.units > 0 && paidBefore.periodEnd >= start) {
+    const effectiveDate = D.addDays(paidBefore.periodEnd, 1)
+    const period = BillingPeriod.periodContaining(desired.agreement, asOf)
+    const extra = units - paidBefore.units
+    const topUp =
+      desired.prorate && extra > 0
+        ? Proration.compute({
+            units: extra,
+            unitPrice: desired.unitPrice,
+            period,
+            effectiveDate: D.max(asOf, start),
+            negativeProration: false
+          })
+        : undefined
+    const coverage = Coverage.make(period, paidBefore.from, topUp ? units : paidBefore.units)
+    const note =
+      `replaces the mapping's earlier line: ${paidBefore.units} units are paid for through ${paidBefore.periodEnd}; this line bills from ${effectiveDate}` +
+      (topUp ? `; ${extra} more charged from ${topUp.effectiveDate}` : "")
+    return {
+      _tag: "CreateLine",
+      id: idOf(effectiveDate),
+      ...common(desired),
+      ...fields,
+      effectiveDate,
+      coverage,
+      note,
+      ...(topUp ? { topUp } : {})
+    }
+  }
+  const period = BillingPeriod.periodContaining(desired.agreement, start)
+  // A line starting today on a period's first day is billed in full by the period's invoice: no
+  // proration line (a "prorated 30/30" charge would bill the period twice when it is not invoiced
+  // yet). A start date in the past is billed by a proration: that period's invoice went out
+  // without this line.
+  const firstDay = start === period.start && start >= asOf
+  const proration =
+    desired.prorate && units > 0 && !firstDay
+      ? Proration.compute({
+          units,
+          unitPrice: desired.unitPrice,
+          period,
+          effectiveDate: start,
+          negativeProration: false
+        })
+      : undefined
+  return {
+    _tag: "CreateLine",
+    id: idOf(start),
     ...common(desired),
     ...fields,
     effectiveDate: start,
+    coverage: Coverage.make(period, start, units),
+    ...(firstDay && units > 0
+      ? { note: "first day of the period: the period's invoice bills the line in full (assumed not invoiced yet)" }
+      : {}),
     ...(proration ? { proration } : {})
   }
 }
 
-const update = (desired: DesiredLine, line: Line, asOf: LocalDate, adopt: boolean): UpdateLine | undefined => {
+/** What the mapping's ledger entry says is paid for in the period containing `asOf`. */
+const paidCoverage = (entry: LedgerEntry | undefined, asOf: LocalDate): Coverage.Coverage | undefined =>
+  entry !== undefined && Coverage.covers(entry.coverage, asOf) ? entry.coverage : undefined
+
+const update = (
+  desired: DesiredLine,
+  line: Line,
+  asOf: LocalDate,
+  adopt: boolean,
+  entry: LedgerEntry | undefined
+): UpdateLine | undefined => {
   const changes = changesFor(desired, line)
   if (Object.keys(changes).length === 0 && !adopt) return undefined
-  const delta = billable(desired.quantity, desired.lessIncluded) - billable(line.quantity, line.lessIncluded)
-  const { effectiveDate, proration } = timing(desired, asOf, delta)
+  const current = billable(line.quantity, line.lessIncluded)
+  // An adopted line was not billed by SeatSync: it is paid for at its own quantity.
+  const coverage = adopt ? undefined : paidCoverage(entry, asOf)
+  const billing = billingOf({
+    desired,
+    agreement: desired.agreement,
+    asOf,
+    current,
+    target: billable(desired.quantity, desired.lessIncluded),
+    paid: Coverage.paidOn(coverage, asOf, current),
+    coverage
+  })
   return {
     _tag: "UpdateLine",
-    id: operationId(["UpdateLine", desired.mapping.id, line.id, changesKey(changes), adopt, effectiveDate]),
+    id: operationId(["UpdateLine", desired.mapping.id, line.id, changesKey(changes), adopt, billing.effectiveDate]),
     ...common(desired),
     lineId: line.id,
     changes,
     adopt,
-    effectiveDate,
-    ...(proration ? { proration } : {})
+    ...withBilling(billing)
   }
 }
 
-const cancel = (desired: DesiredLine, line: Line, asOf: LocalDate): CancelLine => {
-  const { effectiveDate, proration } = timing(desired, asOf, -billable(line.quantity, line.lessIncluded))
+const cancel = (
+  desired: DesiredLine,
+  line: Line,
+  agreement: Agreement,
+  asOf: LocalDate,
+  entry: LedgerEntry | undefined
+): CancelLine => {
+  const current = billable(line.quantity, line.lessIncluded)
+  const coverage = paidCoverage(entry, asOf)
+  const billing = billingOf({
+    desired,
+    agreement,
+    asOf,
+    current,
+    target: 0,
+    paid: Coverage.paidOn(coverage, asOf, current),
+    coverage
+  })
   return {
     _tag: "CancelLine",
-    id: operationId(["CancelLine", desired.mapping.id, line.id, line.quantity, effectiveDate]),
+    id: operationId(["CancelLine", desired.mapping.id, line.id, line.quantity, billing.effectiveDate]),
     ...common(desired),
+    agreementId: line.agreementId,
     lineId: line.id,
     quantity: line.quantity,
-    effectiveDate,
-    ...(proration ? { proration } : {})
+    ...withBilling(billing)
+  }
+}
+
+/**
+ * Cancels a duplicate of the mapping's line: from the next period start, or credited from today
+ * with negative proration (the duplicate billed units nobody holds).
+ */
+const cancelDuplicate = (
+  desired: DesiredLine,
+  line: Line,
+  kept: Line,
+  agreement: Agreement,
+  asOf: LocalDate
+): CancelLine => {
+  const current = billable(line.quantity, line.lessIncluded)
+  const billing = billingOf({ desired, agreement, asOf, current, target: 0, paid: current, coverage: undefined })
+  return {
+    _tag: "CancelLine",
+    id: operationId(["CancelDuplicate", desired.mapping.id, line.id, kept.id, line.quantity, billing.effectiveDate]),
+    ...common(desired),
+    agreementId: line.agreementId,
+    lineId: line.id,
+    quantity: line.quantity,
+    duplicateOf: kept.id,
+    ...withBilling(billing),
+    note: `duplicate of line ${kept.id}${billing.note ? `; ${billing.note}` : ""}`
   }
 }
 
 /** Plans one company. */
 export const plan = (input: PlanInput): PlanOutput => {
   const operations: Array<Operation> = []
+  const held: Array<HeldOperation> = []
   const findings: Array<Finding> = []
   const claimed = new Set<LineId>()
   const index = indexOwned(input.lines)
+  const release = input.release ?? false
+  const hold = (operation: Operation, reason: HoldReason) => {
+    if (release) operations.push(operation)
+    else held.push({ operation, reason })
+  }
+  const ledgerBy = new Map<string, LedgerEntry>()
+  for (const e of input.ledger) ledgerBy.set(e.mappingId, e)
+  const agreementOf = (id: AgreementId, fallback: Agreement) => input.agreements?.get(id) ?? fallback
+
+  // An empty or partial read is not an empty agreement: lines the ledger says are active and the
+  // PSA's answer lacks hold what would be planned in their place.
+  const readAgreements = new Set<string>()
+  const readLines = new Set<string>()
+  for (const l of input.lines) {
+    readAgreements.add(l.agreementId)
+    readLines.add(l.id)
+  }
+  const missing = input.ledger.filter((e) => e.active && !readLines.has(e.lineId))
+  const emptyAgreements = [...new Set(missing.map((e) => e.agreementId))].filter((a) => !readAgreements.has(a))
+  const missingMappings = new Set<string>(missing.map((e) => e.mappingId))
+  if (missing.length > 0) {
+    findings.push({
+      _tag: "CompanyHeld",
+      companyId: input.company.companyId,
+      reason: "LinesMissing",
+      heldOperations: 0,
+      message:
+        (emptyAgreements.length > 0
+          ? `the PSA returned no lines for agreement ${emptyAgreements.join(", ")}, where SeatSync bills ${missing.length} line(s)`
+          : `line ${missing.map((e) => e.lineId).join(", ")} that SeatSync bills ${missing.length === 1 ? "is" : "are"} missing from the PSA's answer`) +
+        ": nothing is re-created or changed for them until confirmed (sync --yes)"
+    })
+  }
+  const emit = (op: Operation) => {
+    if (missingMappings.has(op.mappingId) || emptyAgreements.includes(op.agreementId)) hold(op, "LinesMissing")
+    else operations.push(op)
+  }
+
   const sorted = [...input.desired].sort((a, b) =>
     a.mapping.id < b.mapping.id ? -1 : a.mapping.id > b.mapping.id ? 1 : 0
   )
   for (const desired of sorted) {
+    const entry = ledgerBy.get(desired.mapping.id)
     const owned = ownedLine(desired.mapping.id, input.lines, input.ledger, index)
+    if (owned) {
+      // More than one active line carries this mapping's marker: keep one, cancel the rest on confirmation.
+      const duplicates = (index.get(desired.mapping.id) ?? []).filter((l) => l.id !== owned.id)
+      if (duplicates.length > 0) {
+        findings.push({
+          _tag: "DuplicateLines",
+          companyId: input.company.companyId,
+          mappingId: desired.mapping.id,
+          keptLineId: owned.id,
+          duplicateLineIds: duplicates.map((l) => l.id)
+        })
+        for (const d of duplicates) {
+          claimed.add(d.id)
+          hold(
+            cancelDuplicate(desired, d, owned, agreementOf(d.agreementId, desired.agreement), input.asOf),
+            "DuplicateLine"
+          )
+        }
+      }
+    }
+    let paidBefore: Coverage.Coverage | undefined = paidCoverage(entry, input.asOf)
     if (owned && owned.agreementId !== desired.agreement.id) {
-      // The mapping moved to another agreement: end the old line, then bill on the new one.
-      operations.push(cancel(desired, owned, input.asOf))
+      // The mapping moved to another agreement: end the old line, then bill on the new one from
+      // where the old one's paid coverage ends (or, credited with negative proration, from today).
+      const op = cancel(desired, owned, agreementOf(owned.agreementId, desired.agreement), input.asOf, entry)
+      emit(op)
+      paidBefore = op.coverage
     } else if (owned) {
       claimed.add(owned.id)
       if (desired.quantity === 0) {
-        operations.push(cancel(desired, owned, input.asOf))
+        emit(cancel(desired, owned, desired.agreement, input.asOf, entry))
       } else {
-        const op = update(desired, owned, input.asOf, false)
-        if (op) operations.push(op)
+        const op = update(desired, owned, input.asOf, false, entry)
+        if (op) emit(op)
       }
       continue
     }
@@ -247,8 +512,8 @@ export const plan = (input: PlanInput): PlanOutput => {
       const line = candidates.find((l) => l.id === chosen)
       if (line) {
         claimed.add(line.id)
-        const op = update(desired, line, input.asOf, true)
-        if (op) operations.push(op)
+        const op = update(desired, line, input.asOf, true, entry)
+        if (op) emit(op)
       } else {
         findings.push({
           _tag: "MappingProblem",
@@ -263,8 +528,8 @@ export const plan = (input: PlanInput): PlanOutput => {
       const only = candidates.length === 1 ? candidates[0] : undefined
       if (policy === "adopt" && only) {
         claimed.add(only.id)
-        const op = update(desired, only, input.asOf, true)
-        if (op) operations.push(op)
+        const op = update(desired, only, input.asOf, true, entry)
+        if (op) emit(op)
       } else {
         findings.push({
           _tag: "UnownedLineExists",
@@ -276,7 +541,13 @@ export const plan = (input: PlanInput): PlanOutput => {
       }
       continue
     }
-    operations.push(create(desired, input.company, input.asOf))
+    emit(create(desired, input.company, input.asOf, paidBefore))
   }
-  return { operations, findings }
+  const heldCount = held.filter((h) => h.reason === "LinesMissing").length
+  if (heldCount > 0) {
+    const i = findings.findIndex((f) => f._tag === "CompanyHeld" && f.reason === "LinesMissing")
+    const f = findings[i]
+    if (f?._tag === "CompanyHeld") findings[i] = { ...f, heldOperations: heldCount }
+  }
+  return { operations, held, findings }
 }

@@ -8,14 +8,17 @@ export interface Price {
   readonly unitCost: Money.Money
 }
 
-/** The PSA price, a custom price, or the PSA price with a markup or discount percentage. */
-export const priceFor = (rule: PriceRule, product: Pick<Product, "price" | "cost">): Price => {
+/**
+ * The PSA price, a custom price, or the PSA price with a markup or discount percentage, rounded
+ * (half away from zero) to `decimals`, the currency precision the invoice shows (default cents).
+ */
+export const priceFor = (rule: PriceRule, product: Pick<Product, "price" | "cost">, decimals = 2): Price => {
   switch (rule._tag) {
     case "PsaPrice":
       return { unitPrice: product.price, unitCost: product.cost }
     case "CustomPrice":
       return { unitPrice: rule.unitPrice, unitCost: rule.unitCost ?? product.cost }
     case "PsaPriceAdjusted":
-      return { unitPrice: Money.applyPercent(product.price, rule.percent), unitCost: product.cost }
+      return { unitPrice: Money.applyPercent(product.price, rule.percent, decimals), unitCost: product.cost }
   }
 }

@@ -1,7 +1,15 @@
 /**
- * The safety guard (DESIGN.md §4): when a company's billed total would drop by more than a
- * configured share at once (typical when delegated access breaks and counts read as zero), its
- * decreases and cancellations are held for confirmation. Increases still apply.
+ * The safety guard (DESIGN.md §4). Counts that collapse or explode at once are far more often a
+ * broken read (delegated access lost, a vendor answering garbage) than a customer's decision:
+ * - **Drop.** When a company's billed units would fall by more than `maxDropPercent`, its
+ *   decreases and cancellations are held for confirmation; increases still apply. The drop is
+ *   measured per mapping (the sum of each mapping's decrease), not on the net total, so lines
+ *   falling to zero while another SKU appears still trip it. Below `minUnits` the guard stays
+ *   out of the way (tiny companies move a lot in per cent), except when every line would read
+ *   zero: a tenant that reads zero everywhere is held whatever its size.
+ * - **Spike.** A line whose billed units would exceed `maxLineUnits`, or grow by at least
+ *   `spikeMinUnits` to more than `spikeFactor` times what it bills now, is held (a new line
+ *   only above `maxLineUnits`).
  */
 import type { SafetySettings } from "./Config.js"
 import type { HeldOperation, Operation } from "./Operation.js"
@@ -28,10 +36,96 @@ export const isDecrease = (op: Operation): boolean => {
 export interface GuardResult {
   readonly apply: ReadonlyArray<Operation>
   readonly held: ReadonlyArray<HeldOperation>
-  /** Billable units now on the lines the plan touches or owns, and after the plan. */
+  /** Billable units now on the company's SeatSync lines, and after the plan. */
   readonly before: number
   readonly after: number
+  /** The sum of every mapping's decrease (what the drop threshold is measured on). */
+  readonly decrease: number
+  /** Why the drop guard tripped, for people; undefined when it did not. */
+  readonly dropReason?: string | undefined
+  /** The operations held as spikes, with the units before and after. */
+  readonly spikes: ReadonlyArray<{ readonly operation: Operation; readonly before: number; readonly after: number }>
 }
+
+/** Billable units per mapping before and after the plan. */
+const perMapping = (operations: ReadonlyArray<Operation>, owned: ReadonlyArray<Line>) => {
+  const lines = new Map(owned.filter((l) => l.active).map((l) => [l.id as string, l]))
+  const units = new Map<string, { before: number; after: number }>()
+  const lineUnits = new Map<string, number>()
+  const slot = (mapping: string) => {
+    let u = units.get(mapping)
+    if (!u) {
+      u = { before: 0, after: 0 }
+      units.set(mapping, u)
+    }
+    return u
+  }
+  for (const op of operations) slot(op.mappingId)
+  // Owned lines carry the mapping they belong to in the operations that touch them; untouched
+  // lines keep their units, so they count in `before` and `after` alike (the total only).
+  const touched = new Map<string, string>()
+  for (const op of operations) if (op._tag !== "CreateLine") touched.set(op.lineId, op.mappingId)
+  let untouched = 0
+  for (const l of lines.values()) {
+    const mapping = touched.get(l.id)
+    const b = billableOf(l)
+    lineUnits.set(l.id, b)
+    if (mapping === undefined) {
+      untouched += b
+      continue
+    }
+    const u = slot(mapping)
+    u.before += b
+    u.after += b
+  }
+  for (const op of operations) {
+    const u = slot(op.mappingId)
+    switch (op._tag) {
+      case "CreateLine":
+        u.after += Math.max(0, op.quantity - op.lessIncluded)
+        break
+      case "CancelLine":
+        u.after -= lineUnits.get(op.lineId) ?? 0
+        break
+      case "UpdateLine": {
+        // An adopted line is not SeatSync's yet (not among `owned`): it does not count.
+        const line = lines.get(op.lineId)
+        if (!line) break
+        const q = op.changes.quantity?.to ?? line.quantity
+        const inc = op.changes.lessIncluded?.to ?? line.lessIncluded
+        u.after += Math.max(0, q - inc) - billableOf(line)
+        break
+      }
+    }
+  }
+  return { units, untouched }
+}
+
+/** Billable units one operation leaves on its line, and what the line billed before. */
+const lineChange = (op: Operation, owned: ReadonlyMap<string, Line>): { before: number; after: number } => {
+  switch (op._tag) {
+    case "CreateLine":
+      return { before: 0, after: Math.max(0, op.quantity - op.lessIncluded) }
+    case "CancelLine": {
+      const line = owned.get(op.lineId)
+      return { before: line ? billableOf(line) : 0, after: 0 }
+    }
+    case "UpdateLine": {
+      const line = owned.get(op.lineId)
+      const before = line ? billableOf(line) : 0
+      const q = op.changes.quantity?.to ?? line?.quantity ?? 0
+      const inc = op.changes.lessIncluded?.to ?? line?.lessIncluded ?? 0
+      return { before, after: Math.max(0, q - inc) }
+    }
+  }
+}
+
+/** A new line is only held above `maxLineUnits`: a first sync of a large tenant is not a spike. */
+const isSpike = (change: { before: number; after: number }, settings: SafetySettings): boolean =>
+  change.after > settings.maxLineUnits ||
+  (change.before > 0 &&
+    change.after - change.before >= settings.spikeMinUnits &&
+    change.after > change.before * settings.spikeFactor)
 
 /**
  * Splits a plan into what applies and what is held. `owned` are the company's current
@@ -43,34 +137,36 @@ export const guard = (
   settings: SafetySettings,
   release: boolean
 ): GuardResult => {
-  const before = owned.filter((l) => l.active).reduce((n, l) => n + billableOf(l), 0)
-  const byLine = new Map(owned.map((l) => [l.id as string, billableOf(l)]))
-  let after = before
+  const { units, untouched } = perMapping(operations, owned)
+  let before = untouched
+  let after = untouched
+  let decrease = 0
+  for (const u of units.values()) {
+    before += u.before
+    after += Math.max(0, u.after)
+    decrease += Math.max(0, u.before - Math.max(0, u.after))
+  }
+  const dropPercent = before === 0 ? 0 : (decrease * 100) / before
+  const dropReason =
+    before > 0 && after === 0
+      ? `every billed line would drop to zero (${before} units now)`
+      : before >= settings.minUnits && dropPercent > settings.maxDropPercent
+        ? `billed units would drop by ${decrease} of ${before} (more than ${settings.maxDropPercent}%)`
+        : undefined
+  const ownedById = new Map(owned.filter((l) => l.active).map((l) => [l.id as string, l]))
+  const spikes = operations
+    .map((operation) => ({ operation, ...lineChange(operation, ownedById) }))
+    .filter((c) => c.after > c.before && isSpike(c, settings))
+  if (release || (dropReason === undefined && spikes.length === 0)) {
+    return { apply: operations, held: [], before, after, decrease, spikes: [] }
+  }
+  const spiked = new Set(spikes.map((s) => s.operation))
+  const held: Array<HeldOperation> = []
+  const apply: Array<Operation> = []
   for (const op of operations) {
-    switch (op._tag) {
-      case "CreateLine":
-        after += Math.max(0, op.quantity - op.lessIncluded)
-        break
-      case "CancelLine":
-        after -= byLine.get(op.lineId) ?? 0
-        break
-      case "UpdateLine": {
-        const line = owned.find((l) => l.id === op.lineId)
-        if (!line) break
-        const q = op.changes.quantity?.to ?? line.quantity
-        const inc = op.changes.lessIncluded?.to ?? line.lessIncluded
-        after += Math.max(0, q - inc) - (op.adopt ? 0 : billableOf(line))
-        break
-      }
-    }
+    if (spiked.has(op)) held.push({ operation: op, reason: "SafetyGuardSpike" })
+    else if (dropReason !== undefined && isDecrease(op)) held.push({ operation: op, reason: "SafetyGuardDrop" })
+    else apply.push(op)
   }
-  const dropPercent = before === 0 ? 0 : ((before - after) * 100) / before
-  const trips = !release && before >= settings.minUnits && dropPercent > settings.maxDropPercent
-  if (!trips) return { apply: operations, held: [], before, after }
-  return {
-    apply: operations.filter((op) => !isDecrease(op)),
-    held: operations.filter(isDecrease).map((operation) => ({ operation, reason: "SafetyGuardDrop" as const })),
-    before,
-    after
-  }
+  return { apply, held, before, after, decrease, dropReason, spikes }
 }

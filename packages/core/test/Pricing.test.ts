@@ -40,6 +40,25 @@ describe("Pricing", () => {
           { price: Money.unsafe("12.50"), cost: Money.zero }
         ).unitPrice
       )
+    ).toBe("13.44")
+    // Sub-cent prices only when the PSA's currency precision asks for them.
+    expect(
+      Money.format(
+        Pricing.priceFor(
+          { _tag: "PsaPriceAdjusted", percent: Money.unsafe("7.5") },
+          { price: Money.unsafe("12.50"), cost: Money.zero },
+          4
+        ).unitPrice
+      )
     ).toBe("13.4375")
+  })
+
+  it("rounds a marked-up price to cents, so 10 units extend to what the invoice shows", () => {
+    const price = Pricing.priceFor(
+      { _tag: "PsaPriceAdjusted", percent: Money.unsafe("15") },
+      { price: Money.unsafe("19.99"), cost: Money.zero }
+    ).unitPrice
+    expect(Money.format(price)).toBe("22.99")
+    expect(Money.format(Money.times(price, 10))).toBe("229.90")
   })
 })

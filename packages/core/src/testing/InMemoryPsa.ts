@@ -74,18 +74,20 @@ export const makeState = (seed: {
 
 const notFound = (what: string) => new PsaError({ reason: "NotFound", message: `${what} not found`, retryable: false })
 
+/** Records the operation's prorated charge or credit (an update's proration, a new line's top-up) once. */
 const charge = (state: InMemoryPsaState, op: Operation, lineId: LineId): Money | undefined => {
-  if (!op.proration) return undefined
+  const proration = op.proration ?? (op._tag === "CreateLine" ? op.topUp : undefined)
+  if (!proration) return undefined
   const existing = state.charges.find((c) => c.operationId === op.id)
   if (existing) return existing.amount
   state.charges.push({
     operationId: op.id,
     lineId,
-    units: op.proration.units,
-    amount: op.proration.amount,
-    effectiveDate: op.proration.effectiveDate
+    units: proration.units,
+    amount: proration.amount,
+    effectiveDate: proration.effectiveDate
   })
-  return op.proration.amount
+  return proration.amount
 }
 
 const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyResult, PsaError> =>
