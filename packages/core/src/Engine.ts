@@ -407,7 +407,13 @@ const syncOneCompany = (ctx: CompanyContext) =>
       const m = mappingOf(l.internalNote)
       return m !== undefined && mappingIds.has(m)
     })
-    const guarded = SafetyGuard.guard(planned.operations, owned, config.settings.safety, ctx.releaseHolds)
+    const guarded = SafetyGuard.guard(
+      planned.operations,
+      owned,
+      config.settings.safety,
+      ctx.releaseHolds,
+      SafetyGuard.readsAllZero(snapshot.right)
+    )
     const plan: Plan = {
       companyId,
       asOf,

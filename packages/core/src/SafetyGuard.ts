@@ -5,8 +5,8 @@
  *   decreases and cancellations are held for confirmation; increases still apply. The drop is
  *   measured per mapping (the sum of each mapping's decrease), not on the net total, so lines
  *   falling to zero while another SKU appears still trip it. Below `minUnits` the guard stays
- *   out of the way (tiny companies move a lot in per cent), except when every line would read
- *   zero: a tenant that reads zero everywhere is held whatever its size.
+ *   out of the way (tiny companies move a lot in per cent), except when the tenant reads zero
+ *   licenses everywhere: that is held whatever the company's size.
  * - **Spike.** A line whose billed units would exceed `maxLineUnits`, or grow by at least
  *   `spikeMinUnits` to more than `spikeFactor` times what it bills now, is held (a new line
  *   only above `maxLineUnits`).
@@ -14,6 +14,12 @@
 import type { SafetySettings } from "./Config.js"
 import type { HeldOperation, Operation } from "./Operation.js"
 import type { Line } from "./PsaModel.js"
+import type { TenantSnapshot } from "./Snapshot.js"
+
+/** Whether a snapshot reads zero units of every SKU and subscription (or none at all). */
+export const readsAllZero = (snapshot: Pick<TenantSnapshot, "skus" | "subscriptions">): boolean =>
+  snapshot.skus.every((s) => s.enabled + s.warning + s.suspended + s.lockedOut + s.consumed === 0) &&
+  snapshot.subscriptions.every((s) => s.quantity === 0)
 
 const billableOf = (l: Pick<Line, "quantity" | "lessIncluded">) => Math.max(0, l.quantity - l.lessIncluded)
 
@@ -135,7 +141,9 @@ export const guard = (
   operations: ReadonlyArray<Operation>,
   owned: ReadonlyArray<Line>,
   settings: SafetySettings,
-  release: boolean
+  release: boolean,
+  /** The tenant read zero licenses everywhere (`readsAllZero`). */
+  allZero = false
 ): GuardResult => {
   const { units, untouched } = perMapping(operations, owned)
   let before = untouched
@@ -148,8 +156,8 @@ export const guard = (
   }
   const dropPercent = before === 0 ? 0 : (decrease * 100) / before
   const dropReason =
-    before > 0 && after === 0
-      ? `every billed line would drop to zero (${before} units now)`
+    allZero && decrease > 0
+      ? `the tenant reads zero licenses everywhere; billed units would drop by ${decrease} of ${before}`
       : before >= settings.minUnits && dropPercent > settings.maxDropPercent
         ? `billed units would drop by ${decrease} of ${before} (more than ${settings.maxDropPercent}%)`
         : undefined

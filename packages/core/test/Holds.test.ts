@@ -51,15 +51,17 @@ describe("Safety guard, measured per line", () => {
     Effect.gen(function* () {
       const w = makeWorld({ config: noMinimum({ minUnits: 100 }) })
       yield* w.sync()
-      w.setCounts("contoso", "SPB", () => ({ sku: { enabled: 0, consumed: 0 }, subs: () => ({ quantity: 0 }) }))
-      exo(w, 0)
+      // Delegated access broke: every SKU and subscription reads zero.
+      for (const part of ["SPB", "EXCHANGESTANDARD", "FLOW_FREE"]) {
+        w.setCounts("contoso", part, () => ({ sku: { enabled: 0, consumed: 0 }, subs: () => ({ quantity: 0 }) }))
+      }
       const r = yield* w.sync()
       const c = contosoOf(r)
       expect(c.status).toBe("held")
       expect(c.applied).toEqual([])
       expect(c.plan.held.every((h) => h.reason === "SafetyGuardDrop")).toBe(true)
       const f = c.findings.find((x) => x._tag === "CompanyHeld")
-      expect(f?._tag === "CompanyHeld" && f.message).toContain("every billed line would drop to zero")
+      expect(f?._tag === "CompanyHeld" && f.message).toContain("the tenant reads zero licenses everywhere")
       expect([...w.psa.lines.values()].filter((l) => l.active && l.internalNote?.includes("contoso"))).toHaveLength(3)
     })
   )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Psa } from "../src/index.js"
-import { InMemoryPsa, PsaConformance, SampleData } from "../src/testing/index.js"
+import { InMemoryPsa, PsaConformance, PsaSequences, SampleData } from "../src/testing/index.js"
 
 const failures: Record<PsaConformance.FaultKind, () => Psa.PsaError> = {
   unauthorized: () => new Psa.PsaError({ reason: "Unauthorized", message: "bad credentials", retryable: false }),
@@ -10,28 +10,27 @@ const failures: Record<PsaConformance.FaultKind, () => Psa.PsaError> = {
   serverError: () => new Psa.PsaError({ reason: "Unavailable", message: "server error", retryable: true })
 }
 
-PsaConformance.run(
-  "in-memory PSA",
-  {
-    faults: { retries: false },
-    setup: Effect.sync(() => {
-      const state = InMemoryPsa.makeState(SampleData)
-      return {
-        layer: InMemoryPsa.layer(state),
-        ids: PsaConformance.sampleWorldIds,
-        writes: Effect.sync(() => state.calls.writes),
-        prorations: (lineId) =>
-          Effect.sync(() =>
-            state.charges
-              .filter((c) => c.lineId === lineId)
-              .map((c) => ({ units: c.units, effectiveDate: c.effectiveDate }))
-          ),
-        injectFault: (kind, times) =>
-          Effect.sync(() => {
-            for (let i = 0; i < times; i++) state.nextFailures.push(failures[kind]())
-          })
-      }
-    })
-  },
-  { describe, expect, it }
-)
+const harness: PsaConformance.Harness = {
+  faults: { retries: false },
+  setup: Effect.sync(() => {
+    const state = InMemoryPsa.makeState(SampleData)
+    return {
+      layer: InMemoryPsa.layer(state),
+      ids: PsaConformance.sampleWorldIds,
+      writes: Effect.sync(() => state.calls.writes),
+      prorations: (lineId) =>
+        Effect.sync(() =>
+          state.charges
+            .filter((c) => c.lineId === lineId)
+            .map((c) => ({ units: c.units, effectiveDate: c.effectiveDate }))
+        ),
+      injectFault: (kind, times) =>
+        Effect.sync(() => {
+          for (let i = 0; i < times; i++) state.nextFailures.push(failures[kind]())
+        })
+    }
+  })
+}
+
+PsaConformance.run("in-memory PSA", harness, { describe, expect, it })
+PsaSequences.run("in-memory PSA", harness, { describe, expect, it })
