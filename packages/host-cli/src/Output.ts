@@ -1,11 +1,36 @@
 /** What the CLI prints for programs: one JSON document, money as exact decimal strings. */
-import { type Engine, Findings, History, Operation } from "@seatsync/core"
+import { type Engine, Findings, History, Money, Operation } from "@seatsync/core"
 import { Schema } from "effect"
 
 const encodeOperation = Schema.encodeSync(Operation.Operation)
 const encodeHeld = Schema.encodeSync(Operation.HeldOperation)
 const encodeFinding = Schema.encodeSync(Findings.Finding)
 const encodeRun = Schema.encodeSync(History.SyncRun)
+
+/** The op's planned proration (an update's, or a new line's top-up). */
+const plannedOf = (op: Operation.Operation) =>
+  op.proration?.amount ?? (op._tag === "CreateLine" ? op.topUp?.amount : undefined)
+
+/**
+ * An applied operation: the line, and what the PSA charges or credits for it (its own figure when
+ * it reports one, e.g. Autotask's per-row rounding), with SeatSync's planned figure when they differ.
+ */
+const encodeApplied = (a: Engine.AppliedOperation) => {
+  const planned = plannedOf(a.operation)
+  const charged = a.prorationAmount ?? planned
+  return {
+    operationId: a.operation.id,
+    mappingId: a.operation.mappingId,
+    kind: a.operation._tag,
+    lineId: a.lineId,
+    effectiveDate: a.operation.effectiveDate,
+    ...(charged !== undefined ? { prorationAmount: Money.format(charged) } : {}),
+    ...(charged !== undefined && planned !== undefined && !Money.equals(charged, planned)
+      ? { plannedProrationAmount: Money.format(planned) }
+      : {}),
+    ...(a.operation.note !== undefined ? { note: a.operation.note } : {})
+  }
+}
 
 /** A sync result as plain JSON. */
 export const syncResult = (result: Engine.SyncResult) => ({
@@ -16,9 +41,9 @@ export const syncResult = (result: Engine.SyncResult) => ({
     status: c.status,
     operations: c.plan.operations.map((o) => encodeOperation(o)),
     held: c.plan.held.map((h) => encodeHeld(h)),
-    applied: c.applied.map((a) => ({ operationId: a.operation.id, lineId: a.lineId })),
+    applied: c.applied.map(encodeApplied),
     failed: c.failed.map((f) => ({ operationId: f.operation.id, mappingId: f.operation.mappingId, error: f.error })),
-    repaired: c.repaired.map((r) => ({ operationId: r.operation.id, lineId: r.lineId })),
+    repaired: c.repaired.map(encodeApplied),
     findings: c.findings.map((f) => encodeFinding(f))
   })),
   findings: result.findings.map((f) => encodeFinding(f))

@@ -23,11 +23,22 @@ const change = (op: Operation.Operation): string => {
   }
 }
 
-const proration = (op: Operation.Operation): string => {
-  if (!op.proration) return `effective ${op.effectiveDate}`
-  const p = op.proration
+const prorationText = (p: Operation.Proration, charged: Money.Money | undefined): string => {
   const kind = p.units < 0 ? "credit" : "prorated"
-  return `${kind} ${Money.format(p.amount)} (${p.units} × ${Money.format(p.unitPrice)} × ${p.days}/${p.periodDays} from ${p.effectiveDate})`
+  const psa =
+    charged !== undefined && !Money.equals(charged, p.amount) ? `; the PSA charges ${Money.format(charged)}` : ""
+  return `${kind} ${Money.format(p.amount)} (${p.units} × ${Money.format(p.unitPrice)} × ${p.days}/${p.periodDays} from ${p.effectiveDate}${psa})`
+}
+
+/** When the change takes effect and what it charges, with the PSA's own figure when it differs. */
+const proration = (op: Operation.Operation, charged?: Money.Money): string => {
+  const topUp = op._tag === "CreateLine" ? op.topUp : undefined
+  const parts = [
+    op.proration ? prorationText(op.proration, charged) : `effective ${op.effectiveDate}`,
+    ...(topUp ? [`top-up ${prorationText(topUp, charged)}`] : []),
+    ...(op.note !== undefined ? [`— ${op.note}`] : [])
+  ]
+  return parts.join(" ")
 }
 
 /** A human-readable report of a sync result. */
@@ -44,8 +55,9 @@ export const format = (result: Engine.SyncResult, options: { readonly color?: bo
     const header = `${c.name} [${c.companyId}] — ${c.status}`
     out.push("", bold(header, color))
     if (ops.length === 0 && c.plan.held.length === 0) out.push(dim("  nothing to change", color))
+    const charged = new Map(c.applied.map((a) => [a.operation.id as string, a.prorationAmount]))
     for (const op of ops) {
-      out.push(`  ${op.mappingId.padEnd(24)} ${change(op).padEnd(40)} ${proration(op)}`)
+      out.push(`  ${op.mappingId.padEnd(24)} ${change(op).padEnd(40)} ${proration(op, charged.get(op.id))}`)
     }
     for (const h of c.plan.held) {
       out.push(`  ${h.operation.mappingId.padEnd(24)} ${change(h.operation).padEnd(40)} HELD (${h.reason})`)
@@ -78,7 +90,8 @@ export const formatHistory = (
   if (events.length === 0) out.push("  none")
   for (const e of events) {
     const qty = e.quantityBefore === e.quantityAfter ? `${e.quantityAfter}` : `${e.quantityBefore} → ${e.quantityAfter}`
-    const money = e.prorationAmount ? `  prorated ${Money.format(e.prorationAmount)}` : ""
+    const planned = e.plannedProrationAmount ? ` (planned ${Money.format(e.plannedProrationAmount)})` : ""
+    const money = e.prorationAmount ? `  prorated ${Money.format(e.prorationAmount)}${planned}` : ""
     out.push(
       `  ${e.at}  company ${e.companyId}  ${e.mappingId.padEnd(24)} ${e.kind.padEnd(10)} ${e.outcome.padEnd(8)} ${qty}${money}${e.message ? `  (${e.message})` : ""}`
     )

@@ -8,7 +8,7 @@ import type { AgreementId, CompanyId, OperationId } from "../Ids.js"
 import { LineId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
 import type { Money } from "../Money.js"
-import type { Operation } from "../Operation.js"
+import type { Operation, Proration } from "../Operation.js"
 import * as Ownership from "../Ownership.js"
 import { type ApplyResult, Psa, type PsaCapabilities, PsaError, type PsaShape, type ReadLinesOptions } from "../Psa.js"
 import type { Agreement, AgreementType, Line, Product, PsaCompany } from "../PsaModel.js"
@@ -29,6 +29,8 @@ export interface InMemoryPsaState {
   readonly products: Array<Product>
   readonly lines: Map<string, Line>
   readonly charges: Array<Charge>
+  /** The PSA's own figure for a proration (e.g. per-row rounding); default: SeatSync's. */
+  amountFor?: ((proration: Proration) => Money) | undefined
   readonly calls: { reads: number; writes: number; readLines: number }
   /** The `asOf` of every `readLines` call, in order (in-memory lines are undated; recorded only). */
   readonly readLinesAsOf: Array<LocalDate | undefined>
@@ -80,14 +82,15 @@ const charge = (state: InMemoryPsaState, op: Operation, lineId: LineId): Money |
   if (!proration) return undefined
   const existing = state.charges.find((c) => c.operationId === op.id)
   if (existing) return existing.amount
+  const amount = state.amountFor?.(proration) ?? proration.amount
   state.charges.push({
     operationId: op.id,
     lineId,
     units: proration.units,
-    amount: proration.amount,
+    amount,
     effectiveDate: proration.effectiveDate
   })
-  return proration.amount
+  return amount
 }
 
 const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyResult, PsaError> =>
