@@ -1,5 +1,5 @@
 /**
- * What a billing period has paid for (DESIGN.md §3.5). The PSA shows a line's quantity now; it
+ * What a billing period has paid for (docs/billing-rules.md). The PSA shows a line's quantity now; it
  * does not show what the customer was already charged for this period. A decrease that waits for
  * the next period, a cancellation, or a move leaves units paid through the period end although the
  * line reads lower. The planner measures every change against what is paid, so a change reversed

@@ -23,7 +23,7 @@ export type Proration = typeof Proration.Type
 
 /**
  * What the customer has paid for in one billing period, as SeatSync billed it: billable units per
- * day from `from` through `periodEnd` (DESIGN.md §3.5). The planner charges only units above it
+ * day from `from` through `periodEnd` (docs/billing-rules.md). The planner charges only units above it
  * and credits only units below it, so a change reversed within a period never bills a unit-day
  * twice, and a line that replaces another starts where the paid coverage ends.
  */

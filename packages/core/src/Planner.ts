@@ -130,7 +130,7 @@ const changesFor = (desired: DesiredLine, line: Line): LineChanges => {
 
 /**
  * How a change of billable units from `current` (on the line) to `target` is billed in the
- * period containing `asOf`, given the units `paid` for that period (DESIGN.md §3.5):
+ * period containing `asOf`, given the units `paid` for that period (docs/billing-rules.md):
  * - first day of the period: the period's invoice bills the new quantity; no proration line.
  *   SeatSync cannot see whether the period is invoiced, and assumes it is not: the assumption that
  *   cannot bill a unit twice (the note says so);

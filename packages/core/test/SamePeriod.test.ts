@@ -1,6 +1,6 @@
 /**
  * Sequences within one billing period that could bill a unit-day twice or not at all
- * (DESIGN.md §3.5): every change is measured against what the period has already paid for.
+ * (docs/billing-rules.md): every change is measured against what the period has already paid for.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"

@@ -1,7 +1,7 @@
 /**
  * Billing sequences every PSA adapter must hold to: the planner and the engine driving the
  * adapter through a month of changes, checked against what the backend records as charged.
- * They are the sequences that billed a unit-day twice before coverage (DESIGN.md §3.5):
+ * They are the sequences that billed a unit-day twice before coverage (docs/billing-rules.md):
  * a deferred decrease reversed in the same period, a cancel then a re-create, a change on a
  * period's first day. `PsaConformance.run` includes them; a third-party adapter gets them too.
  */
