@@ -14,6 +14,7 @@ PsaConformance.run(
   "in-memory PSA",
   {
     faults: { retries: false },
+    writeFaults: true,
     setup: Effect.sync(() => {
       const state = InMemoryPsa.makeState(SampleData)
       return {
@@ -29,7 +30,19 @@ PsaConformance.run(
         injectFault: (kind, times) =>
           Effect.sync(() => {
             for (let i = 0; i < times; i++) state.nextFailures.push(failures[kind]())
-          })
+          }),
+        // In process there is no answer to cut short: a truncated answer is a refused write here.
+        failWrites: (landed, kind) =>
+          Effect.sync(() => {
+            state.failWritesAfter = {
+              landed,
+              error: kind === "rateLimited" ? failures.rateLimited : failures.serverError
+            }
+          }),
+        clearFaults: Effect.sync(() => {
+          state.failWritesAfter = undefined
+          state.nextFailures.length = 0
+        })
       }
     })
   },

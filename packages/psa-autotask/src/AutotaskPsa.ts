@@ -187,21 +187,31 @@ export const adjustmentsFor = (
 ): ReadonlyArray<{ readonly date: LocalDate.LocalDate; readonly unitChange: number }> =>
   adjustmentsForSegments(rows, [{ from, units: target }])
 
-/** Whether a line's rows already hold every segment's units (read-only; what `inspect` checks). */
-const segmentsHeld = (
+/**
+ * What a line's rows show at each change point of the segments (read-only; what `inspect`
+ * checks): whether the point holds its segment's units, and whether it visibly moved from the
+ * units it held before the operation (`before`, when known).
+ */
+const pointsOf = (
   rows: ReadonlyArray<Pick<UnitRow, "startDate" | "endDate" | "units">>,
-  segments: ReadonlyArray<Segment>
-): ReadonlyArray<boolean> => {
-  const sorted = [...segments].sort((a, b) => LocalDate.compare(a.from, b.from))
-  return sorted.map((segment, i) => {
-    const until = sorted[i + 1]?.from
-    const dates = [segment.from, ...rows.map((r) => r.startDate).filter((d) => d > segment.from)].filter(
-      (d) => until === undefined || d < until
-    )
-    return dates.every((d) => {
-      const row = rowAt(rows, d)
-      return row === undefined || row.units === segment.units
-    })
+  segments: ReadonlyArray<Segment>,
+  before: ReadonlyArray<Segment> | undefined
+): ReadonlyArray<{ readonly held: boolean; readonly moved: boolean }> => {
+  const sorted = [...segments].sort((x, y) => LocalDate.compare(x.from, y.from))
+  const first = sorted[0]
+  if (first === undefined) return []
+  const dates = new Set<string>(sorted.map((seg) => seg.from))
+  for (const r of rows) if (r.startDate > first.from) dates.add(r.startDate)
+  const earlier = before === undefined ? undefined : [...before].sort((x, y) => LocalDate.compare(x.from, y.from))
+  return ([...dates].sort() as Array<LocalDate.LocalDate>).flatMap((date) => {
+    const row = rowAt(rows, date)
+    if (row === undefined) return []
+    return [
+      {
+        held: row.units === targetAt(sorted, date),
+        moved: earlier !== undefined && row.units !== targetAt(earlier, date)
+      }
+    ]
   })
 }
 
@@ -217,14 +227,21 @@ const chargeOf = (op: Operation.Operation): Operation.Proration | undefined => {
 /**
  * A new line's units: from its effective date, or with a top-up, the top-up's units from the
  * top-up's date until the line's own start (Autotask prorates the cut period from those dates).
+ * `base` is what the line already bills just before the top-up's date in the same period: a
+ * re-created line reuses its mapping's contract service, which still bills the replaced units to
+ * the period end, so the top-up comes on top of them (a new contract service has none).
  */
-const createSegments = (op: Operation.CreateLine): ReadonlyArray<Segment> =>
+const createSegments = (op: Operation.CreateLine, base: number): ReadonlyArray<Segment> =>
   op.topUp !== undefined && op.topUp.units > 0 && op.topUp.effectiveDate < op.effectiveDate
     ? [
-        { from: op.topUp.effectiveDate, units: op.topUp.units },
+        { from: op.topUp.effectiveDate, units: base + op.topUp.units },
         { from: op.effectiveDate, units: op.quantity }
       ]
     : [{ from: op.effectiveDate, units: op.quantity }]
+
+/** A new line's units before the operation: `base` in the top-up's window, none from its own start. */
+const createBefore = (op: Operation.CreateLine, base: number): ReadonlyArray<Segment> =>
+  createSegments(op, base).map((seg, i, all) => ({ from: seg.from, units: i < all.length - 1 ? base : 0 }))
 
 /** Builds the adapter over a client. */
 export const makeWith = (
@@ -656,6 +673,8 @@ export const makeWith = (
       readonly rows: ReadonlyArray<UnitRow>
       /** The units wanted from each date on (one segment from the window's date, or a top-up first). */
       readonly segments: ReadonlyArray<Segment>
+      /** The units before the operation, where known (for `inspect`: did anything of it land?). */
+      readonly before?: ReadonlyArray<Segment> | undefined
     }
 
     /**
@@ -738,13 +757,20 @@ export const makeWith = (
 
     const rowsFor = (csId: number, window: Window) => unitRows(csId, window.readFrom, window.check)
 
+    /** What a reused line bills the day before a top-up's date, in the top-up's period (0 otherwise). */
+    const topUpBase = (rows: ReadonlyArray<UnitRow>, op: Operation.CreateLine, window: Window): number => {
+      const from = op.topUp?.effectiveDate
+      if (from === undefined || window.period === undefined || from <= window.period.start) return 0
+      return rowAt(rows, LocalDate.addDays(from, -1))?.units ?? 0
+    }
+
     /** A new line's window: from its first segment, checked through its own start too. */
     const createWindow = (
       info: ContractInfo | undefined,
       op: Operation.CreateLine,
       day: LocalDate.LocalDate
     ): Window => {
-      const [first] = createSegments(op)
+      const [first] = createSegments(op, 0)
       const window = windowFor(info, first?.from ?? op.effectiveDate, day)
       return { ...window, check: LocalDate.max(window.check, op.effectiveDate) }
     }
@@ -805,7 +831,8 @@ export const makeWith = (
           yield* patchService(existing, { unitPrice: op.unitPrice, description: op.description })
         const window = createWindow(info, op, day)
         const rows = yield* rowsFor(cs.id, window)
-        return result(cs, yield* setUnits([{ cs, rows, segments: createSegments(op) }], window), op)
+        const segments = createSegments(op, topUpBase(rows, op, window))
+        return result(cs, yield* setUnits([{ cs, rows, segments }], window), op)
       })
 
     /** Takes over a hand-made line: a new marked line gets its units from the swap date, the old one goes to 0. */
@@ -926,18 +953,20 @@ export const makeWith = (
         const day = yield* dayOf(options)
         const survey = yield* surveyOf(op, day)
         if (survey === undefined) return Psa.Inspection.NotApplied()
-        const held = survey.plans.flatMap((p) => segmentsHeld(p.rows, p.segments))
+        const points = survey.plans.flatMap((p) => pointsOf(p.rows, p.segments, p.before))
         const lineId = Ids.LineId.make(String(survey.line.id))
-        if (held.every((h) => h) && survey.fieldsHeld) {
+        if (points.every((p) => p.held) && survey.fieldsHeld) {
           const amount = chargeOf(op)?.amount
           return Psa.Inspection.Applied({
             result: amount === undefined ? { lineId } : { lineId, prorationAmount: amount }
           })
         }
-        if (held.length === 0 || !held.some((h) => h)) return Psa.Inspection.NotApplied()
+        // Nothing of the units landed (a price or text PATCH alone is planned again from what the line shows).
+        if (!points.some((p) => p.held || p.moved)) return Psa.Inspection.NotApplied()
+        const missing = points.filter((p) => !p.held).length
         return Psa.Inspection.Partial({
           lineId,
-          missing: `${held.filter((h) => !h).length} of ${held.length} dated unit changes`
+          missing: missing === 0 ? "the price or invoice text" : `${missing} of ${points.length} dated unit changes`
         })
       }).pipe(
         Effect.catchIf(
@@ -977,9 +1006,10 @@ export const makeWith = (
             if (cs === undefined) return undefined
             const window = createWindow(yield* contractInfo(contractId), op, day)
             const rows = yield* rowsFor(cs.id, window)
+            const base = topUpBase(rows, op, window)
             return {
               line: cs,
-              plans: [{ cs, rows, segments: createSegments(op) }],
+              plans: [{ cs, rows, segments: createSegments(op, base), before: createBefore(op, base) }],
               fieldsHeld: fieldsHeldBy(cs, op.unitPrice, op.description)
             }
           }
@@ -1004,7 +1034,12 @@ export const makeWith = (
               return {
                 line,
                 plans: [
-                  { cs: line, rows: newRows, segments: [{ from: window.from, units: target }] },
+                  {
+                    cs: line,
+                    rows: newRows,
+                    segments: [{ from: window.from, units: target }],
+                    before: [{ from: window.from, units: 0 }]
+                  },
                   { cs, rows: oldRows, segments: [{ from: window.from, units: 0 }] }
                 ],
                 fieldsHeld: fieldsHeld(line)

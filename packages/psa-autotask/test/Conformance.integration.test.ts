@@ -23,6 +23,7 @@ PsaConformance.run(
   "Autotask (simulator over HTTP)",
   {
     faults: { retries: true },
+    writeFaults: true,
     setup: Effect.gen(function* () {
       const sim = yield* simulator()
       const seeded = new Set(sim.data.list("ContractServices").map((cs) => cs.id))
@@ -51,7 +52,21 @@ PsaConformance.run(
               })
           }),
         injectFault: (kind: PsaConformance.FaultKind, times: number) =>
-          Effect.sync(() => void sim.faults.inject({ ...faults[kind], times }))
+          Effect.sync(() => void sim.faults.inject({ ...faults[kind], times })),
+        // Every create/update after the first `landed` fails (until cleared) as Autotask answers:
+        // the thread-limit 429, a 500 with an `errors` body, or a processed write whose body is cut.
+        failWrites: (landed: number, kind: PsaConformance.WriteFaultKind) =>
+          Effect.sync(() => {
+            const scope = { match: { writes: true }, after: landed, times: 10_000 }
+            const spec: FaultSpec =
+              kind === "rateLimited"
+                ? { kind: "threadLimit", ...scope }
+                : kind === "serverError"
+                  ? { kind: "error", status: 500, message: "Internal Server Error", ...scope }
+                  : { kind: "malformedJson", ...scope }
+            sim.faults.inject(spec)
+          }),
+        clearFaults: Effect.sync(() => sim.faults.clear())
       }
     })
   },

@@ -62,10 +62,21 @@ const harness: PsaConformance.Harness = {
               tamper.times = times
               break
           }
-        })
+        }),
+      // Every POST/PATCH after the first `landed` fails (until cleared) as ConnectWise answers:
+      // 429 with Retry-After (not processed), 500 (not processed), or a processed write whose body is cut.
+      failWrites: (landed, kind) =>
+        Effect.sync(() => {
+          const scope = { writes: true, after: landed, times: 10_000 }
+          if (kind === "rateLimited") sim.faults.rateLimit({ ...scope, retryAfterSeconds: 0 })
+          else if (kind === "serverError") sim.faults.serverError(scope)
+          else sim.faults.malformedJson(scope)
+        }),
+      clearFaults: Effect.sync(() => sim.faults.clear())
     }
   }),
-  faults: { retries: true }
+  faults: { retries: true },
+  writeFaults: true
 }
 
 PsaConformance.run("ConnectWise (simulator over HTTP)", harness, { describe, expect, it })

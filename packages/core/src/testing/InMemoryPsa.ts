@@ -59,6 +59,8 @@ export interface InMemoryPsaState {
    * (a 429, a 5xx or a cut response on a proration POST).
    */
   failSecondWrite: ((op: Operation) => PsaError | undefined) | undefined
+  /** Lets the next `landed` writes (line or charge) through, then fails every write until cleared. */
+  failWritesAfter: { landed: number; readonly error: () => PsaError } | undefined
 }
 
 export const defaultCapabilities: PsaCapabilities = {
@@ -91,8 +93,20 @@ export const makeState = (seed: {
   failBefore: undefined,
   crashAfter: undefined,
   crashBefore: undefined,
-  failSecondWrite: undefined
+  failSecondWrite: undefined,
+  failWritesAfter: undefined
 })
+
+/** The write fault for the next write, if one is due (`failWritesAfter`). */
+const gate = (state: InMemoryPsaState): PsaError | undefined => {
+  const fault = state.failWritesAfter
+  if (fault === undefined) return undefined
+  if (fault.landed > 0) {
+    fault.landed--
+    return undefined
+  }
+  return fault.error()
+}
 
 const notFound = (what: string) => new PsaError({ reason: "NotFound", message: `${what} not found`, retryable: false })
 
@@ -131,6 +145,8 @@ const writeLine = (state: InMemoryPsaState, op: Operation): Effect.Effect<LineId
             Ownership.operationOf(l.internalNote) === undefined
         )
         if (existing) return Effect.succeed(existing.id)
+        const blocked = gate(state)
+        if (blocked) return Effect.fail(blocked)
         state.calls.writes++
         const id = LineId.make(`L${state.nextLineId++}`)
         state.lines.set(id, {
@@ -184,6 +200,8 @@ const writeLine = (state: InMemoryPsaState, op: Operation): Effect.Effect<LineId
         }
         // Like a careful adapter: a change already in place is not written again.
         if (JSON.stringify(next) !== JSON.stringify(line)) {
+          const blocked = gate(state)
+          if (blocked) return Effect.fail(blocked)
           state.calls.writes++
           state.lines.set(line.id, next)
         }
@@ -198,6 +216,8 @@ const writeLine = (state: InMemoryPsaState, op: Operation): Effect.Effect<LineId
           )
         }
         if (line.active) {
+          const blocked = gate(state)
+          if (blocked) return Effect.fail(blocked)
           state.calls.writes++
           state.lines.set(line.id, { ...line, active: false, cancelledDate: op.effectiveDate })
         }
@@ -209,7 +229,8 @@ const writeLine = (state: InMemoryPsaState, op: Operation): Effect.Effect<LineId
 /** Both writes of an operation: the line, then its charge (the second write can be made to fail). */
 const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyResult, PsaError> =>
   Effect.flatMap(writeLine(state, op), (lineId) => {
-    const failure = chargeOf(op) !== undefined && !hasCharge(state, op) ? state.failSecondWrite?.(op) : undefined
+    const due = chargeOf(op) !== undefined && !hasCharge(state, op)
+    const failure = due ? (state.failSecondWrite?.(op) ?? gate(state)) : undefined
     if (failure) return Effect.fail(failure)
     return Effect.succeed({ lineId, prorationAmount: charge(state, op, lineId) })
   })
