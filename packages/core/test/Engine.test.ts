@@ -300,6 +300,71 @@ describe("Engine", () => {
         })
     )
 
+    it.effect("when the PSA cannot say what landed, the row stays pending; the next run settles it", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        yield* w.sync()
+        exo(w, 5)
+        const inner = InMemoryPsa.make(w.psa)
+        const blind: Psa.PsaShape = {
+          ...inner,
+          inspect: () =>
+            Effect.fail(new Psa.PsaError({ reason: "Unavailable", message: "read timed out", retryable: true }))
+        }
+        const layer = Layer.mergeAll(
+          InMemoryLicenseSource.layer(w.source),
+          Layer.succeed(Psa.Psa, blind),
+          InMemoryStore.layer(w.store)
+        )
+        w.psa.failBefore = (op) =>
+          op.mappingId === "contoso-exo"
+            ? new Psa.PsaError({ reason: "Unavailable", message: "HTTP 503", retryable: true })
+            : undefined
+        const r = yield* Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(layer))
+        const [failure] = r.companies.flatMap((c) => c.failed)
+        expect(failure?.error).toContain("what landed is unknown")
+        expect(failure && w.store.journal.get(failure.operation.id)?.status).toBe("pending")
+        // Next run, the PSA answers: nothing landed, so the row is superseded and the change planned afresh.
+        w.psa.failBefore = undefined
+        const again = yield* w.sync()
+        expect(again.companies.flatMap((c) => c.repaired)).toEqual([])
+        const applied = again.companies.flatMap((c) => c.applied).filter((a) => a.operation.mappingId === "contoso-exo")
+        expect(applied).toHaveLength(1)
+        expect(w.psa.charges.filter((c) => c.operationId === applied[0]?.operation.id)).toHaveLength(1)
+        expect([...w.store.journal.values()].filter((j) => j.status === "pending")).toEqual([])
+      })
+    )
+
+    it.effect("a part-way row whose completion fails again stays pending until a run completes it", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        yield* w.sync()
+        exo(w, 5)
+        w.psa.failSecondWrite = (op) =>
+          op.mappingId === "contoso-exo"
+            ? new Psa.PsaError({ reason: "Unavailable", message: "HTTP 502", retryable: true })
+            : undefined
+        const first = yield* w.sync()
+        const op = first.companies.flatMap((c) => c.failed)[0]?.operation
+        const second = yield* w.sync()
+        expect(second.companies.flatMap((c) => c.repaired)).toEqual([])
+        expect(op && w.store.journal.get(op.id)?.status).toBe("pending")
+        expect(
+          w.store.events.some(
+            (e) =>
+              e.runId === second.run.id &&
+              e.operationId === op?.id &&
+              e.outcome === "failed" &&
+              e.message?.startsWith("repair:")
+          )
+        ).toBe(true)
+        w.psa.failSecondWrite = undefined
+        const third = yield* w.sync()
+        expect(third.companies.flatMap((c) => c.repaired).map((r) => r.operation.id)).toEqual([op?.id])
+        expect(w.psa.charges.filter((c) => c.operationId === op?.id)).toHaveLength(1)
+      })
+    )
+
     it.effect("an apply whose answer is lost after every write landed counts as applied", () =>
       Effect.gen(function* () {
         const w = makeWorld()
