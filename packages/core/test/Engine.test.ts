@@ -430,6 +430,49 @@ describe("Engine", () => {
     )
   })
 
+  it("any crash with the writes held, then counts changed back: the re-run bills nothing (property)", () => {
+    const changes = [
+      ["contoso", "EXCHANGESTANDARD", 0],
+      ["contoso", "SPB", 27],
+      ["northwind", "O365_BUSINESS_ESSENTIALS", 10]
+    ] as const
+    fc.assert(
+      fc.property(
+        fc.subarray([...changes], { minLength: 1 }),
+        fc.integer({ min: 1, max: 3 }),
+        (picked, concurrency) => {
+          const w = makeWorld()
+          Effect.runSync(w.sync({ asOf: LocalDate.unsafe("2026-11-01") }))
+          const shape = () =>
+            ownedLines(w.psa)
+              .map((l) => [l.id, l.quantity, l.active] as const)
+              .sort((a, b) => String(a).localeCompare(String(b)))
+          const before = { lines: shape(), charges: w.psa.charges.length, snapshots: new Map(w.source.snapshots) }
+          for (const [tenant, part, units] of picked) {
+            w.setCounts(tenant, part, () => ({
+              sku: { enabled: units, consumed: units },
+              subs: () => ({ quantity: units })
+            }))
+          }
+          // Every write is held when the process dies (kill -9): journaled, never sent.
+          w.psa.crashBefore = () => true
+          const crashed = Effect.runSyncExit(w.sync({ asOf: LocalDate.unsafe("2026-11-10"), concurrency }))
+          expect(Exit.isFailure(crashed)).toBe(true)
+          w.psa.crashBefore = undefined
+          w.store.leases.clear()
+          for (const [key, snapshot] of before.snapshots) w.source.snapshots.set(key, snapshot)
+
+          const again = Effect.runSync(w.sync({ asOf: LocalDate.unsafe("2026-11-20") }))
+          expect(again.companies.flatMap((c) => [...c.plan.operations, ...c.repaired])).toEqual([])
+          expect(shape()).toEqual(before.lines)
+          expect(w.psa.charges.length).toBe(before.charges)
+          expect([...w.store.journal.values()].filter((j) => j.status === "pending")).toEqual([])
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
+
   it("re-running after a crash at any operation converges: no duplicate line, no double proration", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 5 }), fc.boolean(), (crashAt, secondCrash) => {
