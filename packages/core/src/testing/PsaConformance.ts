@@ -18,7 +18,7 @@ import type { AgreementId, CompanyId, LineId, MappingId, ProductId } from "../Id
 import { MappingId as MappingIdSchema } from "../Ids.js"
 import * as LocalDate from "../LocalDate.js"
 import * as Money from "../Money.js"
-import type { CancelLine, CreateLine, Proration, UpdateLine } from "../Operation.js"
+import type { CancelLine, CreateLine, Operation, Proration, UpdateLine } from "../Operation.js"
 import * as Ownership from "../Ownership.js"
 import { operationId } from "../Planner.js"
 import { Psa, type PsaError } from "../Psa.js"
@@ -565,23 +565,53 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
               }
               const seen: Array<string> = []
               for (const landed of [1, 2]) {
-                // An update of quantity and price with its proration, and a create with a top-up.
-                const um = mapping(`conformance-mw-update-${landed}`)
-                const base = yield* psa.apply(createOp(backend.ids, { mappingId: um, marker: Ownership.markerFor(um) }))
-                const update = updateOp(
-                  backend.ids,
-                  base.lineId,
+                // An update of quantity and price with its proration, a create with a top-up, and a
+                // cancel with a prorated credit; each with the quantity it leaves (none: no active line).
+                const based = (name: string) =>
+                  Effect.gen(function* () {
+                    const m = mapping(`conformance-mw-${name}-${landed}`)
+                    const { lineId } = yield* psa.apply(
+                      createOp(backend.ids, { mappingId: m, marker: Ownership.markerFor(m) })
+                    )
+                    return { m, lineId, marker: Ownership.markerFor(m) }
+                  })
+                const u = yield* based("update")
+                const c = yield* based("cancel")
+                const tm = mapping(`conformance-mw-topup-${landed}`)
+                const scenarios: ReadonlyArray<{
+                  readonly op: Operation
+                  readonly m: MappingId
+                  readonly quantity: number | undefined
+                  readonly chargeUnits: number
+                }> = [
                   {
-                    quantity: { from: 3, to: 5 },
-                    unitPrice: { from: Money.unsafe("4.00"), to: Money.unsafe("4.40") }
+                    op: updateOp(
+                      backend.ids,
+                      u.lineId,
+                      {
+                        quantity: { from: 3, to: 5 },
+                        unitPrice: { from: Money.unsafe("4.00"), to: Money.unsafe("4.40") }
+                      },
+                      { mappingId: u.m, marker: u.marker, proration: proration(2, "4.40") }
+                    ),
+                    m: u.m,
+                    quantity: 5,
+                    chargeUnits: 2
                   },
-                  { mappingId: um, marker: Ownership.markerFor(um), proration: proration(2, "4.40") }
-                )
-                const cm = mapping(`conformance-mw-topup-${landed}`)
-                for (const [op, m] of [
-                  [update, um],
-                  [topUpOp(backend.ids, cm), cm]
-                ] as const) {
+                  { op: topUpOp(backend.ids, tm), m: tm, quantity: 5, chargeUnits: 2 },
+                  {
+                    op: cancelOp(backend.ids, c.lineId, 3, {
+                      mappingId: c.m,
+                      marker: c.marker,
+                      effectiveDate: today,
+                      proration: proration(-3, "4.00")
+                    }),
+                    m: c.m,
+                    quantity: undefined,
+                    chargeUnits: -3
+                  }
+                ]
+                for (const { op, m, quantity, chargeUnits } of scenarios) {
                   yield* failWrites(landed, kind)
                   const attempt = yield* Effect.either(psa.apply(op, asOf))
                   yield* clearFaults
@@ -591,19 +621,20 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
                   if (attempt._tag === "Right") expect(found._tag).toBe("Applied")
                   if (found._tag === "Partial") expect(attempt._tag).toBe("Left")
                   if (found._tag === "NotApplied") {
-                    // Nothing that bills landed: no charge, and the line bills what it did before.
-                    const lineId = op._tag === "UpdateLine" ? op.lineId : lines[0]?.id
+                    // Nothing that bills landed: no charge or credit, and the line bills what it did before.
+                    const lineId = op._tag === "CreateLine" ? lines[0]?.id : op.lineId
                     if (lineId !== undefined) expect(yield* backend.prorations(lineId)).toEqual([])
-                    expect(lines.map((l) => l.quantity)).toEqual(op._tag === "UpdateLine" ? [3] : [])
+                    expect(lines.map((l) => l.quantity)).toEqual(op._tag === "CreateLine" ? [] : [3])
                   }
-                  // Applying again completes it: the charge exactly once, the line as the operation says.
+                  // Applying again completes it: the charge or credit exactly once, the line as the operation says.
                   const done = yield* psa.apply(op, asOf)
                   const after = yield* psa.inspect(op, asOf)
                   expect(after._tag === "Applied" && after.result.lineId).toBe(done.lineId)
-                  const units = op._tag === "CreateLine" ? op.topUp?.units : op.proration?.units
-                  expect((yield* backend.prorations(done.lineId)).map((r) => r.units)).toEqual([units])
+                  expect((yield* backend.prorations(done.lineId)).map((r) => r.units)).toEqual([chargeUnits])
                   const settled = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
-                  expect(settled.map((l) => [l.id, l.quantity])).toEqual([[done.lineId, 5]])
+                  expect(settled.map((l) => [l.id, l.quantity])).toEqual(
+                    quantity === undefined ? [] : [[done.lineId, quantity]]
+                  )
                   const writes = yield* backend.writes
                   yield* psa.apply(op, asOf)
                   expect((yield* backend.writes) - writes).toBe(0)
