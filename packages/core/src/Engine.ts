@@ -11,6 +11,7 @@ import { isExcluded } from "./Exclusions.js"
 import type { Finding } from "./Findings.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun, Trigger } from "./History.js"
 import { type AgreementId, type CompanyId, type LineId, RunId } from "./Ids.js"
+import * as Repair from "./internal/Repair.js"
 import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
 import * as Money from "./Money.js"
@@ -292,8 +293,11 @@ const emptyPlan = (companyId: CompanyId, asOf: LocalDate.LocalDate): Plan => ({
 })
 
 /**
- * Completes journal rows left pending by an interrupted run: the operation is applied again
- * (adapters make that idempotent) and the ledger written, so nothing is lost or doubled.
+ * Settles journal rows left pending by an interrupted run, each against what the PSA holds now
+ * (internal/Repair.ts): an operation that took effect is completed and its ledger written; one
+ * that took effect in part is applied again, which completes the missing step (adapters are
+ * idempotent); one that never reached the PSA is superseded and not replayed, so this run's plan,
+ * made from today's counts, decides afresh. A row that cannot be settled now stays pending.
  */
 const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigger; asOf: LocalDate.LocalDate }) =>
   Effect.gen(function* () {
@@ -304,16 +308,21 @@ const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigg
     const events: Array<SyncEvent> = []
     for (const entry of pending) {
       const op = entry.operation
+      const outcome = yield* Repair.repairPending(op, { asOf: ctx.asOf })
       const at = iso(yield* Clock.currentTimeMillis)
-      const result = yield* Effect.either(psa.apply(op))
-      if (result._tag === "Left") {
-        yield* store.journalFail(op.id, errorText(result.left), at)
-        events.push(eventFor(op, "failed", { ...ctx, at }, { message: `repair: ${errorText(result.left)}` }))
+      if (outcome._tag === "Superseded") {
+        yield* store.journalSupersede(op.id, at)
         continue
       }
+      if (outcome._tag === "Unsettled") {
+        const message = `repair: ${outcome.stage} the interrupted operation failed, it stays pending for the next run: ${errorText(outcome.error)}`
+        events.push(eventFor(op, "failed", { ...ctx, at }, { message }))
+        continue
+      }
+      const result = outcome.result
       const lines = yield* Effect.either(psa.readLines([op.agreementId], { asOf: ctx.asOf }))
-      const line = lines._tag === "Right" ? lines.right.find((l) => l.id === result.right.lineId) : undefined
-      const ledger = ledgerAfter(op, result.right.lineId, line, at)
+      const line = lines._tag === "Right" ? lines.right.find((l) => l.id === result.lineId) : undefined
+      const ledger = ledgerAfter(op, result.lineId, line, at)
       const entryFromLine: LedgerEntry = line
         ? {
             ...ledger,
@@ -325,14 +334,19 @@ const repairCompany = (companyId: CompanyId, ctx: { runId: RunId; trigger: Trigg
             active: line.active
           }
         : ledger
-      yield* store.journalComplete(op.id, { lineId: result.right.lineId, at }, entryFromLine)
-      repaired.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
+      yield* store.journalComplete(op.id, { lineId: result.lineId, at }, entryFromLine)
+      repaired.push({ operation: op, lineId: result.lineId, prorationAmount: result.prorationAmount })
       events.push(
         eventFor(
           op,
           "repaired",
           { ...ctx, at },
-          { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount, lineQuantity: line?.quantity }
+          {
+            lineId: result.lineId,
+            prorationAmount: result.prorationAmount,
+            lineQuantity: line?.quantity,
+            ...(outcome.completedNow ? { message: "completed the part an interrupted run left undone" } : {})
+          }
         )
       )
     }
@@ -464,11 +478,16 @@ const syncOneCompany = (ctx: CompanyContext) =>
           createdAt: at
         }
         yield* store.journalBegin(journal)
-        const result = yield* Effect.either(psa.apply(op))
+        const result = yield* Effect.either(Repair.applySettled(op, { asOf }))
         const doneAt = iso(yield* Clock.currentTimeMillis)
         if (result._tag === "Left") {
-          const message = errorText(result.left)
-          yield* store.journalFail(op.id, message, doneAt)
+          const { error, settled } = result.left
+          // Part of it landed (or the PSA could not say): the row stays pending, the next run completes it.
+          const message =
+            settled._tag === "NotApplied"
+              ? errorText(error)
+              : `${errorText(error)}; failed part-way (${settled.missing ?? `what landed is unknown: ${settled.inspectError ? errorText(settled.inspectError) : "?"}`}); the next run completes it`
+          if (settled._tag === "NotApplied") yield* store.journalFail(op.id, message, doneAt)
           failed.push({ operation: op, error: message })
           const current = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
           events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message, lineQuantity: current?.quantity }))

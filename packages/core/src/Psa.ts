@@ -4,7 +4,7 @@
  * records changed only by dated adjustments. The port speaks in lines and operations, and each
  * adapter maps an operation onto its PSA's own mechanism.
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, Data, type Effect, Schema } from "effect"
 import type { AgreementId, CompanyId, LineId } from "./Ids.js"
 import type { LocalDate } from "./LocalDate.js"
 import type { Money } from "./Money.js"
@@ -79,6 +79,32 @@ export interface ApplyResult {
   readonly prorationAmount?: Money | undefined
 }
 
+/**
+ * What of one operation is on the PSA now, found by the ownership markers (the main line's
+ * mapping marker, and `Ownership.operationMarker` on the separate charge lines an operation adds):
+ *
+ * - `NotApplied`: none of its writes landed. The operation can be dropped and planned afresh
+ *   against today's counts (a crash before the write; a refused write).
+ * - `Partial`: some writes of a multi-write operation landed and some did not (e.g. a ConnectWise
+ *   quantity PATCH landed, its proration POST did not). Applying the operation again completes the
+ *   missing writes without repeating the landed ones; dropping it would lose a charge or a credit.
+ * - `Applied`: all of it is on the PSA, with what `apply` would have answered.
+ *
+ * Why not just re-apply? A pending operation that never reached the PSA may no longer be wanted
+ * (the counts changed since the crash): replaying it would bill something nobody asked for.
+ */
+export type Inspection = Data.TaggedEnum<{
+  NotApplied: Record<never, never>
+  Partial: {
+    /** The line the landed writes concern, when one exists. */
+    readonly lineId: LineId | undefined
+    /** What is missing, for people ("the proration charge of 2 units from 2026-11-17"). */
+    readonly missing: string
+  }
+  Applied: { readonly result: ApplyResult }
+}>
+export const Inspection = Data.taggedEnum<Inspection>()
+
 export interface PsaShape {
   readonly capabilities: PsaCapabilities
   readonly listCompanies: Effect.Effect<ReadonlyArray<PsaCompany>, PsaError>
@@ -97,6 +123,13 @@ export interface PsaShape {
    * duplicating a line or a proration charge.
    */
   readonly apply: (operation: Operation, options?: ApplyOptions) => Effect.Effect<ApplyResult, PsaError>
+  /**
+   * What of this operation is on the PSA now (see {@link Inspection}); reads only. Used after a
+   * failed `apply` and for journal rows a crash left pending, so that an operation that landed in
+   * part is completed and one that did not land at all is re-planned instead of replayed.
+   * `options` are those the operation was (or would be) applied with.
+   */
+  readonly inspect: (operation: Operation, options?: ApplyOptions) => Effect.Effect<Inspection, PsaError>
 }
 
 export class Psa extends Context.Tag("@seatsync/core/Psa")<Psa, PsaShape>() {}

@@ -199,7 +199,11 @@ export interface StoreShape {
   /** Ledger entries of a company's mappings, by mapping id. */
   readonly ledger: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>
 
-  /** Writes a pending journal row before the PSA call; a row with the same id is kept as it is. */
+  /**
+   * Writes a pending journal row before the PSA call. A pending or done row with the same id is
+   * kept as it is; a failed or superseded one is opened again (pending, for this run): the same
+   * operation planned again must be repaired if this attempt is cut short too.
+   */
   readonly journalBegin: (entry: JournalEntry) => Effect.Effect<void, StoreError>
   /** Completes a journal row and writes the ledger entry, in one transaction. */
   readonly journalComplete: (
@@ -208,6 +212,11 @@ export interface StoreShape {
     ledger: LedgerEntry
   ) => Effect.Effect<void, StoreError>
   readonly journalFail: (id: OperationId, error: string, at: string) => Effect.Effect<void, StoreError>
+  /**
+   * Marks a pending row `superseded`: a crash left it pending, nothing of it is on the PSA, and it
+   * is not replayed; the run plans afresh against today's counts instead. `NotFound` for an unknown id.
+   */
+  readonly journalSupersede: (id: OperationId, at: string) => Effect.Effect<void, StoreError>
   readonly journalEntry: (id: OperationId) => Effect.Effect<Option.Option<JournalEntry>, StoreError>
   /** Pending journal rows of a company (left by a crash), oldest first. */
   readonly unfinished: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<JournalEntry>, StoreError>

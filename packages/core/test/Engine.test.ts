@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import fc from "fast-check"
-import { Engine, Ids, Psa } from "../src/index.js"
+import { Engine, Ids, LocalDate, Psa } from "../src/index.js"
 import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "../src/testing/index.js"
 import { configWith, makeWorld, ownedLines } from "./helpers.js"
 
@@ -200,6 +200,278 @@ describe("Engine", () => {
       expect(result.companies.map((c) => c.companyId)).toEqual(["252"])
     })
   )
+
+  describe("repair re-plans, never replays (issue #10)", () => {
+    const exo = (w: ReturnType<typeof makeWorld>, units: number) =>
+      w.setCounts("contoso", "EXCHANGESTANDARD", () => ({
+        sku: { enabled: units, consumed: units },
+        subs: () => ({ quantity: units })
+      }))
+    const exoLines = (w: ReturnType<typeof makeWorld>) =>
+      ownedLines(w.psa).filter((l) => l.internalNote === "SeatSync mapping contoso-exo")
+
+    it.effect(
+      "a crash with the write held, then counts changed back: the pending cancel is superseded, not replayed",
+      () =>
+        Effect.gen(function* () {
+          const w = makeWorld()
+          yield* w.sync({ asOf: LocalDate.unsafe("2026-11-01") })
+          const charges = w.psa.charges.length
+          exo(w, 0)
+          // The cancel is journaled, then the process dies before the PSA sees it (kill -9 with the write held).
+          w.psa.crashBefore = (op) => op.mappingId === "contoso-exo"
+          const crashed = yield* Effect.exit(w.sync({ asOf: LocalDate.unsafe("2026-11-10") }))
+          expect(Exit.isFailure(crashed)).toBe(true)
+          const [pending, ...others] = [...w.store.journal.values()].filter((j) => j.status === "pending")
+          expect(others).toEqual([])
+          expect(pending?.operation._tag).toBe("CancelLine")
+          w.psa.crashBefore = undefined
+          w.store.leases.clear()
+          exo(w, 3)
+
+          const again = yield* w.sync({ asOf: LocalDate.unsafe("2026-11-20") })
+          // Nothing of the cancel is on the PSA: superseded, and today's plan (3 = 3) changes nothing.
+          expect(pending && w.store.journal.get(pending.id)?.status).toBe("superseded")
+          expect(again.companies.flatMap((c) => c.repaired)).toEqual([])
+          expect(
+            again.companies.flatMap((c) => c.plan.operations).filter((o) => o.mappingId === "contoso-exo")
+          ).toEqual([])
+          expect(exoLines(w).map((l) => [l.active, l.quantity])).toEqual([[true, 3]])
+          // November is billed once: no new line, no new prorated charge.
+          expect(w.psa.charges.length).toBe(charges)
+        })
+    )
+
+    it.effect("a crash with the write held and counts unchanged: superseded, then planned and applied once", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        yield* w.sync()
+        exo(w, 5)
+        w.psa.crashBefore = (op) => op.mappingId === "contoso-exo"
+        expect(Exit.isFailure(yield* Effect.exit(w.sync()))).toBe(true)
+        w.psa.crashBefore = undefined
+        w.store.leases.clear()
+        const again = yield* w.sync()
+        const op = again.companies.flatMap((c) => c.applied).find((a) => a.operation.mappingId === "contoso-exo")
+        expect(op?.operation._tag).toBe("UpdateLine")
+        expect(w.psa.charges.filter((c) => c.operationId === op?.operation.id)).toHaveLength(1)
+        // The same operation id was planned again: its row is done, not left superseded.
+        expect(op && w.store.journal.get(op.operation.id)?.status).toBe("done")
+        expect((yield* w.sync()).companies.flatMap((c) => c.plan.operations)).toEqual([])
+      })
+    )
+
+    it.effect(
+      "the quantity write lands and the proration charge fails: the row stays pending, the next run charges once",
+      () =>
+        Effect.gen(function* () {
+          const w = makeWorld()
+          yield* w.sync()
+          exo(w, 5)
+          w.psa.failSecondWrite = (op) =>
+            op.mappingId === "contoso-exo"
+              ? new Psa.PsaError({ reason: "RateLimited", message: "429 Too Many Requests", retryable: true })
+              : undefined
+          const first = yield* w.sync()
+          const contoso = first.companies.find((c) => c.companyId === "250")
+          expect(contoso?.status).toBe("failed")
+          const [failure] = contoso?.failed ?? []
+          expect(failure?.error).toContain("failed part-way")
+          expect(failure?.error).toContain("the next run completes it")
+          const op = failure?.operation
+          expect(op?._tag).toBe("UpdateLine")
+          expect(op && w.store.journal.get(op.id)?.status).toBe("pending")
+          expect(exoLines(w).map((l) => l.quantity)).toEqual([5])
+          expect(w.psa.charges.filter((c) => c.operationId === op?.id)).toEqual([])
+
+          w.psa.failSecondWrite = undefined
+          const second = yield* w.sync()
+          const repaired = second.companies.flatMap((c) => c.repaired)
+          expect(repaired.map((r) => r.operation.id)).toEqual([op?.id])
+          expect(repaired[0]?.prorationAmount).toEqual(op?.proration?.amount)
+          expect(w.psa.charges.filter((c) => c.operationId === op?.id)).toHaveLength(1)
+          expect(op && w.store.journal.get(op.id)?.status).toBe("done")
+          expect(w.store.ledger.get("contoso-exo")?.quantity).toBe(5)
+          // Planned nothing more, charged nothing more.
+          expect(second.companies.flatMap((c) => c.plan.operations)).toEqual([])
+          const third = yield* w.sync()
+          expect(third.companies.flatMap((c) => [...c.plan.operations, ...c.repaired])).toEqual([])
+          expect(w.psa.charges.filter((c) => c.operationId === op?.id)).toHaveLength(1)
+        })
+    )
+
+    it.effect("when the PSA cannot say what landed, the row stays pending; the next run settles it", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        yield* w.sync()
+        exo(w, 5)
+        const inner = InMemoryPsa.make(w.psa)
+        const blind: Psa.PsaShape = {
+          ...inner,
+          inspect: () =>
+            Effect.fail(new Psa.PsaError({ reason: "Unavailable", message: "read timed out", retryable: true }))
+        }
+        const layer = Layer.mergeAll(
+          InMemoryLicenseSource.layer(w.source),
+          Layer.succeed(Psa.Psa, blind),
+          InMemoryStore.layer(w.store)
+        )
+        w.psa.failBefore = (op) =>
+          op.mappingId === "contoso-exo"
+            ? new Psa.PsaError({ reason: "Unavailable", message: "HTTP 503", retryable: true })
+            : undefined
+        const r = yield* Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(layer))
+        const [failure] = r.companies.flatMap((c) => c.failed)
+        expect(failure?.error).toContain("what landed is unknown")
+        expect(failure && w.store.journal.get(failure.operation.id)?.status).toBe("pending")
+        // Next run, the PSA answers: nothing landed, so the row is superseded and the change planned afresh.
+        w.psa.failBefore = undefined
+        const again = yield* w.sync()
+        expect(again.companies.flatMap((c) => c.repaired)).toEqual([])
+        const applied = again.companies.flatMap((c) => c.applied).filter((a) => a.operation.mappingId === "contoso-exo")
+        expect(applied).toHaveLength(1)
+        expect(w.psa.charges.filter((c) => c.operationId === applied[0]?.operation.id)).toHaveLength(1)
+        expect([...w.store.journal.values()].filter((j) => j.status === "pending")).toEqual([])
+      })
+    )
+
+    it.effect("a part-way row whose completion fails again stays pending until a run completes it", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        yield* w.sync()
+        exo(w, 5)
+        w.psa.failSecondWrite = (op) =>
+          op.mappingId === "contoso-exo"
+            ? new Psa.PsaError({ reason: "Unavailable", message: "HTTP 502", retryable: true })
+            : undefined
+        const first = yield* w.sync()
+        const op = first.companies.flatMap((c) => c.failed)[0]?.operation
+        const second = yield* w.sync()
+        expect(second.companies.flatMap((c) => c.repaired)).toEqual([])
+        expect(op && w.store.journal.get(op.id)?.status).toBe("pending")
+        expect(
+          w.store.events.some(
+            (e) =>
+              e.runId === second.run.id &&
+              e.operationId === op?.id &&
+              e.outcome === "failed" &&
+              e.message?.startsWith("repair:")
+          )
+        ).toBe(true)
+        w.psa.failSecondWrite = undefined
+        const third = yield* w.sync()
+        expect(third.companies.flatMap((c) => c.repaired).map((r) => r.operation.id)).toEqual([op?.id])
+        expect(w.psa.charges.filter((c) => c.operationId === op?.id)).toHaveLength(1)
+      })
+    )
+
+    it.effect("an apply whose answer is lost after every write landed counts as applied", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        const inner = InMemoryPsa.make(w.psa)
+        const lost: Psa.PsaShape = {
+          ...inner,
+          apply: (op, options) =>
+            Effect.zipRight(
+              inner.apply(op, options),
+              Effect.fail(new Psa.PsaError({ reason: "Unavailable", message: "connection reset", retryable: true }))
+            )
+        }
+        const layer = Layer.mergeAll(
+          InMemoryLicenseSource.layer(w.source),
+          Layer.succeed(Psa.Psa, lost),
+          InMemoryStore.layer(w.store)
+        )
+        const r = yield* Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(layer))
+        expect(r.companies.flatMap((c) => c.failed)).toEqual([])
+        expect(r.companies.flatMap((c) => c.applied).length).toBeGreaterThan(0)
+        expect([...w.store.journal.values()].every((j) => j.status === "done")).toBe(true)
+      })
+    )
+
+    it.effect("a refused apply with nothing on the PSA is failed, as before", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        yield* w.sync()
+        exo(w, 5)
+        w.psa.failBefore = (op) =>
+          op.mappingId === "contoso-exo"
+            ? new Psa.PsaError({ reason: "Invalid", message: "quantity refused", retryable: false })
+            : undefined
+        const r = yield* w.sync()
+        const [failure] = r.companies.flatMap((c) => c.failed)
+        expect(failure?.error).not.toContain("part-way")
+        expect(failure && w.store.journal.get(failure.operation.id)?.status).toBe("failed")
+      })
+    )
+
+    it.effect("apply and inspect get the sync's day (asOf)", () =>
+      Effect.gen(function* () {
+        const w = makeWorld()
+        const seen: Array<string | undefined> = []
+        const inner = InMemoryPsa.make(w.psa)
+        const recording: Psa.PsaShape = {
+          ...inner,
+          apply: (op, options) =>
+            Effect.zipRight(
+              Effect.sync(() => seen.push(options?.asOf)),
+              inner.apply(op, options)
+            )
+        }
+        const layer = Layer.mergeAll(
+          InMemoryLicenseSource.layer(w.source),
+          Layer.succeed(Psa.Psa, recording),
+          InMemoryStore.layer(w.store)
+        )
+        yield* Engine.syncAll({ asOf: LocalDate.unsafe("2026-11-20"), trigger: "test" }).pipe(Effect.provide(layer))
+        expect(seen.length).toBeGreaterThan(0)
+        expect(seen.every((d) => d === "2026-11-20")).toBe(true)
+      })
+    )
+  })
+
+  it("any crash with the writes held, then counts changed back: the re-run bills nothing (property)", () => {
+    const changes = [
+      ["contoso", "EXCHANGESTANDARD", 0],
+      ["contoso", "SPB", 27],
+      ["northwind", "O365_BUSINESS_ESSENTIALS", 10]
+    ] as const
+    fc.assert(
+      fc.property(
+        fc.subarray([...changes], { minLength: 1 }),
+        fc.integer({ min: 1, max: 3 }),
+        (picked, concurrency) => {
+          const w = makeWorld()
+          Effect.runSync(w.sync({ asOf: LocalDate.unsafe("2026-11-01") }))
+          const shape = () =>
+            ownedLines(w.psa)
+              .map((l) => [l.id, l.quantity, l.active] as const)
+              .sort((a, b) => String(a).localeCompare(String(b)))
+          const before = { lines: shape(), charges: w.psa.charges.length, snapshots: new Map(w.source.snapshots) }
+          for (const [tenant, part, units] of picked) {
+            w.setCounts(tenant, part, () => ({
+              sku: { enabled: units, consumed: units },
+              subs: () => ({ quantity: units })
+            }))
+          }
+          // Every write is held when the process dies (kill -9): journaled, never sent.
+          w.psa.crashBefore = () => true
+          const crashed = Effect.runSyncExit(w.sync({ asOf: LocalDate.unsafe("2026-11-10"), concurrency }))
+          expect(Exit.isFailure(crashed)).toBe(true)
+          w.psa.crashBefore = undefined
+          w.store.leases.clear()
+          for (const [key, snapshot] of before.snapshots) w.source.snapshots.set(key, snapshot)
+
+          const again = Effect.runSync(w.sync({ asOf: LocalDate.unsafe("2026-11-20") }))
+          expect(again.companies.flatMap((c) => [...c.plan.operations, ...c.repaired])).toEqual([])
+          expect(shape()).toEqual(before.lines)
+          expect(w.psa.charges.length).toBe(before.charges)
+          expect([...w.store.journal.values()].filter((j) => j.status === "pending")).toEqual([])
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
 
   it("re-running after a crash at any operation converges: no duplicate line, no double proration", () => {
     fc.assert(

@@ -12,6 +12,7 @@ const failures: Record<PsaConformance.FaultKind, () => Psa.PsaError> = {
 
 const harness: PsaConformance.Harness = {
   faults: { retries: false },
+  writeFaults: true,
   setup: Effect.sync(() => {
     const state = InMemoryPsa.makeState(SampleData)
     return {
@@ -27,7 +28,19 @@ const harness: PsaConformance.Harness = {
       injectFault: (kind, times) =>
         Effect.sync(() => {
           for (let i = 0; i < times; i++) state.nextFailures.push(failures[kind]())
-        })
+        }),
+      // In process there is no answer to cut short: a truncated answer is a refused write here.
+      failWrites: (landed, kind) =>
+        Effect.sync(() => {
+          state.failWritesAfter = {
+            landed,
+            error: kind === "rateLimited" ? failures.rateLimited : failures.serverError
+          }
+        }),
+      clearFaults: Effect.sync(() => {
+        state.failWritesAfter = undefined
+        state.nextFailures.length = 0
+      })
     }
   })
 }

@@ -109,8 +109,11 @@ const notFound = (message: string) => new Psa.PsaError({ reason: "NotFound", ret
 const conflict = (message: string) => new Psa.PsaError({ reason: "Conflict", retryable: false, message })
 
 /** The row in effect on `date` (the latest-starting one when a split shows overlapping ends). */
-const rowAt = (rows: ReadonlyArray<UnitRow>, date: LocalDate.LocalDate): UnitRow | undefined => {
-  let found: UnitRow | undefined
+const rowAt = <R extends Pick<UnitRow, "startDate" | "endDate">>(
+  rows: ReadonlyArray<R>,
+  date: LocalDate.LocalDate
+): R | undefined => {
+  let found: R | undefined
   for (const r of rows)
     if (r.startDate <= date && date <= r.endDate && (!found || r.startDate >= found.startDate)) found = r
   return found
@@ -132,32 +135,113 @@ export const domainsOf = (webAddress: string | null): ReadonlyArray<string> => {
 const yes = /^(y|yes|true|1|on)$/i
 const no = /^(n|no|false|0|off)$/i
 
+/** Units a line should hold from a date on (until the next segment's date). */
+export interface Segment {
+  readonly from: LocalDate.LocalDate
+  readonly units: number
+}
+
 /**
- * The adjustments that make a line hold `target` units from `from` on, given its rows from that
- * date through the check date. Later dates first, so that no row ever goes below zero in between.
+ * The adjustments that make a line hold each segment's units from its date until the next
+ * segment's, given its rows from the first date through the check date. An Autotask adjustment
+ * changes every row from its date on, so each one is computed on top of the ones before it.
+ * Later dates first, so that no row ever goes below zero in between.
  */
-export const adjustmentsFor = (
+export const adjustmentsForSegments = (
   rows: ReadonlyArray<Pick<UnitRow, "startDate" | "endDate" | "units">>,
-  from: LocalDate.LocalDate,
-  target: number
+  segments: ReadonlyArray<Segment>
 ): ReadonlyArray<{ readonly date: LocalDate.LocalDate; readonly unitChange: number }> => {
-  // Change points: the units in effect from each date on (a later row at the same date wins).
-  const points = new Map<string, number>()
-  for (const r of [...rows].sort((a, b) => LocalDate.compare(a.startDate, b.startDate))) {
-    if (r.endDate < from) continue
-    points.set(LocalDate.max(r.startDate, from), r.units)
-  }
+  const sorted = [...segments].sort((a, b) => LocalDate.compare(a.from, b.from))
+  const first = sorted[0]
+  if (first === undefined) return []
+  // Change points: each segment's start and each row start after the first date.
+  const dates = new Set<string>(sorted.map((s) => s.from))
+  for (const r of rows) if (r.startDate > first.from) dates.add(r.startDate)
   const out: Array<{ date: LocalDate.LocalDate; unitChange: number }> = []
   let offset = 0
-  for (const [date, units] of [...points].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const now = units + offset
+  for (const date of [...dates].sort() as Array<LocalDate.LocalDate>) {
+    const row = rowAt(rows, date)
+    if (row === undefined) continue
+    const target = targetAt(sorted, date)
+    const now = row.units + offset
     if (now !== target) {
-      out.push({ date: date as LocalDate.LocalDate, unitChange: target - now })
+      out.push({ date, unitChange: target - now })
       offset += target - now
     }
   }
   return out.reverse()
 }
+
+/** The units the segments want on a date (the last segment starting on or before it). */
+const targetAt = (sorted: ReadonlyArray<Segment>, date: LocalDate.LocalDate): number => {
+  let units = 0
+  for (const s of sorted) if (s.from <= date) units = s.units
+  return units
+}
+
+/** The adjustments that make a line hold `target` units from `from` on (one segment). */
+export const adjustmentsFor = (
+  rows: ReadonlyArray<Pick<UnitRow, "startDate" | "endDate" | "units">>,
+  from: LocalDate.LocalDate,
+  target: number
+): ReadonlyArray<{ readonly date: LocalDate.LocalDate; readonly unitChange: number }> =>
+  adjustmentsForSegments(rows, [{ from, units: target }])
+
+/**
+ * What a line's rows show at each change point of the segments (read-only; what `inspect`
+ * checks): whether the point holds its segment's units, and whether it visibly moved from the
+ * units it held before the operation (`before`, when known).
+ */
+const pointsOf = (
+  rows: ReadonlyArray<Pick<UnitRow, "startDate" | "endDate" | "units">>,
+  segments: ReadonlyArray<Segment>,
+  before: ReadonlyArray<Segment> | undefined
+): ReadonlyArray<{ readonly held: boolean; readonly moved: boolean }> => {
+  const sorted = [...segments].sort((x, y) => LocalDate.compare(x.from, y.from))
+  const first = sorted[0]
+  if (first === undefined) return []
+  const dates = new Set<string>(sorted.map((seg) => seg.from))
+  for (const r of rows) if (r.startDate > first.from) dates.add(r.startDate)
+  const earlier = before === undefined ? undefined : [...before].sort((x, y) => LocalDate.compare(x.from, y.from))
+  return ([...dates].sort() as Array<LocalDate.LocalDate>).flatMap((date) => {
+    const row = rowAt(rows, date)
+    if (row === undefined) return []
+    return [
+      {
+        held: row.units === targetAt(sorted, date),
+        moved: earlier !== undefined && row.units !== targetAt(earlier, date)
+      }
+    ]
+  })
+}
+
+/**
+ * The prorated charge an operation makes: a create's top-up (units billed from its date until the
+ * line's own start), or the operation's proration.
+ */
+const chargeOf = (op: Operation.Operation): Operation.Proration | undefined => {
+  const p = op._tag === "CreateLine" && op.topUp !== undefined ? op.topUp : op.proration
+  return p === undefined || p.units === 0 ? undefined : p
+}
+
+/**
+ * A new line's units: from its effective date, or with a top-up, the top-up's units from the
+ * top-up's date until the line's own start (Autotask prorates the cut period from those dates).
+ * `base` is what the line already bills just before the top-up's date in the same period: a
+ * re-created line reuses its mapping's contract service, which still bills the replaced units to
+ * the period end, so the top-up comes on top of them (a new contract service has none).
+ */
+const createSegments = (op: Operation.CreateLine, base: number): ReadonlyArray<Segment> =>
+  op.topUp !== undefined && op.topUp.units > 0 && op.topUp.effectiveDate < op.effectiveDate
+    ? [
+        { from: op.topUp.effectiveDate, units: base + op.topUp.units },
+        { from: op.effectiveDate, units: op.quantity }
+      ]
+    : [{ from: op.effectiveDate, units: op.quantity }]
+
+/** A new line's units before the operation: `base` in the top-up's window, none from its own start. */
+const createBefore = (op: Operation.CreateLine, base: number): ReadonlyArray<Segment> =>
+  createSegments(op, base).map((seg, i, all) => ({ from: seg.from, units: i < all.length - 1 ? base : 0 }))
 
 /** Builds the adapter over a client. */
 export const makeWith = (
@@ -178,6 +262,9 @@ export const makeWith = (
       config.today !== undefined
         ? Effect.succeed(config.today)
         : Effect.map(Clock.currentTimeMillis, (now) => LocalDate.ofInstant(now, timeZone))
+    /** The day a write is dated from: the sync's `asOf` when given, else today. */
+    const dayOf = (options: Psa.ApplyOptions | undefined): Effect.Effect<LocalDate.LocalDate> =>
+      options?.asOf !== undefined ? Effect.succeed(options.asOf) : today
 
     // ---- Picklists and contract settings (cached) -------------------------------------------------
 
@@ -584,7 +671,10 @@ export const makeWith = (
     interface UnitsPlan {
       readonly cs: Schemas.ContractService
       readonly rows: ReadonlyArray<UnitRow>
-      readonly target: number
+      /** The units wanted from each date on (one segment from the window's date, or a top-up first). */
+      readonly segments: ReadonlyArray<Segment>
+      /** The units before the operation, where known (for `inspect`: did anything of it land?). */
+      readonly before?: ReadonlyArray<Segment> | undefined
     }
 
     /**
@@ -600,14 +690,14 @@ export const makeWith = (
         const priceOf = (rows: ReadonlyArray<UnitRow>) =>
           rows.filter(inPeriod).reduce((sum, r) => Money.add(sum, r.price ?? Money.zero), Money.zero)
         let sent = 0
-        for (const { cs, rows, target } of plans) {
+        for (const { cs, rows, segments } of plans) {
           if (rowAt(rows, from) === undefined) {
             return yield* invalid(
               `effective date ${from} is outside the billing periods of contract ${cs.contractID}`,
               `ContractService ${cs.id}`
             )
           }
-          const adjustments = adjustmentsFor(rows, from, target)
+          const adjustments = adjustmentsForSegments(rows, segments)
           for (const a of adjustments) {
             yield* client.create(adjustmentsTarget, {
               contractID: cs.contractID,
@@ -667,6 +757,24 @@ export const makeWith = (
 
     const rowsFor = (csId: number, window: Window) => unitRows(csId, window.readFrom, window.check)
 
+    /** What a reused line bills the day before a top-up's date, in the top-up's period (0 otherwise). */
+    const topUpBase = (rows: ReadonlyArray<UnitRow>, op: Operation.CreateLine, window: Window): number => {
+      const from = op.topUp?.effectiveDate
+      if (from === undefined || window.period === undefined || from <= window.period.start) return 0
+      return rowAt(rows, LocalDate.addDays(from, -1))?.units ?? 0
+    }
+
+    /** A new line's window: from its first segment, checked through its own start too. */
+    const createWindow = (
+      info: ContractInfo | undefined,
+      op: Operation.CreateLine,
+      day: LocalDate.LocalDate
+    ): Window => {
+      const [first] = createSegments(op, 0)
+      const window = windowFor(info, first?.from ?? op.effectiveDate, day)
+      return { ...window, check: LocalDate.max(window.check, op.effectiveDate) }
+    }
+
     const result = (
       cs: Schemas.ContractService,
       units: { readonly sent: number; readonly charged: Money.Money | undefined },
@@ -674,7 +782,7 @@ export const makeWith = (
     ): Psa.ApplyResult => {
       const lineId = Ids.LineId.make(String(cs.id))
       // Re-applied (nothing sent): Autotask charged when the operation first took effect.
-      const prorationAmount = units.sent > 0 ? units.charged : op.proration?.amount
+      const prorationAmount = units.sent > 0 ? units.charged : chargeOf(op)?.amount
       return prorationAmount === undefined ? { lineId } : { lineId, prorationAmount }
     }
 
@@ -704,12 +812,11 @@ export const makeWith = (
       return id === undefined ? Effect.fail(notFound(`agreement ${op.agreementId} not found`)) : Effect.succeed(id)
     }
 
-    const create = (op: Operation.CreateLine) =>
+    const create = (op: Operation.CreateLine, day: LocalDate.LocalDate) =>
       Effect.gen(function* () {
         const contractId = yield* contractIdOf(op)
         const [serviceId] = Query.numericIds([op.productId])
         if (serviceId === undefined) return yield* notFound(`product ${op.productId} not found`)
-        const day = yield* today
         const info = yield* contractInfo(contractId)
         const existing = yield* findOwned(contractId, serviceId, op.mappingId)
         const cs =
@@ -722,15 +829,15 @@ export const makeWith = (
           }))
         if (existing !== undefined)
           yield* patchService(existing, { unitPrice: op.unitPrice, description: op.description })
-        const window = windowFor(info, op.effectiveDate, day)
+        const window = createWindow(info, op, day)
         const rows = yield* rowsFor(cs.id, window)
-        return result(cs, yield* setUnits([{ cs, rows, target: op.quantity }], window), op)
+        const segments = createSegments(op, topUpBase(rows, op, window))
+        return result(cs, yield* setUnits([{ cs, rows, segments }], window), op)
       })
 
     /** Takes over a hand-made line: a new marked line gets its units from the swap date, the old one goes to 0. */
-    const adopt = (op: Operation.UpdateLine, old: Schemas.ContractService) =>
+    const adopt = (op: Operation.UpdateLine, old: Schemas.ContractService, day: LocalDate.LocalDate) =>
       Effect.gen(function* () {
-        const day = yield* today
         const info = yield* contractInfo(old.contractID)
         const h = horizon(info, day)
         const quantity = op.changes.quantity
@@ -756,15 +863,15 @@ export const makeWith = (
         const target = quantity?.to ?? (carried > 0 ? carried : (rowAt(oldRows, window.check)?.units ?? 0))
         const units = yield* setUnits(
           [
-            { cs: line, rows: newRows, target },
-            { cs: old, rows: oldRows, target: 0 }
+            { cs: line, rows: newRows, segments: [{ from: window.from, units: target }] },
+            { cs: old, rows: oldRows, segments: [{ from: window.from, units: 0 }] }
           ],
           window
         )
         return result(line, units, op)
       })
 
-    const update = (op: Operation.UpdateLine) =>
+    const update = (op: Operation.UpdateLine, day: LocalDate.LocalDate) =>
       Effect.gen(function* () {
         const cs = yield* readService(op.lineId)
         if (String(cs.contractID) !== op.agreementId) {
@@ -777,18 +884,22 @@ export const makeWith = (
         if (owner === undefined && !op.adopt) {
           return yield* conflict(`line ${cs.id} is not SeatSync's and was not adopted`)
         }
-        if (owner === undefined) return yield* adopt(op, cs)
+        if (owner === undefined) return yield* adopt(op, cs, day)
         // Price first: a prorated row is then priced (and read back) at the new price.
         yield* patchService(cs, { unitPrice: op.changes.unitPrice?.to, description: op.changes.description?.to })
         const quantity = op.changes.quantity
         if (quantity === undefined) return result(cs, noUnits, op)
         const info = yield* contractInfo(cs.contractID)
-        const window = windowFor(info, op.effectiveDate, yield* today)
+        const window = windowFor(info, op.effectiveDate, day)
         const rows = yield* rowsFor(cs.id, window)
-        return result(cs, yield* setUnits([{ cs, rows, target: quantity.to }], window), op)
+        return result(
+          cs,
+          yield* setUnits([{ cs, rows, segments: [{ from: window.from, units: quantity.to }] }], window),
+          op
+        )
       })
 
-    const cancel = (op: Operation.CancelLine) =>
+    const cancel = (op: Operation.CancelLine, day: LocalDate.LocalDate) =>
       Effect.gen(function* () {
         const cs = yield* readService(op.lineId)
         if (String(cs.contractID) !== op.agreementId) {
@@ -798,32 +909,160 @@ export const makeWith = (
           return yield* conflict(`line ${cs.id} is not this mapping's`)
         }
         const info = yield* contractInfo(cs.contractID)
-        const window = windowFor(info, op.effectiveDate, yield* today)
+        const window = windowFor(info, op.effectiveDate, day)
         const rows = yield* rowsFor(cs.id, window)
         // "Cancel" is units to 0 (DESIGN.md §4); the contract service itself stays.
-        return result(cs, yield* setUnits([{ cs, rows, target: 0 }], window), op)
+        return result(cs, yield* setUnits([{ cs, rows, segments: [{ from: window.from, units: 0 }] }], window), op)
       })
 
-    const applyOnce = (op: Operation.Operation): Effect.Effect<Psa.ApplyResult, Psa.PsaError> => {
+    const applyOnce = (
+      op: Operation.Operation,
+      day: LocalDate.LocalDate
+    ): Effect.Effect<Psa.ApplyResult, Psa.PsaError> => {
       const refused = unsupported(op)
       if (refused !== undefined) return Effect.fail(refused)
       switch (op._tag) {
         case "CreateLine":
-          return create(op)
+          return create(op, day)
         case "UpdateLine":
-          return update(op)
+          return update(op, day)
         case "CancelLine":
-          return cancel(op)
+          return cancel(op, day)
       }
     }
 
     // A transient failure may hide a write that took effect: the whole operation is re-read and
     // decided again (never a blind re-send of a create or an adjustment).
-    const apply = (op: Operation.Operation) =>
-      applyOnce(op).pipe(
+    // "Today" is the sync's day when given (`--as-of`), never the wall clock then.
+    const apply = (op: Operation.Operation, options?: Psa.ApplyOptions) =>
+      Effect.flatMap(dayOf(options), (day) => applyOnce(op, day)).pipe(
         Effect.retry({ schedule: opSchedule, while: isTransient }),
         Effect.withSpan("AutotaskPsa.apply", { attributes: { operation: op._tag, operationId: op.id } })
       )
+
+    /**
+     * What of an operation Autotask holds. Its unit changes are what bill (an adjustment carries its
+     * own proration), so: every segment of units in place (and price and text) → applied; none →
+     * not applied (a price or text PATCH that landed alone is planned again from what the line
+     * shows, nothing billed is lost); some → part-way (a top-up without the line's own units, an
+     * adopted line given its units while the hand-made one still bills).
+     */
+    const inspect = (op: Operation.Operation, options?: Psa.ApplyOptions) =>
+      Effect.gen(function* () {
+        if (unsupported(op) !== undefined) return Psa.Inspection.NotApplied()
+        const day = yield* dayOf(options)
+        const survey = yield* surveyOf(op, day)
+        if (survey === undefined) return Psa.Inspection.NotApplied()
+        const points = survey.plans.flatMap((p) => pointsOf(p.rows, p.segments, p.before))
+        const lineId = Ids.LineId.make(String(survey.line.id))
+        if (points.every((p) => p.held) && survey.fieldsHeld) {
+          const amount = chargeOf(op)?.amount
+          return Psa.Inspection.Applied({
+            result: amount === undefined ? { lineId } : { lineId, prorationAmount: amount }
+          })
+        }
+        // Nothing of the units landed (a price or text PATCH alone is planned again from what the line shows).
+        if (!points.some((p) => p.held || p.moved)) return Psa.Inspection.NotApplied()
+        const missing = points.filter((p) => !p.held).length
+        return Psa.Inspection.Partial({
+          lineId,
+          missing: missing === 0 ? "the price or invoice text" : `${missing} of ${points.length} dated unit changes`
+        })
+      }).pipe(
+        Effect.catchIf(
+          (e) => e.reason === "NotFound",
+          () => Effect.succeed(Psa.Inspection.NotApplied())
+        ),
+        Effect.withSpan("AutotaskPsa.inspect", { attributes: { operation: op._tag, operationId: op.id } })
+      )
+
+    /** The lines an operation writes, read now, with the units it wants on each (read-only). */
+    const surveyOf = (
+      op: Operation.Operation,
+      day: LocalDate.LocalDate
+    ): Effect.Effect<
+      | {
+          readonly line: Schemas.ContractService
+          readonly plans: ReadonlyArray<UnitsPlan>
+          readonly fieldsHeld: boolean
+        }
+      | undefined,
+      Psa.PsaError
+    > =>
+      Effect.gen(function* () {
+        const fieldsHeldBy = (
+          cs: Schemas.ContractService,
+          unitPrice: Money.Money | undefined,
+          description: string | undefined
+        ) =>
+          (unitPrice === undefined || (cs.unitPrice !== null && Money.equals(cs.unitPrice, unitPrice))) &&
+          (description === undefined || description === (cs.invoiceDescription ?? ""))
+        switch (op._tag) {
+          case "CreateLine": {
+            const contractId = yield* contractIdOf(op)
+            const [serviceId] = Query.numericIds([op.productId])
+            if (serviceId === undefined) return undefined
+            const cs = yield* findOwned(contractId, serviceId, op.mappingId)
+            if (cs === undefined) return undefined
+            const window = createWindow(yield* contractInfo(contractId), op, day)
+            const rows = yield* rowsFor(cs.id, window)
+            const base = topUpBase(rows, op, window)
+            return {
+              line: cs,
+              plans: [{ cs, rows, segments: createSegments(op, base), before: createBefore(op, base) }],
+              fieldsHeld: fieldsHeldBy(cs, op.unitPrice, op.description)
+            }
+          }
+          case "UpdateLine": {
+            const cs = yield* readService(op.lineId)
+            const fieldsHeld = (line: Schemas.ContractService) =>
+              fieldsHeldBy(line, op.changes.unitPrice?.to, op.changes.description?.to)
+            if (Ownership.mappingOf(cs.internalDescription ?? undefined) === undefined) {
+              // Adoption: the new marked line and the hand-made one, swapped on the same date.
+              const line = yield* findOwned(cs.contractID, cs.serviceID, op.mappingId)
+              if (line === undefined) return undefined
+              const info = yield* contractInfo(cs.contractID)
+              const h = horizon(info, day)
+              const quantity = op.changes.quantity
+              const swap = quantity !== undefined || h <= day ? op.effectiveDate : LocalDate.max(op.effectiveDate, h)
+              const window = windowFor(info, swap, day)
+              const [oldRows, newRows] = yield* Effect.all([rowsFor(cs.id, window), rowsFor(line.id, window)], {
+                concurrency: 2
+              })
+              const carried = rowAt(newRows, window.check)?.units ?? 0
+              const target = quantity?.to ?? (carried > 0 ? carried : (rowAt(oldRows, window.check)?.units ?? 0))
+              return {
+                line,
+                plans: [
+                  {
+                    cs: line,
+                    rows: newRows,
+                    segments: [{ from: window.from, units: target }],
+                    before: [{ from: window.from, units: 0 }]
+                  },
+                  { cs, rows: oldRows, segments: [{ from: window.from, units: 0 }] }
+                ],
+                fieldsHeld: fieldsHeld(line)
+              }
+            }
+            const quantity = op.changes.quantity
+            if (quantity === undefined) return { line: cs, plans: [], fieldsHeld: fieldsHeld(cs) }
+            const window = windowFor(yield* contractInfo(cs.contractID), op.effectiveDate, day)
+            const rows = yield* rowsFor(cs.id, window)
+            return {
+              line: cs,
+              plans: [{ cs, rows, segments: [{ from: window.from, units: quantity.to }] }],
+              fieldsHeld: fieldsHeld(cs)
+            }
+          }
+          case "CancelLine": {
+            const cs = yield* readService(op.lineId)
+            const window = windowFor(yield* contractInfo(cs.contractID), op.effectiveDate, day)
+            const rows = yield* rowsFor(cs.id, window)
+            return { line: cs, plans: [{ cs, rows, segments: [{ from: window.from, units: 0 }] }], fieldsHeld: true }
+          }
+        }
+      })
 
     return {
       capabilities,
@@ -832,7 +1071,8 @@ export const makeWith = (
       listAgreementTypes,
       listProducts,
       readLines,
-      apply
+      apply,
+      inspect
     } satisfies Psa.PsaShape
   })
 

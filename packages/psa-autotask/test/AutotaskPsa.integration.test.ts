@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type Ids, Money, Ownership, Psa } from "@seatsync/core"
-import { Effect } from "effect"
+import { Effect, TestClock } from "effect"
 import type { AutotaskSimulatorHandle } from "../src/simulator/index.js"
 import { configFor, psaLayer, sampleIds, simulator } from "./adapterSupport.js"
 import { adoptOp, cancelOp, createOp, date, december, mapping, money, novemberProration, updateOp } from "./ops.js"
@@ -203,6 +203,67 @@ describe("reading lines as of a day", () => {
       expect(yield* quantityOn("2026-11-17")).toBe(5)
       expect(yield* quantityOn("2026-12-15")).toBe(7)
       expect(yield* quantityOn("2026-11-05")).toBe(5)
+    })
+  )
+})
+
+describe("dating writes from the sync's day (asOf)", () => {
+  it.scoped("apply takes today from ApplyOptions.asOf, not from the clock (--as-of)", () =>
+    Effect.gen(function* () {
+      // The clock says 10 February 2027; the sync runs as of 17 November 2026.
+      yield* TestClock.setTime(Date.parse("2027-02-10T12:00:00Z"))
+      const sim = yield* simulator()
+      const psa = yield* Effect.provide(Psa.Psa, psaLayer(configFor(sim, { today: undefined })))
+      const op = adoptOp({ description: { from: "x", to: "Business Basic" } })
+      const asOf = { asOf: date("2026-11-17") }
+      const { lineId } = yield* psa.apply(op, asOf)
+      // Without a quantity change the swap is at the next period start after the sync's day: 1 Dec 2026.
+      expect([unitsOn(sim, 7002, "2026-11-30"), unitsOn(sim, 7002, "2026-12-01")]).toEqual([6, 0])
+      expect([unitsOn(sim, lineId, "2026-11-30"), unitsOn(sim, lineId, "2026-12-01")]).toEqual([0, 6])
+      const inspected = yield* psa.inspect(op, asOf)
+      expect(inspected._tag).toBe("Applied")
+    })
+  )
+})
+
+describe("a new line with a top-up (CreateLine.topUp)", () => {
+  it.scoped("on a new contract service: the top-up's units from its date, the line's own from its start", () =>
+    Effect.gen(function* () {
+      const { sim, psa } = yield* rig
+      const op = createOp({ quantity: 5, effectiveDate: december, topUp: novemberProration(2, "4.00") })
+      const { lineId, prorationAmount } = yield* psa.apply(op)
+      expect(["2026-11-16", "2026-11-17", "2026-11-30", "2026-12-01"].map((d) => unitsOn(sim, lineId, d))).toEqual([
+        0, 2, 2, 5
+      ])
+      // Autotask's own figure for 2 × $4.00 × 14/30.
+      expect(format(prorationAmount)).toBe("3.73")
+      const adjustments = adjustmentsOf(sim, lineId)
+      yield* psa.apply(op)
+      expect(adjustmentsOf(sim, lineId)).toEqual(adjustments)
+      expect((yield* psa.inspect(op))._tag).toBe("Applied")
+    })
+  )
+
+  it.scoped("on the mapping's reused contract service, still billing the replaced units: the top-up comes on top", () =>
+    Effect.gen(function* () {
+      const { sim, psa } = yield* rig
+      // 4 units from 17 Nov, cancelled from 1 Dec; re-created on 20 Nov with 6: 2 more for 20–30 Nov.
+      const { lineId } = yield* psa.apply(createOp({ quantity: 4 }))
+      yield* psa.apply(cancelOp(lineId, 4))
+      const op = createOp({
+        quantity: 6,
+        effectiveDate: december,
+        topUp: novemberProration(2, "4.00", date("2026-11-20"))
+      })
+      const created = yield* psa.apply(op, { asOf: date("2026-11-20") })
+      expect(created.lineId).toBe(lineId)
+      expect(["2026-11-19", "2026-11-20", "2026-11-30", "2026-12-01"].map((d) => unitsOn(sim, lineId, d))).toEqual([
+        4, 6, 6, 6
+      ])
+      const adjustments = adjustmentsOf(sim, lineId)
+      yield* psa.apply(op, { asOf: date("2026-11-20") })
+      expect(adjustmentsOf(sim, lineId)).toEqual(adjustments)
+      expect((yield* psa.inspect(op, { asOf: date("2026-11-20") }))._tag).toBe("Applied")
     })
   )
 })

@@ -140,6 +140,17 @@ describe("fault injection", () => {
     expect(sim.counters.writes()).toBe(1)
   })
 
+  it("fails only writes, after letting the first N through; queries are not writes", async () => {
+    sim.faults.inject({ kind: "error", status: 500, message: "boom", match: { writes: true }, after: 1, times: 1 })
+    expect((await call("POST", "Services", newService)).status).toBe(200)
+    expect((await call("POST", "Companies/query", { filter: [{ op: "gte", field: "id", value: 0 }] })).status).toBe(200)
+    expect((await call("GET", "Companies/29683501")).status).toBe(200)
+    const refused = await call("POST", "Services", { ...newService, name: "Second" })
+    expect([refused.status, errorsOf(refused)]).toEqual([500, ["boom"]])
+    expect(sim.faults.pending()).toEqual([])
+    expect(sim.data.list("Services").map((s) => s.name)).not.toContain("Second")
+  })
+
   it("injects 429 and 503 with Retry-After", async () => {
     sim.faults.inject({ kind: "error", status: 429, retryAfterSeconds: 7 })
     sim.faults.inject({ kind: "error", status: 503, retryAfterSeconds: 1 })

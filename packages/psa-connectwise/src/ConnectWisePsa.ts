@@ -10,8 +10,12 @@
  *   addition of Δ units (negative for a credit) from the change date to the period end, marked
  *   with the operation's marker, so that re-applying the operation finds it instead of adding it
  *   twice.
+ * - A new line that replaces one already paid for this period (`CreateLine.topUp`) starts at its
+ *   effective date without ConnectWise's own proration; the top-up is a proration addition like an
+ *   update's, marked with the operation's marker.
  * - `apply` is idempotent per operation: it reads the agreement's SeatSync additions first (one
- *   query), then writes only what is still missing.
+ *   query), then writes only what is still missing. `inspect` reads the same additions and says
+ *   which of the (up to two) writes are there: the main addition's change and the proration addition.
  */
 import type { HttpClient } from "@effect/platform"
 import { Ids, LocalDate, Money, type Operation, Ownership, Psa, type PsaModel } from "@seatsync/core"
@@ -162,7 +166,8 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
       return loop(0)
     }
 
-    const apply = (op: Operation.Operation) =>
+    /** What an operation's writes are checked against: the agreement's additions for the mapping (one read). */
+    const targetOf = (op: Operation.Operation) =>
       Effect.gen(function* () {
         const context = `${op._tag} ${op.id} on agreement ${op.agreementId}`
         const agreementId = numericId(op.agreementId)
@@ -189,6 +194,58 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
             () => Effect.fail(notFound(`agreement ${op.agreementId} not found`, context))
           )
         )
+        return { context, agreementId, productId, lineId, owner, isMain, isProrationOfOp, lookup }
+      })
+
+    /**
+     * What of an operation is on ConnectWise: its main write (the new addition, the PATCHed
+     * members, the cancelled date) and its proration addition (found by the operation's marker).
+     */
+    const inspect = (op: Operation.Operation) =>
+      Effect.gen(function* () {
+        const t = yield* targetOf(op)
+        const found = yield* t.lookup
+        const charge = separateCharge(op)
+        const chargeLine = found.find(t.isProrationOfOp)
+        // A proration on an agreement that does not prorate is never written (§1.8): not missing.
+        const chargeWanted =
+          charge !== undefined && (chargeLine !== undefined || (yield* agreementProrates(t.agreementId)))
+        const line =
+          op._tag === "CreateLine"
+            ? found.find((a) => t.isMain(a) && a.cancelledDate === undefined)
+            : found.find((a) => a.id === t.lineId)
+        const mainDone =
+          line !== undefined &&
+          (op._tag === "CreateLine"
+            ? true
+            : op._tag === "UpdateLine"
+              ? Ownership.operationOf(line.description) === undefined && patchFor(line, op).length === 0
+              : line.cancelledDate !== undefined)
+        if (!mainDone && chargeLine === undefined) return Psa.Inspection.NotApplied()
+        if (mainDone && line !== undefined && (!chargeWanted || chargeLine !== undefined)) {
+          const prorationAmount =
+            charge !== undefined
+              ? chargeLine === undefined
+                ? undefined
+                : amountOf(chargeLine, charge.amount)
+              : op._tag === "CreateLine" && op.proration !== undefined
+                ? amountOf(line, op.proration.amount)
+                : undefined
+          return Psa.Inspection.Applied({
+            result: { lineId: Ids.LineId.make(String(line.id)), prorationAmount }
+          })
+        }
+        return Psa.Inspection.Partial({
+          lineId: line === undefined ? undefined : Ids.LineId.make(String(line.id)),
+          missing: !mainDone
+            ? `the ${op._tag} write of the main addition`
+            : `the proration addition of ${charge?.units} units from ${charge?.effectiveDate}`
+        })
+      }).pipe(Effect.withSpan("ConnectWisePsa.inspect", { attributes: { operation: op._tag, id: op.id } }))
+
+    const apply = (op: Operation.Operation) =>
+      Effect.gen(function* () {
+        const { context, agreementId, productId, lineId, owner, isMain, isProrationOfOp, lookup } = yield* targetOf(op)
         const found = yield* lookup
 
         /** The proration addition of this operation: found again, or added now. */
@@ -198,8 +255,8 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
           readonly unitCost: Money.Money | undefined
         }) =>
           Effect.gen(function* () {
-            const proration = op.proration
-            if (proration === undefined || proration.units === 0) return undefined
+            const proration = separateCharge(op)
+            if (proration === undefined) return undefined
             const existing = found.find(isProrationOfOp)
             if (existing !== undefined) return amountOf(existing, proration.amount)
             // §1.8: a proration line on an agreement that does not prorate would be billed in full.
@@ -241,13 +298,22 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
                   billCustomer: op.billing,
                   effectiveDate: dateTimeOf(op.effectiveDate),
                   // ConnectWise prorates a new addition from its effective date itself (§1.8),
-                  // only when SeatSync planned a proration for it.
-                  prorateCurrentPeriodFlag: op.proration !== undefined,
+                  // only when SeatSync planned a proration for it; with a top-up, the line's own
+                  // billing starts at its effective date and the top-up is a separate addition.
+                  prorateCurrentPeriodFlag: op.proration !== undefined && op.topUp === undefined,
                   invoiceDescription: op.description,
                   description: op.marker
                 },
                 Effect.map(lookup, (again) => again.find((a) => isMain(a) && a.cancelledDate === undefined))
               ))
+            if (op.topUp !== undefined) {
+              const prorationAmount = yield* prorate({
+                title: op.description,
+                billing: op.billing,
+                unitCost: op.unitCost
+              })
+              return { lineId: Ids.LineId.make(String(addition.id)), prorationAmount } satisfies Psa.ApplyResult
+            }
             return {
               lineId: Ids.LineId.make(String(addition.id)),
               prorationAmount: op.proration === undefined ? undefined : amountOf(addition, op.proration.amount)
@@ -320,9 +386,20 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
         })
         .pipe(Effect.map((items) => items.map(productOf))),
       readLines,
-      apply
+      // ConnectWise dates nothing from "today" when applying: every date comes from the operation.
+      apply: (op: Operation.Operation, _options?: Psa.ApplyOptions) => apply(op),
+      inspect: (op: Operation.Operation, _options?: Psa.ApplyOptions) => inspect(op)
     } satisfies Psa.PsaShape
   })
+
+/**
+ * The charge an operation writes as a separate proration addition: a create's top-up, or an
+ * update's or cancel's proration (a create's own proration is ConnectWise's, on the addition itself).
+ */
+const separateCharge = (op: Operation.Operation): Operation.Proration | undefined => {
+  const p = op._tag === "CreateLine" ? op.topUp : op.proration
+  return p === undefined || p.units === 0 ? undefined : p
+}
 
 /** What ConnectWise will charge for a proration: its computed amount when it gives one, else SeatSync's. */
 const amountOf = (addition: Schemas.Addition, planned: Money.Money): Money.Money =>

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { LocalDate, Ownership } from "@seatsync/core"
-import { PsaConformance } from "@seatsync/core/testing"
+import { PsaConformance, PsaSequences } from "@seatsync/core/testing"
 import { Effect } from "effect"
 import type { JsonObject } from "../src/simulator/index.js"
 import { noDelayRetry, rig } from "./adapter.js"
@@ -42,6 +42,7 @@ const harness: PsaConformance.Harness = {
               return Ownership.mappingOf(note) === mapping && Ownership.operationOf(note) !== undefined
             })
             .map((a) => ({
+              id: String(a.id),
               units: Number(a.quantity),
               effectiveDate: LocalDate.unsafe(String(a.effectiveDate).slice(0, 10))
             }))
@@ -62,10 +63,22 @@ const harness: PsaConformance.Harness = {
               tamper.times = times
               break
           }
-        })
+        }),
+      // Every POST/PATCH after the first `landed` fails (until cleared) as ConnectWise answers:
+      // 429 with Retry-After (not processed), 500 (not processed), or a processed write whose body is cut.
+      failWrites: (landed, kind) =>
+        Effect.sync(() => {
+          const scope = { writes: true, after: landed, times: 10_000 }
+          if (kind === "rateLimited") sim.faults.rateLimit({ ...scope, retryAfterSeconds: 0 })
+          else if (kind === "serverError") sim.faults.serverError(scope)
+          else sim.faults.malformedJson(scope)
+        }),
+      clearFaults: Effect.sync(() => sim.faults.clear())
     }
   }),
-  faults: { retries: true }
+  faults: { retries: true },
+  writeFaults: true
 }
 
 PsaConformance.run("ConnectWise (simulator over HTTP)", harness, { describe, expect, it })
+PsaSequences.run("ConnectWise (simulator over HTTP)", harness, { describe, expect, it })

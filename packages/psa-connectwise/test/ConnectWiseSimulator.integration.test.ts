@@ -674,6 +674,22 @@ describe("faults, throttling and counters (§1.9, §1.10)", () => {
     )
   })
 
+  it("fails only writes, after letting the first N through (a multi-write operation cut part-way)", async () => {
+    await withSim({}, async (sim) => {
+      sim.faults.serverError({ writes: true, after: 1, times: 2 })
+      const body = { product: { id: 501 }, quantity: 1, billCustomer: "Billable" }
+      expect((await call(sim, "POST", "/finance/agreements/1001/additions", { body })).status).toBe(201)
+      // Reads pass untouched while the fault waits for writes.
+      expect((await get(sim, "/finance/agreements/1001/additions")).status).toBe(200)
+      expect((await call(sim, "POST", "/finance/agreements/1001/additions", { body })).status).toBe(500)
+      const patch = [{ op: "replace", path: "quantity", value: 3 }]
+      expect((await call(sim, "PATCH", "/finance/agreements/1004/additions/9002", { body: patch })).status).toBe(500)
+      expect(sim.faults.pending()).toEqual([])
+      expect((await call(sim, "POST", "/finance/agreements/1001/additions", { body })).status).toBe(201)
+      expect(sim.data.additions(1001)).toHaveLength(3)
+    })
+  })
+
   it("adds fixed and banded latency without changing answers", async () => {
     await withSim({ faults: { latency: { ms: 2 } } }, async (sim) => {
       sim.faults.latency({ minMs: 1, maxMs: 3, route: "GET /company/companies" })

@@ -120,4 +120,66 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         console.log(["\nEngine → ConnectWise simulator, sample world (calls per sync)", ...figures].join("\n"))
       })
   )
+
+  for (const fault of ["serverError", "rateLimit", "malformedJson"] as const) {
+    it.scopedLive(
+      `the quantity PATCH lands and the proration POST fails (${fault}): the next sync completes the charge, once`,
+      () =>
+        Effect.gen(function* () {
+          const { sim, layer } = yield* rig()
+          const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
+          const store = InMemoryStore.makeState(SampleData.config)
+          const world = yield* Layer.build(
+            Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
+          )
+          const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+          yield* sync
+          const key = SampleData.tenantIds.contoso.toLowerCase()
+          const snapshot = source.snapshots.get(key)
+          if (snapshot === undefined) throw new Error("no Contoso snapshot")
+          source.snapshots.set(key, {
+            ...snapshot,
+            skus: snapshot.skus.map((s) =>
+              s.partNumber === "EXCHANGESTANDARD" ? { ...s, enabled: s.enabled + 2, consumed: s.consumed + 2 } : s
+            )
+          })
+          // Every proration POST fails as ConnectWise answers it (after the adapter's own retries).
+          const route = "POST /finance/agreements/{id}/additions"
+          if (fault === "serverError") sim.faults.serverError({ route, times: 100 })
+          else if (fault === "rateLimit") sim.faults.rateLimit({ route, times: 100, retryAfterSeconds: 0 })
+          else sim.faults.malformedJson({ route, times: 100 })
+          const prorationLines = () =>
+            sim.data.additions(1001).filter((a) => Ownership.operationOf(text(a.description)) !== undefined)
+          const exoLine = () =>
+            sim.data.additions(1001).find((a) => text(a.description) === "SeatSync mapping contoso-exo")
+
+          const cut = yield* sync
+          sim.faults.clear()
+          const contoso = cut.companies.find((c) => c.name === "Contoso Ltd")
+          expect(exoLine()?.quantity).toBe(5)
+          if (fault === "malformedJson") {
+            // The POST was processed, only its answer was cut: the adapter finds the line and is done.
+            expect(contoso?.applied.map((a) => a.operation.mappingId)).toContain("contoso-exo")
+          } else {
+            expect(contoso?.status).toBe("failed")
+            expect(contoso?.failed[0]?.error).toContain("failed part-way")
+            expect(prorationLines()).toEqual([])
+            const pending = [...store.journal.values()].filter((j) => j.status === "pending")
+            expect(pending.map((j) => j.operation.mappingId)).toEqual(["contoso-exo"])
+
+            const next = yield* sync
+            const repaired = next.companies.flatMap((c) => c.repaired)
+            expect(repaired.map((r) => r.operation.mappingId)).toEqual(["contoso-exo"])
+            expect(repaired[0]?.prorationAmount && Money.format(repaired[0].prorationAmount)).toBe("3.73")
+          }
+          expect(prorationLines()).toEqual([expect.objectContaining({ quantity: 2, extendedProratePrice: 3.73 })])
+          expect([...store.journal.values()].filter((j) => j.status !== "done")).toEqual([])
+          sim.counters.reset()
+          const settled = yield* sync
+          expect(settled.companies.flatMap((c) => [...c.plan.operations, ...c.repaired])).toEqual([])
+          expect(sim.counters.writes()).toBe(0)
+          expect(prorationLines()).toHaveLength(1)
+        })
+    )
+  }
 })

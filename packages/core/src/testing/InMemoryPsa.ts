@@ -1,16 +1,29 @@
 /**
  * An in-memory PSA that behaves like a careful real one: lines with hidden notes, proration
  * charges recorded once per operation, unowned lines refused unless adopted, and faults to
- * inject (failures before a write, crashes after one) for crash-safety tests.
+ * inject (failures before a write, crashes before or after one, a multi-write operation whose
+ * line write lands and whose charge fails) for crash-safety tests.
+ *
+ * An operation with a prorated charge (an update's or cancel's `proration`, a create's `topUp`)
+ * is two writes here, as on ConnectWise: the line, then the charge.
  */
 import { Effect, Layer } from "effect"
 import type { AgreementId, CompanyId, OperationId } from "../Ids.js"
 import { LineId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
 import type { Money } from "../Money.js"
+import * as MoneyModule from "../Money.js"
 import type { Operation, Proration } from "../Operation.js"
 import * as Ownership from "../Ownership.js"
-import { type ApplyResult, Psa, type PsaCapabilities, PsaError, type PsaShape, type ReadLinesOptions } from "../Psa.js"
+import {
+  type ApplyResult,
+  Inspection,
+  Psa,
+  type PsaCapabilities,
+  PsaError,
+  type PsaShape,
+  type ReadLinesOptions
+} from "../Psa.js"
 import type { Agreement, AgreementType, Line, Product, PsaCompany } from "../PsaModel.js"
 
 /** A prorated charge or credit the PSA recorded. */
@@ -41,6 +54,15 @@ export interface InMemoryPsaState {
   failBefore: ((op: Operation) => PsaError | undefined) | undefined
   /** Simulates a crash right after an operation's write took effect (a defect, like kill -9). */
   crashAfter: ((op: Operation) => boolean) | undefined
+  /** Simulates a crash while the write is still held, before anything reached the PSA (kill -9). */
+  crashBefore: ((op: Operation) => boolean) | undefined
+  /**
+   * Fails the second write of a multi-write operation: the line write lands, the charge does not
+   * (a 429, a 5xx or a cut response on a proration POST).
+   */
+  failSecondWrite: ((op: Operation) => PsaError | undefined) | undefined
+  /** Lets the next `landed` writes (line or charge) through, then fails every write until cleared. */
+  failWritesAfter: { landed: number; readonly error: () => PsaError } | undefined
 }
 
 export const defaultCapabilities: PsaCapabilities = {
@@ -71,29 +93,47 @@ export const makeState = (seed: {
   nextLineId: 1,
   nextFailures: [],
   failBefore: undefined,
-  crashAfter: undefined
+  crashAfter: undefined,
+  crashBefore: undefined,
+  failSecondWrite: undefined,
+  failWritesAfter: undefined
 })
+
+/** The write fault for the next write, if one is due (`failWritesAfter`). */
+const gate = (state: InMemoryPsaState): PsaError | undefined => {
+  const fault = state.failWritesAfter
+  if (fault === undefined) return undefined
+  if (fault.landed > 0) {
+    fault.landed--
+    return undefined
+  }
+  return fault.error()
+}
 
 const notFound = (what: string) => new PsaError({ reason: "NotFound", message: `${what} not found`, retryable: false })
 
-/** Records the operation's prorated charge or credit (an update's proration, a new line's top-up) once. */
+/**
+ * The prorated charge an operation makes, if any: a create's top-up (the line's own billing then
+ * starts at its effective date, without a proration of its own), or the operation's proration.
+ */
+export const chargeOf = (op: Operation): Proration | undefined => {
+  const p = op._tag === "CreateLine" && op.topUp !== undefined ? op.topUp : op.proration
+  return p === undefined || p.units === 0 ? undefined : p
+}
+
 const charge = (state: InMemoryPsaState, op: Operation, lineId: LineId): Money | undefined => {
-  const proration = op.proration ?? (op._tag === "CreateLine" ? op.topUp : undefined)
-  if (!proration) return undefined
+  const p = chargeOf(op)
+  if (!p) return undefined
   const existing = state.charges.find((c) => c.operationId === op.id)
   if (existing) return existing.amount
-  const amount = state.amountFor?.(proration) ?? proration.amount
-  state.charges.push({
-    operationId: op.id,
-    lineId,
-    units: proration.units,
-    amount,
-    effectiveDate: proration.effectiveDate
-  })
+  state.calls.writes++
+  const amount = state.amountFor?.(p) ?? p.amount
+  state.charges.push({ operationId: op.id, lineId, units: p.units, amount, effectiveDate: p.effectiveDate })
   return amount
 }
 
-const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyResult, PsaError> =>
+/** The line write of an operation (the first write); answers the line's id. */
+const writeLine = (state: InMemoryPsaState, op: Operation): Effect.Effect<LineId, PsaError> =>
   Effect.suspend(() => {
     const agreement = state.agreements.find((a) => a.id === op.agreementId)
     if (!agreement) return Effect.fail(notFound(`agreement ${op.agreementId}`))
@@ -107,7 +147,9 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
             Ownership.mappingOf(l.internalNote) === op.mappingId &&
             Ownership.operationOf(l.internalNote) === undefined
         )
-        if (existing) return Effect.succeed({ lineId: existing.id, prorationAmount: charge(state, op, existing.id) })
+        if (existing) return Effect.succeed(existing.id)
+        const blocked = gate(state)
+        if (blocked) return Effect.fail(blocked)
         state.calls.writes++
         const id = LineId.make(`L${state.nextLineId++}`)
         state.lines.set(id, {
@@ -124,7 +166,7 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
           active: true,
           effectiveDate: op.effectiveDate
         })
-        return Effect.succeed({ lineId: id, prorationAmount: charge(state, op, id) })
+        return Effect.succeed(id)
       }
       case "UpdateLine": {
         const line = state.lines.get(op.lineId)
@@ -161,10 +203,12 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
         }
         // Like a careful adapter: a change already in place is not written again.
         if (JSON.stringify(next) !== JSON.stringify(line)) {
+          const blocked = gate(state)
+          if (blocked) return Effect.fail(blocked)
           state.calls.writes++
           state.lines.set(line.id, next)
         }
-        return Effect.succeed({ lineId: line.id, prorationAmount: charge(state, op, line.id) })
+        return Effect.succeed(line.id)
       }
       case "CancelLine": {
         const line = state.lines.get(op.lineId)
@@ -175,13 +219,80 @@ const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyRe
           )
         }
         if (line.active) {
+          const blocked = gate(state)
+          if (blocked) return Effect.fail(blocked)
           state.calls.writes++
           state.lines.set(line.id, { ...line, active: false, cancelledDate: op.effectiveDate })
         }
-        return Effect.succeed({ lineId: line.id, prorationAmount: charge(state, op, line.id) })
+        return Effect.succeed(line.id)
       }
     }
   })
+
+/** Both writes of an operation: the line, then its charge (the second write can be made to fail). */
+const applyNow = (state: InMemoryPsaState, op: Operation): Effect.Effect<ApplyResult, PsaError> =>
+  Effect.flatMap(writeLine(state, op), (lineId) => {
+    const due = chargeOf(op) !== undefined && !hasCharge(state, op)
+    const failure = due ? (state.failSecondWrite?.(op) ?? gate(state)) : undefined
+    if (failure) return Effect.fail(failure)
+    return Effect.succeed({ lineId, prorationAmount: charge(state, op, lineId) })
+  })
+
+const hasCharge = (state: InMemoryPsaState, op: Operation) => state.charges.some((c) => c.operationId === op.id)
+
+/** The mapping's active main line on the operation's agreement (not a charge line). */
+const mainLineOf = (state: InMemoryPsaState, op: Operation): Line | undefined =>
+  [...state.lines.values()].find(
+    (l) =>
+      l.active &&
+      l.agreementId === op.agreementId &&
+      Ownership.mappingOf(l.internalNote) === op.mappingId &&
+      Ownership.operationOf(l.internalNote) === undefined
+  )
+
+/** Whether the line write of an operation is on the PSA: the line holds what the operation writes. */
+const lineWritten = (state: InMemoryPsaState, op: Operation): LineId | undefined => {
+  switch (op._tag) {
+    case "CreateLine":
+      return mainLineOf(state, op)?.id
+    case "UpdateLine": {
+      const line = state.lines.get(op.lineId)
+      if (!line) return undefined
+      const c = op.changes
+      const holds =
+        (c.quantity === undefined || line.quantity === c.quantity.to) &&
+        (c.lessIncluded === undefined || line.lessIncluded === c.lessIncluded.to) &&
+        (c.unitPrice === undefined || MoneyModule.equals(line.unitPrice, c.unitPrice.to)) &&
+        (c.unitCost?.to === undefined ||
+          (line.unitCost !== undefined && MoneyModule.equals(line.unitCost, c.unitCost.to))) &&
+        (c.billing === undefined || line.billing === c.billing.to) &&
+        (c.description === undefined || line.description === c.description.to) &&
+        (!op.adopt || line.internalNote === op.marker)
+      return holds ? line.id : undefined
+    }
+    case "CancelLine": {
+      const line = state.lines.get(op.lineId)
+      return line !== undefined && !line.active ? line.id : undefined
+    }
+  }
+}
+
+const inspectNow = (state: InMemoryPsaState, op: Operation): Inspection => {
+  const lineId = lineWritten(state, op)
+  const p = chargeOf(op)
+  const charged = state.charges.find((c) => c.operationId === op.id)
+  if (lineId === undefined && charged === undefined) return Inspection.NotApplied()
+  if (lineId !== undefined && (p === undefined || charged !== undefined)) {
+    return Inspection.Applied({ result: { lineId, prorationAmount: charged?.amount } })
+  }
+  return Inspection.Partial({
+    lineId: lineId ?? charged?.lineId,
+    missing:
+      lineId === undefined
+        ? `the ${op._tag} write of line ${charged?.lineId ?? "?"}`
+        : `the prorated charge of ${p?.units} units from ${p?.effectiveDate}`
+  })
+}
 
 /** Runs a call, failing it first when a fault was injected. */
 const call = <A>(state: InMemoryPsaState, f: () => Effect.Effect<A, PsaError>): Effect.Effect<A, PsaError> =>
@@ -217,6 +328,7 @@ export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilit
     }),
   apply: (op) =>
     call(state, () => {
+      if (state.crashBefore?.(op)) return Effect.dieMessage(`simulated crash before ${op._tag} ${op.id}`)
       const failure = state.failBefore?.(op)
       if (failure) return Effect.fail(failure)
       return applyNow(state, op).pipe(
@@ -224,7 +336,8 @@ export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilit
           state.crashAfter?.(op) ? Effect.dieMessage(`simulated crash after ${op._tag} ${op.id}`) : Effect.void
         )
       )
-    })
+    }),
+  inspect: (op) => read(state, () => inspectNow(state, op))
 })
 
 export const layer = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilities> = {}): Layer.Layer<Psa> =>

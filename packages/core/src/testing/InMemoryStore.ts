@@ -95,7 +95,10 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     ),
   journalBegin: (entry) =>
     Effect.sync(() => {
-      if (!state.journal.has(entry.id)) state.journal.set(entry.id, entry)
+      const existing = state.journal.get(entry.id)
+      if (existing === undefined || existing.status === "failed" || existing.status === "superseded") {
+        state.journal.set(entry.id, { ...entry, status: "pending" })
+      }
     }),
   journalComplete: (id, completion, ledger) =>
     Effect.suspend(() => {
@@ -110,6 +113,13 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       const entry = state.journal.get(id)
       if (!entry) return Effect.fail(new StoreError({ reason: "NotFound", message: `journal entry ${id} not found` }))
       state.journal.set(id, { ...entry, status: "failed", completedAt: at, error })
+      return Effect.void
+    }),
+  journalSupersede: (id, at) =>
+    Effect.suspend(() => {
+      const entry = state.journal.get(id)
+      if (!entry) return Effect.fail(new StoreError({ reason: "NotFound", message: `journal entry ${id} not found` }))
+      state.journal.set(id, { ...entry, status: "superseded", completedAt: at })
       return Effect.void
     }),
   journalEntry: (id) => Effect.sync(() => Option.fromNullable(state.journal.get(id))),

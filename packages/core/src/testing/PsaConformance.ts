@@ -18,7 +18,7 @@ import type { AgreementId, CompanyId, LineId, MappingId, ProductId } from "../Id
 import { MappingId as MappingIdSchema } from "../Ids.js"
 import * as LocalDate from "../LocalDate.js"
 import * as Money from "../Money.js"
-import type { CancelLine, CreateLine, Proration, UpdateLine } from "../Operation.js"
+import type { CancelLine, CreateLine, Operation, Proration, UpdateLine } from "../Operation.js"
 import * as Ownership from "../Ownership.js"
 import { operationId } from "../Planner.js"
 import { Psa, type PsaError } from "../Psa.js"
@@ -79,10 +79,22 @@ export const sampleWorldIds: SampleIds = {
 
 export type FaultKind = "unauthorized" | "notFound" | "rateLimited" | "serverError"
 
+/**
+ * How a write fails in the multi-write tests, as the vendor answers: `rateLimited` (429, not
+ * processed), `serverError` (5xx), `truncated` (the write is processed, its answer arrives cut short).
+ */
+export type WriteFaultKind = "rateLimited" | "serverError" | "truncated"
+
 /** A prorated charge or credit as the backend holds it (a ConnectWise proration addition, an Autotask adjustment…). */
 export interface ProrationRecord {
   readonly units: number
   readonly effectiveDate: LocalDate.LocalDate
+  /**
+   * The backend's id of the record, when a record can be reported for more than one line (a
+   * ConnectWise proration addition carries its mapping's marker, not its line's): the billing
+   * sequences count a record once by it.
+   */
+  readonly id?: string | undefined
 }
 
 export interface Backend {
@@ -95,6 +107,14 @@ export interface Backend {
   readonly prorations: (lineId: LineId) => Effect.Effect<ReadonlyArray<ProrationRecord>>
   /** Makes the next `times` calls fail the given way (used when the harness declares `faults`). */
   readonly injectFault: (kind: FaultKind, times: number) => Effect.Effect<void>
+  /**
+   * Lets the next `landed` write calls (creates, updates, adjustments — not reads or queries)
+   * through, then makes every write call fail the given way until `clearFaults` (used when the
+   * harness declares `writeFaults`): the part-way states of a multi-write operation.
+   */
+  readonly failWrites?: (landed: number, kind: WriteFaultKind) => Effect.Effect<void>
+  /** Removes every injected fault. */
+  readonly clearFaults?: Effect.Effect<void>
 }
 
 export interface Harness {
@@ -107,6 +127,8 @@ export interface Harness {
   readonly faults: false | { readonly retries: boolean }
   /** Seconds-scale tests (e.g. several retried calls) may need more time. */
   readonly timeoutMs?: number
+  /** The backend implements `failWrites` and `clearFaults`: the multi-write sequences run. */
+  readonly writeFaults?: boolean
 }
 
 const mapping = (s: string): MappingId => MappingIdSchema.make(s)
@@ -492,6 +514,145 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           yield* psa.apply(text)
           expect((yield* backend.writes) - before).toBe(0)
         }))
+    })
+
+    describe("multi-write operations", () => {
+      const mainLines = (lines: ReadonlyArray<Line>, m: MappingId) =>
+        lines.filter(
+          (l) =>
+            l.active && Ownership.mappingOf(l.internalNote) === m && Ownership.operationOf(l.internalNote) === undefined
+        )
+      const asOf = { asOf: today }
+      /** A new line billed from 1 Dec that replaces one already paid for 3 of its 5 units in November. */
+      const topUpOp = (ids: SampleIds, m: MappingId) =>
+        createOp(ids, {
+          mappingId: m,
+          marker: Ownership.markerFor(m),
+          quantity: 5,
+          effectiveDate: LocalDate.unsafe("2026-12-01"),
+          topUp: proration(2, "4.00")
+        })
+
+      test("a top-up is charged once as a separate proration; the line's own billing starts at its date", (backend) =>
+        Effect.gen(function* () {
+          const psa = yield* Psa
+          const m = mapping("conformance-topup")
+          const op = topUpOp(backend.ids, m)
+          expect((yield* psa.inspect(op, asOf))._tag).toBe("NotApplied")
+          const first = yield* psa.apply(op, asOf)
+          const again = yield* psa.apply(op, asOf)
+          expect(again.lineId).toBe(first.lineId)
+          // What the PSA charges for the top-up (per-row rounding may differ from SeatSync's by a cent).
+          const planned = op.topUp?.amount ?? Money.zero
+          expect(first.prorationAmount).toBeDefined()
+          const gap = Money.toCents(Money.subtract(first.prorationAmount ?? Money.zero, planned))
+          expect(gap >= -1n && gap <= 1n).toBe(true)
+          expect(
+            (yield* backend.prorations(first.lineId)).map(({ units, effectiveDate }) => ({ units, effectiveDate }))
+          ).toEqual([{ units: 2, effectiveDate: today }])
+          const lines = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
+          expect(lines.map((l) => [l.id, l.quantity])).toEqual([[first.lineId, 5]])
+          const inspected = yield* psa.inspect(op, asOf)
+          expect(inspected._tag === "Applied" && inspected.result.lineId).toBe(first.lineId)
+        }))
+
+      const writeFaultTest: typeof test = harness.writeFaults
+        ? test
+        : (title) => it.skip(`${title} (skipped: this backend cannot fail chosen writes)`, () => {})
+
+      for (const kind of ["serverError", "rateLimited", "truncated"] as const) {
+        writeFaultTest(
+          `cut after each write (${kind}): inspect tells what landed, applying again completes it once`,
+          (backend) =>
+            Effect.gen(function* () {
+              const psa = yield* Psa
+              const failWrites = backend.failWrites
+              const clearFaults = backend.clearFaults
+              if (failWrites === undefined || clearFaults === undefined) {
+                return yield* Effect.dieMessage("the harness declares writeFaults without failWrites and clearFaults")
+              }
+              const seen: Array<string> = []
+              for (const landed of [1, 2]) {
+                // An update of quantity and price with its proration, a create with a top-up, and a
+                // cancel with a prorated credit; each with the quantity it leaves (none: no active line).
+                const based = (name: string) =>
+                  Effect.gen(function* () {
+                    const m = mapping(`conformance-mw-${name}-${landed}`)
+                    const { lineId } = yield* psa.apply(
+                      createOp(backend.ids, { mappingId: m, marker: Ownership.markerFor(m) })
+                    )
+                    return { m, lineId, marker: Ownership.markerFor(m) }
+                  })
+                const u = yield* based("update")
+                const c = yield* based("cancel")
+                const tm = mapping(`conformance-mw-topup-${landed}`)
+                const scenarios: ReadonlyArray<{
+                  readonly op: Operation
+                  readonly m: MappingId
+                  readonly quantity: number | undefined
+                  readonly chargeUnits: number
+                }> = [
+                  {
+                    op: updateOp(
+                      backend.ids,
+                      u.lineId,
+                      {
+                        quantity: { from: 3, to: 5 },
+                        unitPrice: { from: Money.unsafe("4.00"), to: Money.unsafe("4.40") }
+                      },
+                      { mappingId: u.m, marker: u.marker, proration: proration(2, "4.40") }
+                    ),
+                    m: u.m,
+                    quantity: 5,
+                    chargeUnits: 2
+                  },
+                  { op: topUpOp(backend.ids, tm), m: tm, quantity: 5, chargeUnits: 2 },
+                  {
+                    op: cancelOp(backend.ids, c.lineId, 3, {
+                      mappingId: c.m,
+                      marker: c.marker,
+                      effectiveDate: today,
+                      proration: proration(-3, "4.00")
+                    }),
+                    m: c.m,
+                    quantity: undefined,
+                    chargeUnits: -3
+                  }
+                ]
+                for (const { op, m, quantity, chargeUnits } of scenarios) {
+                  yield* failWrites(landed, kind)
+                  const attempt = yield* Effect.either(psa.apply(op, asOf))
+                  yield* clearFaults
+                  const found = yield* psa.inspect(op, asOf)
+                  seen.push(found._tag)
+                  const lines = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
+                  if (attempt._tag === "Right") expect(found._tag).toBe("Applied")
+                  if (found._tag === "Partial") expect(attempt._tag).toBe("Left")
+                  if (found._tag === "NotApplied") {
+                    // Nothing that bills landed: no charge or credit, and the line bills what it did before.
+                    const lineId = op._tag === "CreateLine" ? lines[0]?.id : op.lineId
+                    if (lineId !== undefined) expect(yield* backend.prorations(lineId)).toEqual([])
+                    expect(lines.map((l) => l.quantity)).toEqual(op._tag === "CreateLine" ? [] : [3])
+                  }
+                  // Applying again completes it: the charge or credit exactly once, the line as the operation says.
+                  const done = yield* psa.apply(op, asOf)
+                  const after = yield* psa.inspect(op, asOf)
+                  expect(after._tag === "Applied" && after.result.lineId).toBe(done.lineId)
+                  expect((yield* backend.prorations(done.lineId)).map((r) => r.units)).toEqual([chargeUnits])
+                  const settled = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
+                  expect(settled.map((l) => [l.id, l.quantity])).toEqual(
+                    quantity === undefined ? [] : [[done.lineId, quantity]]
+                  )
+                  const writes = yield* backend.writes
+                  yield* psa.apply(op, asOf)
+                  expect((yield* backend.writes) - writes).toBe(0)
+                }
+              }
+              // The sequence reached a part-way state at least once (a 429 or a 5xx on a later write).
+              if (kind !== "truncated") expect(seen).toContain("Partial")
+            })
+        )
+      }
     })
 
     describe("errors", () => {

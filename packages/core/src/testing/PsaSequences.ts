@@ -76,8 +76,15 @@ const world = (backend: Backend, options: Record<string, unknown> = {}) => {
     })
   /** Every prorated charge or credit the backend holds on the mapping's lines. */
   const prorations = Effect.gen(function* () {
-    const all = []
-    for (const id of lines) for (const p of yield* backend.prorations(id)) all.push({ lineId: id, ...p })
+    const all: Array<{ readonly units: number; readonly effectiveDate: LocalDate.LocalDate }> = []
+    const seen = new Set<string>()
+    for (const id of lines) {
+      for (const p of yield* backend.prorations(id)) {
+        if (p.id !== undefined && seen.has(p.id)) continue
+        if (p.id !== undefined) seen.add(p.id)
+        all.push({ units: p.units, effectiveDate: p.effectiveDate })
+      }
+    }
     return all.sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0))
   })
   return { syncOn, prorations, store }

@@ -498,6 +498,45 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
         )
       )
 
+      it.effect("journalSupersede marks a pending row superseded; it is no longer unfinished", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const entry = journalEntry("op-1", "contoso-spb-annual", "2026-11-17T10:00:00.000Z")
+            yield* store.journalBegin(entry)
+            yield* store.journalSupersede(entry.id, "2026-11-18T06:00:00.000Z")
+            expect(Option.map(yield* store.journalEntry(entry.id), encodeJournal)).toEqual(
+              Option.some(encodeJournal({ ...entry, status: "superseded", completedAt: "2026-11-18T06:00:00.000Z" }))
+            )
+            expect(yield* store.unfinished(company)).toEqual([])
+            const error = yield* failure(store.journalSupersede(OperationId.make("op-missing"), "2026-11-18T06:00:00Z"))
+            expect(error.reason).toBe("NotFound")
+          })
+        )
+      )
+
+      it.effect("journalBegin opens a failed or superseded row again (pending, new run); a done row stays done", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const failed = journalEntry("op-f", "m-a", "2026-11-17T10:00:00.000Z")
+            const superseded = journalEntry("op-s", "m-b", "2026-11-17T10:00:00.000Z")
+            const done = journalEntry("op-d", "m-c", "2026-11-17T10:00:00.000Z")
+            for (const e of [failed, superseded, done]) yield* store.journalBegin(e)
+            yield* store.journalFail(failed.id, "PsaError(Unavailable): down", "2026-11-17T10:00:01.000Z")
+            yield* store.journalSupersede(superseded.id, "2026-11-17T10:00:01.000Z")
+            const ledger = ledgerEntry("m-c", 12)
+            yield* store.journalComplete(done.id, { lineId: ledger.lineId, at: "2026-11-17T10:00:01.000Z" }, ledger)
+            const again = { runId: runB, createdAt: "2026-11-18T10:00:00.000Z" }
+            for (const e of [failed, superseded, done]) yield* store.journalBegin({ ...e, ...again })
+            const pending = yield* store.unfinished(company)
+            expect(pending.map((e) => Option.some(encodeJournal(e)))).toEqual([
+              Option.some(encodeJournal({ ...failed, ...again })),
+              Option.some(encodeJournal({ ...superseded, ...again }))
+            ])
+            expect(Option.map(yield* store.journalEntry(done.id), (e) => e.status)).toEqual(Option.some("done"))
+          })
+        )
+      )
+
       it.effect("unfinished lists a company's pending rows, oldest first", () =>
         withStore((store) =>
           Effect.gen(function* () {

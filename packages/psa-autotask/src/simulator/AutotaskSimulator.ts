@@ -277,7 +277,10 @@ class Simulator {
     }
     if (!matched.methods.includes(method)) return this.send(res, methodNotAllowed(method))
 
-    const key: RequestKey = { method, route: matched.template, endpoint: matched.endpoint }
+    const write =
+      (matched.route.kind === "collection" && method !== "GET") ||
+      (matched.route.kind === "item" && method === "DELETE")
+    const key: RequestKey = { method, route: matched.template, endpoint: matched.endpoint, write }
     const threadKey = `${this.integrationCode}\u0000${matched.endpoint}`
     this.counters.enter(matched.endpoint)
     try {

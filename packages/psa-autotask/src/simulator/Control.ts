@@ -218,7 +218,9 @@ export class ThresholdState implements Thresholds {
 export const FaultMatchSchema = Schema.Struct({
   method: Schema.optional(Schema.String),
   route: Schema.optional(Schema.String),
-  endpoint: Schema.optional(Schema.String)
+  endpoint: Schema.optional(Schema.String),
+  /** Only creates, updates and deletes (queries are POSTs too, but not writes). */
+  writes: Schema.optional(Schema.Boolean)
 })
 
 /** Which requests a fault applies to. */
@@ -227,6 +229,11 @@ export type FaultMatch = typeof FaultMatchSchema.Type
 const common = {
   /** How many matching requests the fault hits (default 1). */
   times: Schema.optional(Schema.Number.pipe(Schema.positive())),
+  /**
+   * Matching requests let through before the fault starts (default 0): e.g. a create lands and the
+   * adjustment after it fails, the part-way state of a multi-write operation.
+   */
+  after: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
   match: Schema.optional(FaultMatchSchema)
 }
 
@@ -302,13 +309,16 @@ export interface RequestKey {
   readonly method: string
   readonly route: string
   readonly endpoint: string
+  /** Whether the request creates, updates or deletes (not a query or a read). */
+  readonly write?: boolean
 }
 
 const matches = (match: FaultMatch | undefined, key: RequestKey): boolean =>
   match === undefined ||
   ((match.method === undefined || match.method.toUpperCase() === key.method) &&
     (match.route === undefined || match.route.toLowerCase() === key.route.toLowerCase()) &&
-    (match.endpoint === undefined || match.endpoint.toLowerCase() === key.endpoint.toLowerCase()))
+    (match.endpoint === undefined || match.endpoint.toLowerCase() === key.endpoint.toLowerCase()) &&
+    (match.writes !== true || key.write === true))
 
 interface HoldState {
   readonly match: FaultMatch | undefined
@@ -320,7 +330,7 @@ interface HoldState {
 /** Mutable fault state behind the `Faults` view. */
 export class FaultState implements Faults {
   private nextId = 1
-  private rules: Array<{ id: number; spec: FaultSpec; remaining: number }> = []
+  private rules: Array<{ id: number; spec: FaultSpec; remaining: number; after: number }> = []
   private holds: Array<HoldState> = []
   private latencySpec: LatencySpec | undefined
 
@@ -335,7 +345,7 @@ export class FaultState implements Faults {
 
   inject(spec: FaultSpec): number {
     const id = this.nextId++
-    this.rules.push({ id, spec, remaining: spec.times ?? 1 })
+    this.rules.push({ id, spec, remaining: spec.times ?? 1, after: spec.after ?? 0 })
     return id
   }
   clear(id?: number): void {
@@ -368,6 +378,10 @@ export class FaultState implements Faults {
     for (const rule of this.rules) {
       const aimed = rule.spec.match?.route !== undefined || rule.spec.match?.endpoint !== undefined
       if (rule.remaining <= 0 || (aimedOnly && !aimed) || !matches(rule.spec.match, key)) continue
+      if (rule.after > 0) {
+        rule.after--
+        continue
+      }
       if (rule.spec.kind !== "latency") {
         if (outcome) continue
         outcome = true

@@ -194,18 +194,24 @@ const FaultBody = Schema.Union(
   Schema.Struct({
     kind: Schema.Literal("rateLimit"),
     times: Schema.optional(Schema.Int),
+    writes: Schema.optional(Schema.Boolean),
+    after: Schema.optional(Schema.Int),
     retryAfterSeconds: Schema.optional(Schema.Number),
     route: Schema.optional(Schema.String)
   }),
   Schema.Struct({
     kind: Schema.Literal("serverError"),
     times: Schema.optional(Schema.Int),
+    writes: Schema.optional(Schema.Boolean),
+    after: Schema.optional(Schema.Int),
     route: Schema.optional(Schema.String),
     message: Schema.optional(Schema.String)
   }),
   Schema.Struct({
     kind: Schema.Literal("malformedJson"),
     times: Schema.optional(Schema.Int),
+    writes: Schema.optional(Schema.Boolean),
+    after: Schema.optional(Schema.Int),
     route: Schema.optional(Schema.String)
   }),
   Schema.Struct({ kind: Schema.Literal("latency"), ms: Schema.Number, route: Schema.optional(Schema.String) }),
@@ -253,7 +259,11 @@ const makeControl =
         const decoded = Schema.decodeUnknownEither(FaultBody)(parseControlJson(body))
         if (Either.isLeft(decoded)) return decodeError(String(decoded.left))
         const fault = decoded.right
-        const route = fault.kind === "throttle" || fault.route === undefined ? {} : { route: fault.route }
+        const route = {
+          ...(fault.kind === "throttle" || fault.route === undefined ? {} : { route: fault.route }),
+          ...("writes" in fault && fault.writes !== undefined ? { writes: fault.writes } : {}),
+          ...("after" in fault && fault.after !== undefined ? { after: fault.after } : {})
+        }
         switch (fault.kind) {
           case "rateLimit":
             faults.rateLimit({

@@ -1,8 +1,10 @@
 /**
  * Fault injection: 429s (§1.10), 500s (§1.9), malformed JSON bodies and latency, for all calls or
  * only those matching a route (`"GET /finance/agreements/{id}/additions"`, or a template alone
- * such as `"/finance/agreements/{id}/additions"` for any method). Counted faults apply to the
- * next N matching calls, in the order they were added.
+ * such as `"/finance/agreements/{id}/additions"` for any method), or only writes. Counted faults
+ * apply to the next N matching calls, in the order they were added, optionally after letting a
+ * first few matching calls through (`after`: the PATCH of a quantity change lands, its proration
+ * POST fails — the part-way state of a multi-write operation).
  */
 import { normalizeKey } from "./Counters.js"
 
@@ -13,12 +15,20 @@ export interface RateLimitFault {
   /** `Retry-After` in seconds (default 1). */
   readonly retryAfterSeconds?: number
   readonly route?: string
+  /** Only calls that can change data (POST, PUT, PATCH, DELETE). */
+  readonly writes?: boolean
+  /** Matching calls let through before the fault starts (default 0). */
+  readonly after?: number
 }
 
 /** 500 with `{"code":"ConnectWiseApi","message":…}`; a message containing "timeout" mimics §1.9's timeouts. */
 export interface ServerErrorFault {
   readonly times?: number
   readonly route?: string
+  /** Only calls that can change data (POST, PUT, PATCH, DELETE). */
+  readonly writes?: boolean
+  /** Matching calls let through before the fault starts (default 0). */
+  readonly after?: number
   readonly message?: string
 }
 
@@ -26,6 +36,10 @@ export interface ServerErrorFault {
 export interface MalformedJsonFault {
   readonly times?: number
   readonly route?: string
+  /** Only calls that can change data (POST, PUT, PATCH, DELETE). */
+  readonly writes?: boolean
+  /** Matching calls let through before the fault starts (default 0). */
+  readonly after?: number
 }
 
 /** Added latency: fixed (`ms`) or uniform in a band (`minMs`..`maxMs`). Stays until cleared. */
@@ -54,15 +68,25 @@ export type PendingFault =
       readonly kind: "rateLimit"
       readonly remaining: number
       readonly route: string | undefined
+      readonly writes: boolean
+      readonly after: number
       readonly retryAfterSeconds: number
     }
   | {
       readonly kind: "serverError"
       readonly remaining: number
       readonly route: string | undefined
+      readonly writes: boolean
+      readonly after: number
       readonly message: string
     }
-  | { readonly kind: "malformedJson"; readonly remaining: number; readonly route: string | undefined }
+  | {
+      readonly kind: "malformedJson"
+      readonly remaining: number
+      readonly route: string | undefined
+      readonly writes: boolean
+      readonly after: number
+    }
 
 /** What one call gets. */
 export type TakenFault =
@@ -100,6 +124,7 @@ export class FaultController {
       kind: "rateLimit",
       remaining: positive(fault.times, 1),
       route: fault.route,
+      ...scope(fault),
       retryAfterSeconds: Math.max(0, Math.floor(fault.retryAfterSeconds ?? 1))
     })
   }
@@ -110,13 +135,14 @@ export class FaultController {
       kind: "serverError",
       remaining: positive(fault.times, 1),
       route: fault.route,
+      ...scope(fault),
       message: fault.message ?? "An internal error occurred."
     })
   }
 
   /** The next `times` matching calls get a truncated JSON body. */
   malformedJson(fault: MalformedJsonFault = {}): void {
-    this.queue.push({ kind: "malformedJson", remaining: positive(fault.times, 1), route: fault.route })
+    this.queue.push({ kind: "malformedJson", remaining: positive(fault.times, 1), route: fault.route, ...scope(fault) })
   }
 
   /** Adds latency to matching calls until {@link clearLatency} or {@link clear}. */
@@ -149,7 +175,18 @@ export class FaultController {
 
   /** @internal Consumes the first counted fault that matches the call, if any. */
   take(key: string): TakenFault | undefined {
-    const index = this.queue.findIndex((fault) => routeMatches(fault.route, key))
+    const write = !normalizeKey(key).startsWith("GET ")
+    let index = -1
+    for (const [i, fault] of this.queue.entries()) {
+      if (!routeMatches(fault.route, key) || (fault.writes && !write)) continue
+      // Still letting its first matching calls through.
+      if (fault.after > 0) {
+        fault.after--
+        continue
+      }
+      index = i
+      break
+    }
     const fault = this.queue[index]
     if (fault === undefined) return undefined
     fault.remaining--
@@ -194,6 +231,11 @@ export class FaultController {
     return Math.max(1, Math.ceil((this.windowStart + windowMs - now) / 1000))
   }
 }
+
+const scope = (fault: { readonly writes?: boolean; readonly after?: number }) => ({
+  writes: fault.writes ?? false,
+  after: fault.after === undefined || !Number.isFinite(fault.after) ? 0 : Math.max(0, Math.floor(fault.after))
+})
 
 const positive = (value: number | undefined, fallback: number) =>
   value === undefined || !Number.isFinite(value) ? fallback : Math.max(1, Math.floor(value))

@@ -271,12 +271,27 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
 
     journalBegin: (entry) =>
       Effect.gen(function* () {
-        const encoded = yield* fromEither(Rows.encodeJournal(entry))
+        const encoded = yield* fromEither(Rows.encodeJournal({ ...entry, status: "pending" }))
+        const row = Rows.journalRow(encoded)
+        // A pending or done row stays; a failed or superseded one is opened again for this attempt.
         yield* query("writing the journal", () =>
           db
             .insertInto("journal")
-            .values(Rows.journalRow(encoded))
-            .onConflict((oc) => oc.column("id").doNothing())
+            .values(row)
+            .onConflict((oc) =>
+              oc
+                .column("id")
+                .doUpdateSet({
+                  run_id: row.run_id,
+                  operation: row.operation,
+                  status: "pending",
+                  created_at: row.created_at,
+                  completed_at: null,
+                  line_id: null,
+                  error: null
+                })
+                .where("journal.status", "in", ["failed", "superseded"])
+            )
             .execute()
         )
       }),
@@ -306,6 +321,18 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           db
             .updateTable("journal")
             .set({ status: "failed", completed_at: at, error })
+            .where("id", "=", id)
+            .executeTakeFirst()
+        )
+        if (updated.numUpdatedRows === 0n) return yield* notFound(`journal entry ${id} not found`)
+      }),
+
+    journalSupersede: (id, at) =>
+      Effect.gen(function* () {
+        const updated = yield* query("superseding a journal entry", () =>
+          db
+            .updateTable("journal")
+            .set({ status: "superseded", completed_at: at })
             .where("id", "=", id)
             .executeTakeFirst()
         )
