@@ -232,7 +232,8 @@ const create = (
   desired: DesiredLine,
   company: CompanyLink,
   asOf: LocalDate,
-  paidBefore: Coverage.Coverage | undefined
+  paidBefore: Coverage.Coverage | undefined,
+  basis: string | null
 ): CreateLine => {
   const start = desired.mapping.options.startDate ?? company.startDate ?? asOf
   const units = billable(desired.quantity, desired.lessIncluded)
@@ -257,7 +258,8 @@ const create = (
         fields.billing,
         fields.description
       ],
-      effectiveDate
+      effectiveDate,
+      basis
     ])
   if (paidBefore !== undefined && paidBefore.units > 0 && paidBefore.periodEnd >= start) {
     const effectiveDate = D.addDays(paidBefore.periodEnd, 1)
@@ -318,6 +320,14 @@ const create = (
   }
 }
 
+/**
+ * The ledger state an operation is planned from, part of its id: the same change planned again
+ * after a crash has the same id (the journal makes it idempotent), while the same change made
+ * again after SeatSync changed the line since (10 → 12, 12 → 10, 10 → 12 in one day) is a new
+ * operation with its own charge.
+ */
+const basisOf = (entry: LedgerEntry | undefined): string | null => entry?.updatedAt ?? null
+
 /** What the mapping's ledger entry says is paid for in the period containing `asOf`. */
 const paidCoverage = (entry: LedgerEntry | undefined, asOf: LocalDate): Coverage.Coverage | undefined =>
   entry !== undefined && Coverage.covers(entry.coverage, asOf) ? entry.coverage : undefined
@@ -345,7 +355,15 @@ const update = (
   })
   return {
     _tag: "UpdateLine",
-    id: operationId(["UpdateLine", desired.mapping.id, line.id, changesKey(changes), adopt, billing.effectiveDate]),
+    id: operationId([
+      "UpdateLine",
+      desired.mapping.id,
+      line.id,
+      changesKey(changes),
+      adopt,
+      billing.effectiveDate,
+      basisOf(entry)
+    ]),
     ...common(desired),
     lineId: line.id,
     changes,
@@ -374,7 +392,7 @@ const cancel = (
   })
   return {
     _tag: "CancelLine",
-    id: operationId(["CancelLine", desired.mapping.id, line.id, line.quantity, billing.effectiveDate]),
+    id: operationId(["CancelLine", desired.mapping.id, line.id, line.quantity, billing.effectiveDate, basisOf(entry)]),
     ...common(desired),
     agreementId: line.agreementId,
     lineId: line.id,
@@ -541,7 +559,7 @@ export const plan = (input: PlanInput): PlanOutput => {
       }
       continue
     }
-    emit(create(desired, input.company, input.asOf, paidBefore))
+    emit(create(desired, input.company, input.asOf, paidBefore, basisOf(entry)))
   }
   const heldCount = held.filter((h) => h.reason === "LinesMissing").length
   if (heldCount > 0) {
