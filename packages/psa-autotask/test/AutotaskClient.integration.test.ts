@@ -173,16 +173,41 @@ describe("failures: typed, retried only when it is safe", () => {
       return { sim, client, result }
     })
 
-  it.scoped("a validation error (HTTP 500 with errors) is Invalid with the message, not retried", () =>
-    Effect.gen(function* () {
-      const { sim, result } = yield* failing({
-        kind: "error",
-        status: 500,
-        message: "Unable to find foo in the Company Entity."
+  it.scoped(
+    "a read answered by a 500 with an errors body is retried; when it persists it is Invalid with the message",
+    () =>
+      Effect.gen(function* () {
+        // Autotask words transient trouble like validation (§2.9): a read is repeated either way.
+        const once = yield* failing({ kind: "error", status: 500, message: "Injected fault: HTTP 500." })
+        expect(once.result._tag).toBe("Right")
+        expect(companyQueries(once.sim)).toBe(2)
+        const { sim, result } = yield* failing({
+          kind: "error",
+          status: 500,
+          message: "Unable to find foo in the Company Entity.",
+          times: 50
+        })
+        expect(result._tag === "Left" && [result.left.reason, result.left.retryable]).toEqual(["Invalid", false])
+        expect(result._tag === "Left" && result.left.message).toContain("Unable to find foo in the Company Entity.")
+        expect(companyQueries(sim)).toBe(4) // 1 + maxRetries (3)
       })
-      expect(result._tag === "Left" && [result.left.reason, result.left.retryable]).toEqual(["Invalid", false])
-      expect(result._tag === "Left" && result.left.message).toContain("Unable to find foo in the Company Entity.")
-      expect(companyQueries(sim)).toBe(1)
+  )
+
+  it.scoped("a create or update answered by a 500 (errors body) or a 503 is not re-sent", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig()
+      const services = { path: "Contracts/30400001/Services", endpoint: "ContractServices" }
+      sim.faults.inject({ kind: "error", status: 500, message: "Injected fault: HTTP 500.", match: { method: "POST" } })
+      const created = yield* Effect.flip(
+        client.create(services, { contractID: 30400001, serviceID: 3005, unitPrice: 6 })
+      )
+      expect([created.reason, created.retryable]).toEqual(["Invalid", false])
+      sim.faults.inject({ kind: "error", status: 503, afterWrite: true, match: { method: "PATCH" } })
+      const updated = yield* Effect.flip(client.update(services, { id: 7001, unitPrice: 3.25 }))
+      expect([updated.reason, updated.retryable]).toEqual(["Unavailable", true])
+      expect(updated.context).toBe("PATCH /V1.0/Contracts/30400001/Services")
+      expect(sim.counters.calls("POST /V1.0/Contracts/{parentId}/Services")).toBe(1)
+      expect(sim.counters.calls("PATCH /V1.0/Contracts/{parentId}/Services")).toBe(1)
     })
   )
 
