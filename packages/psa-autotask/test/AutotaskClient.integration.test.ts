@@ -303,6 +303,96 @@ describe("failures: typed, retried only when it is safe", () => {
     })
   )
 
+  it.scoped("by default a hung read is given up after 15 s and asked again (TestClock)", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig(
+        {},
+        { client: { ...testClient, timeout: AutotaskClient.defaultOptions.timeout } }
+      )
+      sim.faults.inject({ kind: "hang", match: { route: "/V1.0/Companies/query" } })
+      const fiber = yield* Effect.fork(listCompanies(client))
+      yield* eventually(Effect.map(TestClock.sleeps(), (s) => Chunk.some(s, (at) => at === 15_000)))
+      yield* TestClock.adjust("14 seconds")
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      expect(companyQueries(sim)).toBe(1)
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(fiber)).toHaveLength(5)
+      expect(companyQueries(sim)).toBe(2)
+      expect((yield* client.stats).timeouts).toBe(1)
+    })
+  )
+
+  it.scopedLive(
+    "a hung create that took effect fails Unavailable, retryable, naming the call, and is not re-sent",
+    () =>
+      Effect.gen(function* () {
+        const { sim, client } = yield* rig({}, { client: { ...testClient, timeout: "300 millis" } })
+        sim.faults.inject({ kind: "hang", afterWrite: true, match: { endpoint: "ContractServiceAdjustments" } })
+        const target = { path: "ContractServiceAdjustments", endpoint: "ContractServiceAdjustments" }
+        const body = {
+          contractID: 30400001,
+          contractServiceID: 7001,
+          effectiveDate: "2026-11-17T00:00:00Z",
+          unitChange: 1
+        }
+        const error = yield* Effect.flip(client.create(target, body))
+        expect([error.reason, error.retryable, error.context]).toEqual([
+          "Unavailable",
+          true,
+          "POST /V1.0/ContractServiceAdjustments"
+        ])
+        expect(error.message).toBe("no answer within 300ms; it may have been applied, so it is not re-sent")
+        expect(sim.counters.calls("POST /V1.0/ContractServiceAdjustments")).toBe(1)
+        expect(sim.data.adjustments(30400001)).toHaveLength(1)
+      })
+  )
+
+  it.scoped("a 503's Retry-After is waited out on a read; one beyond maxRetryAfter is left to the next run", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig()
+      sim.faults.inject({
+        kind: "error",
+        status: 503,
+        retryAfterSeconds: 30,
+        match: { route: "/V1.0/Companies/query" }
+      })
+      const fiber = yield* Effect.fork(listCompanies(client))
+      yield* eventually(Effect.map(TestClock.sleeps(), (s) => Chunk.some(s, (at) => at === 30_000)))
+      expect(companyQueries(sim)).toBe(1)
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* Fiber.join(fiber)).toHaveLength(5)
+      expect(companyQueries(sim)).toBe(2)
+
+      sim.faults.inject({
+        kind: "error",
+        status: 503,
+        retryAfterSeconds: 600,
+        match: { route: "/V1.0/Companies/query" }
+      })
+      const error = yield* Effect.flip(listCompanies(client))
+      expect([error.reason, error.retryable]).toEqual(["Unavailable", true])
+      expect(companyQueries(sim)).toBe(3)
+    })
+  )
+
+  it.scopedLive("past the run's deadline no request is sent, and the adapter does not retry the operation", () =>
+    Effect.gen(function* () {
+      const deadline = Date.now() + 300
+      const { sim, client, psa } = yield* rig({}, { client: { ...testClient, deadline } })
+      sim.faults.inject({ kind: "hang", match: { route: "/V1.0/Companies/query" } })
+      const cut = yield* Effect.flip(listCompanies(client))
+      expect(Date.now()).toBeGreaterThanOrEqual(deadline)
+      expect([cut.reason, cut.retryable, cut.context]).toEqual(["Unavailable", true, "POST /V1.0/Companies/query"])
+      expect(cut.message).toMatch(/^the run's deadline has passed \(\d{4}-\d\d-\d\dT/)
+      expect(AutotaskClient.isTransient(cut)).toBe(false)
+      const before = sim.counters.snapshot().total
+      const refused = yield* Effect.flip(psa.apply(createOp()))
+      expect(refused.message).toMatch(/^the run's deadline has passed/)
+      // Not even the zone discovery of the adapter's own client.
+      expect(sim.counters.snapshot().total).toBe(before)
+    })
+  )
+
   it.scoped("the hourly request threshold is RateLimited and not retried in-process", () =>
     Effect.gen(function* () {
       const { sim, result } = yield* failing({ kind: "hourlyLimit" })
