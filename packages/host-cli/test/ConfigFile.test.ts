@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Either, Redacted } from "effect"
 import { decode, resolveSecret } from "../src/ConfigFile.js"
-import { resolveConnections } from "../src/Wiring.js"
 import { starterYaml } from "../src/Starter.js"
+import { resolveConnections } from "../src/Wiring.js"
 
 describe("ConfigFile", () => {
   it("accepts the starter file", () => {
