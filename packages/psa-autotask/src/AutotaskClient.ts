@@ -526,18 +526,18 @@ export const make = (
       kind: Kind
     ): Effect.Effect<A, Failure> => {
       if (deadline === undefined) return effect
-      const passed = () =>
+      const passed = (sent: boolean) =>
         new Failure({
           kind: "Deadline",
-          message: `${deadlineText} (${new Date(deadline).toISOString()})${kind === "write" ? unsentText : ""}`,
+          message: `${deadlineText} (${new Date(deadline).toISOString()})${sent && kind === "write" ? unsentText : ""}`,
           request
         })
       return Effect.flatMap(
         Effect.clockWith((c) => c.currentTimeMillis),
         (now) =>
           now >= deadline
-            ? Effect.fail(passed())
-            : Effect.timeoutFail(effect, { duration: Duration.millis(deadline - now), onTimeout: passed })
+            ? Effect.fail(passed(false))
+            : Effect.timeoutFail(effect, { duration: Duration.millis(deadline - now), onTimeout: () => passed(true) })
       )
     }
 

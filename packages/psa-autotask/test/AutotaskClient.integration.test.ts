@@ -386,6 +386,10 @@ describe("failures: typed, retried only when it is safe", () => {
       expect(cut.message).toMatch(/^the run's deadline has passed \(\d{4}-\d\d-\d\dT/)
       expect(AutotaskClient.isTransient(cut)).toBe(false)
       const before = sim.counters.snapshot().total
+      // A create refused before it was sent does not claim it may have been applied.
+      const target = { path: "Contracts/30400001/Services", endpoint: "ContractServices" }
+      const unsent = yield* Effect.flip(client.create(target, { contractID: 30400001, serviceID: 3005, unitPrice: 6 }))
+      expect(unsent.message).toBe(`the run's deadline has passed (${new Date(deadline).toISOString()})`)
       const refused = yield* Effect.flip(psa.apply(createOp()))
       expect(refused.message).toMatch(/^the run's deadline has passed/)
       // Not even the zone discovery of the adapter's own client.
