@@ -79,6 +79,11 @@ export const AutotaskConnection = Schema.Struct({
   /** A fixed zone URL, skipping discovery. */
   zoneUrl: Schema.optional(Url),
   impersonationResourceId: Schema.optional(Schema.Int),
+  /**
+   * Seconds one request may go unanswered before it is given up (default 15): a read is then
+   * asked again, a create or update is re-read by the next attempt, never re-sent.
+   */
+  requestTimeoutSeconds: Schema.optional(Schema.Number.pipe(Schema.between(1, 600))),
   /** Whether mid-period changes are prorated per contract (Autotask's API has no such switch). */
   proration: Schema.optional(
     Schema.Struct({

@@ -11,7 +11,7 @@ import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
 import { SqlStore } from "@seatsync/store-sql"
-import { Context, Data, Effect, Either, Layer, Option, type Redacted } from "effect"
+import { Context, Data, Duration, Effect, Either, Layer, Option, type Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
 
@@ -208,7 +208,10 @@ export const resolveConnections = (
               ...(p.impersonationResourceId !== undefined
                 ? { impersonationResourceId: p.impersonationResourceId }
                 : {}),
-              ...(p.proration ? { proration: p.proration } : {})
+              ...(p.proration ? { proration: p.proration } : {}),
+              ...(p.requestTimeoutSeconds !== undefined
+                ? { client: { timeout: Duration.seconds(p.requestTimeoutSeconds) } }
+                : {})
             }
           }
     return Either.right({ storage: storageTarget(path, file.storage), microsoft, psa })

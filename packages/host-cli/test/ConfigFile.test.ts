@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Redacted } from "effect"
+import { Duration, Either, Redacted } from "effect"
 import { decode, resolveSecret } from "../src/ConfigFile.js"
 import { starterYaml } from "../src/Starter.js"
+import { resolveConnections } from "../src/Wiring.js"
 
 describe("ConfigFile", () => {
   it("accepts the starter file", () => {
@@ -36,6 +37,23 @@ describe("ConfigFile", () => {
   it("refuses references to missing profiles and unknown keys", () => {
     const r = decode("x.json", JSON.stringify({ mappings: [], billingProfles: [] }))
     expect(Either.isLeft(r) && r.left.issues.map((i) => i.path)).toEqual(["billingProfles"])
+  })
+
+  it("takes an Autotask request time limit in seconds (1–600), naming the field when it is out of range", () => {
+    const file = (requestTimeoutSeconds: number) =>
+      JSON.stringify({
+        microsoft: { mode: "tenant", tenantIds: ["t"], clientId: "c", clientSecret: "s" },
+        psa: { kind: "autotask", userName: "u", secret: "s", integrationCode: "i", requestTimeoutSeconds },
+        mappings: []
+      })
+    const bad = decode("x.json", file(0))
+    expect(Either.isLeft(bad) && bad.left.issues.map((i) => i.path)).toEqual(["psa.requestTimeoutSeconds"])
+    const ok = decode("x.json", file(5))
+    if (Either.isLeft(ok)) throw ok.left
+    const resolved = resolveConnections("x.json", ok.right, {})
+    if (Either.isLeft(resolved)) throw resolved.left
+    const psa = resolved.right.psa
+    expect(psa.kind === "autotask" && Duration.toMillis(Duration.decode(psa.config.client?.timeout ?? 0))).toBe(5000)
   })
 
   it("resolves secrets from the environment, redacted", () => {

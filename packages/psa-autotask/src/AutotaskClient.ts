@@ -2,8 +2,15 @@
  * The Autotask REST v1.0 client (API-REFERENCE §2): zone discovery (cached), the three
  * authentication headers on every call, at most 3 requests in flight per endpoint, paging that
  * follows `pageDetails.nextPageUrl`, retries with backoff and jitter for thread-limit rejections
- * and server errors, and a pace that slows down as the database's hourly request count rises
- * (`ThresholdInformation`). Failures become the port's `PsaError`.
+ * and, on reads only, server errors, a time limit per request (and optionally per run), and a pace
+ * that slows down as the database's hourly request count rises (`ThresholdInformation`). Failures
+ * become the port's `PsaError`.
+ *
+ * Reads (GETs and `POST …/query`, which only reads) are repeated after any server error, a 500
+ * with an `errors` body included: Autotask answers transient trouble and validation alike with
+ * that 500 (§2.9), and one failed read of the shared contract-service query would fail every
+ * company of a run. Creates and updates are never repeated once they may have reached Autotask:
+ * the adapter re-reads and decides again instead (DESIGN.md §6).
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
@@ -43,6 +50,11 @@ export interface RetryOptions {
   readonly baseDelay: Duration.DurationInput
   /** Longest backoff (default 10 s). A `Retry-After` longer than the backoff is honoured. */
   readonly maxDelay: Duration.DurationInput
+  /**
+   * The longest `Retry-After` waited out (default 2 minutes). An answer asking for longer is not
+   * retried in-process: it fails (retryable) and the next run tries again.
+   */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /** A usage share from which every request waits `delay` first. */
@@ -72,10 +84,19 @@ export interface ClientOptions {
   readonly pageSize: number
   readonly retry: RetryOptions
   /**
-   * How long one request may go unanswered before it counts as a transport failure (default 60 s;
-   * `Duration.infinity` waits for ever).
+   * How long one request may go unanswered before it counts as a transport failure (default 15 s;
+   * `Duration.infinity` waits for ever). A read that times out is retried like a server error; a
+   * create or update is not re-sent (it may have been applied) and fails `Unavailable`, retryable.
+   * Autotask answers a 500-record query page in a few seconds; a request still open after 15 s is
+   * stuck, and waiting a minute for each stuck one turned a 10 s sync into minutes.
    */
   readonly timeout: Duration.DurationInput
+  /**
+   * A run's overall time limit, as epoch milliseconds (by `Clock`): no request starts after it, a
+   * request in flight or a retry wait is cut at it, and the call fails `Unavailable` (retryable,
+   * for the next run; not retried by the adapter). Default: none.
+   */
+  readonly deadline?: number | undefined
   /** Pace by `ThresholdInformation`; `false` turns it off. */
   readonly thresholds: ThresholdOptions | false
 }
@@ -83,8 +104,8 @@ export interface ClientOptions {
 export const defaultOptions: ClientOptions = {
   concurrencyPerEndpoint: 3,
   pageSize: 500,
-  retry: { maxRetries: 4, baseDelay: "250 millis", maxDelay: "10 seconds" },
-  timeout: "60 seconds",
+  retry: { maxRetries: 4, baseDelay: "250 millis", maxDelay: "10 seconds", maxRetryAfter: "2 minutes" },
+  timeout: "15 seconds",
   thresholds: {
     checkEvery: 250,
     checkInterval: "5 minutes",
@@ -103,6 +124,8 @@ export interface ClientStats {
   readonly requests: number
   /** Attempts after a first failed one. */
   readonly retries: number
+  /** Requests given up on because they were not answered within the time limit. */
+  readonly timeouts: number
   /** Requests that waited because of the database's hourly usage. */
   readonly paced: number
   readonly thresholdChecks: number
@@ -129,7 +152,10 @@ export interface AutotaskClientShape {
   readonly fields: (entity: string) => Effect.Effect<ReadonlyArray<Schemas.FieldInfo>, Psa.PsaError>
   /** `POST` a new record; the `itemId`. Not retried once it may have reached the API (creates are not idempotent). */
   readonly create: (target: Target, body: Readonly<Record<string, unknown>>) => Effect.Effect<number, Psa.PsaError>
-  /** `PATCH` a record (the body holds `id` and the changed fields); the `itemId`. */
+  /**
+   * `PATCH` a record (the body holds `id` and the changed fields); the `itemId`. Not retried once it
+   * may have reached the API either: the caller re-reads the record and decides again.
+   */
   readonly update: (target: Target, body: Readonly<Record<string, unknown>>) => Effect.Effect<number, Psa.PsaError>
   /** `GET ThresholdInformation`. */
   readonly thresholdInformation: Effect.Effect<Schemas.ThresholdInformation, Psa.PsaError>
@@ -162,10 +188,13 @@ type FailureKind =
   | "ThreadLimit"
   | "HourlyLimit"
   | "ServerError"
+  /** HTTP 500 with an `errors` body that does not read as transient: validation, or trouble worded like it. */
+  | "Rejected"
   | "Transport"
   | "BadJson"
   | "BadShape"
   | "Budget"
+  | "Deadline"
 
 /** A failed exchange, before it becomes a `PsaError`. */
 class Failure extends Data.TaggedError("AutotaskFailure")<{
@@ -187,7 +216,9 @@ const reasonOf: Readonly<Record<FailureKind, [Psa.PsaErrorReason, boolean]>> = {
   HourlyLimit: ["RateLimited", true],
   Budget: ["RateLimited", true],
   ServerError: ["Unavailable", true],
+  Rejected: ["Invalid", false],
   Transport: ["Unavailable", true],
+  Deadline: ["Unavailable", true],
   BadJson: ["InvalidResponse", true],
   BadShape: ["InvalidResponse", false]
 }
@@ -204,11 +235,12 @@ const toPsaError = (f: Failure): Psa.PsaError => {
 
 /** How a request may be retried. */
 type Kind =
-  /** Queries and reads: any transient failure. */
+  /** Queries (`POST …/query` reads) and GETs: any server error, timeout or broken answer. */
   | "read"
-  /** PATCH (setting fields to values): any transient failure. */
-  | "idempotentWrite"
-  /** POST creates: only when the API certainly did not process the request (thread-limit rejection). */
+  /**
+   * POST creates and PATCH updates: only when the API certainly did not process the request (a
+   * thread-limit rejection). Otherwise the adapter re-reads and decides again (DESIGN.md §6).
+   */
   | "write"
   /** The `ThresholdInformation` read itself: not paced. */
   | "threshold"
@@ -220,8 +252,11 @@ const retryable = (f: Failure, kind: Kind): boolean => {
     case "ThreadLimit":
       return true
     case "ServerError":
+    case "Rejected":
     case "Transport":
     case "BadJson":
+      // A read changes nothing: repeating it is always safe, and a validation error repeats itself
+      // at the cost of a few bounded attempts.
       return kind !== "write"
     default:
       return false
@@ -290,7 +325,7 @@ const classify = (
     // Validation and business-rule failures are HTTP 500 with {"errors":[…]} (§2.9), and so are a
     // bad user name or integration code (§2.2).
     if (authText.test(message)) return fail("Unauthorized")
-    return fail(transientText.test(message) ? "ServerError" : "Invalid")
+    return fail(transientText.test(message) ? "ServerError" : "Rejected")
   }
   if (status >= 500) return fail("ServerError")
   return fail("Invalid")
@@ -331,6 +366,7 @@ const mergeOptions = (options: Partial<ClientOptions>): ClientOptions => ({
   ...defaultOptions,
   ...options,
   retry: { ...defaultOptions.retry, ...options.retry },
+  deadline: options.deadline,
   thresholds:
     options.thresholds === false
       ? false
@@ -353,7 +389,7 @@ export const make = (
     const allowed = (host: string): boolean =>
       allowedHosts.size > 0 ? allowedHosts.has(host) : host === discoveryHost || host.endsWith(".autotask.net")
 
-    const stats = yield* Ref.make<ClientStats>({ requests: 0, retries: 0, paced: 0, thresholdChecks: 0 })
+    const stats = yield* Ref.make<ClientStats>({ requests: 0, retries: 0, timeouts: 0, paced: 0, thresholdChecks: 0 })
     const pace = yield* Ref.make<PaceState>({ sinceCheck: 0, checkedAt: undefined, share: undefined })
     const checkLock = yield* Effect.makeSemaphore(1)
     const limiters = new Map<string, Effect.Semaphore>()
@@ -368,6 +404,8 @@ export const make = (
     }
 
     const maxDelay = Duration.decode(options.retry.maxDelay)
+    const maxRetryAfter = Duration.decode(options.retry.maxRetryAfter ?? "2 minutes")
+    const deadline = options.deadline
     const schedule = Schedule.exponential(options.retry.baseDelay, 2).pipe(
       Schedule.jittered,
       Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
@@ -397,7 +435,7 @@ export const make = (
       const request = `${method} ${describePath(url)}`
       let req = HttpClientRequest.make(method)(url.href)
       if (kind !== "zone") {
-        req = HttpClientRequest.setHeaders(req, headers(kind === "write" || kind === "idempotentWrite"))
+        req = HttpClientRequest.setHeaders(req, headers(kind === "write"))
       } else {
         req = HttpClientRequest.acceptJson(req)
       }
@@ -422,8 +460,17 @@ export const make = (
             Effect.timeoutFail({
               duration: timeout,
               onTimeout: () =>
-                new Failure({ kind: "Transport", message: `no answer within ${Duration.format(timeout)}`, request })
-            })
+                new Failure({
+                  kind: "Transport",
+                  message: `no answer within ${Duration.format(timeout)}${kind === "write" ? unsentText : ""}`,
+                  request
+                })
+            }),
+            Effect.tapError((f) =>
+              f.message.startsWith("no answer within")
+                ? Ref.update(stats, (s) => ({ ...s, timeouts: s.timeouts + 1 }))
+                : Effect.void
+            )
           )
         : send
       const limited = endpoint === undefined ? answered : limiter(endpoint).withPermits(1)(answered)
@@ -460,8 +507,39 @@ export const make = (
             )
           )
         })
-        return attempt.pipe(Effect.retry({ schedule, while: (f) => retryable(f, kind) }), Effect.mapError(toPsaError))
+        const retried = attempt.pipe(
+          Effect.retry({
+            schedule,
+            // A Retry-After beyond the limit is left to the next run rather than slept through here.
+            while: (f) =>
+              retryable(f, kind) &&
+              (f.retryAfter === undefined || Duration.lessThanOrEqualTo(f.retryAfter, maxRetryAfter))
+          })
+        )
+        return withinDeadline(retried, `${method} ${describePath(url)}`, kind).pipe(Effect.mapError(toPsaError))
       })
+
+    /** Cuts a call (its requests and its retry waits) at the run's deadline. */
+    const withinDeadline = <A>(
+      effect: Effect.Effect<A, Failure>,
+      request: string,
+      kind: Kind
+    ): Effect.Effect<A, Failure> => {
+      if (deadline === undefined) return effect
+      const passed = (sent: boolean) =>
+        new Failure({
+          kind: "Deadline",
+          message: `${deadlineText} (${new Date(deadline).toISOString()})${sent && kind === "write" ? unsentText : ""}`,
+          request
+        })
+      return Effect.flatMap(
+        Effect.clockWith((c) => c.currentTimeMillis),
+        (now) =>
+          now >= deadline
+            ? Effect.fail(passed(false))
+            : Effect.timeoutFail(effect, { duration: Duration.millis(deadline - now), onTimeout: () => passed(true) })
+      )
+    }
 
     // ---- Zone (§2.1) ------------------------------------------------------------------------------
 
@@ -623,7 +701,7 @@ export const make = (
       Effect.gen(function* () {
         const root = yield* base
         const url = new URL(target.path, root)
-        const answer = yield* call(method, url, target.endpoint, method === "POST" ? "write" : "idempotentWrite", body)
+        const answer = yield* call(method, url, target.endpoint, "write", body)
         return (yield* decodeOr(Schemas.ItemId, answer, `${method} ${describePath(url)}`)).itemId
       })
 
@@ -637,6 +715,15 @@ export const make = (
     } satisfies AutotaskClientShape
   })
 
-/** Whether an error is worth retrying a whole operation for (the API may not have processed it). */
+/** How a write that may have been applied says so (it is not re-sent). */
+const unsentText = "; it may have been applied, so it is not re-sent"
+
+/** How a call cut by the run's deadline starts its message. */
+const deadlineText = "the run's deadline has passed"
+
+/**
+ * Whether an error is worth retrying a whole operation for (the API may not have processed it).
+ * Not once the run's deadline has passed: every call would fail again at once.
+ */
 export const isTransient = (e: Psa.PsaError): boolean =>
-  e.retryable && (e.reason === "Unavailable" || e.reason === "InvalidResponse")
+  e.retryable && (e.reason === "Unavailable" || e.reason === "InvalidResponse") && !e.message.startsWith(deadlineText)

@@ -173,16 +173,41 @@ describe("failures: typed, retried only when it is safe", () => {
       return { sim, client, result }
     })
 
-  it.scoped("a validation error (HTTP 500 with errors) is Invalid with the message, not retried", () =>
-    Effect.gen(function* () {
-      const { sim, result } = yield* failing({
-        kind: "error",
-        status: 500,
-        message: "Unable to find foo in the Company Entity."
+  it.scoped(
+    "a read answered by a 500 with an errors body is retried; when it persists it is Invalid with the message",
+    () =>
+      Effect.gen(function* () {
+        // Autotask words transient trouble like validation (§2.9): a read is repeated either way.
+        const once = yield* failing({ kind: "error", status: 500, message: "Injected fault: HTTP 500." })
+        expect(once.result._tag).toBe("Right")
+        expect(companyQueries(once.sim)).toBe(2)
+        const { sim, result } = yield* failing({
+          kind: "error",
+          status: 500,
+          message: "Unable to find foo in the Company Entity.",
+          times: 50
+        })
+        expect(result._tag === "Left" && [result.left.reason, result.left.retryable]).toEqual(["Invalid", false])
+        expect(result._tag === "Left" && result.left.message).toContain("Unable to find foo in the Company Entity.")
+        expect(companyQueries(sim)).toBe(4) // 1 + maxRetries (3)
       })
-      expect(result._tag === "Left" && [result.left.reason, result.left.retryable]).toEqual(["Invalid", false])
-      expect(result._tag === "Left" && result.left.message).toContain("Unable to find foo in the Company Entity.")
-      expect(companyQueries(sim)).toBe(1)
+  )
+
+  it.scoped("a create or update answered by a 500 (errors body) or a 503 is not re-sent", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig()
+      const services = { path: "Contracts/30400001/Services", endpoint: "ContractServices" }
+      sim.faults.inject({ kind: "error", status: 500, message: "Injected fault: HTTP 500.", match: { method: "POST" } })
+      const created = yield* Effect.flip(
+        client.create(services, { contractID: 30400001, serviceID: 3005, unitPrice: 6 })
+      )
+      expect([created.reason, created.retryable]).toEqual(["Invalid", false])
+      sim.faults.inject({ kind: "error", status: 503, afterWrite: true, match: { method: "PATCH" } })
+      const updated = yield* Effect.flip(client.update(services, { id: 7001, unitPrice: 3.25 }))
+      expect([updated.reason, updated.retryable]).toEqual(["Unavailable", true])
+      expect(updated.context).toBe("PATCH /V1.0/Contracts/30400001/Services")
+      expect(sim.counters.calls("POST /V1.0/Contracts/{parentId}/Services")).toBe(1)
+      expect(sim.counters.calls("PATCH /V1.0/Contracts/{parentId}/Services")).toBe(1)
     })
   )
 
@@ -275,6 +300,100 @@ describe("failures: typed, retried only when it is safe", () => {
       expect([create.reason, create.retryable]).toEqual(["Unavailable", true])
       expect(sim.counters.calls("POST /V1.0/Contracts/{parentId}/Services")).toBe(1)
       writes.release()
+    })
+  )
+
+  it.scoped("by default a hung read is given up after 15 s and asked again (TestClock)", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig(
+        {},
+        { client: { ...testClient, timeout: AutotaskClient.defaultOptions.timeout } }
+      )
+      sim.faults.inject({ kind: "hang", match: { route: "/V1.0/Companies/query" } })
+      const fiber = yield* Effect.fork(listCompanies(client))
+      yield* eventually(Effect.map(TestClock.sleeps(), (s) => Chunk.some(s, (at) => at === 15_000)))
+      yield* TestClock.adjust("14 seconds")
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      expect(companyQueries(sim)).toBe(1)
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(fiber)).toHaveLength(5)
+      expect(companyQueries(sim)).toBe(2)
+      expect((yield* client.stats).timeouts).toBe(1)
+    })
+  )
+
+  it.scopedLive(
+    "a hung create that took effect fails Unavailable, retryable, naming the call, and is not re-sent",
+    () =>
+      Effect.gen(function* () {
+        const { sim, client } = yield* rig({}, { client: { ...testClient, timeout: "300 millis" } })
+        sim.faults.inject({ kind: "hang", afterWrite: true, match: { endpoint: "ContractServiceAdjustments" } })
+        const target = { path: "ContractServiceAdjustments", endpoint: "ContractServiceAdjustments" }
+        const body = {
+          contractID: 30400001,
+          contractServiceID: 7001,
+          effectiveDate: "2026-11-17T00:00:00Z",
+          unitChange: 1
+        }
+        const error = yield* Effect.flip(client.create(target, body))
+        expect([error.reason, error.retryable, error.context]).toEqual([
+          "Unavailable",
+          true,
+          "POST /V1.0/ContractServiceAdjustments"
+        ])
+        expect(error.message).toBe("no answer within 300ms; it may have been applied, so it is not re-sent")
+        expect(sim.counters.calls("POST /V1.0/ContractServiceAdjustments")).toBe(1)
+        expect(sim.data.adjustments(30400001)).toHaveLength(1)
+      })
+  )
+
+  it.scoped("a 503's Retry-After is waited out on a read; one beyond maxRetryAfter is left to the next run", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig()
+      sim.faults.inject({
+        kind: "error",
+        status: 503,
+        retryAfterSeconds: 30,
+        match: { route: "/V1.0/Companies/query" }
+      })
+      const fiber = yield* Effect.fork(listCompanies(client))
+      yield* eventually(Effect.map(TestClock.sleeps(), (s) => Chunk.some(s, (at) => at === 30_000)))
+      expect(companyQueries(sim)).toBe(1)
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* Fiber.join(fiber)).toHaveLength(5)
+      expect(companyQueries(sim)).toBe(2)
+
+      sim.faults.inject({
+        kind: "error",
+        status: 503,
+        retryAfterSeconds: 600,
+        match: { route: "/V1.0/Companies/query" }
+      })
+      const error = yield* Effect.flip(listCompanies(client))
+      expect([error.reason, error.retryable]).toEqual(["Unavailable", true])
+      expect(companyQueries(sim)).toBe(3)
+    })
+  )
+
+  it.scopedLive("past the run's deadline no request is sent, and the adapter does not retry the operation", () =>
+    Effect.gen(function* () {
+      const deadline = Date.now() + 300
+      const { sim, client, psa } = yield* rig({}, { client: { ...testClient, deadline } })
+      sim.faults.inject({ kind: "hang", match: { route: "/V1.0/Companies/query" } })
+      const cut = yield* Effect.flip(listCompanies(client))
+      expect(Date.now()).toBeGreaterThanOrEqual(deadline)
+      expect([cut.reason, cut.retryable, cut.context]).toEqual(["Unavailable", true, "POST /V1.0/Companies/query"])
+      expect(cut.message).toMatch(/^the run's deadline has passed \(\d{4}-\d\d-\d\dT/)
+      expect(AutotaskClient.isTransient(cut)).toBe(false)
+      const before = sim.counters.snapshot().total
+      // A create refused before it was sent does not claim it may have been applied.
+      const target = { path: "Contracts/30400001/Services", endpoint: "ContractServices" }
+      const unsent = yield* Effect.flip(client.create(target, { contractID: 30400001, serviceID: 3005, unitPrice: 6 }))
+      expect(unsent.message).toBe(`the run's deadline has passed (${new Date(deadline).toISOString()})`)
+      const refused = yield* Effect.flip(psa.apply(createOp()))
+      expect(refused.message).toMatch(/^the run's deadline has passed/)
+      // Not even the zone discovery of the adapter's own client.
+      expect(sim.counters.snapshot().total).toBe(before)
     })
   )
 

@@ -213,6 +213,80 @@ describe("fault injection", () => {
     expect(aimed.status).toBe(503)
   })
 
+  it("matches reads (GETs and POST queries) or writes by access", async () => {
+    sim.faults.inject({ kind: "error", status: 500, times: 3, match: { access: "read" } })
+    sim.faults.inject({ kind: "error", status: 503, times: 1, match: { access: "write" } })
+    const adjustment = { contractServiceID: 7001, unitChange: 1, effectiveDate: "2026-11-17" }
+    expect((await call("POST", "Contracts/30400001/ServiceAdjustments", adjustment)).status).toBe(503)
+    expect((await call("POST", "Contracts/30400001/ServiceAdjustments", adjustment)).status).toBe(200)
+    expect((await call("POST", "Contracts/query", { filter: [{ op: "gte", field: "id", value: 0 }] })).status).toBe(500)
+    expect((await call("GET", companiesQuery)).status).toBe(500)
+    expect((await call("GET", "Contracts/entityInformation/fields")).status).toBe(500)
+    expect((await call("GET", "Companies/29683501")).status).toBe(200)
+  })
+
+  it("hits matching requests at a rate (draws from `random`), with no limit unless `times` is given", async () => {
+    let i = 0
+    // Draws 0.05, 0.15, …, 0.95, again and again: a rate of 0.1 hits exactly one request in ten.
+    const draws = await startAutotaskSimulator({ random: () => ((i++ % 10) + 0.5) / 10 })
+    try {
+      const drawsCall = api(draws)
+      draws.faults.inject({ kind: "error", status: 500, rate: 0.1, match: { endpoint: "Services" } })
+      const statuses = []
+      for (let n = 0; n < 30; n++) statuses.push((await drawsCall("GET", "Services/3001")).status)
+      expect(statuses.filter((st) => st === 500)).toHaveLength(3)
+      expect(statuses.slice(0, 10)).toEqual([500, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+      expect(draws.faults.pending().map((f) => f.remaining)).toEqual([Number.POSITIVE_INFINITY])
+      expect(draws.counters.snapshot().rejected).toEqual({ fault: 3 })
+      // A miss consumes nothing; `times` caps the hits.
+      draws.faults.clear()
+      i = 0
+      draws.faults.inject({ kind: "error", status: 502, rate: 0.1, times: 2 })
+      const capped = []
+      for (let n = 0; n < 30; n++) capped.push((await drawsCall("GET", "Services/3001")).status)
+      expect(capped.filter((st) => st === 502)).toHaveLength(2)
+      expect(draws.faults.pending()).toEqual([])
+    } finally {
+      await draws.stop()
+    }
+  })
+
+  it("hangs a request: accepted, holding its thread, never answered until the client gives up", async () => {
+    sim.faults.inject({ kind: "hang", match: { route: "/V1.0/Companies/{id}" } })
+    const abort = new AbortController()
+    const hung = fetch(`${sim.apiUrl}Companies/29683501`, { headers: sim.headers, signal: abort.signal })
+    const settled = hung.then(
+      () => "answered",
+      () => "aborted"
+    )
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(sim.counters.snapshot().inFlight).toEqual({ Companies: 1 })
+    expect(sim.counters.snapshot().rejected).toEqual({ hang: 1 })
+    expect(sim.thresholds.used()).toBe(1)
+    abort.abort()
+    expect(await settled).toBe("aborted")
+    for (let n = 0; n < 100 && Object.keys(sim.counters.snapshot().inFlight).length > 0; n++) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    expect(sim.counters.snapshot().inFlight).toEqual({})
+    expect((await call("GET", "Companies/29683501")).status).toBe(200)
+  })
+
+  it("hangs after the write: the record exists, no answer comes", async () => {
+    sim.faults.inject({ kind: "hang", afterWrite: true, match: { method: "POST", route: "/V1.0/Services" } })
+    const abort = new AbortController()
+    const hung = fetch(`${sim.apiUrl}Services`, {
+      method: "POST",
+      headers: sim.headers,
+      body: JSON.stringify(newService),
+      signal: abort.signal
+    }).catch(() => "aborted")
+    for (let n = 0; n < 100 && sim.counters.writes() === 0; n++) await new Promise((r) => setTimeout(r, 5))
+    expect(sim.data.list("Services").map((sv) => sv.name)).toContain("Defender for Business")
+    abort.abort()
+    expect(await hung).toBe("aborted")
+  })
+
   it("takes faults from the start options", async () => {
     const faulty = await startAutotaskSimulator({ faults: [{ kind: "error", status: 502, times: 1 }] })
     try {

@@ -84,7 +84,7 @@ export interface AutotaskSimulatorOptions {
   readonly behaviour?: Partial<Behaviour>
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number
-  /** Random numbers in [0, 1) for latency bands (default `Math.random`). */
+  /** Random numbers in [0, 1) for latency bands and fault rates (default `Math.random`). */
   readonly random?: () => number
   /** Serve the `/_sim/…` control routes (default true). */
   readonly controlRoutes?: boolean
@@ -313,8 +313,11 @@ class Simulator {
         await this.faults.passHolds(key)
         const extra = faults.reduce((ms, f) => (f.kind === "latency" ? ms + f.ms : ms), 0)
         await sleep(this.faults.baseDelay() + bandDelay + extra)
+        const hang = faults.find((f) => f.kind === "hang")
+        if (hang !== undefined && hang.afterWrite !== true) return await this.hang(res)
         const reply = this.dispatch(method, url, matched, body, auth.right)
         if (reply.wrote === true && reply.status < 300) this.counters.wrote()
+        if (hang !== undefined) return await this.hang(res)
         const late = faults.find((f) => f.kind === "error" || f.kind === "disconnect")
         if (late?.kind === "disconnect") {
           this.counters.rejected("fault")
@@ -335,6 +338,16 @@ class Simulator {
     } finally {
       this.counters.leave(matched.endpoint)
     }
+  }
+
+  /**
+   * Answers nothing until the client closes the connection (or the simulator stops), keeping the
+   * request in flight meanwhile: it holds its thread, as a stuck request does on Autotask.
+   */
+  private async hang(res: ServerResponse): Promise<void> {
+    this.counters.rejected("hang")
+    if (res.closed || res.destroyed) return
+    await new Promise<void>((resolve) => res.once("close", () => resolve()))
   }
 
   send(res: ServerResponse, reply: Reply, malformed = false): void {
@@ -394,6 +407,7 @@ class Simulator {
     const aimed = faults.find((f) => f.kind === "error" || f.kind === "disconnect")
     if (aimed?.kind === "disconnect") return void res.destroy()
     if (aimed !== undefined) return this.send(res, this.faultReply(aimed, matched.endpoint))
+    if (faults.some((f) => f.kind === "hang")) return await this.hang(res)
     await sleep(faults.reduce((ms, f) => (f.kind === "latency" ? ms + f.ms : ms), 0))
     const user = url.searchParams.get("user") ?? ""
     if (user.toLowerCase() !== this.user.userName.toLowerCase()) {

@@ -1,7 +1,8 @@
 /**
  * The simulator's control plane: call counters, the request-threshold window and thread limits
  * (API-REFERENCE §2.8), and fault injection (errors, thread-limit and threshold rejections,
- * malformed JSON, dropped connections, latency, holds).
+ * malformed JSON, dropped connections, hangs, latency, holds), each for a number of requests or
+ * at a rate.
  */
 import { Schema } from "effect"
 
@@ -16,7 +17,10 @@ export interface CountersSnapshot {
   readonly calls: Readonly<Record<string, number>>
   /** Responses by HTTP status. */
   readonly statuses: Readonly<Record<string, number>>
-  /** Rejections by reason: `unauthorized`, `threadLimit`, `hourlyLimit`, `fault`. */
+  /**
+   * Rejections by reason: `unauthorized`, `threadLimit`, `hourlyLimit`, `fault`, and `hang` (a
+   * request accepted and never answered, until its client gave up).
+   */
   readonly rejected: Readonly<Record<string, number>>
   /** Successful creates, updates and deletes (queries are not writes). */
   readonly writes: number
@@ -220,20 +224,27 @@ export const FaultMatchSchema = Schema.Struct({
   route: Schema.optional(Schema.String),
   endpoint: Schema.optional(Schema.String),
   /** Only creates, updates and deletes (queries are POSTs too, but not writes). */
-  writes: Schema.optional(Schema.Boolean)
+  writes: Schema.optional(Schema.Boolean),
+  /** `read`: GETs and the `…/query` routes (a POST query only reads); `write`: everything else. */
+  access: Schema.optional(Schema.Literal("read", "write"))
 })
 
 /** Which requests a fault applies to. */
 export type FaultMatch = typeof FaultMatchSchema.Type
 
 const common = {
-  /** How many matching requests the fault hits (default 1). */
+  /** How many matching requests the fault hits (default 1; with a `rate`, no limit). */
   times: Schema.optional(Schema.Number.pipe(Schema.positive())),
   /**
    * Matching requests let through before the fault starts (default 0): e.g. a create lands and the
    * adjustment after it fails, the part-way state of a multi-write operation.
    */
   after: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  /**
+   * Hit each matching request with this probability (drawn from the simulator's `random`) instead
+   * of every one: a fault storm ("500 on 10 % of requests") rather than a scripted sequence.
+   */
+  rate: Schema.optional(Schema.Number.pipe(Schema.between(0, 1))),
   match: Schema.optional(FaultMatchSchema)
 }
 
@@ -256,6 +267,12 @@ export const FaultSpecSchema = Schema.Union(
   Schema.Struct({ kind: Schema.Literal("malformedJson"), ...common }),
   /** The connection is dropped without a response; `afterWrite` processes the request first. */
   Schema.Struct({ kind: Schema.Literal("disconnect"), afterWrite: Schema.optional(Schema.Boolean), ...common }),
+  /**
+   * The request is accepted (it passes the limits, holds one of the endpoint's threads and counts
+   * in the hourly window) and never answered: the connection stays open until the client gives up.
+   * `afterWrite` processes the request first (the write happens, no answer comes).
+   */
+  Schema.Struct({ kind: Schema.Literal("hang"), afterWrite: Schema.optional(Schema.Boolean), ...common }),
   /** Extra latency for matching requests. */
   Schema.Struct({ kind: Schema.Literal("latency"), ms: Schema.Number.pipe(Schema.nonNegative()), ...common })
 )
@@ -277,6 +294,7 @@ export type LatencySpec = typeof LatencySpecSchema.Type
 export interface PendingFault {
   readonly id: number
   readonly spec: FaultSpec
+  /** Hits left (`Infinity` for a rate fault without `times`; `null` in the control route's JSON). */
   readonly remaining: number
 }
 
@@ -313,12 +331,17 @@ export interface RequestKey {
   readonly write?: boolean
 }
 
+/** Whether a request only reads: a GET, or a query (`POST …/query`, `…/query/next`, `…/query/count`). */
+export const isRead = (key: RequestKey): boolean =>
+  key.method === "GET" || /\/query(?:\/next|\/count)?$/i.test(key.route)
+
 const matches = (match: FaultMatch | undefined, key: RequestKey): boolean =>
   match === undefined ||
   ((match.method === undefined || match.method.toUpperCase() === key.method) &&
     (match.route === undefined || match.route.toLowerCase() === key.route.toLowerCase()) &&
     (match.endpoint === undefined || match.endpoint.toLowerCase() === key.endpoint.toLowerCase()) &&
-    (match.writes !== true || key.write === true))
+    (match.writes !== true || key.write === true) &&
+    (match.access === undefined || (match.access === "read") === isRead(key)))
 
 interface HoldState {
   readonly match: FaultMatch | undefined
@@ -345,7 +368,12 @@ export class FaultState implements Faults {
 
   inject(spec: FaultSpec): number {
     const id = this.nextId++
-    this.rules.push({ id, spec, remaining: spec.times ?? 1, after: spec.after ?? 0 })
+    this.rules.push({
+      id,
+      spec,
+      remaining: spec.times ?? (spec.rate !== undefined ? Number.POSITIVE_INFINITY : 1),
+      after: spec.after ?? 0
+    })
     return id
   }
   clear(id?: number): void {
@@ -369,8 +397,9 @@ export class FaultState implements Faults {
 
   /**
    * Takes the faults that apply to a request: every matching latency fault, and the first matching
-   * fault of any other kind (one outcome per request), consuming one use of each. With
-   * `aimedOnly`, only faults whose match names a route or endpoint apply (used for zone discovery).
+   * fault of any other kind (one outcome per request), consuming one use of each. A fault with a
+   * `rate` applies only when its draw says so (a miss consumes nothing). With `aimedOnly`, only
+   * faults whose match names a route or endpoint apply (used for zone discovery).
    */
   take(key: RequestKey, aimedOnly = false): ReadonlyArray<FaultSpec> {
     const taken: Array<FaultSpec> = []
@@ -382,10 +411,9 @@ export class FaultState implements Faults {
         rule.after--
         continue
       }
-      if (rule.spec.kind !== "latency") {
-        if (outcome) continue
-        outcome = true
-      }
+      if (rule.spec.kind !== "latency" && outcome) continue
+      if (rule.spec.rate !== undefined && !(this.random() < rule.spec.rate)) continue
+      if (rule.spec.kind !== "latency") outcome = true
       taken.push(rule.spec)
       rule.remaining--
     }
