@@ -3,7 +3,7 @@
  * (Microsoft license source, PSA adapter, SQL store) on one HTTP client that counts its calls.
  */
 
-import { readFile, writeFile } from "node:fs/promises"
+import { writeFile } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { type LicenseSource, Psa, Store } from "@seatsync/core"
@@ -152,9 +152,14 @@ export const resolveConnections = (
   file: ConfigFile.ConfigFile,
   env: NodeJS.ProcessEnv
 ): Either.Either<Resolved, ConfigFile.ConfigFileError | WiringError> => {
-  if (!file.microsoft)
-    return Either.left(new WiringError({ message: `${path}: the configuration has no microsoft section` }))
-  if (!file.psa) return Either.left(new WiringError({ message: `${path}: the configuration has no psa section` }))
+  // A configuration problem (exit 2), not a failed run: the file lacks what a sync needs.
+  const missing = [
+    ...(file.microsoft
+      ? []
+      : [{ path: "microsoft", message: "missing: the Microsoft connection (mode partner or tenant)" }]),
+    ...(file.psa ? [] : [{ path: "psa", message: "missing: the PSA connection (kind connectwise or autotask)" }])
+  ]
+  if (!file.microsoft || !file.psa) return Either.left(new ConfigFile.ConfigFileError({ file: path, issues: missing }))
   const secret = (at: string, ref: ConfigFile.SecretRef) => ConfigFile.resolveSecret(path, at, ref, env)
   const unwrap = <A>(e: Either.Either<A, ConfigFile.ConfigFileError>): A => {
     if (Either.isLeft(e)) throw e.left
@@ -287,8 +292,9 @@ export const appendCompanies = async (
   companies: ReadonlyArray<{ readonly companyId: string; readonly name: string; readonly tenantId: string }>
 ): Promise<Either.Either<number, WiringError>> => {
   try {
-    const text = await readFile(path, "utf8")
-    const doc = YAML.parseDocument(text)
+    const text = await Effect.runPromise(Effect.either(ConfigFile.readText(path)))
+    if (Either.isLeft(text)) return Either.left(new WiringError({ message: text.left.message }))
+    const doc = YAML.parseDocument(text.right)
     const existing = (doc.get("companies") as YAML.YAMLSeq | undefined) ?? doc.createNode([])
     if (!YAML.isSeq(existing)) return Either.left(new WiringError({ message: `${path}: companies is not a list` }))
     const known = new Set(

@@ -183,6 +183,79 @@ describe("seatsync (subprocess)", () => {
     expect(missing.stderr).toContain("nope.yaml: (file): file not found")
   })
 
+  it("prices and percentages out of bounds are refused (exit 2) naming the field and the value; nothing is written", async () => {
+    const profiles = SampleData.configInput.billingProfiles ?? []
+    const before = connectwise.counters.writes()
+    for (const [price, at, value] of [
+      [{ _tag: "CustomPrice", unitPrice: "1e400" }, "billingProfiles[0].price.unitPrice", '"1e400"'],
+      [{ _tag: "CustomPrice", unitPrice: "-5" }, "billingProfiles[0].price.unitPrice", '"-5"'],
+      [{ _tag: "CustomPrice", unitPrice: "1.2e29" }, "billingProfiles[0].price.unitPrice", '"1.2e29"'],
+      [{ _tag: "CustomPrice", unitPrice: "1e-400" }, "billingProfiles[0].price.unitPrice", '"1e-400"'],
+      [{ _tag: "PsaPriceAdjusted", percent: "-150" }, "billingProfiles[0].price.percent", '"-150"']
+    ] as const) {
+      const path = await writeConfig("bounds.yaml", {
+        ...configFor({ storage: "./bounds.db" }),
+        billingProfiles: profiles.map((p, i) => (i === 0 ? { ...p, price } : p))
+      })
+      const r = await run(["sync", "--config", path], env)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`bounds.yaml: ${at}: expected a `)
+      expect(r.stderr).toContain(`(got ${value})`)
+      expect(r.stdout).toBe("")
+    }
+    // YAML reads an unquoted 1e400 as a number (Infinity): refused as well.
+    const path = await writeConfig("bounds.yaml", {
+      ...configFor({ storage: "./bounds.db" }),
+      billingProfiles: profiles.map((p, i) => (i === 0 ? { ...p, price: { _tag: "CustomPrice", unitPrice: 1 } } : p))
+    })
+    await writeFile(path, (await readFile(path, "utf8")).replace("unitPrice: 1\n", "unitPrice: 1e400\n"), "utf8")
+    const infinite = await run(["sync", "--config", path], env)
+    expect(infinite.code).toBe(2)
+    expect(infinite.stderr).toContain("billingProfiles[0].price.unitPrice: expected a price from 0.00 to 1000000.00")
+    expect(infinite.stderr).toContain("(got Infinity)")
+    expect(connectwise.counters.writes()).toBe(before)
+  }, 60_000)
+
+  it("a file that cannot be a configuration exits 2 with a clear message: empty, missing sections, too deep, too large", async () => {
+    const cases: ReadonlyArray<readonly [string, string, string]> = [
+      ["empty.yaml", "", "empty.yaml: (file): the file is empty"],
+      [
+        "no-sections.json",
+        JSON.stringify({ storage: "./x.db" }),
+        "no-sections.json: microsoft: missing: the Microsoft connection (mode partner or tenant); psa: missing: the PSA connection"
+      ],
+      [
+        "no-psa.yaml",
+        YAML.stringify({ ...configFor(), psa: undefined }),
+        "no-psa.yaml: psa: missing: the PSA connection (kind connectwise or autotask)"
+      ],
+      [
+        "deep.json",
+        `{"storage": "x", "a": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
+        "deep.json: line 1: nested more than 64 levels deep"
+      ],
+      [
+        "deep.yaml",
+        `storage: x\na: ${"{a: ".repeat(100_000)}1${"}".repeat(100_000)}\n`,
+        "deep.yaml: line 2: nested more than 64 levels deep"
+      ],
+      [
+        "large.yaml",
+        "# padding\n".repeat(600_000),
+        "large.yaml: (file): the file is 5.7 MB; a configuration file may be at most 5.0 MB"
+      ]
+    ]
+    for (const [name, text, message] of cases) {
+      const path = join(dir, name)
+      await writeFile(path, text, "utf8")
+      const r = await run(["plan", "--config", path], env)
+      expect({ name, code: r.code }).toEqual({ name, code: 2 })
+      expect(r.stderr).toContain(message)
+      expect(r.stderr).not.toContain("RangeError")
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+    }
+  }, 90_000)
+
   it("plan writes nothing; sync applies; a second sync writes nothing (exit 0)", async () => {
     const path = await writeConfig("seatsync.yaml", configFor())
     const before = connectwise.counters.writes()

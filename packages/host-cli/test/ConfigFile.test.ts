@@ -1,6 +1,9 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Redacted } from "effect"
-import { decode, resolveSecret } from "../src/ConfigFile.js"
+import { Effect, Either, Redacted } from "effect"
+import { decode, load, maxFileBytes, resolveSecret } from "../src/ConfigFile.js"
 import { starterYaml } from "../src/Starter.js"
 
 describe("ConfigFile", () => {
@@ -47,4 +50,62 @@ describe("ConfigFile", () => {
       "f: psa.privateKey: environment variable CW_KEY is not set"
     )
   })
+
+  const problems = (file: string, text: string) => {
+    const r = decode(file, text)
+    return Either.isLeft(r) ? r.left.issues.map((i) => `${i.path}: ${i.message}`) : []
+  }
+
+  it("refuses an empty file, saying what it needs", () => {
+    for (const text of ["", "\n\n", "# only a comment\n", "null"]) {
+      expect(problems("x.yaml", text)).toEqual([
+        "(file): the file is empty: it needs at least the microsoft and psa sections (seatsync init writes a starter file)"
+      ])
+    }
+    expect(problems("x.json", "")[0]).toMatch(/^\(file\): .*JSON/)
+  })
+
+  it("refuses text over the size limit before parsing it", () => {
+    const big = `storage: x\n${"# padding\n".repeat(maxFileBytes / 10 + 1)}`
+    expect(problems("x.yaml", big)).toEqual(["(file): the file is 5.0 MB; a configuration file may be at most 5.0 MB"])
+  })
+
+  it("refuses deep nesting in JSON and YAML with the line, not a stack overflow", () => {
+    const deep = 100_000
+    expect(problems("x.json", `{"storage": "x", "a": ${"[".repeat(deep)}${"]".repeat(deep)}}`)).toEqual([
+      "line 1: nested more than 64 levels deep (a configuration needs about six)"
+    ])
+    expect(problems("x.yaml", `storage: x\na: ${"[".repeat(deep)}${"]".repeat(deep)}\n`)).toEqual([
+      "line 2: nested more than 64 levels deep (a configuration needs about six)"
+    ])
+    // 60 levels is allowed by the limit (and then refused by the schema, naming the field).
+    expect(problems("x.json", `{"storage": ${"[".repeat(60)}${"]".repeat(60)}}`)[0]).toMatch(
+      /^storage: Expected string/
+    )
+  })
+
+  it("refuses tenant ids that are not GUIDs (they used to fail later with a stack trace)", () => {
+    const text = starterYaml.replace(/tenantId: "?[0-9a-f-]{36}"?/, "tenantId: contoso")
+    expect(text).not.toBe(starterYaml)
+    expect(problems("x.yaml", text).some((p) => p.startsWith("microsoft.tenantId: ") && p.includes("GUID"))).toBe(true)
+  })
+
+  it.effect("load: refuses a file over the limit before reading it, and a device that never ends", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "seatsync-config-")))
+      const path = join(dir, "huge.yaml")
+      yield* Effect.promise(() => writeFile(path, "#".repeat(50 * 1024 * 1024)))
+      const started = Date.now()
+      const huge = yield* Effect.flip(load(path))
+      expect(huge.message).toBe(`${path}: (file): the file is 50.0 MB; a configuration file may be at most 5.0 MB`)
+      expect(Date.now() - started).toBeLessThan(1000)
+      const endless = yield* Effect.flip(load("/dev/zero"))
+      expect(endless.message).toBe(
+        "/dev/zero: (file): the file is over 5.0 MB; a configuration file may be at most 5.0 MB"
+      )
+      const folder = yield* Effect.flip(load(dir))
+      expect(folder.message).toContain("is a folder")
+      yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
+    })
+  )
 })
