@@ -9,13 +9,15 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Store } from "@seatsync/core"
+import { Config, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import YAML from "yaml"
+import { sampleConfig } from "../src/Demo.js"
 
 const bin = resolve(__dirname, "../src/bin.ts")
 const root = resolve(__dirname, "../../..")
@@ -459,6 +461,70 @@ describe("seatsync (subprocess)", () => {
       await psaSim.stop()
     }
   }, 90_000)
+
+  it("a vendor that echoes the request: no configured secret reaches stdout, stderr or the stored history", async () => {
+    const autotask = await startAutotaskSimulator({ port: 0 })
+    try {
+      const secrets = {
+        SEATSYNC_AT_SECRET: autotask.credentials.secret,
+        SEATSYNC_AT_INTEGRATION_CODE: autotask.credentials.integrationCode
+      }
+      const path = await writeConfig("echo.yaml", {
+        ...configFor({ storage: "./echo.db" }),
+        ...Schema.encodeSync(Config.SyncConfig)(sampleConfig("autotask")),
+        psa: {
+          kind: "autotask",
+          userName: autotask.credentials.userName,
+          secret: { env: "SEATSYNC_AT_SECRET" },
+          integrationCode: { env: "SEATSYNC_AT_INTEGRATION_CODE" },
+          zoneInformationUrl: autotask.zoneInformationUrl
+        }
+      })
+      const leaks = (text: string) =>
+        [...Object.values(secrets), env.SEATSYNC_MS_CLIENT_SECRET, env.SEATSYNC_PC_REFRESH_TOKEN].filter((s) =>
+          text.includes(s)
+        )
+      // Reads succeed; every write fails with the request (headers with the credentials) echoed back.
+      for (const route of ["/V1.0/ContractServiceAdjustments", "/V1.0/Contracts/{parentId}/Services"]) {
+        autotask.faults.inject({
+          kind: "error",
+          status: 500,
+          message: "Gateway rejected the request.",
+          echoRequest: true,
+          match: { route },
+          times: 1_000
+        })
+      }
+      // (Piped, the text report is JSON as well: both go through the same redacting stdout.)
+      const r = await run(["sync", "--config", path, "--json"], { ...env, ...secrets })
+      expect(r.code).not.toBe(0)
+      expect(JSON.parse(r.stdout).companies.flatMap((c: { failed: unknown[] }) => c.failed).length).toBeGreaterThan(0)
+      expect(r.stdout).toContain("Gateway rejected the request. Request: POST")
+      expect(r.stdout).toContain('\\"secret\\":\\"[redacted]\\"')
+      expect(r.stdout).toContain('\\"apiintegrationcode\\":\\"[redacted]\\"')
+      expect(leaks(r.stdout)).toEqual([])
+      expect(leaks(r.stderr)).toEqual([])
+      // What the engine stored (journal errors, event messages) was redacted before it was written:
+      // `history --storage` knows no secret and still shows none.
+      const history = await run(["history", "--storage", join(dir, "echo.db"), "--json"])
+      expect(history.code).toBe(0)
+      expect(history.stdout).toContain("[redacted]")
+      expect(leaks(history.stdout)).toEqual([])
+      const journal = await Effect.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const store = yield* SqlStore.makeSqlite({ filename: join(dir, "echo.db") })
+            const runs = yield* store.listRuns(10)
+            const events = yield* store.listEvents({ limit: 1000 })
+            return JSON.stringify({ runs, events })
+          })
+        )
+      )
+      expect(leaks(journal)).toEqual([])
+    } finally {
+      await autotask.stop()
+    }
+  }, 120_000)
 
   it("simulate runs a simulator until interrupted", async () => {
     const child = start(["simulate", "connectwise", "--port", "0", "--json"])
