@@ -526,6 +526,26 @@ describe("seatsync (subprocess)", () => {
     }
   }, 120_000)
 
+  it("Microsoft echoes a token request: the client secret and refresh token are redacted from the error", async () => {
+    const path = await writeConfig("echo-ms.yaml", configFor({ storage: "./echo-ms.db" }))
+    for (const route of ["POST /{tenant}/oauth2/v2.0/token", "POST /{tenant}/oauth2/token"]) {
+      microsoft.faults.serverError(route, { echoRequest: true, times: 1_000 })
+    }
+    try {
+      const r = await run(["tenants", "--config", path, "--json"], env)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain("Request: POST")
+      expect(r.stderr).toContain("client_secret=[redacted]")
+      expect(r.stderr).toContain("refresh_token=[redacted]")
+      for (const secret of [env.SEATSYNC_MS_CLIENT_SECRET, env.SEATSYNC_PC_REFRESH_TOKEN]) {
+        expect(r.stdout + r.stderr).not.toContain(secret)
+        expect(r.stdout + r.stderr).not.toContain(encodeURIComponent(secret))
+      }
+    } finally {
+      microsoft.faults.clear()
+    }
+  }, 120_000)
+
   it("simulate runs a simulator until interrupted", async () => {
     const child = start(["simulate", "connectwise", "--port", "0", "--json"])
     const line = await new Promise<string>((done) => {
