@@ -23,7 +23,17 @@ import { LocalDate } from "./LocalDate.js"
 import * as Money from "./Money.js"
 import { BillingMode } from "./PsaModel.js"
 
-const NonNegativeInt = Schema.Int.pipe(Schema.filter((n) => n >= 0 || `expected a whole number ≥ 0, got ${n}`))
+/** Most units a configured quantity may name: `minimumQuantity: 1e20` would be billed as written. */
+const maxQuantity = 1_000_000
+
+/** A configured quantity: a whole number from 0 to 1,000,000. */
+const NonNegativeInt = Schema.Int.pipe(
+  Schema.filter(
+    (n) =>
+      (n >= 0 && n <= maxQuantity) ||
+      `expected a whole number from 0 to ${maxQuantity.toLocaleString("en-US")}, got ${n}`
+  )
+)
 
 /**
  * A configured unit price or cost: 0 to 1,000,000 with at most 4 decimals, as plain decimal text

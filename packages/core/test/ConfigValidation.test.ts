@@ -45,7 +45,17 @@ describe("Config validation", () => {
     expect(found).toHaveLength(1)
     expect(found[0]?.path).toBe("mappings[0].options.minimumQuantity")
     expect(found[0]?.value).toBe("-1")
-    expect(found[0]?.message).toContain("≥ 0")
+    expect(found[0]?.message).toContain("from 0 to 1,000,000")
+  })
+
+  it("refuses quantities above 1,000,000 (1e20 is a whole number too)", () => {
+    const c = base()
+    c.mappings = c.mappings?.map((m, i) => (i === 0 ? { ...m, options: { minimumQuantity: 1e20 } } : m))
+    c.settings = { ...c.settings, safety: { minUnits: 1_000_001 } }
+    expect(issues(c).map((f) => [f.path, f.value])).toEqual([
+      ["settings.safety.minUnits", "1000001"],
+      ["mappings[0].options.minimumQuantity", "100000000000000000000"]
+    ])
   })
 
   it("refuses an unknown SKU in an exclusion", () => {
