@@ -333,7 +333,8 @@ export const appendCompanies = async (
   try {
     const text = await Effect.runPromise(Effect.either(ConfigFile.readText(path)))
     if (Either.isLeft(text)) return Either.left(new WiringError({ message: text.left.message }))
-    const doc = YAML.parseDocument(text.right)
+    // Keys were checked when the file was loaded; YAML's own check is quadratic.
+    const doc = YAML.parseDocument(text.right, { uniqueKeys: false })
     const existing = (doc.get("companies") as YAML.YAMLSeq | undefined) ?? doc.createNode([])
     if (!YAML.isSeq(existing)) return Either.left(new WiringError({ message: `${path}: companies is not a list` }))
     const known = new Set(
