@@ -18,6 +18,13 @@ export const maxFileBytes = 5 * 1024 * 1024
 /** Deepest nesting of objects and lists (a configuration needs about six levels). */
 export const maxDepth = 64
 
+/**
+ * Most values (YAML lines with content and list separators; JSON separators) in a file. A
+ * configuration with 17,000 companies and mappings has about 200,000; a 5 MB YAML list of
+ * 2.6 million numbers took the parser 40 s and 3 GB.
+ */
+export const maxEntries = 500_000
+
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
 /** A secret: `{ env: NAME }` reads the environment at load time; a plain string is taken as is. */
@@ -162,8 +169,17 @@ const parseText = (file: string, text: string): Either.Either<unknown, ConfigFil
     )
   }
   const json = /\.json$/i.test(file)
-  const deep = json ? scanJson(text, maxDepth) : scanYaml(text, maxDepth)
-  if (deep !== undefined) return Either.left(tooDeep(file, `line ${deep.line}`))
+  const excess = json ? scanJson(text, maxDepth, maxEntries) : scanYaml(text, maxDepth, maxEntries)
+  if (excess?.too === "deep") return Either.left(tooDeep(file, `line ${excess.line}`))
+  if (excess?.too === "many") {
+    return Either.left(
+      fileIssue(
+        file,
+        `more than ${maxEntries.toLocaleString("en-US")} values; a configuration needs far fewer (17,000 companies with a mapping each take about 200,000)`,
+        `line ${excess.line}`
+      )
+    )
+  }
   try {
     let input: unknown
     if (json) input = JSON.parse(text) as unknown

@@ -84,6 +84,13 @@ describe("ConfigFile", () => {
     )
   })
 
+  it("refuses more values than a configuration could need, before parsing", () => {
+    const many =
+      "more than 500,000 values; a configuration needs far fewer (17,000 companies with a mapping each take about 200,000)"
+    expect(problems("x.yaml", `storage: x\nexclusions: [${"1,".repeat(600_000)}1]\n`)).toEqual([`line 2: ${many}`])
+    expect(problems("x.json", `{"exclusions": [${"1,".repeat(600_000)}1]}`)).toEqual([`line 1: ${many}`])
+  })
+
   it("refuses duplicate YAML keys with their line, in time linear in the number of keys", () => {
     expect(problems("x.yaml", "storage: a\nsettings:\n  timeZone: UTC\n  timeZone: Europe/Paris\n")).toEqual([
       'line 4, column 3: duplicate key "timeZone"'

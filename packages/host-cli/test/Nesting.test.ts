@@ -14,20 +14,33 @@ describe("Nesting", () => {
   it("JSON: finds the line where the text nests too deeply, ignoring brackets in strings", () => {
     expect(scanJson(`{"a": "[[[[[[", "b": [[1]]}`, 3)).toBeUndefined()
     expect(scanJson(`{"a": "\\"[[[[", "b": [[1]]}`, 3)).toBeUndefined()
-    expect(scanJson(`{\n"a":\n[[[1]]]}`, 3)).toEqual({ line: 3 })
-    expect(scanJson("[".repeat(100_000) + "]".repeat(100_000), 64)).toEqual({ line: 1 })
+    expect(scanJson(`{\n"a":\n[[[1]]]}`, 3)).toEqual({ too: "deep", line: 3 })
+    expect(scanJson("[".repeat(100_000) + "]".repeat(100_000), 64)).toEqual({ too: "deep", line: 1 })
   })
 
   it("YAML: counts block indentation, compact indicators and flow brackets, not scalars or comments", () => {
     expect(scanYaml("a:\n  b:\n    c: 1\n", 3)).toBeUndefined()
-    expect(scanYaml("a:\n  b:\n    c: [1]\n", 3)).toEqual({ line: 3 })
-    expect(scanYaml("- - - x\n", 3)).toEqual({ line: 1 })
+    expect(scanYaml("a:\n  b:\n    c: [1]\n", 3)).toEqual({ too: "deep", line: 3 })
+    expect(scanYaml("- - - x\n", 3)).toEqual({ too: "deep", line: 1 })
     expect(scanYaml("name: O'Brien [EU\nnote: 'it''s [[[['  # [[[[\ndesc: \"a \\\" [[[\"\n", 1)).toBeUndefined()
     expect(scanYaml("text: |\n  [[[[[[\n  - - - - -\n    ''''\nnext: 1\n", 1)).toBeUndefined()
-    expect(scanYaml(`a: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, 64)).toEqual({ line: 1 })
+    expect(scanYaml(`a: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, 64)).toEqual({ too: "deep", line: 1 })
     expect(scanYaml(Array.from({ length: 100 }, (_, i) => `${" ".repeat(i)}k:`).join("\n"), 64)).toEqual({
+      too: "deep",
       line: 65
     })
+  })
+
+  it("counts values: content lines and separators in flow collections, not commas in scalars", () => {
+    expect(scanJson("[1, 2, 3]", 64, 3)).toBeUndefined()
+    expect(scanJson("[1, 2,\n 3, 4]", 64, 3)).toEqual({ too: "many", line: 2 })
+    expect(scanJson('["a,b,c,d"]', 64, 1)).toBeUndefined()
+    expect(scanYaml("a: 1\nb: 2\n# c\n\nc: 3\n", 64, 3)).toBeUndefined()
+    expect(scanYaml("a: 1\nb: 2\nc: 3\nd: 4\n", 64, 3)).toEqual({ too: "many", line: 4 })
+    expect(scanYaml("a: [1, 2, 3]\n", 64, 3)).toBeUndefined()
+    expect(scanYaml("a: [1, 2, 3]\n", 64, 2)).toEqual({ too: "many", line: 1 })
+    expect(scanYaml("a: x, y, z, w\nb: 'p, q, r'\n", 64, 2)).toBeUndefined()
+    expect(scanYaml(`a: [${"1,".repeat(2_000_000)}1]`, 64, 500_000)).toEqual({ too: "many", line: 1 })
   })
 
   it("the starter configuration is far from the limit", () => {
