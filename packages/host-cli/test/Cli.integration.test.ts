@@ -17,6 +17,7 @@ import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Option, Redacted, Schema } from "effect"
 import YAML from "yaml"
+import { main } from "../src/Cli.js"
 import { sampleConfig } from "../src/Demo.js"
 
 const bin = resolve(__dirname, "../src/bin.ts")
@@ -462,7 +463,7 @@ describe("seatsync (subprocess)", () => {
     }
   }, 90_000)
 
-  it("a vendor that echoes the request: no configured secret reaches stdout, stderr or the stored history", async () => {
+  it("a vendor that echoes the request: no configured secret reaches stdout (JSON and text), stderr or the stored history", async () => {
     const autotask = await startAutotaskSimulator({ port: 0 })
     try {
       const secrets = {
@@ -504,6 +505,26 @@ describe("seatsync (subprocess)", () => {
       expect(r.stdout).toContain('\\"apiintegrationcode\\":\\"[redacted]\\"')
       expect(leaks(r.stdout)).toEqual([])
       expect(leaks(r.stderr)).toEqual([])
+      // On a terminal: the text report and progress, in process (a child's stdout is never a TTY).
+      const written = { stdout: "", stderr: "" }
+      const tty = (to: "stdout" | "stderr") => ({
+        isTTY: true,
+        write: (text: string) => {
+          written[to] += text
+          return true
+        }
+      })
+      const code = await main(["sync", "--config", path], {
+        stdout: tty("stdout"),
+        stderr: tty("stderr"),
+        env: { ...process.env, ...env, ...secrets, NO_COLOR: "1" },
+        interrupted: new Promise<void>(() => undefined)
+      })
+      expect(code).not.toBe(0)
+      expect(written.stdout).toContain("Gateway rejected the request. Request: POST")
+      expect(written.stdout).toContain('"secret":"[redacted]"')
+      expect(leaks(written.stdout)).toEqual([])
+      expect(leaks(written.stderr)).toEqual([])
       // What the engine stored (journal errors, event messages) was redacted before it was written:
       // `history --storage` knows no secret and still shows none.
       const history = await run(["history", "--storage", join(dir, "echo.db"), "--json"])
