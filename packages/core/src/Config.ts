@@ -18,18 +18,49 @@ import {
   SubscriptionId,
   TenantId
 } from "./Ids.js"
+import { boundedDecimal } from "./internal/BoundedDecimal.js"
 import { LocalDate } from "./LocalDate.js"
-import { MoneyFromString } from "./Money.js"
+import * as Money from "./Money.js"
 import { BillingMode } from "./PsaModel.js"
 
-const NonNegativeInt = Schema.Int.pipe(Schema.filter((n) => n >= 0 || `expected a whole number ≥ 0, got ${n}`))
+/** Most units a configured quantity may name: `minimumQuantity: 1e20` would be billed as written. */
+const maxQuantity = 1_000_000
+
+/** A configured quantity: a whole number from 0 to 1,000,000. */
+const NonNegativeInt = Schema.Int.pipe(
+  Schema.filter(
+    (n) =>
+      (n >= 0 && n <= maxQuantity) ||
+      `expected a whole number from 0 to ${maxQuantity.toLocaleString("en-US")}, got ${n}`
+  )
+)
+
+/**
+ * A configured unit price or cost: 0 to 1,000,000 with at most 4 decimals, as plain decimal text
+ * ("22.00") or a number without exponent. Anything else is a typo that would be billed (and
+ * re-written on every run): `-5`, `1.2e29`, `1e400`, `1e-400` are refused.
+ */
+export const ConfiguredPrice = boundedDecimal({
+  what: "a price",
+  min: Money.zero,
+  max: Money.unsafe("1000000"),
+  maxDecimals: 4
+}).annotations({ identifier: "ConfiguredPrice" })
+
+/** A markup (positive) or discount (negative) percentage: −100 (free) to 1000, at most 4 decimals. */
+export const PercentAdjustment = boundedDecimal({
+  what: "a percentage",
+  min: Money.unsafe("-100"),
+  max: Money.unsafe("1000"),
+  maxDecimals: 4
+}).annotations({ identifier: "PercentAdjustment" })
 
 /** Where a billing profile's unit price comes from. */
 export const PriceRule = Schema.Union(
   Schema.TaggedStruct("PsaPrice", {}),
-  Schema.TaggedStruct("CustomPrice", { unitPrice: MoneyFromString, unitCost: Schema.optional(MoneyFromString) }),
+  Schema.TaggedStruct("CustomPrice", { unitPrice: ConfiguredPrice, unitCost: Schema.optional(ConfiguredPrice) }),
   /** The PSA product's price with a markup (positive) or discount (negative) percentage. */
-  Schema.TaggedStruct("PsaPriceAdjusted", { percent: MoneyFromString })
+  Schema.TaggedStruct("PsaPriceAdjusted", { percent: PercentAdjustment })
 ).annotations({ identifier: "PriceRule" })
 export type PriceRule = typeof PriceRule.Type
 

@@ -29,6 +29,8 @@ export interface ValidateOptions {
 
 const show = (v: unknown): string => {
   if (v === undefined) return "undefined"
+  // YAML reads `1e400` as Infinity, which JSON would show as null.
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v)
   try {
     const s = JSON.stringify(v)
     return s.length > 200 ? `${s.slice(0, 197)}...` : s

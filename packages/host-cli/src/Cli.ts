@@ -21,6 +21,7 @@ import type * as ConfigFile from "./ConfigFile.js"
 import * as Consent from "./Consent.js"
 import * as Demo from "./Demo.js"
 import { ExitCode, exitCodeOf, syncResult } from "./Output.js"
+import * as Redaction from "./Redaction.js"
 import * as Report from "./Report.js"
 import * as Simulate from "./Simulate.js"
 import { starterYaml } from "./Starter.js"
@@ -32,6 +33,8 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv
   /** Resolves when the user asks to stop (Ctrl-C), for long-running commands. */
   readonly interrupted: Promise<void>
+  /** Learns the configured secrets; `main` redacts stdout and stderr with it. */
+  readonly redactor?: Redaction.Redactor
 }
 
 export const usage = `Usage: seatsync <command> [options]
@@ -72,7 +75,14 @@ Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 partial (some compan
 
 class UsageError extends Error {}
 
-const stderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+/** Log lines in logfmt on the (redacting) stderr. */
+const stderrLogger = (io: Io) =>
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.make((options) => {
+      io.stderr.write(`${Logger.logfmtLogger.log(options)}\n`)
+    })
+  )
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
@@ -110,7 +120,7 @@ const runEffect = async <A>(
   const stop = new AbortController()
   void io.interrupted.then(() => stop.abort())
   // Logs go to stderr: stdout carries only the command's output (one JSON document when piped).
-  const exit = await Effect.runPromiseExit(effect.pipe(Effect.provide(stderrLogger)), { signal: stop.signal })
+  const exit = await Effect.runPromiseExit(effect.pipe(Effect.provide(stderrLogger(io))), { signal: stop.signal })
   if (Exit.isSuccess(exit)) return Either.right(exit.value)
   if (Exit.isInterrupted(exit)) {
     io.stderr.write("seatsync: interrupted (what a sync had started is completed by the next run, never doubled)\n")
@@ -158,7 +168,7 @@ const sync = async (args: ReadonlyArray<string>, io: Io, forceDryRun: boolean): 
     })
   const result = await runEffect(
     io,
-    Wiring.withConfig(file, io.env, (connected) =>
+    Wiring.withConfig(file, io, (connected) =>
       Engine.syncAll({
         dryRun,
         ...(asOf ? { asOf } : {}),
@@ -187,7 +197,7 @@ const tenants = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const file = requireConfig(values)
   const result = await runEffect(
     io,
-    Wiring.withConfig(file, io.env, (connected) =>
+    Wiring.withConfig(file, io, (connected) =>
       Effect.gen(function* () {
         const source = yield* SourcePort.LicenseSource
         const list = yield* source.listTenants.pipe(
@@ -220,7 +230,7 @@ const automap = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const file = requireConfig(values)
   const result = await runEffect(
     io,
-    Wiring.withConfig(file, io.env, (connected) =>
+    Wiring.withConfig(file, io, (connected) =>
       Effect.gen(function* () {
         const source = yield* SourcePort.LicenseSource
         const psa = yield* Wiring.PsaTag
@@ -335,6 +345,7 @@ const consent = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
     io,
     Consent.run({
       configPath: file,
+      ...(io.redactor ? { redactor: io.redactor } : {}),
       env: io.env,
       port,
       out,
@@ -409,8 +420,17 @@ const simulate = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
 }
 
 /** Runs the command line; resolves to the exit code. */
-export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number> => {
+export const main = async (argv: ReadonlyArray<string>, given: Io): Promise<number> => {
   const [command, ...rest] = argv
+  // Whatever a vendor echoed (an error, a finding, a log line) reaches the terminal or a pipe
+  // with the configured secrets replaced: every command writes through these.
+  const redactor = given.redactor ?? Redaction.make()
+  const io: Io = {
+    ...given,
+    stdout: Redaction.writer(given.stdout, redactor),
+    stderr: Redaction.writer(given.stderr, redactor),
+    redactor
+  }
   try {
     if (rest.includes("--help") || rest.includes("-h")) {
       io.stdout.write(usage)
@@ -453,6 +473,8 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
       io.stderr.write(`seatsync: ${e.message}\nRun seatsync --help for usage.\n`)
       return ExitCode.usage
     }
-    throw e
+    // A bug: the stack helps, redacted like everything else.
+    io.stderr.write(`seatsync: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+    return ExitCode.failed
   }
 }

@@ -3,10 +3,29 @@
  * (secrets by environment reference), and the sync configuration the core validates
  * (settings, billing profiles, companies, mappings, exclusions, custom licenses).
  */
-import { readFile } from "node:fs/promises"
-import { ConfigValidation, Config as CoreConfig } from "@seatsync/core"
+import { open } from "node:fs/promises"
+import { ConfigValidation, Config as CoreConfig, Ids } from "@seatsync/core"
 import { Data, Effect, Either, Redacted, Schema } from "effect"
 import YAML from "yaml"
+import { scanJson, scanYaml, valueTooDeep } from "./internal/Nesting.js"
+
+/**
+ * Largest configuration file read. A real one is a few hundred kilobytes even with thousands of
+ * mappings; a 50 MB file used to exhaust memory after a minute of parsing.
+ */
+export const maxFileBytes = 5 * 1024 * 1024
+
+/** Deepest nesting of objects and lists (a configuration needs about six levels). */
+export const maxDepth = 64
+
+/**
+ * Most values (YAML lines with content and list separators; JSON separators) in a file. A
+ * configuration with 17,000 companies and mappings has about 200,000; a 5 MB YAML list of
+ * 2.6 million numbers took the parser 40 s and 3 GB.
+ */
+export const maxEntries = 500_000
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
 /** A secret: `{ env: NAME }` reads the environment at load time; a plain string is taken as is. */
 export const SecretRef = Schema.Union(
@@ -37,7 +56,7 @@ export const MicrosoftConnection = Schema.Union(
   Schema.Struct({
     mode: Schema.Literal("partner"),
     /** The partner's own tenant. */
-    tenantId: Schema.String,
+    tenantId: Ids.TenantId,
     clientId: Schema.String,
     clientSecret: SecretRef,
     /** Partner Center refresh token from the consent flow. */
@@ -50,7 +69,7 @@ export const MicrosoftConnection = Schema.Union(
   /** No CSP relationship: the app is consented in each listed tenant. */
   Schema.Struct({
     mode: Schema.Literal("tenant"),
-    tenantIds: Schema.NonEmptyArray(Schema.String),
+    tenantIds: Schema.NonEmptyArray(Ids.TenantId),
     clientId: Schema.String,
     clientSecret: SecretRef,
     endpoints: Schema.optional(Endpoints)
@@ -118,26 +137,90 @@ export class ConfigFileError extends Data.TaggedError("ConfigFileError")<{
   }
 }
 
+const fileIssue = (file: string, message: string, path = "(file)") =>
+  new ConfigFileError({ file, issues: [{ path, message }] })
+
+const tooDeep = (file: string, at: string) =>
+  fileIssue(file, `nested more than ${maxDepth} levels deep (a configuration needs about six)`, at)
+
+/** Keys given twice in one YAML map, with their line (the later one would silently win). */
+const duplicateKeys = (doc: YAML.Document, lines: YAML.LineCounter) => {
+  const issues: Array<{ readonly path: string; readonly message: string }> = []
+  YAML.visit(doc, {
+    Map: (_, map) => {
+      const seen = new Set<string>()
+      for (const pair of map.items) {
+        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
+        if (seen.has(key)) {
+          const at = YAML.isNode(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]) : undefined
+          issues.push({
+            path: at ? `line ${at.line}, column ${at.col}` : "(file)",
+            message: `duplicate key ${JSON.stringify(key)}`
+          })
+        }
+        seen.add(key)
+      }
+    }
+  })
+  return issues
+}
+
 const parseText = (file: string, text: string): Either.Either<unknown, ConfigFileError> => {
+  // Limits first: parsers and the decoder recurse, and their time grows with the text.
+  const bytes = Buffer.byteLength(text, "utf8")
+  if (bytes > maxFileBytes) {
+    return Either.left(
+      fileIssue(file, `the file is ${megabytes(bytes)}; a configuration file may be at most ${megabytes(maxFileBytes)}`)
+    )
+  }
+  const json = /\.json$/i.test(file)
+  const excess = json ? scanJson(text, maxDepth, maxEntries) : scanYaml(text, maxDepth, maxEntries)
+  if (excess?.too === "deep") return Either.left(tooDeep(file, `line ${excess.line}`))
+  if (excess?.too === "many") {
+    return Either.left(
+      fileIssue(
+        file,
+        `more than ${maxEntries.toLocaleString("en-US")} values; a configuration needs far fewer (17,000 companies with a mapping each take about 200,000)`,
+        `line ${excess.line}`
+      )
+    )
+  }
   try {
-    if (/\.json$/i.test(file)) return Either.right(JSON.parse(text) as unknown)
-    const doc = YAML.parseDocument(text, { prettyErrors: true })
-    if (doc.errors.length > 0) {
+    let input: unknown
+    if (json) input = JSON.parse(text) as unknown
+    else {
+      // YAML's own duplicate-key check compares every key with every other (50,000 keys in one
+      // map took 90 s); keys are checked here with a set instead.
+      const lines = new YAML.LineCounter()
+      const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines })
+      if (doc.errors.length > 0) {
+        return Either.left(
+          new ConfigFileError({
+            file,
+            issues: doc.errors.map((e) => ({
+              path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "(file)",
+              message: e.message.split("\n")[0] ?? e.message
+            }))
+          })
+        )
+      }
+      const duplicates = duplicateKeys(doc, lines)
+      if (duplicates.length > 0) return Either.left(new ConfigFileError({ file, issues: duplicates }))
+      input = doc.toJS() as unknown
+    }
+    if (input === null || input === undefined) {
       return Either.left(
-        new ConfigFileError({
+        fileIssue(
           file,
-          issues: doc.errors.map((e) => ({
-            path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "(file)",
-            message: e.message.split("\n")[0] ?? e.message
-          }))
-        })
+          "the file is empty: it needs at least the microsoft and psa sections (seatsync init writes a starter file)"
+        )
       )
     }
-    return Either.right(doc.toJS() as unknown)
+    // YAML aliases can nest deeper than the text shows.
+    if (valueTooDeep(input, maxDepth)) return Either.left(tooDeep(file, "(file)"))
+    return Either.right(input)
   } catch (e) {
-    return Either.left(
-      new ConfigFileError({ file, issues: [{ path: "(file)", message: e instanceof Error ? e.message : String(e) }] })
-    )
+    return Either.left(fileIssue(file, e instanceof Error ? e.message : String(e)))
   }
 }
 
@@ -148,7 +231,7 @@ export const decode = (
   options: ConfigValidation.ValidateOptions = {}
 ): Either.Either<ConfigFile, ConfigFileError> =>
   Either.flatMap(parseText(file, text), (input) => {
-    const decoded = Schema.decodeUnknownEither(ConfigFile, { errors: "all", onExcessProperty: "error" })(input ?? {})
+    const decoded = Schema.decodeUnknownEither(ConfigFile, { errors: "all", onExcessProperty: "error" })(input)
     if (Either.isLeft(decoded)) {
       return Either.left(
         new ConfigFileError({
@@ -172,18 +255,52 @@ export const decode = (
       : Either.right(decoded.right)
   })
 
+/**
+ * Reads a configuration file as text, refusing one larger than `maxFileBytes` before reading it
+ * (and reading no more than that, should it grow or be a device).
+ */
+export const readText = (file: string): Effect.Effect<string, ConfigFileError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const handle = await open(file, "r")
+      try {
+        const { size } = await handle.stat()
+        if (size > maxFileBytes) return { tooLarge: size }
+        const buffer = Buffer.alloc(maxFileBytes + 1)
+        let length = 0
+        while (length < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null)
+          if (bytesRead === 0) break
+          length += bytesRead
+        }
+        return length > maxFileBytes ? { tooLarge: length } : { text: buffer.toString("utf8", 0, length) }
+      } finally {
+        await handle.close()
+      }
+    },
+    catch: (e) => {
+      const code = (e as NodeJS.ErrnoException).code
+      return fileIssue(
+        file,
+        code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a folder, not a file" : String(e)
+      )
+    }
+  }).pipe(
+    Effect.flatMap((read) =>
+      "text" in read
+        ? Effect.succeed(read.text)
+        : Effect.fail(
+            fileIssue(
+              file,
+              `the file is ${read.tooLarge > maxFileBytes + 1 ? megabytes(read.tooLarge) : `over ${megabytes(maxFileBytes)}`}; a configuration file may be at most ${megabytes(maxFileBytes)}`
+            )
+          )
+    )
+  )
+
 /** Reads and decodes a configuration file. */
 export const load = (file: string, options: ConfigValidation.ValidateOptions = {}) =>
-  Effect.tryPromise({
-    try: () => readFile(file, "utf8"),
-    catch: (e) =>
-      new ConfigFileError({
-        file,
-        issues: [
-          { path: "(file)", message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(e) }
-        ]
-      })
-  }).pipe(Effect.flatMap((text) => decode(file, text, options)))
+  readText(file).pipe(Effect.flatMap((text) => decode(file, text, options)))
 
 /** The core's part of the file. */
 export const syncConfig = (file: ConfigFile): CoreConfig.SyncConfig => ({

@@ -12,6 +12,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { Consent } from "@seatsync/partner-center"
 import { Deferred, Effect, Either, Redacted } from "effect"
 import * as ConfigFile from "./ConfigFile.js"
+import type * as Redaction from "./Redaction.js"
 import { WiringError } from "./Wiring.js"
 
 export interface ConsentResult {
@@ -55,6 +56,8 @@ export const run = (options: {
   readonly port: number
   readonly out: string
   readonly show: (url: string, redirectUri: string) => void
+  /** Learns the client secret and the new refresh token, to keep them out of what is printed. */
+  readonly redactor?: Redaction.Redactor
 }): Effect.Effect<ConsentResult, WiringError | ConfigFile.ConfigFileError> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -72,6 +75,7 @@ export const run = (options: {
         options.env
       )
       if (Either.isLeft(secret)) return yield* secret.left
+      options.redactor?.add(secret.right)
       const endpoints = ms.endpoints
         ? Object.fromEntries(Object.entries(ms.endpoints).filter(([, v]) => v !== undefined))
         : undefined
@@ -105,6 +109,7 @@ export const run = (options: {
       const redeemed = yield* Consent.redeemCode(consentOptions, { code, redirectUri, codeVerifier }).pipe(
         Effect.mapError(fail)
       )
+      options.redactor?.add(redeemed.refreshToken)
       yield* Effect.tryPromise({
         try: () => writeFile(options.out, `${Redacted.value(redeemed.refreshToken)}\n`, { mode: 0o600 }),
         catch: (e) => new WiringError({ message: `cannot write ${options.out}: ${String(e)}` })

@@ -3,7 +3,7 @@
  * (Microsoft license source, PSA adapter, SQL store) on one HTTP client that counts its calls.
  */
 
-import { readFile, writeFile } from "node:fs/promises"
+import { writeFile } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { type LicenseSource, Psa, Store } from "@seatsync/core"
@@ -11,9 +11,10 @@ import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
 import { SqlStore } from "@seatsync/store-sql"
-import { Context, Data, Duration, Effect, Either, Layer, Option, type Redacted } from "effect"
+import { Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
+import * as Redaction from "./Redaction.js"
 
 export class WiringError extends Data.TaggedError("WiringError")<{ readonly message: string }> {}
 
@@ -103,14 +104,16 @@ const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => 
  */
 const keepRotatedRefreshToken = (
   store: Store.StoreShape,
-  microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig
+  microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig,
+  redactor: Redaction.Redactor
 ): Effect.Effect<MicrosoftLicenseSource.MicrosoftSourceConfig> => {
   if (microsoft.mode !== "partner") return Effect.succeed(microsoft)
   const id = Store.ConnectionId.make(`microsoft-partner-${microsoft.partnerTenantId}`)
   const seededFrom = Store.hashApiToken(microsoft.refreshToken)
   let warned = false
-  const onRefreshToken = (token: Redacted.Redacted<string>) =>
-    store
+  const onRefreshToken = (token: Redacted.Redacted<string>) => {
+    redactor.add(token)
+    return store
       .saveConnection({
         id,
         role: "microsoft",
@@ -135,10 +138,12 @@ const keepRotatedRefreshToken = (
               )
         )
       )
+  }
   return store.getConnection(id).pipe(
     Effect.map((stored) => {
       const kept = Option.isSome(stored) && stored.value.settings.seededFrom === seededFrom
       const token = kept ? stored.value.secrets.refreshToken : undefined
+      if (token !== undefined) redactor.add(token)
       return { ...microsoft, ...(token ? { refreshToken: token } : {}), onRefreshToken }
     }),
     // An unreadable stored token is not a reason to stop: the configured one still works.
@@ -152,9 +157,14 @@ export const resolveConnections = (
   file: ConfigFile.ConfigFile,
   env: NodeJS.ProcessEnv
 ): Either.Either<Resolved, ConfigFile.ConfigFileError | WiringError> => {
-  if (!file.microsoft)
-    return Either.left(new WiringError({ message: `${path}: the configuration has no microsoft section` }))
-  if (!file.psa) return Either.left(new WiringError({ message: `${path}: the configuration has no psa section` }))
+  // A configuration problem (exit 2), not a failed run: the file lacks what a sync needs.
+  const missing = [
+    ...(file.microsoft
+      ? []
+      : [{ path: "microsoft", message: "missing: the Microsoft connection (mode partner or tenant)" }]),
+    ...(file.psa ? [] : [{ path: "psa", message: "missing: the PSA connection (kind connectwise or autotask)" }])
+  ]
+  if (!file.microsoft || !file.psa) return Either.left(new ConfigFile.ConfigFileError({ file: path, issues: missing }))
   const secret = (at: string, ref: ConfigFile.SecretRef) => ConfigFile.resolveSecret(path, at, ref, env)
   const unwrap = <A>(e: Either.Either<A, ConfigFile.ConfigFileError>): A => {
     if (Either.isLeft(e)) throw e.left
@@ -221,6 +231,33 @@ export const resolveConnections = (
   }
 }
 
+/**
+ * The secrets of resolved connections, by configuration path, in the forms they are sent in
+ * (ConnectWise sends its private key inside a base64 Basic credential).
+ */
+export const secretsOf = (resolved: Resolved): ReadonlyArray<readonly [string, Redacted.Redacted<string>]> => {
+  const ms = resolved.microsoft
+  const microsoft: Array<readonly [string, Redacted.Redacted<string>]> = [["microsoft.clientSecret", ms.clientSecret]]
+  if (ms.mode === "partner") microsoft.push(["microsoft.refreshToken", ms.refreshToken])
+  if (resolved.psa.kind === "autotask") {
+    const p = resolved.psa.config
+    return [...microsoft, ["psa.secret", p.secret], ["psa.integrationCode", p.integrationCode]]
+  }
+  const p = resolved.psa.options
+  const basic = Buffer.from(`${p.company}+${p.publicKey}:${Redacted.value(p.privateKey)}`).toString("base64")
+  return [...microsoft, ["psa.privateKey", p.privateKey], ["psa.privateKey", Redacted.make(basic)]]
+}
+
+/** Adds the secrets to the redactor; warns (by path, never the value) about those too short to redact. */
+const redactSecrets = (resolved: Resolved, redactor: Redaction.Redactor) =>
+  Effect.forEach(secretsOf(resolved), ([path, secret]) =>
+    redactor.add(secret)
+      ? Effect.void
+      : Effect.logWarning(
+          `${path} is shorter than ${Redaction.minLength} characters: SeatSync cannot keep it out of its output; use a real secret`
+        )
+  )
+
 /** A SQLite path in the file is relative to the file's folder; a URL is kept as is. */
 export const storageTarget = (configPath: string, storage: string): string =>
   /^[a-z][a-z0-9+.-]*:\/\//i.test(storage) || isAbsolute(storage) || storage === ":memory:"
@@ -241,20 +278,27 @@ const loadFile = (path: string) => ConfigFile.load(path, { isKnownSku })
  */
 export const withConfig = <A, E>(
   path: string,
-  env: NodeJS.ProcessEnv,
+  context: {
+    /** Where `{ env: NAME }` secrets are read. */
+    readonly env: NodeJS.ProcessEnv
+    /** Learns the configured secrets (the CLI redacts its output with it); the store is redacted either way. */
+    readonly redactor?: Redaction.Redactor | undefined
+  },
   f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.Store>
 ): Effect.Effect<A, E | WiringError | ConfigFile.ConfigFileError | Store.StoreError> =>
   Effect.gen(function* () {
+    const redactor = context.redactor ?? Redaction.make()
     const file = yield* loadFile(path)
-    const resolved = yield* resolveConnections(path, file, env)
+    const resolved = yield* resolveConnections(path, file, context.env)
+    yield* redactSecrets(resolved, redactor)
     const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
     const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))
-    const store = Context.get(storeContext, Store.Store)
+    const store = Redaction.store(Context.get(storeContext, Store.Store), redactor)
     yield* store.saveConfig(ConfigFile.syncConfig(file))
-    const microsoft = yield* keepRotatedRefreshToken(store, resolved.microsoft)
+    const microsoft = yield* keepRotatedRefreshToken(store, resolved.microsoft, redactor)
     const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts)
     return yield* f({ path, file, calls: () => ({ ...counts }) }).pipe(
-      Effect.provide(Layer.merge(ports, Layer.succeedContext(storeContext)))
+      Effect.provide(Layer.merge(ports, Layer.succeedContext(Context.add(storeContext, Store.Store, store))))
     )
   }).pipe(Effect.scoped)
 
@@ -290,8 +334,10 @@ export const appendCompanies = async (
   companies: ReadonlyArray<{ readonly companyId: string; readonly name: string; readonly tenantId: string }>
 ): Promise<Either.Either<number, WiringError>> => {
   try {
-    const text = await readFile(path, "utf8")
-    const doc = YAML.parseDocument(text)
+    const text = await Effect.runPromise(Effect.either(ConfigFile.readText(path)))
+    if (Either.isLeft(text)) return Either.left(new WiringError({ message: text.left.message }))
+    // Keys were checked when the file was loaded; YAML's own check is quadratic.
+    const doc = YAML.parseDocument(text.right, { uniqueKeys: false })
     const existing = (doc.get("companies") as YAML.YAMLSeq | undefined) ?? doc.createNode([])
     if (!YAML.isSeq(existing)) return Either.left(new WiringError({ message: `${path}: companies is not a list` }))
     const known = new Set(

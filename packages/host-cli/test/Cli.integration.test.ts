@@ -9,13 +9,16 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Store } from "@seatsync/core"
+import { Config, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import YAML from "yaml"
+import { main } from "../src/Cli.js"
+import { sampleConfig } from "../src/Demo.js"
 
 const bin = resolve(__dirname, "../src/bin.ts")
 const root = resolve(__dirname, "../../..")
@@ -182,6 +185,79 @@ describe("seatsync (subprocess)", () => {
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("nope.yaml: (file): file not found")
   })
+
+  it("prices and percentages out of bounds are refused (exit 2) naming the field and the value; nothing is written", async () => {
+    const profiles = SampleData.configInput.billingProfiles ?? []
+    const before = connectwise.counters.writes()
+    for (const [price, at, value] of [
+      [{ _tag: "CustomPrice", unitPrice: "1e400" }, "billingProfiles[0].price.unitPrice", '"1e400"'],
+      [{ _tag: "CustomPrice", unitPrice: "-5" }, "billingProfiles[0].price.unitPrice", '"-5"'],
+      [{ _tag: "CustomPrice", unitPrice: "1.2e29" }, "billingProfiles[0].price.unitPrice", '"1.2e29"'],
+      [{ _tag: "CustomPrice", unitPrice: "1e-400" }, "billingProfiles[0].price.unitPrice", '"1e-400"'],
+      [{ _tag: "PsaPriceAdjusted", percent: "-150" }, "billingProfiles[0].price.percent", '"-150"']
+    ] as const) {
+      const path = await writeConfig("bounds.yaml", {
+        ...configFor({ storage: "./bounds.db" }),
+        billingProfiles: profiles.map((p, i) => (i === 0 ? { ...p, price } : p))
+      })
+      const r = await run(["sync", "--config", path], env)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`bounds.yaml: ${at}: expected a `)
+      expect(r.stderr).toContain(`(got ${value})`)
+      expect(r.stdout).toBe("")
+    }
+    // YAML reads an unquoted 1e400 as a number (Infinity): refused as well.
+    const path = await writeConfig("bounds.yaml", {
+      ...configFor({ storage: "./bounds.db" }),
+      billingProfiles: profiles.map((p, i) => (i === 0 ? { ...p, price: { _tag: "CustomPrice", unitPrice: 1 } } : p))
+    })
+    await writeFile(path, (await readFile(path, "utf8")).replace("unitPrice: 1\n", "unitPrice: 1e400\n"), "utf8")
+    const infinite = await run(["sync", "--config", path], env)
+    expect(infinite.code).toBe(2)
+    expect(infinite.stderr).toContain("billingProfiles[0].price.unitPrice: expected a price from 0.00 to 1000000.00")
+    expect(infinite.stderr).toContain("(got Infinity)")
+    expect(connectwise.counters.writes()).toBe(before)
+  }, 60_000)
+
+  it("a file that cannot be a configuration exits 2 with a clear message: empty, missing sections, too deep, too large", async () => {
+    const cases: ReadonlyArray<readonly [string, string, string]> = [
+      ["empty.yaml", "", "empty.yaml: (file): the file is empty"],
+      [
+        "no-sections.json",
+        JSON.stringify({ storage: "./x.db" }),
+        "no-sections.json: microsoft: missing: the Microsoft connection (mode partner or tenant); psa: missing: the PSA connection"
+      ],
+      [
+        "no-psa.yaml",
+        YAML.stringify({ ...configFor(), psa: undefined }),
+        "no-psa.yaml: psa: missing: the PSA connection (kind connectwise or autotask)"
+      ],
+      [
+        "deep.json",
+        `{"storage": "x", "a": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
+        "deep.json: line 1: nested more than 64 levels deep"
+      ],
+      [
+        "deep.yaml",
+        `storage: x\na: ${"{a: ".repeat(100_000)}1${"}".repeat(100_000)}\n`,
+        "deep.yaml: line 2: nested more than 64 levels deep"
+      ],
+      [
+        "large.yaml",
+        "# padding\n".repeat(600_000),
+        "large.yaml: (file): the file is 5.7 MB; a configuration file may be at most 5.0 MB"
+      ]
+    ]
+    for (const [name, text, message] of cases) {
+      const path = join(dir, name)
+      await writeFile(path, text, "utf8")
+      const r = await run(["plan", "--config", path], env)
+      expect({ name, code: r.code }).toEqual({ name, code: 2 })
+      expect(r.stderr).toContain(message)
+      expect(r.stderr).not.toContain("RangeError")
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+    }
+  }, 90_000)
 
   it("plan writes nothing; sync applies; a second sync writes nothing (exit 0)", async () => {
     const path = await writeConfig("seatsync.yaml", configFor())
@@ -387,6 +463,110 @@ describe("seatsync (subprocess)", () => {
       await psaSim.stop()
     }
   }, 90_000)
+
+  it("a vendor that echoes the request: no configured secret reaches stdout (JSON and text), stderr or the stored history", async () => {
+    const autotask = await startAutotaskSimulator({ port: 0 })
+    try {
+      const secrets = {
+        SEATSYNC_AT_SECRET: autotask.credentials.secret,
+        SEATSYNC_AT_INTEGRATION_CODE: autotask.credentials.integrationCode
+      }
+      const path = await writeConfig("echo.yaml", {
+        ...configFor({ storage: "./echo.db" }),
+        ...Schema.encodeSync(Config.SyncConfig)(sampleConfig("autotask")),
+        psa: {
+          kind: "autotask",
+          userName: autotask.credentials.userName,
+          secret: { env: "SEATSYNC_AT_SECRET" },
+          integrationCode: { env: "SEATSYNC_AT_INTEGRATION_CODE" },
+          zoneInformationUrl: autotask.zoneInformationUrl
+        }
+      })
+      const leaks = (text: string) =>
+        [...Object.values(secrets), env.SEATSYNC_MS_CLIENT_SECRET, env.SEATSYNC_PC_REFRESH_TOKEN].filter((s) =>
+          text.includes(s)
+        )
+      // Reads succeed; every write fails with the request (headers with the credentials) echoed back.
+      for (const route of ["/V1.0/ContractServiceAdjustments", "/V1.0/Contracts/{parentId}/Services"]) {
+        autotask.faults.inject({
+          kind: "error",
+          status: 500,
+          message: "Gateway rejected the request.",
+          echoRequest: true,
+          match: { route },
+          times: 1_000
+        })
+      }
+      // (Piped, the text report is JSON as well: both go through the same redacting stdout.)
+      const r = await run(["sync", "--config", path, "--json"], { ...env, ...secrets })
+      expect(r.code).not.toBe(0)
+      expect(JSON.parse(r.stdout).companies.flatMap((c: { failed: unknown[] }) => c.failed).length).toBeGreaterThan(0)
+      expect(r.stdout).toContain("Gateway rejected the request. Request: POST")
+      expect(r.stdout).toContain('\\"secret\\":\\"[redacted]\\"')
+      expect(r.stdout).toContain('\\"apiintegrationcode\\":\\"[redacted]\\"')
+      expect(leaks(r.stdout)).toEqual([])
+      expect(leaks(r.stderr)).toEqual([])
+      // On a terminal: the text report and progress, in process (a child's stdout is never a TTY).
+      const written = { stdout: "", stderr: "" }
+      const tty = (to: "stdout" | "stderr") => ({
+        isTTY: true,
+        write: (text: string) => {
+          written[to] += text
+          return true
+        }
+      })
+      const code = await main(["sync", "--config", path], {
+        stdout: tty("stdout"),
+        stderr: tty("stderr"),
+        env: { ...process.env, ...env, ...secrets, NO_COLOR: "1" },
+        interrupted: new Promise<void>(() => undefined)
+      })
+      expect(code).not.toBe(0)
+      expect(written.stdout).toContain("Gateway rejected the request. Request: POST")
+      expect(written.stdout).toContain('"secret":"[redacted]"')
+      expect(leaks(written.stdout)).toEqual([])
+      expect(leaks(written.stderr)).toEqual([])
+      // What the engine stored (journal errors, event messages) was redacted before it was written:
+      // `history --storage` knows no secret and still shows none.
+      const history = await run(["history", "--storage", join(dir, "echo.db"), "--json"])
+      expect(history.code).toBe(0)
+      expect(history.stdout).toContain("[redacted]")
+      expect(leaks(history.stdout)).toEqual([])
+      const journal = await Effect.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const store = yield* SqlStore.makeSqlite({ filename: join(dir, "echo.db") })
+            const runs = yield* store.listRuns(10)
+            const events = yield* store.listEvents({ limit: 1000 })
+            return JSON.stringify({ runs, events })
+          })
+        )
+      )
+      expect(leaks(journal)).toEqual([])
+    } finally {
+      await autotask.stop()
+    }
+  }, 120_000)
+
+  it("Microsoft echoes a token request: the client secret and refresh token are redacted from the error", async () => {
+    const path = await writeConfig("echo-ms.yaml", configFor({ storage: "./echo-ms.db" }))
+    for (const route of ["POST /{tenant}/oauth2/v2.0/token", "POST /{tenant}/oauth2/token"]) {
+      microsoft.faults.serverError(route, { echoRequest: true, times: 1_000 })
+    }
+    try {
+      const r = await run(["tenants", "--config", path, "--json"], env)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain("Request: POST")
+      expect(r.stderr).toContain("client_secret=[redacted]")
+      expect(r.stderr).toContain("refresh_token=[redacted]")
+      for (const secret of [env.SEATSYNC_MS_CLIENT_SECRET, env.SEATSYNC_PC_REFRESH_TOKEN]) {
+        expect(r.stdout + r.stderr).not.toContain(secret)
+        expect(r.stdout + r.stderr).not.toContain(encodeURIComponent(secret))
+      }
+    } finally {
+      microsoft.faults.clear()
+    }
+  }, 120_000)
 
   it("simulate runs a simulator until interrupted", async () => {
     const child = start(["simulate", "connectwise", "--port", "0", "--json"])

@@ -118,6 +118,19 @@ describe("fault injection", () => {
     expect((await get(sim, `/v1/customers/${SAMPLE.contoso}/subscriptions`, pc)).status).toBe(200)
   })
 
+  it("echoes the request in a 5xx when asked: a token request's form, client secret included", async () => {
+    sim.faults.serverError("POST /{tenant}/oauth2/v2.0/token", { echoRequest: true })
+    const response = await fetch(`${sim.url}/${SAMPLE.contoso}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: "app", client_secret: "s3cr3t-value" })
+    })
+    expect(response.status).toBe(500)
+    const body = await json<{ error_description: string }>(response)
+    expect(body.error_description).toContain(`Request: POST /${SAMPLE.contoso}/oauth2/v2.0/token headers {`)
+    expect(body.error_description).toContain("client_secret=s3cr3t-value")
+  })
+
   it("sends a truncated JSON body with status 200", async () => {
     const token = await graphToken(sim, SAMPLE.contoso)
     sim.faults.malformedJson("GET /v1.0/subscribedSkus")

@@ -151,6 +151,21 @@ describe("fault injection", () => {
     expect(sim.data.list("Services").map((s) => s.name)).not.toContain("Second")
   })
 
+  it("echoes the request in the error, credentials and body included, when asked (as some gateways do)", async () => {
+    sim.faults.inject({ kind: "error", status: 500, message: "Bad gateway.", echoRequest: true })
+    const res = await call("POST", "Services", newService)
+    expect(res.status).toBe(500)
+    const [message] = errorsOf(res)
+    expect(message).toMatch(
+      /^Bad gateway\. Request: POST http:\/\/127\.0\.0\.1:\d+\/ATServicesRest\/V1\.0\/Services headers /
+    )
+    expect(message).toContain(sim.credentials.secret)
+    expect(message).toContain(sim.credentials.integrationCode)
+    expect(message).toContain('"name":"Defender for Business"')
+    sim.faults.inject({ kind: "error", message: "plain" })
+    expect(errorsOf(await call("GET", "Companies/29683501"))).toEqual(["plain"])
+  })
+
   it("injects 429 and 503 with Retry-After", async () => {
     sim.faults.inject({ kind: "error", status: 429, retryAfterSeconds: 7 })
     sim.faults.inject({ kind: "error", status: 503, retryAfterSeconds: 1 })

@@ -114,7 +114,8 @@ describe("reads are batched", () => {
 
   it.scoped("many reads at once never put more than 3 requests in flight on any endpoint", () =>
     Effect.gen(function* () {
-      const sim = yield* simulator({ seed: bigSeed(30, 20), latency: { minMs: 1, maxMs: 4 } })
+      // Latency long enough that requests overlap even on a loaded machine: the pool must fill to 3.
+      const sim = yield* simulator({ seed: bigSeed(30, 20), latency: { minMs: 20, maxMs: 40 } })
       const psa = yield* Effect.provide(Psa.Psa, psaLayer(configFor(sim)))
       const contractIds = Array.from({ length: 30 }, (_, i) => Ids.AgreementId.make(String(30500000 + i)))
       yield* Effect.all(

@@ -26,7 +26,12 @@ export const FaultRuleInput = Schema.Struct({
   /** serverError: 500 (default), 502, 503 or 504. */
   status: optional(Schema.Literal(500, 502, 503, 504)),
   /** delay: milliseconds to wait before answering normally. */
-  delayMs: optional(Schema.Int.pipe(Schema.nonNegative()))
+  delayMs: optional(Schema.Int.pipe(Schema.nonNegative())),
+  /**
+   * serverError: append the request as received (method, path, headers, body — a token request's
+   * form with the client secret and refresh token) to the error text, as some gateways do.
+   */
+  echoRequest: optional(Schema.Boolean)
 })
 export type FaultRuleInput = Schema.Schema.Encoded<typeof FaultRuleInput>
 
@@ -105,7 +110,11 @@ export class Faults {
   /** A 5xx (default 500) in the vendor's error shape. */
   serverError(
     route: string,
-    options: FaultOptions & { readonly status?: 500 | 502 | 503 | 504; readonly retryAfterSeconds?: number } = {}
+    options: FaultOptions & {
+      readonly status?: 500 | 502 | 503 | 504
+      readonly retryAfterSeconds?: number
+      readonly echoRequest?: boolean
+    } = {}
   ): FaultRule {
     return this.add({ kind: "serverError", route, ...options })
   }

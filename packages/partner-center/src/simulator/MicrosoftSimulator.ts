@@ -167,6 +167,11 @@ const faultResponse = (
   }
   const status = fault.status ?? 500
   const headers: Record<string, string> = retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {}
+  const r = ctx.req
+  const echo =
+    fault.echoRequest === true
+      ? ` Request: ${r.method} ${r.path}${r.query.size > 0 ? `?${r.query}` : ""} headers ${JSON.stringify(r.headers)}${r.body === "" ? "" : ` body ${r.body}`}`
+      : ""
   switch (service) {
     case "identity":
       return aadError(
@@ -174,11 +179,11 @@ const faultResponse = (
         status,
         status === 503 ? "temporarily_unavailable" : "server_error",
         50000,
-        "There was an error issuing a token or an issue with our sign-in service.",
+        `There was an error issuing a token or an issue with our sign-in service.${echo}`,
         headers
       )
     case "partnerCenter":
-      return pcError(status, status, "An internal error occurred. Please retry the request.", headers)
+      return pcError(status, status, `An internal error occurred. Please retry the request.${echo}`, headers)
     case "graph": {
       const code =
         status === 503
@@ -188,10 +193,10 @@ const faultResponse = (
             : status === 502
               ? "BadGateway"
               : "generalException"
-      return graphError(ctx, status, code, "The service encountered an error. Retry the request.", headers)
+      return graphError(ctx, status, code, `The service encountered an error. Retry the request.${echo}`, headers)
     }
     case "download":
-      return text(status, "Server error.", "text/plain", headers)
+      return text(status, `Server error.${echo}`, "text/plain", headers)
   }
 }
 

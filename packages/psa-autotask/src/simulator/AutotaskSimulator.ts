@@ -160,6 +160,18 @@ interface Reply {
 }
 
 const errors = (status: number, ...messages: ReadonlyArray<string>): Reply => ({ status, body: { errors: messages } })
+
+/** A request as received, for faults that echo it. */
+interface Received {
+  readonly method: string
+  readonly url: URL
+  readonly req: IncomingMessage
+  readonly body: string
+}
+
+/** The request line, every header (credentials included) and the body, as a gateway echoes them. */
+const echo = (r: Received): string =>
+  `${r.method} ${r.url.href} headers ${JSON.stringify(r.req.headers)}${r.body === "" ? "" : ` body ${r.body}`}`
 const fromApiError = (e: ApiError): Reply => ({ status: e.status, body: { errors: e.errors } })
 const methodNotAllowed = (method: string): Reply => ({
   status: 405,
@@ -268,7 +280,7 @@ class Simulator {
     const matched = inApi ? match(segments.slice(2)) : undefined
     this.counters.call(`${method} ${matched?.template ?? url.pathname}`)
     if (matched === undefined) return this.send(res, notFound(url.href))
-    if (matched.route.kind === "zone") return this.zone(res, method, url, matched)
+    if (matched.route.kind === "zone") return this.zone(req, res, method, url, matched)
 
     const auth = this.authenticate(req)
     if (Either.isLeft(auth)) {
@@ -294,7 +306,7 @@ class Simulator {
       if (early !== undefined) {
         this.counters.rejected("fault")
         if (early.kind === "disconnect") return void res.destroy()
-        return this.send(res, this.faultReply(early, matched.endpoint))
+        return this.send(res, this.faultReply(early, matched.endpoint, { method, url, req, body }))
       }
       const limits = this.thresholds.settings()
       if (this.thresholds.exceeded()) {
@@ -325,7 +337,7 @@ class Simulator {
         }
         if (late?.kind === "error") {
           this.counters.rejected("fault")
-          return this.send(res, this.faultReply(late, matched.endpoint))
+          return this.send(res, this.faultReply(late, matched.endpoint, { method, url, req, body }))
         }
         return this.send(
           res,
@@ -363,7 +375,7 @@ class Simulator {
     res.end(text)
   }
 
-  private faultReply(fault: FaultSpec, endpoint: string): Reply {
+  private faultReply(fault: FaultSpec, endpoint: string, request: Received): Reply {
     switch (fault.kind) {
       case "threadLimit":
         return this.threadLimitReply(endpoint)
@@ -371,7 +383,8 @@ class Simulator {
         return this.hourlyLimitReply()
       case "error": {
         const status = fault.status ?? 500
-        const reply = errors(status, fault.message ?? `Injected fault: HTTP ${status}.`)
+        const message = fault.message ?? `Injected fault: HTTP ${status}.`
+        const reply = errors(status, fault.echoRequest === true ? `${message} Request: ${echo(request)}` : message)
         return fault.retryAfterSeconds === undefined
           ? reply
           : { ...reply, headers: { "Retry-After": String(fault.retryAfterSeconds) } }
@@ -399,14 +412,21 @@ class Simulator {
 
   // ---- Zone discovery and authentication (§2.1, §2.2) ------------------------------------------
 
-  private async zone(res: ServerResponse, method: string, url: URL, matched: Matched): Promise<void> {
+  private async zone(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    matched: Matched
+  ): Promise<void> {
     if (method !== "GET") return this.send(res, methodNotAllowed(method))
     // Zone discovery is exempt from auth and thread limits; faults reach it only when aimed at it.
     const key: RequestKey = { method, route: matched.template, endpoint: matched.endpoint }
     const faults = this.faults.take(key, true)
     const aimed = faults.find((f) => f.kind === "error" || f.kind === "disconnect")
     if (aimed?.kind === "disconnect") return void res.destroy()
-    if (aimed !== undefined) return this.send(res, this.faultReply(aimed, matched.endpoint))
+    if (aimed !== undefined)
+      return this.send(res, this.faultReply(aimed, matched.endpoint, { method, url, req, body: "" }))
     if (faults.some((f) => f.kind === "hang")) return await this.hang(res)
     await sleep(faults.reduce((ms, f) => (f.kind === "latency" ? ms + f.ms : ms), 0))
     const user = url.searchParams.get("user") ?? ""

@@ -254,13 +254,18 @@ export const FaultSpecSchema = Schema.Union(
   Schema.Struct({ kind: Schema.Literal("threadLimit"), ...common }),
   /** The over-threshold rejection, as if the hourly request limit were used up. */
   Schema.Struct({ kind: Schema.Literal("hourlyLimit"), ...common }),
-  /** An error response; `afterWrite` processes the request first (the write happens, the caller sees the error). */
+  /**
+   * An error response; `afterWrite` processes the request first (the write happens, the caller
+   * sees the error). `echoRequest` appends the request as received (method, URL, headers with
+   * the credentials, body) to the message, as some vendor gateways and proxies do.
+   */
   Schema.Struct({
     kind: Schema.Literal("error"),
     status: Schema.optional(Schema.Int.pipe(Schema.between(400, 599))),
     message: Schema.optional(Schema.String),
     retryAfterSeconds: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
     afterWrite: Schema.optional(Schema.Boolean),
+    echoRequest: Schema.optional(Schema.Boolean),
     ...common
   }),
   /** A 2xx response whose JSON body is cut short (the request is processed). */
