@@ -71,10 +71,7 @@ export const layers = (
   resolved: Resolved,
   timeZone: string
 ): {
-  readonly layer: Layer.Layer<
-    LicenseSource.LicenseSource | Psa.Psa | Store.Store | Liveness.Liveness,
-    Store.StoreError
-  >
+  readonly layer: Layer.Layer<LicenseSource.LicenseSource | Psa.Psa | Store.Store | Liveness.Liveness, Store.StoreError>
   readonly counts: CallCounts
 } => {
   const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
