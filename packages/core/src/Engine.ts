@@ -676,7 +676,16 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
             stage: "taking the company's lease",
             message: `another sync of this company is running: ${Leases.describeHolder(taken.lease)}, its lease renewed until ${Leases.instantText(taken.lease.expiresAt)}; it is taken over once that process is gone or stops renewing it (${timing.ttlMillis / 1000} s)`
           }
-          return { ...failed(company, "", ""), status: "skipped", findings: [finding] } satisfies CompanyResult
+          return {
+            companyId: company.companyId,
+            name: company.name,
+            status: "skipped",
+            plan: emptyPlan(company.companyId, asOf),
+            applied: [],
+            failed: [],
+            repaired: [],
+            findings: [finding]
+          } satisfies CompanyResult
         }
         const held = yield* Leases.hold(key, holder.owner, timing)
         const work = Effect.gen(function* () {
