@@ -688,8 +688,10 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
           } satisfies CompanyResult
         }
         const held = yield* Leases.hold(key, holder.owner, timing)
+        let repairedHere: ReadonlyArray<AppliedOperation> = []
         const work = Effect.gen(function* () {
           const repaired = yield* repairCompany(company.companyId, { runId, trigger, asOf })
+          repairedHere = repaired
           const fresh = yield* touchedSinceRead(company.companyId)
           const observed = yield* Effect.either(observedFor(company.companyId, fresh))
           if (observed._tag === "Left") {
@@ -701,9 +703,11 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
           Effect.catchAll((e) =>
             Effect.gen(function* () {
               const lost = yield* Ref.get(held.lost)
-              return Option.isSome(lost)
+              const result = Option.isSome(lost)
                 ? failed(company, "keeping the company's lease", lost.value)
                 : failed(company, "syncing", errorText(e))
+              // What repair completed before the failure is still reported.
+              return { ...result, repaired: repairedHere }
             })
           )
         )
