@@ -3,7 +3,7 @@
  * for each company, in parallel (bounded), each company isolated from the others' failures.
  * Time comes from `Clock`, ids from `Random`; all I/O goes through the ports.
  */
-import { Clock, Effect, Option, Random } from "effect"
+import { Clock, Effect, Equivalence, Exit, Option, Random, Ref, Scope } from "effect"
 import type { CompanyLink, Mapping, SyncConfig } from "./Config.js"
 import * as Counting from "./Counting.js"
 import * as Desired from "./Desired.js"
@@ -11,6 +11,7 @@ import { isExcluded } from "./Exclusions.js"
 import type { Finding } from "./Findings.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun, Trigger } from "./History.js"
 import { type AgreementId, type CompanyId, type LineId, RunId } from "./Ids.js"
+import * as Leases from "./internal/Leases.js"
 import * as Repair from "./internal/Repair.js"
 import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
@@ -22,7 +23,7 @@ import { type ApplyResult, Psa, type PsaError } from "./Psa.js"
 import type { Agreement, Line, Product } from "./PsaModel.js"
 import * as SafetyGuard from "./SafetyGuard.js"
 import type { TenantInfo } from "./Snapshot.js"
-import { Store, type StoreError } from "./Store.js"
+import { type LeaseHolder, Store, type StoreError } from "./Store.js"
 
 export interface SyncOptions {
   /** Plan only: no PSA write, no journal, no ledger change. */
@@ -37,6 +38,13 @@ export interface SyncOptions {
   readonly runId?: RunId
   /** Companies synced at once (default: the settings' concurrency). */
   readonly concurrency?: number
+  /**
+   * How long a lease lasts past its last renewal (default 60 s): how soon a run whose process
+   * died without a trace (another host, pid unknown) is taken over.
+   */
+  readonly leaseTtlMillis?: number
+  /** How often held leases are renewed (default a third of the TTL). */
+  readonly heartbeatMillis?: number
   /** Called as each company finishes (progress for people; must not fail). */
   readonly onCompanyDone?: (result: CompanyResult, done: number, total: number) => Effect.Effect<void>
 }
@@ -78,8 +86,6 @@ export const allFindings = (result: SyncResult): ReadonlyArray<Finding> => [
   ...result.findings,
   ...result.companies.flatMap((c) => c.findings)
 ]
-
-const LEASE_TTL_MILLIS = 15 * 60 * 1000
 
 const errorText = (e: PsaError | LicenseSourceError | StoreError): string =>
   `${e._tag}(${e.reason}): ${e.message}${"context" in e && e.context ? ` [${e.context}]` : ""}`
@@ -467,55 +473,66 @@ const syncOneCompany = (ctx: CompanyContext) =>
     const evCtx = { runId: ctx.runId, trigger: ctx.trigger }
     if (!ctx.dryRun) {
       const byId = new Map(lines.map((l) => [l.id as string, l]))
-      for (const op of plan.operations) {
-        const at = iso(yield* Clock.currentTimeMillis)
-        const journal: JournalEntry = {
-          id: op.id,
-          runId: ctx.runId,
-          companyId,
-          operation: op,
-          status: "pending",
-          createdAt: at
-        }
-        yield* store.journalBegin(journal)
-        const result = yield* Effect.either(Repair.applySettled(op, { asOf }))
-        const doneAt = iso(yield* Clock.currentTimeMillis)
-        if (result._tag === "Left") {
-          const { error, settled } = result.left
-          // Part of it landed (or the PSA could not say): the row stays pending, the next run completes it.
-          const message =
-            settled._tag === "NotApplied"
-              ? errorText(error)
-              : `${errorText(error)}; failed part-way (${settled.missing ?? `what landed is unknown: ${settled.inspectError ? errorText(settled.inspectError) : "?"}`}); the next run completes it`
-          if (settled._tag === "NotApplied") yield* store.journalFail(op.id, message, doneAt)
-          failed.push({ operation: op, error: message })
-          const current = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
-          events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message, lineQuantity: current?.quantity }))
-          continue
-        }
-        const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
-        const entry =
-          op._tag === "CancelLine" && op.duplicateOf !== undefined
-            ? ledgerAfterDuplicate(
-                op,
-                byId.get(op.duplicateOf),
-                ledger.find((e) => e.mappingId === op.mappingId),
-                doneAt
-              )
-            : ledgerAfter(op, result.right.lineId, line, doneAt)
-        // A duplicate's kept line is always among the lines read: the planner found it there.
-        if (entry === undefined) return yield* Effect.dieMessage(`kept line of duplicate ${op.id} not read`)
-        yield* store.journalComplete(op.id, { lineId: result.right.lineId, at: doneAt }, entry)
-        applied.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
-        events.push(
-          eventFor(
-            op,
-            "applied",
-            { ...evCtx, at: doneAt },
-            { lineId: result.right.lineId, prorationAmount: result.right.prorationAmount, lineQuantity: line?.quantity }
+      const applyAll = Effect.gen(function* () {
+        for (const op of plan.operations) {
+          const at = iso(yield* Clock.currentTimeMillis)
+          const journal: JournalEntry = {
+            id: op.id,
+            runId: ctx.runId,
+            companyId,
+            operation: op,
+            status: "pending",
+            createdAt: at
+          }
+          yield* store.journalBegin(journal)
+          const result = yield* Effect.either(Repair.applySettled(op, { asOf }))
+          const doneAt = iso(yield* Clock.currentTimeMillis)
+          if (result._tag === "Left") {
+            const { error, settled } = result.left
+            // Part of it landed (or the PSA could not say): the row stays pending, the next run completes it.
+            const message =
+              settled._tag === "NotApplied"
+                ? errorText(error)
+                : `${errorText(error)}; failed part-way (${settled.missing ?? `what landed is unknown: ${settled.inspectError ? errorText(settled.inspectError) : "?"}`}); the next run completes it`
+            if (settled._tag === "NotApplied") yield* store.journalFail(op.id, message, doneAt)
+            failed.push({ operation: op, error: message })
+            const current = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
+            events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message, lineQuantity: current?.quantity }))
+            continue
+          }
+          const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
+          const entry =
+            op._tag === "CancelLine" && op.duplicateOf !== undefined
+              ? ledgerAfterDuplicate(
+                  op,
+                  byId.get(op.duplicateOf),
+                  ledger.find((e) => e.mappingId === op.mappingId),
+                  doneAt
+                )
+              : ledgerAfter(op, result.right.lineId, line, doneAt)
+          // A duplicate's kept line is always among the lines read: the planner found it there.
+          if (entry === undefined) return yield* Effect.dieMessage(`kept line of duplicate ${op.id} not read`)
+          yield* store.journalComplete(op.id, { lineId: result.right.lineId, at: doneAt }, entry)
+          applied.push({ operation: op, lineId: result.right.lineId, prorationAmount: result.right.prorationAmount })
+          events.push(
+            eventFor(
+              op,
+              "applied",
+              { ...evCtx, at: doneAt },
+              {
+                lineId: result.right.lineId,
+                prorationAmount: result.right.prorationAmount,
+                lineQuantity: line?.quantity
+              }
+            )
           )
-        )
-      }
+        }
+      })
+      // The events of operations already applied reach history even when a later step fails
+      // (a lost lease, a store error): the journal and ledger are right either way.
+      yield* applyAll.pipe(
+        Effect.onError(() => (events.length > 0 ? Effect.ignore(store.appendEvents(events)) : Effect.void))
+      )
       const at = iso(yield* Clock.currentTimeMillis)
       for (const h of plan.held) {
         const current = h.operation._tag === "CreateLine" ? undefined : byId.get(h.operation.lineId)
@@ -547,17 +564,25 @@ const syncOneCompany = (ctx: CompanyContext) =>
 /**
  * Syncs every enabled company (or `options.companies`): one run, recorded in the store.
  * Never fails for one company's problem: that company's result says what went wrong.
+ *
+ * Mutual exclusion (internal/Leases.ts): the run holds `run:<runId>` for its life, and each
+ * company's lease from when its work starts to when it is done, renewed by a heartbeat and
+ * before every PSA write. The PSA is read once for all companies before any company's lease;
+ * a company another run wrote to since that read began is read again once its lease is held.
  */
 export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptions = {}) {
   const store = yield* Store
   const psa = yield* Psa
   const source = yield* LicenseSource
+  const live = yield* Leases.liveness
   const config = yield* store.loadConfig
   const now = yield* Clock.currentTimeMillis
   const asOf = options.asOf ?? LocalDate.ofInstant(now, config.settings.timeZone)
   const runId = options.runId ?? (yield* newRunId)
   const trigger = options.trigger ?? "manual"
   const dryRun = options.dryRun ?? false
+  const timing = Leases.timing(options)
+  const holder: LeaseHolder = { owner: Leases.runKey(runId), ...live.self }
   const wanted = options.companies ? new Set<string>(options.companies) : undefined
   const companies = config.companies.filter((c) => c.enabled && (wanted === undefined || wanted.has(c.companyId)))
   const mappingsByCompany = groupBy(
@@ -578,24 +603,30 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
     failures: 0,
     held: 0
   }
-  if (!dryRun) yield* store.startRun(run)
+  // The run's own lease is held for its life (taken before the run is recorded, so that a
+  // `running` run without a live lease is one whose process died): the next runs close it.
+  const runScope = yield* Scope.make()
+  const closeRunScope = Scope.close(runScope, Exit.void)
+  if (!dryRun) {
+    yield* store.acquireLease(Leases.runKey(runId), holder, now, timing.ttlMillis)
+    yield* Leases.hold(Leases.runKey(runId), holder.owner, timing).pipe(Scope.extend(runScope))
+    yield* store.startRun(run).pipe(Effect.onError(() => closeRunScope))
+    yield* Leases.abandonStaleRuns(runId).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`closing abandoned runs failed: ${errorText(e)}`))
+    )
+  }
 
-  const owner = `run:${runId}`
-  const leased = new Set<string>()
   // What the companies finished so far did: the record of a run that is interrupted.
   const sofar = { operations: 0, failures: 0, held: 0 }
-  const releaseAll = Effect.suspend(() =>
-    Effect.forEach([...leased], (id) => store.releaseLease(`company:${id}`, owner).pipe(Effect.ignore), {
-      discard: true
-    })
-  )
-  // Interrupted (Ctrl-C, shutdown): give the leases back at once and close the run as failed.
-  // Operations journaled but not finished stay pending; the next run completes them (repair).
+  // Interrupted (Ctrl-C, shutdown): company leases are given back as their scopes close; the
+  // run closes as failed, then gives its own lease back. Operations journaled but not finished
+  // stay pending; the next run repairs them.
   const onInterrupt = Effect.gen(function* () {
-    yield* releaseAll
-    if (dryRun) return
-    const at = yield* Clock.currentTimeMillis
-    yield* store.finishRun({ ...run, ...sofar, finishedAt: iso(at), status: "failed" }).pipe(Effect.ignore)
+    if (!dryRun) {
+      const at = yield* Clock.currentTimeMillis
+      yield* store.finishRun({ ...run, ...sofar, finishedAt: iso(at), status: "failed" }).pipe(Effect.ignore)
+    }
+    yield* closeRunScope
   })
   const globalFindings: Array<Finding> = []
   const tenants = yield* Effect.either(source.listTenants).pipe(Effect.onInterrupt(() => onInterrupt))
@@ -611,59 +642,92 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   }
 
   const companyIds = companies.map((c) => c.companyId)
-  const failAll = (stage: string, message: string): ReadonlyArray<CompanyResult> =>
-    companies.map((c) => ({
-      companyId: c.companyId,
-      name: c.name,
-      status: "failed",
-      plan: emptyPlan(c.companyId, asOf),
-      applied: [],
-      failed: [],
-      repaired: [],
-      findings: [{ _tag: "SyncFailed", companyId: c.companyId, stage, message }]
-    }))
+  const failed = (company: CompanyLink, stage: string, message: string): CompanyResult => ({
+    companyId: company.companyId,
+    name: company.name,
+    status: "failed",
+    plan: emptyPlan(company.companyId, asOf),
+    applied: [],
+    failed: [],
+    repaired: [],
+    findings: [{ _tag: "SyncFailed", companyId: company.companyId, stage, message }]
+  })
 
   const results = yield* Effect.gen(function* () {
     if (companies.length === 0) return [] as ReadonlyArray<CompanyResult>
-    // Leases first: a company another run is syncing is skipped, not synced twice.
-    if (!dryRun) {
-      for (const c of companies) {
-        if (yield* store.acquireLease(`company:${c.companyId}`, owner, now, LEASE_TTL_MILLIS)) leased.add(c.companyId)
-      }
-    }
-    const active = dryRun ? companies : companies.filter((c) => leased.has(c.companyId))
 
-    const repairedBy = new Map<string, ReadonlyArray<AppliedOperation>>()
+    // The shared read: one call per kind for all companies (a company's own read is the fallback
+    // when this one fails, so that one bad answer does not fail every company).
+    // Each company's last journal activity as the store has it before the shared read: a company
+    // whose activity differs once its lease is taken was written by another run meanwhile, and is
+    // read again. The store's own values are compared, never two hosts' clocks.
+    const activityBefore = new Map<string, Option.Option<string>>()
     if (!dryRun) {
-      for (const c of active) repairedBy.set(c.companyId, yield* repairCompany(c.companyId, { runId, trigger, asOf }))
+      for (const c of companies) activityBefore.set(c.companyId, yield* store.lastJournalActivity(c.companyId))
     }
-
-    const observed = yield* Effect.either(
+    const agreementIds = (companyId: CompanyId, ledger: ReadonlyArray<LedgerEntry>) => {
+      // Only agreements a mapping bills on or the ledger names can hold lines SeatSync plans:
+      // reading the others would cost calls (one per agreement on ConnectWise) for nothing.
+      const ids = new Set<string>()
+      for (const m of mappingsByCompany.get(companyId) ?? []) ids.add(m.agreementId)
+      for (const e of ledger) ids.add(e.agreementId)
+      return ids
+    }
+    const sharedAgreements = yield* Effect.either(psa.listAgreements(companyIds))
+    const sharedProducts = yield* Effect.either(psa.listProducts)
+    const sharedLines = yield* Effect.either(
       Effect.gen(function* () {
-        const agreements = yield* psa.listAgreements(companyIds)
-        const products = yield* psa.listProducts
-        // Only agreements a mapping bills on or the ledger names can hold lines SeatSync plans:
-        // reading the others would cost calls (one per agreement on ConnectWise) for nothing.
-        const wanted = new Set<string>()
-        for (const c of active) for (const m of mappingsByCompany.get(c.companyId) ?? []) wanted.add(m.agreementId)
-        for (const c of active) for (const e of yield* store.ledger(c.companyId)) wanted.add(e.agreementId)
-        const ids = [...wanted].sort() as Array<AgreementId>
-        const lines = yield* psa.readLines(ids, { asOf })
+        const ids = new Set<string>()
+        for (const c of companies)
+          for (const id of agreementIds(c.companyId, yield* store.ledger(c.companyId))) ids.add(id)
+        const lines = yield* psa.readLines([...ids].sort() as Array<AgreementId>, { asOf })
+        return groupBy(
+          lines,
+          (l) => l.agreementId,
+          (l, i) => [i, l] as const
+        )
+      })
+    )
+    if (sharedLines._tag === "Left") {
+      yield* Effect.logWarning(
+        `reading all companies' lines failed, reading each company's: ${errorText(sharedLines.left)}`
+      )
+    }
+
+    /**
+     * What the company's work is planned against: the shared read, or the company's own read when
+     * the shared one failed or is stale (`fresh`: another run wrote to the company since it began).
+     */
+    const observedFor = (companyId: CompanyId, fresh: boolean) =>
+      Effect.gen(function* () {
+        const agreements =
+          sharedAgreements._tag === "Right" ? sharedAgreements.right : yield* psa.listAgreements([companyId])
+        const products = sharedProducts._tag === "Right" ? sharedProducts.right : yield* psa.listProducts
+        const linesByAgreement =
+          sharedLines._tag === "Right" && !fresh
+            ? sharedLines.right
+            : yield* Effect.gen(function* () {
+                const ids = agreementIds(companyId, yield* store.ledger(companyId))
+                const lines = yield* psa.readLines([...ids].sort() as Array<AgreementId>, { asOf })
+                return groupBy(
+                  lines,
+                  (l) => l.agreementId,
+                  (l, i) => [i, l] as const
+                )
+              })
         return {
           agreements: new Map(agreements.map((a) => [a.id, a])),
           products: new Map(products.map((p) => [p.id, p])),
-          linesByAgreement: groupBy(
-            lines,
-            (l) => l.agreementId,
-            (l, i) => [i, l] as const
-          )
+          linesByAgreement
         } satisfies Observed
       })
-    )
-    if (observed._tag === "Left") {
-      yield* releaseAll
-      return failAll("reading the PSA", errorText(observed.left))
-    }
+
+    /** Whether the company's journal changed since just before the shared read. */
+    const touchedSinceRead = (companyId: CompanyId) =>
+      Effect.map(
+        store.lastJournalActivity(companyId),
+        (last) => !Option.getEquivalence(Equivalence.string)(last, activityBefore.get(companyId) ?? Option.none())
+      )
 
     let done = 0
     const progress = (result: CompanyResult) =>
@@ -674,61 +738,85 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
         sofar.held += result.plan.held.length
         return options.onCompanyDone ? options.onCompanyDone(result, done, companies.length) : Effect.void
       })
-    const perCompany = yield* Effect.forEach(
-      companies,
-      (company) =>
-        (!active.includes(company)
-          ? Effect.succeed<CompanyResult>({
-              companyId: company.companyId,
-              name: company.name,
-              status: "skipped",
-              plan: emptyPlan(company.companyId, asOf),
-              applied: [],
-              failed: [],
-              repaired: [],
-              findings: [
-                {
-                  _tag: "SyncFailed",
-                  companyId: company.companyId,
-                  stage: "taking the company's lease",
-                  message: `another sync of this company is running (or one stopped abruptly less than ${LEASE_TTL_MILLIS / 60_000} minutes ago)`
-                }
-              ]
+
+    const syncWith = (company: CompanyLink, observed: Observed, repaired: ReadonlyArray<AppliedOperation>) =>
+      syncOneCompany({
+        config,
+        company,
+        mappings: mappingsByCompany.get(company.companyId) ?? [],
+        observed,
+        asOf,
+        runId,
+        trigger,
+        dryRun,
+        releaseHolds: options.releaseHolds ?? false,
+        repaired
+      })
+
+    const dryRunCompany = (company: CompanyLink) =>
+      Effect.gen(function* () {
+        const observed = yield* Effect.either(observedFor(company.companyId, false))
+        if (observed._tag === "Left") return failed(company, "reading the PSA", errorText(observed.left))
+        return yield* syncWith(company, observed.right, [])
+      }).pipe(Effect.catchAll((e) => Effect.succeed(failed(company, "syncing", errorText(e)))))
+
+    /** A company's work under its lease: take it, repair, re-read when stale, sync, give it back. */
+    const leasedCompany = (company: CompanyLink) =>
+      Effect.gen(function* () {
+        const key = Leases.companyKey(company.companyId)
+        const taken = yield* Leases.take(key, holder, timing)
+        if (taken._tag === "Held") {
+          const finding: Finding = {
+            _tag: "SyncFailed",
+            companyId: company.companyId,
+            stage: "taking the company's lease",
+            message: `another sync of this company is running: ${Leases.describeHolder(taken.lease)}, its lease renewed until ${Leases.instantText(taken.lease.expiresAt)}; it is taken over once that process is gone or stops renewing it (${timing.ttlMillis / 1000} s)`
+          }
+          return {
+            companyId: company.companyId,
+            name: company.name,
+            status: "skipped",
+            plan: emptyPlan(company.companyId, asOf),
+            applied: [],
+            failed: [],
+            repaired: [],
+            findings: [finding]
+          } satisfies CompanyResult
+        }
+        const held = yield* Leases.hold(key, holder.owner, timing)
+        let repairedHere: ReadonlyArray<AppliedOperation> = []
+        const work = Effect.gen(function* () {
+          const repaired = yield* repairCompany(company.companyId, { runId, trigger, asOf })
+          repairedHere = repaired
+          const fresh = yield* touchedSinceRead(company.companyId)
+          const observed = yield* Effect.either(observedFor(company.companyId, fresh))
+          if (observed._tag === "Left") {
+            return { ...failed(company, "reading the PSA", errorText(observed.left)), repaired }
+          }
+          return yield* syncWith(company, observed.right, repaired)
+        }).pipe(Effect.provideService(Store, Leases.guarded(store, held)))
+        return yield* work.pipe(
+          Effect.catchAll((e) =>
+            Effect.gen(function* () {
+              const lost = yield* Ref.get(held.lost)
+              const result = Option.isSome(lost)
+                ? failed(company, "keeping the company's lease", lost.value)
+                : failed(company, "syncing", errorText(e))
+              // What repair completed before the failure is still reported.
+              return { ...result, repaired: repairedHere }
             })
-          : syncOneCompany({
-              config,
-              company,
-              mappings: mappingsByCompany.get(company.companyId) ?? [],
-              observed: observed.right,
-              asOf,
-              runId,
-              trigger,
-              dryRun,
-              releaseHolds: options.releaseHolds ?? false,
-              repaired: repairedBy.get(company.companyId) ?? []
-            }).pipe(
-              Effect.catchAll((e) =>
-                Effect.succeed<CompanyResult>({
-                  companyId: company.companyId,
-                  name: company.name,
-                  status: "failed",
-                  plan: emptyPlan(company.companyId, asOf),
-                  applied: [],
-                  failed: [],
-                  repaired: repairedBy.get(company.companyId) ?? [],
-                  findings: [
-                    { _tag: "SyncFailed", companyId: company.companyId, stage: "syncing", message: errorText(e) }
-                  ]
-                })
-              ),
-              Effect.ensuring(
-                dryRun ? Effect.void : store.releaseLease(`company:${company.companyId}`, owner).pipe(Effect.ignore)
-              )
-            )
-        ).pipe(Effect.tap(progress)),
+          )
+        )
+      }).pipe(
+        Effect.scoped,
+        Effect.catchAll((e) => Effect.succeed(failed(company, "taking the company's lease", errorText(e))))
+      )
+
+    return yield* Effect.forEach(
+      companies,
+      (company) => (dryRun ? dryRunCompany(company) : leasedCompany(company)).pipe(Effect.tap(progress)),
       { concurrency: options.concurrency ?? config.settings.concurrency }
     )
-    return perCompany
   }).pipe(Effect.onInterrupt(() => onInterrupt))
 
   const failures = results.filter((r) => r.status === "failed").length
@@ -746,7 +834,8 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
     failures,
     held: results.reduce((n, r) => n + r.plan.held.length, 0)
   }
-  if (!dryRun) yield* store.finishRun(run)
+  // Finished first, lease given back after: a run seen `running` without a lease is a dead one.
+  if (!dryRun) yield* store.finishRun(run).pipe(Effect.ensuring(closeRunScope))
   return { run, companies: results, findings: globalFindings } satisfies SyncResult
 })
 

@@ -183,6 +183,35 @@ export type ApiToken = typeof ApiToken.Type
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Leases (DESIGN.md §6): mutual exclusion between runs, processes and hosts
+
+/**
+ * Who holds a lease: the owner (`run:<runId>`) and the process it runs in, so that another
+ * process can tell a holder that is provably dead (same host, process gone) from a live one.
+ */
+export const LeaseHolder = Schema.Struct({
+  owner: NonEmpty,
+  /** The host's identity as the holder's `Liveness` gave it ("" when unknown). */
+  host: Schema.String,
+  /** The holder's process id (0 when unknown). */
+  pid: Schema.Int
+}).annotations({ identifier: "LeaseHolder" })
+export type LeaseHolder = typeof LeaseHolder.Type
+
+export const Lease = Schema.Struct({
+  key: NonEmpty,
+  holder: LeaseHolder,
+  /** Epoch milliseconds; the lease is free at and after this instant. */
+  expiresAt: Schema.Number
+}).annotations({ identifier: "Lease" })
+export type Lease = typeof Lease.Type
+
+/** `Acquired`: the lease is now the caller's; `Held`: someone else holds it (`lease` says who, until when). */
+export type LeaseAcquisition =
+  | { readonly _tag: "Acquired"; readonly lease: Lease }
+  | { readonly _tag: "Held"; readonly lease: Lease }
+
 export interface EventQuery {
   readonly companyId?: CompanyId
   readonly runId?: RunId
@@ -232,14 +261,44 @@ export interface StoreShape {
   readonly saveSnapshot: (snapshot: TenantSnapshot) => Effect.Effect<void, StoreError>
   readonly lastSnapshot: (tenantId: TenantId) => Effect.Effect<Option.Option<TenantSnapshot>, StoreError>
 
-  /** Takes the lease `key` for `owner` until `now + ttlMillis`; false when someone else holds it. */
+  /**
+   * Takes the lease `key` for `holder.owner` until `now + ttlMillis`, in one atomic step: it is
+   * taken when free, expired (`expiresAt <= now`), already the owner's, or held by
+   * `options.takeOverFrom` (the owner the caller found provably dead: the take-over happens only
+   * if that owner still holds it, so two callers never both take over). Otherwise the answer is
+   * the current holder, for the caller to check the liveness of.
+   */
   readonly acquireLease: (
+    key: string,
+    holder: LeaseHolder,
+    now: number,
+    ttlMillis: number,
+    options?: { readonly takeOverFrom?: string }
+  ) => Effect.Effect<LeaseAcquisition, StoreError>
+  /** Extends the owner's lease to `now + ttlMillis`; false when it is no longer the owner's (lost). */
+  readonly renewLease: (
     key: string,
     owner: string,
     now: number,
     ttlMillis: number
   ) => Effect.Effect<boolean, StoreError>
+  /** Gives the lease back; does nothing when someone else holds it. */
   readonly releaseLease: (key: string, owner: string) => Effect.Effect<void, StoreError>
+  /** The lease as stored, expired or not. */
+  readonly getLease: (key: string) => Effect.Effect<Option.Option<Lease>, StoreError>
+
+  /** Runs still in status `running` (finished, crashed or in progress), oldest first. */
+  readonly listRunningRuns: Effect.Effect<ReadonlyArray<SyncRun>, StoreError>
+  /**
+   * Marks a run `abandoned` at `at`, only if it is still `running` (a run that finished in the
+   * meantime keeps its status); true when it was marked.
+   */
+  readonly abandonRun: (id: RunId, at: string) => Effect.Effect<boolean, StoreError>
+  /**
+   * The latest instant (ISO) a journal row of the company was written or completed: whether
+   * another run touched the company's lines since a read began.
+   */
+  readonly lastJournalActivity: (companyId: CompanyId) => Effect.Effect<Option.Option<string>, StoreError>
 
   /** Whether a finding (by key) was already sent to a recipient at or after `since` (ISO instant). */
   readonly wasNotified: (recipient: string, findingKey: string, since: string) => Effect.Effect<boolean, StoreError>

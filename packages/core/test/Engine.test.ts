@@ -180,9 +180,11 @@ describe("Engine", () => {
   it.effect("a company another run holds the lease of is skipped", () =>
     Effect.gen(function* () {
       const w = makeWorld()
-      w.store.leases.set(`company:${SampleData.companyIds.contoso}`, {
-        owner: "someone-else",
-        until: Number.MAX_SAFE_INTEGER
+      const key = `company:${SampleData.companyIds.contoso}`
+      w.store.leases.set(key, {
+        key,
+        holder: { owner: "someone-else", host: "other-host", pid: 4242 },
+        expiresAt: Number.MAX_SAFE_INTEGER
       })
       const r = yield* w.sync()
       expect(r.companies.find((c) => c.companyId === "250")?.status).toBe("skipped")

@@ -138,6 +138,23 @@ const runEffect = async <A>(
 
 const wantsJson = (io: Io, flag: unknown) => flag === true || io.stdout.isTTY !== true
 
+/**
+ * `SEATSYNC_LEASE_TTL_MS`: how long a sync's leases last past their last renewal (default 60 s;
+ * renewed every third of it). Only matters for a sync that dies on another host, or whose
+ * process cannot be checked: on the same host a dead sync's leases are taken over at once.
+ */
+const leaseTtlOption = (env: NodeJS.ProcessEnv): { readonly leaseTtlMillis?: number } => {
+  const raw = env.SEATSYNC_LEASE_TTL_MS
+  if (raw === undefined || raw === "") return {}
+  const ms = Number(raw)
+  if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) {
+    throw new UsageError(
+      `SEATSYNC_LEASE_TTL_MS: expected whole milliseconds between 100 and 3600000, got ${JSON.stringify(raw)}`
+    )
+  }
+  return { leaseTtlMillis: ms }
+}
+
 const requireConfig = (values: Record<string, unknown>): string => {
   const file = str(values.config) ?? str(values.c)
   if (file === undefined) throw new UsageError("--config FILE is required")
@@ -157,6 +174,7 @@ const sync = async (args: ReadonlyArray<string>, io: Io, forceDryRun: boolean): 
   const dryRun = forceDryRun || values["dry-run"] === true
   const asOf = asOfOption(values["as-of"])
   const companies = (Array.isArray(values.company) ? values.company : []).map((c) => Ids.CompanyId.make(String(c)))
+  const lease = leaseTtlOption(io.env)
   const started = Date.now()
   const progress = (calls: () => Wiring.CallCounts) => (_: Engine.CompanyResult, done: number, total: number) =>
     Effect.sync(() => {
@@ -174,6 +192,7 @@ const sync = async (args: ReadonlyArray<string>, io: Io, forceDryRun: boolean): 
         ...(asOf ? { asOf } : {}),
         ...(companies.length > 0 ? { companies } : {}),
         releaseHolds: values.yes === true,
+        ...lease,
         trigger: "cli",
         onCompanyDone: progress(connected.calls)
       }).pipe(Effect.map((r) => ({ result: r, calls: connected.calls() })))

@@ -6,11 +6,11 @@
 import { writeFile } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
-import { type LicenseSource, Psa, Store } from "@seatsync/core"
+import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
 import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
-import { SqlStore } from "@seatsync/store-sql"
+import { NodeLiveness, SqlStore } from "@seatsync/store-sql"
 import { Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
@@ -68,10 +68,18 @@ const hostOf = (urlOrHost: string | undefined): string | undefined => {
 }
 
 /** The ports for resolved connections, plus the live call counts. */
-export const layers = (resolved: Resolved, timeZone: string) => {
+export const layers = (
+  resolved: Resolved,
+  timeZone: string
+): {
+  readonly layer: Layer.Layer<LicenseSource.LicenseSource | Psa.Psa | Store.Store | Liveness.Liveness, Store.StoreError>
+  readonly counts: CallCounts
+} => {
   const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
   const store = SqlStore.layerFromUrl(resolved.storage)
-  return { layer: Layer.merge(portsOver(resolved, timeZone, counts), store), counts }
+  // Liveness: a lease left by a sync on this machine whose process is gone (kill -9, a crash)
+  // is taken over at once instead of after its TTL.
+  return { layer: Layer.mergeAll(portsOver(resolved, timeZone, counts), store, NodeLiveness.layer), counts }
 }
 
 /** The Microsoft and PSA ports on one counting HTTP client. */
@@ -298,7 +306,9 @@ export const withConfig = <A, E>(
     const microsoft = yield* keepRotatedRefreshToken(store, resolved.microsoft, redactor)
     const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts)
     return yield* f({ path, file, calls: () => ({ ...counts }) }).pipe(
-      Effect.provide(Layer.merge(ports, Layer.succeedContext(Context.add(storeContext, Store.Store, store))))
+      Effect.provide(
+        Layer.mergeAll(ports, Layer.succeedContext(Context.add(storeContext, Store.Store, store)), NodeLiveness.layer)
+      )
     )
   }).pipe(Effect.scoped)
 

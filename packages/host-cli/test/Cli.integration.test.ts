@@ -568,6 +568,45 @@ describe("seatsync (subprocess)", () => {
     }
   }, 120_000)
 
+  it("kill -9 during a sync: the next run takes the dead run's leases at once and marks it abandoned", async () => {
+    const psaSim = await startConnectWiseSimulator({ port: 0 })
+    const proxy = await holdingProxy(psaSim.url)
+    try {
+      const psaVia = (site: string) => ({
+        ...configFor({ storage: "./killed.db" }),
+        psa: { ...configFor().psa, site, privateKey: { env: "SEATSYNC_CW_PRIVATE_KEY_3" } }
+      })
+      const env3 = { ...env, SEATSYNC_CW_PRIVATE_KEY_3: psaSim.credentials.privateKey }
+      const child = start(["sync", "--config", await writeConfig("killed.yaml", psaVia(proxy.url))], env3)
+      const closed = new Promise<NodeJS.Signals | null>((done) => child.on("close", (_code, signal) => done(signal)))
+      await proxy.held
+      // No finalizer runs: the leases and the `running` run are left behind, as after a crash.
+      child.kill("SIGKILL")
+      expect(await closed).toBe("SIGKILL")
+
+      // Straight away: the dead process's leases are taken over (same host, pid gone), nothing skipped.
+      const path = await writeConfig("after-kill.yaml", psaVia(psaSim.url))
+      const resumed = await run(["sync", "--config", path], env3)
+      expect(resumed.code).toBe(0)
+      const out = JSON.parse(resumed.stdout)
+      expect(out.companies.map((c: { status: string }) => c.status)).not.toContain("skipped")
+      const again = await run(["sync", "--config", path], env3)
+      expect(JSON.parse(again.stdout).calls.psaWrites).toBe(0)
+      const history = JSON.parse((await run(["history", "--config", path, "--json"], env3)).stdout)
+      expect(history.runs.map((r: { status: string }) => r.status)).toEqual(["ok", "ok", "abandoned"])
+    } finally {
+      await proxy.close()
+      await psaSim.stop()
+    }
+  }, 90_000)
+
+  it("SEATSYNC_LEASE_TTL_MS must be whole milliseconds: a usage error naming it", async () => {
+    const path = await writeConfig("ttl.yaml", configFor({ storage: "./ttl.db" }))
+    const r = await run(["sync", "--config", path], { ...env, SEATSYNC_LEASE_TTL_MS: "soon" })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("SEATSYNC_LEASE_TTL_MS")
+  })
+
   it("simulate runs a simulator until interrupted", async () => {
     const child = start(["simulate", "connectwise", "--port", "0", "--json"])
     const line = await new Promise<string>((done) => {

@@ -45,7 +45,12 @@ describe("ConfigFile", () => {
   it("takes an Autotask request time limit in seconds (1–600), naming the field when it is out of range", () => {
     const file = (requestTimeoutSeconds: number) =>
       JSON.stringify({
-        microsoft: { mode: "tenant", tenantIds: ["5f8a1c3e-0d2b-4c6e-9a7f-1b2c3d4e5f01"], clientId: "c", clientSecret: "s" },
+        microsoft: {
+          mode: "tenant",
+          tenantIds: ["5f8a1c3e-0d2b-4c6e-9a7f-1b2c3d4e5f01"],
+          clientId: "c",
+          clientSecret: "s"
+        },
         psa: { kind: "autotask", userName: "u", secret: "s", integrationCode: "i", requestTimeoutSeconds },
         mappings: []
       })

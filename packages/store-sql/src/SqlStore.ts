@@ -95,7 +95,7 @@ const makeWith = (opened: Opened, options: BaseOptions) =>
     else yield* Migrations.migrate(opened.db, opened.dialect, opened.where)
     const box = yield* resolveKey(options.secretKey)
     yield* checkKey(opened, box)
-    return Repository.make(opened.db, { box })
+    return Repository.make(opened.db, { box, dialect: opened.dialect })
   })
 
 /** The store on a SQLite file; closed when the scope closes. */

@@ -1,5 +1,7 @@
 /**
  * @seatsync/store-sql — SeatSync's `Store` port on kysely: SQLite (embedded default) and
- * Postgres, one schema with versioned migrations, secrets encrypted at rest.
+ * Postgres, one schema with versioned migrations, secrets encrypted at rest; and the Node
+ * `Liveness` that lets a lease of a process that died be taken over at once.
  */
+export * as NodeLiveness from "./NodeLiveness.js"
 export * as SqlStore from "./SqlStore.js"

@@ -7,6 +7,7 @@ import {
   type ApiToken,
   type Connection,
   defaultNotificationSettings,
+  type Lease,
   type NotificationRecipient,
   type NotificationSettings,
   Store,
@@ -22,7 +23,7 @@ export interface InMemoryStoreState {
   readonly runs: Map<string, SyncRun>
   readonly events: Array<SyncEvent>
   readonly snapshots: Map<string, TenantSnapshot>
-  readonly leases: Map<string, { owner: string; until: number }>
+  readonly leases: Map<string, Lease>
   readonly notified: Array<{ recipient: string; key: string; at: string }>
   readonly connections: Map<string, Connection>
   notificationSettings: NotificationSettings
@@ -162,16 +163,53 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       state.snapshots.set(snapshot.tenantId.toLowerCase(), snapshot)
     }),
   lastSnapshot: (tenantId) => Effect.sync(() => Option.fromNullable(state.snapshots.get(tenantId.toLowerCase()))),
-  acquireLease: (key, owner, now, ttl) =>
+  acquireLease: (key, holder, now, ttl, options) =>
     Effect.sync(() => {
       const lease = state.leases.get(key)
-      if (lease && lease.owner !== owner && lease.until > now) return false
-      state.leases.set(key, { owner, until: now + ttl })
+      const free =
+        lease === undefined ||
+        lease.expiresAt <= now ||
+        lease.holder.owner === holder.owner ||
+        (options?.takeOverFrom !== undefined && lease.holder.owner === options.takeOverFrom)
+      if (!free) return { _tag: "Held", lease } as const
+      const taken: Lease = { key, holder, expiresAt: now + ttl }
+      state.leases.set(key, taken)
+      return { _tag: "Acquired", lease: taken } as const
+    }),
+  renewLease: (key, owner, now, ttl) =>
+    Effect.sync(() => {
+      const lease = state.leases.get(key)
+      // An expired lease nobody took over is still the owner's to renew.
+      if (lease === undefined || lease.holder.owner !== owner) return false
+      state.leases.set(key, { ...lease, expiresAt: now + ttl })
       return true
     }),
   releaseLease: (key, owner) =>
     Effect.sync(() => {
-      if (state.leases.get(key)?.owner === owner) state.leases.delete(key)
+      if (state.leases.get(key)?.holder.owner === owner) state.leases.delete(key)
+    }),
+  getLease: (key) => Effect.sync(() => Option.fromNullable(state.leases.get(key))),
+  listRunningRuns: Effect.sync(() =>
+    [...state.runs.values()]
+      .filter((r) => r.status === "running")
+      .sort((a, b) => compare(a.startedAt, b.startedAt) || compare(a.id, b.id))
+  ),
+  abandonRun: (id, at) =>
+    Effect.sync(() => {
+      const run = state.runs.get(id)
+      if (run === undefined || run.status !== "running") return false
+      state.runs.set(id, { ...run, status: "abandoned", finishedAt: at })
+      return true
+    }),
+  lastJournalActivity: (companyId) =>
+    Effect.sync(() => {
+      let latest: string | undefined
+      for (const e of state.journal.values()) {
+        if (e.companyId !== companyId) continue
+        for (const t of [e.createdAt, e.completedAt])
+          if (t !== undefined && (latest === undefined || t > latest)) latest = t
+      }
+      return Option.fromNullable(latest)
     }),
   wasNotified: (recipient, key, since) =>
     Effect.sync(() => state.notified.some((n) => n.recipient === recipient && n.key === key && n.at >= since)),

@@ -44,6 +44,7 @@ import {
   ConnectionId,
   defaultNotificationSettings,
   hashApiToken,
+  type LeaseHolder,
   type NotificationRecipient,
   type NotificationSettings,
   RecipientId,
@@ -188,6 +189,8 @@ const ledgerEntry = (mapping: string, quantity: number, companyId: CompanyId = c
   active: true,
   updatedAt: "2026-11-17T10:00:00.000Z"
 })
+
+const holder = (owner: string, pid: number): LeaseHolder => ({ owner, host: "worker-1.msp.example", pid })
 
 const run = (id: RunId, startedAt: string, more: Partial<SyncRun> = {}): SyncRun => ({
   id,
@@ -514,6 +517,29 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
         )
       )
 
+      it.effect("lastJournalActivity is the latest write or completion of a company's journal rows", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            expect(yield* store.lastJournalActivity(company)).toEqual(Option.none())
+            yield* store.journalBegin(journalEntry("op-1", "m-a", "2026-11-17T10:00:01.000Z"))
+            yield* store.journalBegin(journalEntry("op-2", "m-b", "2026-11-17T10:00:02.000Z"))
+            yield* store.journalBegin(journalEntry("op-x", "m-x", "2026-11-17T11:00:00.000Z", otherCompany))
+            expect(yield* store.lastJournalActivity(company)).toEqual(Option.some("2026-11-17T10:00:02.000Z"))
+            // Completing an older row later counts as activity.
+            yield* store.journalFail(OperationId.make("op-1"), "failed", "2026-11-17T10:00:05.000Z")
+            expect(yield* store.lastJournalActivity(company)).toEqual(Option.some("2026-11-17T10:00:05.000Z"))
+            const ledger = ledgerEntry("m-b", 3)
+            yield* store.journalComplete(
+              OperationId.make("op-2"),
+              { lineId: ledger.lineId, at: "2026-11-17T10:00:07.000Z" },
+              ledger
+            )
+            expect(yield* store.lastJournalActivity(company)).toEqual(Option.some("2026-11-17T10:00:07.000Z"))
+            expect(yield* store.lastJournalActivity(otherCompany)).toEqual(Option.some("2026-11-17T11:00:00.000Z"))
+          })
+        )
+      )
+
       it.effect("journalBegin opens a failed or superseded row again (pending, new run); a done row stays done", () =>
         withStore((store) =>
           Effect.gen(function* () {
@@ -533,6 +559,44 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
               Option.some(encodeJournal({ ...superseded, ...again }))
             ])
             expect(Option.map(yield* store.journalEntry(done.id), (e) => e.status)).toEqual(Option.some("done"))
+          })
+        )
+      )
+
+      it.effect("a ledger entry's coverage comes back as written; an entry without one has none", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const covered: LedgerEntry = {
+              ...ledgerEntry("m-a", 12),
+              coverage: {
+                periodStart: LocalDate.unsafe("2026-12-01"),
+                periodEnd: LocalDate.unsafe("2026-12-31"),
+                from: LocalDate.unsafe("2026-12-10"),
+                units: 12
+              }
+            }
+            for (const [id, entry] of [
+              ["op-1", covered],
+              ["op-2", ledgerEntry("m-b", 3)]
+            ] as const) {
+              yield* store.journalBegin(journalEntry(id, entry.mappingId, "2026-11-17T10:00:00.000Z"))
+              yield* store.journalComplete(
+                OperationId.make(id),
+                { lineId: entry.lineId, at: "2026-11-17T10:00:01.000Z" },
+                entry
+              )
+            }
+            const ledger = yield* store.ledger(company)
+            expect(encodeLedger(ledger)).toEqual(encodeLedger([covered, ledgerEntry("m-b", 3)]))
+            expect(ledger[1]?.coverage).toBeUndefined()
+            // Replaced by an entry without coverage: the coverage goes.
+            yield* store.journalBegin(journalEntry("op-3", "m-a", "2026-11-17T10:00:02.000Z"))
+            yield* store.journalComplete(
+              OperationId.make("op-3"),
+              { lineId: covered.lineId, at: "2026-11-17T10:00:03.000Z" },
+              ledgerEntry("m-a", 12)
+            )
+            expect((yield* store.ledger(company))[0]?.coverage).toBeUndefined()
           })
         )
       )
@@ -574,6 +638,50 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
             expect(runs[1]).toEqual(finished)
             expect(runs[0]?.finishedAt).toBeUndefined()
             expect((yield* store.listRuns(1)).map((r) => r.id)).toEqual(["run-b"])
+          })
+        )
+      )
+
+      it.effect("listRunningRuns lists runs still running, oldest first; abandonRun closes only a running run", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const runC = RunId.make("run-c")
+            yield* store.startRun(run(runB, "2026-11-17T06:00:00.000Z"))
+            yield* store.startRun(run(runA, "2026-11-16T06:00:00.000Z"))
+            yield* store.startRun(run(runC, "2026-11-15T06:00:00.000Z", { status: "ok", finishedAt: "x" }))
+            expect((yield* store.listRunningRuns).map((r) => r.id)).toEqual(["run-a", "run-b"])
+            expect(yield* store.abandonRun(runA, "2026-11-17T07:00:00.000Z")).toBe(true)
+            // Finished meanwhile (or already abandoned): left as it is.
+            expect(yield* store.abandonRun(runA, "2026-11-17T08:00:00.000Z")).toBe(false)
+            expect(yield* store.abandonRun(runC, "2026-11-17T08:00:00.000Z")).toBe(false)
+            expect(yield* store.abandonRun(RunId.make("run-unknown"), "2026-11-17T08:00:00.000Z")).toBe(false)
+            const runs = yield* store.listRuns(10)
+            expect(runs.find((r) => r.id === "run-a")).toMatchObject({
+              status: "abandoned",
+              finishedAt: "2026-11-17T07:00:00.000Z"
+            })
+            expect(runs.find((r) => r.id === "run-c")).toMatchObject({ status: "ok", finishedAt: "x" })
+            expect((yield* store.listRunningRuns).map((r) => r.id)).toEqual(["run-b"])
+          })
+        )
+      )
+
+      it.effect("an event's planned proration amount comes back exact; absent stays absent", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const differs: SyncEvent = {
+              ...event(runA, "m-a", 1),
+              prorationAmount: Money.unsafe("-46.83"),
+              plannedProrationAmount: Money.unsafe("-46.84")
+            }
+            yield* store.appendEvents([differs, event(runA, "m-b", 2)])
+            const listed = yield* store.listEvents({ runId: runA })
+            expect(listed.map((e) => encodeEvent(e))).toEqual([
+              encodeEvent(event(runA, "m-b", 2)),
+              encodeEvent(differs)
+            ])
+            expect(listed[1]?.plannedProrationAmount && Money.format(listed[1].plannedProrationAmount)).toBe("-46.84")
+            expect(listed[0]?.plannedProrationAmount).toBeUndefined()
           })
         )
       )
@@ -645,25 +753,88 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
     })
 
     describe("leases and notifications sent", () => {
-      it.effect("a lease is held by one owner until it expires or is released", () =>
+      it.effect("a lease is held by one owner until it expires or is released; a refusal names the holder", () =>
         withStore((store) =>
           Effect.gen(function* () {
             const key = "company:250"
             const t0 = 1_763_370_000_000
-            expect(yield* store.acquireLease(key, "run:a", t0, 60_000)).toBe(true)
-            expect(yield* store.acquireLease(key, "run:b", t0 + 1_000, 60_000)).toBe(false)
-            // The owner may renew.
-            expect(yield* store.acquireLease(key, "run:a", t0 + 30_000, 60_000)).toBe(true)
-            expect(yield* store.acquireLease(key, "run:b", t0 + 61_000, 60_000)).toBe(false)
-            // Expired: someone else may take it.
-            expect(yield* store.acquireLease(key, "run:b", t0 + 90_000, 60_000)).toBe(true)
+            const a = holder("run:a", 4101)
+            const b = holder("run:b", 4102)
+            expect(yield* store.acquireLease(key, a, t0, 60_000)).toEqual({
+              _tag: "Acquired",
+              lease: { key, holder: a, expiresAt: t0 + 60_000 }
+            })
+            // Refused: the answer is who holds it (host and pid included) and until when.
+            expect(yield* store.acquireLease(key, b, t0 + 1_000, 60_000)).toEqual({
+              _tag: "Held",
+              lease: { key, holder: a, expiresAt: t0 + 60_000 }
+            })
+            // The owner may take it again (extending it).
+            expect((yield* store.acquireLease(key, a, t0 + 30_000, 60_000))._tag).toBe("Acquired")
+            expect((yield* store.acquireLease(key, b, t0 + 61_000, 60_000))._tag).toBe("Held")
+            // Expired (the holder's heartbeat stopped): someone else takes it at once.
+            expect((yield* store.acquireLease(key, b, t0 + 90_000, 60_000))._tag).toBe("Acquired")
+            expect(yield* store.getLease(key)).toEqual(Option.some({ key, holder: b, expiresAt: t0 + 150_000 }))
             // Releasing someone else's lease does nothing.
             yield* store.releaseLease(key, "run:a")
-            expect(yield* store.acquireLease(key, "run:a", t0 + 91_000, 60_000)).toBe(false)
+            expect((yield* store.acquireLease(key, a, t0 + 91_000, 60_000))._tag).toBe("Held")
             yield* store.releaseLease(key, "run:b")
-            expect(yield* store.acquireLease(key, "run:a", t0 + 92_000, 60_000)).toBe(true)
+            expect(yield* store.getLease(key)).toEqual(Option.none())
+            expect((yield* store.acquireLease(key, a, t0 + 92_000, 60_000))._tag).toBe("Acquired")
             // Other keys are independent.
-            expect(yield* store.acquireLease("company:251", "run:b", t0 + 92_000, 60_000)).toBe(true)
+            expect((yield* store.acquireLease("company:251", b, t0 + 92_000, 60_000))._tag).toBe("Acquired")
+          })
+        )
+      )
+
+      it.effect("renewLease extends the owner's lease and says false once it is lost", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const key = "company:250"
+            const t0 = 1_763_370_000_000
+            yield* store.acquireLease(key, holder("run:a", 1), t0, 10_000)
+            expect(yield* store.renewLease(key, "run:a", t0 + 8_000, 10_000)).toBe(true)
+            // Renewed: at t0 + 12 s (past the first expiry) it is still held.
+            expect((yield* store.acquireLease(key, holder("run:b", 2), t0 + 12_000, 10_000))._tag).toBe("Held")
+            expect(yield* store.renewLease(key, "run:b", t0 + 12_000, 10_000)).toBe(false)
+            // Expired but not taken: still the owner's to renew.
+            expect(yield* store.renewLease(key, "run:a", t0 + 30_000, 10_000)).toBe(true)
+            // Taken over after expiry: the old owner's renewal fails, the lease stays the new owner's.
+            expect((yield* store.acquireLease(key, holder("run:b", 2), t0 + 40_000, 10_000))._tag).toBe("Acquired")
+            expect(yield* store.renewLease(key, "run:a", t0 + 41_000, 10_000)).toBe(false)
+            expect(Option.map(yield* store.getLease(key), (l) => l.holder.owner)).toEqual(Option.some("run:b"))
+            yield* store.releaseLease(key, "run:b")
+            expect(yield* store.renewLease(key, "run:b", t0 + 42_000, 10_000)).toBe(false)
+            expect(yield* store.renewLease("company:none", "run:a", t0, 10_000)).toBe(false)
+          })
+        )
+      )
+
+      it.effect("takeOverFrom takes a live lease only from that owner", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const key = "company:250"
+            const t0 = 1_763_370_000_000
+            const dead = holder("run:dead", 999_999)
+            yield* store.acquireLease(key, dead, t0, 60_000)
+            // Someone believes another owner is dead: refused, the lease stays with its holder.
+            const wrong = yield* store.acquireLease(key, holder("run:b", 2), t0 + 1_000, 60_000, {
+              takeOverFrom: "run:other"
+            })
+            expect(wrong).toMatchObject({ _tag: "Held", lease: { holder: dead } })
+            const taken = yield* store.acquireLease(key, holder("run:b", 2), t0 + 1_000, 60_000, {
+              takeOverFrom: "run:dead"
+            })
+            expect(taken).toEqual({
+              _tag: "Acquired",
+              lease: { key, holder: holder("run:b", 2), expiresAt: t0 + 61_000 }
+            })
+            // A second taker who also found run:dead dead is too late.
+            const late = yield* store.acquireLease(key, holder("run:c", 3), t0 + 2_000, 60_000, {
+              takeOverFrom: "run:dead"
+            })
+            expect(late).toMatchObject({ _tag: "Held", lease: { holder: { owner: "run:b" } } })
+            expect(yield* store.renewLease(key, "run:dead", t0 + 3_000, 60_000)).toBe(false)
           })
         )
       )
@@ -673,11 +844,30 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
           Effect.gen(function* () {
             const t0 = 1_763_370_000_000
             const results = yield* Effect.forEach(
-              Array.from({ length: 8 }, (_, i) => `run:${i}`),
-              (owner) => store.acquireLease("company:252", owner, t0, 60_000),
+              Array.from({ length: 8 }, (_, i) => holder(`run:${i}`, 100 + i)),
+              (h) => store.acquireLease("company:252", h, t0, 60_000),
               { concurrency: "unbounded" }
             )
-            expect(results.filter((won) => won).length).toBe(1)
+            const winners = results.filter((r) => r._tag === "Acquired")
+            expect(winners.length).toBe(1)
+            // Every loser was told the winner.
+            const winner = winners[0]?.lease.holder.owner
+            expect(results.filter((r) => r._tag === "Held").every((r) => r.lease.holder.owner === winner)).toBe(true)
+          })
+        )
+      )
+
+      it.effect("concurrent take-overs of a dead holder's lease: exactly one wins", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const t0 = 1_763_370_000_000
+            yield* store.acquireLease("company:253", holder("run:dead", 1), t0, 60_000)
+            const results = yield* Effect.forEach(
+              Array.from({ length: 8 }, (_, i) => holder(`run:${i}`, 100 + i)),
+              (h) => store.acquireLease("company:253", h, t0 + 1_000, 60_000, { takeOverFrom: "run:dead" }),
+              { concurrency: "unbounded" }
+            )
+            expect(results.filter((r) => r._tag === "Acquired").length).toBe(1)
           })
         )
       )

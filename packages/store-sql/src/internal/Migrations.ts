@@ -237,6 +237,33 @@ export const migrations: ReadonlyArray<Migration> = [
         .execute()
       await db.schema.createIndex("api_tokens_user").on("api_tokens").columns(["user_id", "created_at"]).execute()
     }
+  },
+  {
+    version: 3,
+    name: "lease holders (host, pid), ledger coverage, planned proration amounts, running runs and journal activity",
+    up: async (db) => {
+      // Who holds a lease, so that a holder that is provably dead can be taken over at once.
+      // NULL on rows written before: such a holder is never provably dead (its lease expires).
+      await db.schema.alterTable("leases").addColumn("holder_host", "text").execute()
+      await db.schema.alterTable("leases").addColumn("holder_pid", "integer").execute()
+      // JSON of Operation.Coverage: what the customer has paid for in the period last billed.
+      await db.schema.alterTable("ledger").addColumn("coverage", "text").execute()
+      // SeatSync's planned proration figure when the PSA's differs (decimal string).
+      await db.schema.alterTable("sync_events").addColumn("planned_proration_amount", "text").execute()
+      // Runs still running (to close abandoned ones at the start of each run).
+      await db.schema.createIndex("sync_runs_status").on("sync_runs").columns(["status", "started_at"]).execute()
+      // The last journal activity of a company: two index lookups instead of a scan.
+      await db.schema
+        .createIndex("journal_company_created")
+        .on("journal")
+        .columns(["company_id", "created_at"])
+        .execute()
+      await db.schema
+        .createIndex("journal_company_completed")
+        .on("journal")
+        .columns(["company_id", "completed_at"])
+        .execute()
+    }
   }
 ]
 

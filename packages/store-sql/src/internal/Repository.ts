@@ -5,10 +5,10 @@
  */
 import { Config, type Ids, Store } from "@seatsync/core"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
-import type { Insertable } from "kysely"
+import { type Insertable, type Kysely, sql } from "kysely"
 import * as Rows from "./Rows.js"
 import type { SecretBox } from "./SecretBox.js"
-import { batches, type Db, int64, query, readTransaction, transaction } from "./Sql.js"
+import { batches, type Db, type Dialect, int64, query, readTransaction, transaction } from "./Sql.js"
 import type { Database, LedgerTable, SecretsTable } from "./Tables.js"
 
 type StoreError = Store.StoreError
@@ -50,7 +50,12 @@ const notFound = (message: string) => new Store.StoreError({ reason: "NotFound",
 export interface RepositoryOptions {
   /** The secret box; absent when no key is configured (then writing a secret fails). */
   readonly box: Option.Option<SecretBox>
+  /** Postgres serialises configuration saves with an advisory lock; SQLite's write lock already does. */
+  readonly dialect?: Dialect
 }
+
+/** Any fixed 64-bit number: the advisory lock a configuration save holds on Postgres. */
+const CONFIG_LOCK = "7305020531962713"
 
 const keyMissing = (what: string) =>
   new Store.StoreError({
@@ -135,50 +140,107 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
   // -------------------------------------------------------------------------------------------
   // Configuration
 
-  const CONFIG_TABLES = [
-    "mappings",
-    "companies",
-    "billing_profiles",
-    "exclusions",
-    "custom_licenses",
-    "settings"
-  ] as const
-
-  const insertRows = <T extends keyof Database>(
+  /**
+   * Upserts rows by their key, then deletes the table's rows whose key is not among them: the
+   * table ends up holding exactly `rows`, and rows that did not change keep their place.
+   */
+  const replaceRows = <T extends "billing_profiles" | "companies" | "mappings" | "exclusions" | "custom_licenses">(
     trx: Db,
     table: T,
+    key: string & keyof Database[T],
     rows: ReadonlyArray<Insertable<Database[T]>>,
     columns: number
   ) =>
-    Effect.forEach(
-      batches(rows, columns),
-      (batch) =>
-        query(`writing ${table}`, () =>
-          trx
-            .insertInto(table)
+    Effect.gen(function* () {
+      // An upsert would fold two rows with one key into one (SQLite) or refuse them with an
+      // unhelpful error (Postgres): a duplicate is a Conflict naming the key, as an insert's would be.
+      const seen = new Set<string>()
+      for (const r of rows) {
+        const k = String((r as Record<string, unknown>)[key])
+        if (seen.has(k)) {
+          return yield* new Store.StoreError({
+            reason: "Conflict",
+            message: `saving the configuration: duplicate ${key} ${JSON.stringify(k)} in ${table}`
+          })
+        }
+        seen.add(k)
+      }
+      // The table is chosen at run time, which kysely cannot type: rows are plain records here.
+      const loose = trx as unknown as Kysely<Record<string, Record<string, unknown>>>
+      const plain = rows as ReadonlyArray<Record<string, unknown>>
+      const name: string = table
+      const column: string = key
+      for (const batch of batches(plain, columns)) {
+        const [first] = batch
+        if (first === undefined) continue
+        // Every column but the key takes the new row's value (`excluded` is the row proposed).
+        const set = Object.fromEntries(
+          Object.keys(first)
+            .filter((c) => c !== key)
+            .map((c) => [c, sql<unknown>`excluded.${sql.ref(c)}`])
+        )
+        yield* query(`writing ${table}`, () =>
+          loose
+            .insertInto(name)
             .values([...batch])
+            .onConflict((oc) => oc.column(key).doUpdateSet(set))
             .execute()
-        ),
-      { discard: true }
-    )
+        )
+      }
+      const kept = new Set(plain.map((r) => String(r[key])))
+      const stored = yield* query(`reading ${table} keys`, () => loose.selectFrom(name).select(column).execute())
+      const gone = stored.map((r) => r[column]).filter((k) => !kept.has(String(k)))
+      for (const batch of batches(
+        gone.map((k) => ({ k })),
+        1
+      )) {
+        yield* query(`deleting from ${table}`, () =>
+          loose
+            .deleteFrom(name)
+            .where(
+              column,
+              "in",
+              batch.map((b) => b.k)
+            )
+            .execute()
+        )
+      }
+    })
 
+  /**
+   * One transaction that upserts every row and deletes the rows the new configuration no longer
+   * has. Two processes saving at once (every CLI run saves its file's configuration) are
+   * serialised — Postgres by an advisory lock held to commit, SQLite by its write lock — so the
+   * result is one of the saved configurations, never a mix and never a duplicate-key failure
+   * (delete-all-then-insert failed that way: the second delete did not see the first's rows).
+   */
   const saveConfig = (config: Config.SyncConfig) =>
     Effect.gen(function* () {
       const encoded = yield* fromEither(Rows.encode(Config.SyncConfig, "configuration")(config))
       yield* transaction(db, "saving the configuration", (trx) =>
         Effect.gen(function* () {
-          for (const table of CONFIG_TABLES) yield* query(`clearing ${table}`, () => trx.deleteFrom(table).execute())
+          if (options.dialect === "postgres") {
+            yield* query("taking the configuration lock", () =>
+              sql`select pg_advisory_xact_lock(${CONFIG_LOCK}::bigint)`.execute(trx)
+            )
+          }
+          const data = JSON.stringify(encoded.settings ?? {})
           yield* query("writing settings", () =>
             trx
               .insertInto("settings")
-              .values({ id: "default", data: JSON.stringify(encoded.settings ?? {}) })
+              .values({ id: "default", data })
+              .onConflict((oc) => oc.column("id").doUpdateSet({ data }))
               .execute()
           )
-          yield* insertRows(trx, "billing_profiles", Rows.billingProfileRows(encoded), 8)
-          yield* insertRows(trx, "companies", Rows.companyRows(encoded), 6)
-          yield* insertRows(trx, "mappings", Rows.mappingRows(encoded), 7)
-          yield* insertRows(trx, "exclusions", Rows.exclusionRows(encoded), 5)
-          yield* insertRows(trx, "custom_licenses", Rows.customLicenseRows(encoded), 4)
+          yield* query("clearing other settings", () =>
+            trx.deleteFrom("settings").where("id", "<>", "default").execute()
+          )
+          // Children before parents would matter with foreign keys; there are none between these.
+          yield* replaceRows(trx, "billing_profiles", "id", Rows.billingProfileRows(encoded), 8)
+          yield* replaceRows(trx, "companies", "company_id", Rows.companyRows(encoded), 6)
+          yield* replaceRows(trx, "mappings", "id", Rows.mappingRows(encoded), 7)
+          yield* replaceRows(trx, "exclusions", "position", Rows.exclusionRows(encoded), 5)
+          yield* replaceRows(trx, "custom_licenses", "id", Rows.customLicenseRows(encoded), 4)
         })
       )
     })
@@ -255,6 +317,15 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
         row === undefined
           ? Effect.succeed(Option.none())
           : failOnCorrupt([Rows.decodeJournal(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
+      )
+    )
+
+  const getLease = (key: string) =>
+    query("reading a lease", () => db.selectFrom("leases").selectAll().where("key", "=", key).executeTakeFirst()).pipe(
+      Effect.flatMap((row) =>
+        row === undefined
+          ? Effect.succeed(Option.none<Store.Lease>())
+          : failOnCorrupt([Rows.decodeLease(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
       )
     )
 
@@ -428,27 +499,98 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
         )
       ),
 
-    acquireLease: (key, owner, now, ttlMillis) =>
-      // One statement, atomic in both databases: insert, or take over the row when it is ours
-      // or has expired. A row comes back only when the lease is now ours.
-      query("taking a lease", () =>
-        db
-          .insertInto("leases")
-          .values({ key, owner, expires_at: now + ttlMillis })
-          .onConflict((oc) =>
-            oc
-              .column("key")
-              .doUpdateSet({ owner, expires_at: now + ttlMillis })
-              .where((eb) => eb.or([eb("leases.owner", "=", owner), eb("leases.expires_at", "<=", now)]))
+    acquireLease: (key, holder, now, ttlMillis, options) =>
+      Effect.gen(function* () {
+        const row = Rows.leaseRow(key, holder, now + ttlMillis)
+        const { key: _key, ...rest } = row
+        // Taking it is one statement, atomic in both databases: insert, or take over the row when
+        // it is ours, has expired, or is still held by the owner the caller found dead. Postgres
+        // re-checks the condition on the locked, latest version of the row, so of concurrent
+        // callers exactly one takes it. A row comes back only when the lease is now ours.
+        // The holder is read afterwards; when it was given back in between, try again.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const taken = yield* query("taking a lease", () =>
+            db
+              .insertInto("leases")
+              .values(row)
+              .onConflict((oc) =>
+                oc
+                  .column("key")
+                  .doUpdateSet(rest)
+                  .where((eb) =>
+                    eb.or([
+                      eb("leases.owner", "=", holder.owner),
+                      eb("leases.expires_at", "<=", now),
+                      ...(options?.takeOverFrom !== undefined ? [eb("leases.owner", "=", options.takeOverFrom)] : [])
+                    ])
+                  )
+              )
+              .returningAll()
+              .executeTakeFirst()
           )
-          .returning("owner")
+          if (taken !== undefined && taken.owner === holder.owner) {
+            const lease = yield* failOnCorrupt([Rows.decodeLease(taken)])
+            return { _tag: "Acquired", lease: lease[0] as Store.Lease } as const
+          }
+          const current = yield* getLease(key)
+          if (Option.isSome(current)) return { _tag: "Held", lease: current.value } as const
+        }
+        return yield* new Store.StoreError({
+          reason: "Conflict",
+          message: `lease ${key} changed hands on every attempt to take it; try again`
+        })
+      }),
+
+    renewLease: (key, owner, now, ttlMillis) =>
+      query("renewing a lease", () =>
+        db
+          .updateTable("leases")
+          .set({ expires_at: now + ttlMillis })
+          .where("key", "=", key)
+          .where("owner", "=", owner)
           .executeTakeFirst()
-      ).pipe(Effect.map((row) => row !== undefined && row.owner === owner)),
+      ).pipe(Effect.map((r) => r.numUpdatedRows > 0n)),
 
     releaseLease: (key, owner) =>
       query("releasing a lease", () =>
         db.deleteFrom("leases").where("key", "=", key).where("owner", "=", owner).execute()
       ).pipe(Effect.asVoid),
+
+    getLease,
+
+    listRunningRuns: query("reading running sync runs", () =>
+      db
+        .selectFrom("sync_runs")
+        .selectAll()
+        .where("status", "=", "running")
+        .orderBy("started_at")
+        .orderBy("id")
+        .execute()
+    ).pipe(Effect.flatMap((rows) => skipCorrupt(rows.map(Rows.decodeRun)))),
+
+    abandonRun: (id, at) =>
+      query("marking a sync run abandoned", () =>
+        db
+          .updateTable("sync_runs")
+          .set({ status: "abandoned", finished_at: at })
+          .where("id", "=", id)
+          .where("status", "=", "running")
+          .executeTakeFirst()
+      ).pipe(Effect.map((r) => r.numUpdatedRows > 0n)),
+
+    lastJournalActivity: (companyId) =>
+      query("reading the journal's last activity", () =>
+        db
+          .selectFrom("journal")
+          .select((eb) => [eb.fn.max("created_at").as("created"), eb.fn.max("completed_at").as("completed")])
+          .where("company_id", "=", companyId)
+          .executeTakeFirst()
+      ).pipe(
+        Effect.map((row) => {
+          const times = [row?.created, row?.completed].filter((t): t is string => typeof t === "string")
+          return Option.fromNullable(times.sort().at(-1))
+        })
+      ),
 
     wasNotified: (recipient, findingKey, since) =>
       query("reading sent notifications", () =>

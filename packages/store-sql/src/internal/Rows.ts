@@ -5,6 +5,7 @@
  */
 import { Config, History, Snapshot, Store } from "@seatsync/core"
 import { Either, ParseResult, Schema, Struct } from "effect"
+import type { Insertable, Selectable } from "kysely"
 import type {
   ApiTokensTable,
   BillingProfilesTable,
@@ -13,6 +14,7 @@ import type {
   CustomLicensesTable,
   ExclusionsTable,
   JournalTable,
+  LeasesTable,
   LedgerTable,
   MappingsTable,
   NotificationRecipientsTable,
@@ -259,7 +261,8 @@ export const ledgerRow = (e: Encoded<typeof History.LedgerEntry>): LedgerTable =
   billing: e.billing,
   description: e.description,
   active: e.active ? 1 : 0,
-  updated_at: e.updatedAt
+  updated_at: e.updatedAt,
+  coverage: e.coverage === undefined ? null : JSON.stringify(e.coverage)
 })
 
 export const decodeLedger = (row: LedgerTable) =>
@@ -278,19 +281,21 @@ export const decodeLedger = (row: LedgerTable) =>
       }
     },
     row.mapping_id,
-    () => ({
-      mappingId: row.mapping_id,
-      companyId: row.company_id,
-      agreementId: row.agreement_id,
-      lineId: row.line_id,
-      quantity: row.quantity,
-      lessIncluded: row.less_included,
-      unitPrice: row.unit_price,
-      billing: row.billing,
-      description: row.description,
-      active: bool(row.active),
-      updatedAt: row.updated_at
-    })
+    (json) =>
+      compact({
+        mappingId: row.mapping_id,
+        companyId: row.company_id,
+        agreementId: row.agreement_id,
+        lineId: row.line_id,
+        quantity: row.quantity,
+        lessIncluded: row.less_included,
+        unitPrice: row.unit_price,
+        billing: row.billing,
+        description: row.description,
+        active: bool(row.active),
+        updatedAt: row.updated_at,
+        coverage: json("coverage", row.coverage)
+      })
   )
 
 export const encodeJournal = encode(History.JournalEntry, "journal entry")
@@ -395,6 +400,7 @@ export const eventRow = (e: Encoded<typeof History.SyncEvent>): EventRow => ({
   quantity_after: e.quantityAfter,
   unit_price: e.unitPrice ?? null,
   proration_amount: e.prorationAmount ?? null,
+  planned_proration_amount: e.plannedProrationAmount ?? null,
   effective_date: e.effectiveDate,
   trigger: e.trigger,
   at: e.at,
@@ -402,7 +408,7 @@ export const eventRow = (e: Encoded<typeof History.SyncEvent>): EventRow => ({
 })
 
 /** Columns of an event row (for batching inserts). */
-export const eventColumns = 16
+export const eventColumns = 17
 
 export const decodeEvent = (row: EventRow & { readonly seq: number | string }) =>
   decodeRow(
@@ -420,6 +426,7 @@ export const decodeEvent = (row: EventRow & { readonly seq: number | string }) =
         quantityAfter: "quantity_after",
         unitPrice: "unit_price",
         prorationAmount: "proration_amount",
+        plannedProrationAmount: "planned_proration_amount",
         effectiveDate: "effective_date"
       }
     },
@@ -438,11 +445,36 @@ export const decodeEvent = (row: EventRow & { readonly seq: number | string }) =
         quantityAfter: row.quantity_after,
         unitPrice: row.unit_price,
         prorationAmount: row.proration_amount,
+        plannedProrationAmount: row.planned_proration_amount,
         effectiveDate: row.effective_date,
         trigger: row.trigger,
         at: row.at,
         message: row.message
       })
+  )
+
+// ---------------------------------------------------------------------------------------------
+// Leases
+
+export const leaseRow = (key: string, holder: Store.LeaseHolder, expiresAt: number): Insertable<LeasesTable> => ({
+  key,
+  owner: holder.owner,
+  expires_at: expiresAt,
+  holder_host: holder.host,
+  holder_pid: holder.pid
+})
+
+/** A lease row; a holder written before schema version 3 has host "" and pid 0 (never provably dead). */
+export const decodeLease = (row: Selectable<LeasesTable>) =>
+  decodeRow(
+    Store.Lease,
+    { table: "leases", columns: { expiresAt: "expires_at", holder: "holder_host" } },
+    row.key,
+    () => ({
+      key: row.key,
+      holder: { owner: row.owner, host: row.holder_host ?? "", pid: row.holder_pid ?? 0 },
+      expiresAt: typeof row.expires_at === "string" ? Number(row.expires_at) : row.expires_at
+    })
   )
 
 export const encodeSnapshot = encode(Snapshot.TenantSnapshot, "tenant snapshot")

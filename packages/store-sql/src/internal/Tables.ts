@@ -81,6 +81,8 @@ export interface LedgerTable {
   description: string
   active: number
   updated_at: string
+  /** JSON of `Operation.Coverage`; NULL when unknown (rows written before schema version 3). */
+  coverage: string | null
 }
 
 export interface JournalTable {
@@ -124,6 +126,8 @@ export interface SyncEventsTable {
   quantity_after: number
   unit_price: string | null
   proration_amount: string | null
+  /** SeatSync's planned figure, when the PSA's differs (schema version 3). */
+  planned_proration_amount: string | null
   effective_date: string
   trigger: string
   at: string
@@ -147,6 +151,9 @@ export interface LeasesTable {
   key: string
   owner: string
   expires_at: Int64
+  /** The holder's host and process id (schema version 3); NULL: unknown, never provably dead. */
+  holder_host: string | null
+  holder_pid: number | null
 }
 
 export interface ConnectionsTable {

@@ -5,9 +5,9 @@
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { type History, Ids, LocalDate, Money, Store } from "@seatsync/core"
+import { Config, type History, Ids, LocalDate, Money, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
-import { ConfigProvider, Effect, Either, Exit, Logger, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Either, Exit, Logger, Option, Redacted, Schema } from "effect"
 import { sql } from "kysely"
 import { SqlStore } from "../../src/index.js"
 import type { Target } from "./Targets.js"
@@ -244,6 +244,10 @@ export const runDatabaseCases = (target: Target): void => {
               message: null
             })
             .execute()
+          // A lease as version 1 and 2 wrote it: no holder host or pid.
+          await sql`insert into leases (key, owner, expires_at) values ('company:250', 'run:old', 1763370060000)`.execute(
+            db
+          )
         })
 
         // The current code opens it: migrates, then reads everything back.
@@ -265,6 +269,12 @@ export const runDatabaseCases = (target: Target): void => {
           events.map((e) => [e.operationId, e.quantityAfter, Money.format(e.prorationAmount ?? Money.zero)])
         ).toEqual([["op-old", 5, "10.27"]])
         expect((yield* store.listRuns(5)).map((r) => r.id)).toEqual(["run-old"])
+        expect(ledger[0]?.coverage).toBeUndefined()
+        expect(events[0]?.plannedProrationAmount).toBeUndefined()
+        // A holder of unknown process is never provably dead: its lease waits to expire.
+        expect(yield* store.getLease("company:250")).toEqual(
+          Option.some({ key: "company:250", holder: { owner: "run:old", host: "", pid: 0 }, expiresAt: 1763370060000 })
+        )
         // And what the new version added works.
         yield* store.saveConnection(connection("cw", { privateKey }))
         expect(Option.isSome(yield* store.getConnection(Store.ConnectionId.make("cw")))).toBe(true)
@@ -390,6 +400,87 @@ export const runDatabaseCases = (target: Target): void => {
           expect(Option.map(yield* store.journalEntry(entry.id), (e) => e.status)).toEqual(Option.some("done"))
           expect((yield* store.ledger(Ids.CompanyId.make("250"))).map((e) => e.active)).toEqual([false])
         })
+    )
+  })
+
+  describe(`${target.name}: concurrency`, () => {
+    /** Configuration `i` of a set: each differs (rows added, removed, changed) from the others. */
+    const variant = (i: number): Config.SyncConfig => {
+      const base = SampleData.config
+      return {
+        ...base,
+        settings: { ...base.settings, concurrency: 1 + i },
+        companies: base.companies.map((c) => ({ ...c, name: `${c.name} #${i}` })),
+        mappings: base.mappings.filter((_, n) => (n + i) % 3 !== 0),
+        exclusions: base.exclusions.slice(0, i % (base.exclusions.length + 1)),
+        customLicenses: Array.from({ length: i % 4 }, (_, n) => ({
+          id: Ids.CustomLicenseId.make(`custom-${n}-${i % 2}`),
+          name: `Custom ${n} of ${i}`,
+          rule: { _tag: "ManagedUsers" as const }
+        }))
+      }
+    }
+    const encodeConfig = Schema.encodeSync(Config.SyncConfig)
+
+    // Postgres only: on SQLite a save holds the file's write lock (BEGIN IMMEDIATE) and a second
+    // connection in the same process waits for it synchronously, blocking the thread that would
+    // finish the first; across processes the write lock serialises saves by itself.
+    it.scoped.runIf(target.name === "Postgres")(
+      "20 configuration saves at once from two connections: none fails, the result is one of them",
+      () =>
+        Effect.gen(function* () {
+          const url = yield* target.fresh
+          const one = yield* open(url)
+          const two = yield* open(url)
+          yield* one.saveConfig(variant(30))
+          const configs = Array.from({ length: 20 }, (_, i) => variant(i))
+          const exits = yield* Effect.forEach(
+            configs,
+            (config, i) => Effect.exit((i % 2 === 0 ? one : two).saveConfig(config)),
+            { concurrency: "unbounded" }
+          )
+          expect(exits.filter(Exit.isFailure).map(String)).toEqual([])
+          const saved = encodeConfig(yield* two.loadConfig)
+          expect(configs.map((c) => encodeConfig(c))).toContainEqual(saved)
+        }),
+      60_000
+    )
+
+    it.scoped("leases taken at once from two connections: exactly one taker per key, every round", () =>
+      Effect.gen(function* () {
+        const url = yield* target.fresh
+        const stores = [yield* open(url), yield* open(url)] as const
+        const storeOf = (i: number) => stores[i % 2 === 0 ? 0 : 1]
+        const t0 = 1_763_370_000_000
+        for (let round = 0; round < 10; round++) {
+          const key = `company:${round}`
+          // Half the rounds start from an expired lease of a dead holder: taken over, or taken as expired.
+          if (round % 2 === 1) {
+            yield* stores[0].acquireLease(key, { owner: "run:dead", host: "h", pid: 1 }, t0 - 120_000, 60_000)
+          }
+          const results = yield* Effect.forEach(
+            Array.from({ length: 16 }, (_, i) => i),
+            (i) =>
+              storeOf(i).acquireLease(
+                key,
+                { owner: `run:${round}-${i}`, host: "h", pid: 100 + i },
+                t0,
+                60_000,
+                i % 3 === 0 ? { takeOverFrom: "run:dead" } : undefined
+              ),
+            { concurrency: "unbounded" }
+          )
+          const winners = results.filter((r) => r._tag === "Acquired").map((r) => r.lease.holder.owner)
+          expect(winners).toHaveLength(1)
+          expect(results.every((r) => r.lease.holder.owner === winners[0])).toBe(true)
+          const renewed = yield* Effect.forEach(
+            Array.from({ length: 16 }, (_, i) => i),
+            (i) => storeOf(i).renewLease(key, `run:${round}-${i}`, t0 + 1_000, 60_000),
+            { concurrency: "unbounded" }
+          )
+          expect(renewed.filter((won) => won)).toHaveLength(1)
+        }
+      })
     )
   })
 
