@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Psa } from "../src/index.js"
+import type { Agreement } from "../src/PsaModel.js"
 import { InMemoryPsa, PsaConformance, PsaSequences, SampleData } from "../src/testing/index.js"
 
 const failures: Record<PsaConformance.FaultKind, () => Psa.PsaError> = {
@@ -11,10 +12,16 @@ const failures: Record<PsaConformance.FaultKind, () => Psa.PsaError> = {
 }
 
 const harness: PsaConformance.Harness = {
+  moveTo: "1006" as Agreement["id"],
   faults: { retries: false },
   writeFaults: true,
   setup: Effect.sync(() => {
-    const state = InMemoryPsa.makeState(SampleData)
+    const contoso = SampleData.agreements.find((a) => a.id === "1001")
+    const second = contoso && { ...contoso, id: "1006" as Agreement["id"], name: "Contoso - Microsoft 365 (2)" }
+    const state = InMemoryPsa.makeState({
+      ...SampleData,
+      agreements: [...SampleData.agreements, ...(second ? [second] : [])]
+    })
     return {
       layer: InMemoryPsa.layer(state),
       ids: PsaConformance.sampleWorldIds,

@@ -5,11 +5,12 @@
  * units to a new marked line (Autotask's internalDescription is write-once), and writes are
  * counted per changed field set.
  */
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { BillingPeriod, type Ids, LocalDate } from "@seatsync/core"
 import { PsaConformance, PsaSequences } from "@seatsync/core/testing"
 import { Effect } from "effect"
-import type { FaultSpec } from "../src/simulator/index.js"
+import { type FaultSpec, sampleSeedPath } from "../src/simulator/index.js"
 import { configFor, psaLayer, sampleIds, simulator } from "./adapterSupport.js"
 
 const faults: Record<PsaConformance.FaultKind, FaultSpec> = {
@@ -19,11 +20,22 @@ const faults: Record<PsaConformance.FaultKind, FaultSpec> = {
   serverError: { kind: "error", status: 503, message: "Service Unavailable" }
 }
 
+/** The sample world with a second Contoso contract (30400006, like 30400001), for the move sequence. */
+const withSecondContosoContract = (): unknown => {
+  const seed = JSON.parse(readFileSync(sampleSeedPath(), "utf8")) as { contracts: Array<{ id: number }> }
+  const contoso = seed.contracts.find((c) => c.id === 30400001)
+  return {
+    ...seed,
+    contracts: [...seed.contracts, { ...contoso, id: 30400006, contractName: "Contoso - Microsoft 365 (2)" }]
+  }
+}
+
 const harness: PsaConformance.Harness = {
+  moveTo: "30400006" as Ids.AgreementId,
   faults: { retries: true },
   writeFaults: true,
   setup: Effect.gen(function* () {
-    const sim = yield* simulator()
+    const sim = yield* simulator({ seed: withSecondContosoContract() })
     const seeded = new Set(sim.data.list("ContractServices").map((cs) => cs.id))
     const contractStart = (contractId: number): LocalDate.LocalDate | undefined => {
       const start = sim.data.get("Contracts", contractId)?.startDate

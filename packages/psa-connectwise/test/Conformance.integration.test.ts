@@ -3,19 +3,27 @@
  * simulator, over real HTTP on 127.0.0.1.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { LocalDate, Ownership } from "@seatsync/core"
+import { type Ids, LocalDate, Ownership } from "@seatsync/core"
 import { PsaConformance, PsaSequences } from "@seatsync/core/testing"
 import { Effect } from "effect"
-import type { JsonObject } from "../src/simulator/index.js"
+import { type JsonObject, sampleSeed } from "../src/simulator/index.js"
 import { noDelayRetry, rig } from "./adapter.js"
 
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
 
+/** The sample world with a second Contoso agreement (1006, like 1001), for the move sequence. */
+const withSecondContosoAgreement = (): unknown => {
+  const seed = sampleSeed() as { agreements: Array<JsonObject> }
+  const contoso = seed.agreements.find((a) => a.id === 1001)
+  return { ...seed, agreements: [...seed.agreements, { ...contoso, id: 1006, name: "Contoso - Microsoft 365 (2)" }] }
+}
+
 const harness: PsaConformance.Harness = {
+  moveTo: "1006" as Ids.AgreementId,
   setup: Effect.gen(function* () {
     // The kit's tests run on TestClock (it.scoped): back-off sleeps would never end, so no delays here.
     // Waiting out real Retry-After and back-off delays is covered by Adapter.integration.test.ts.
-    const { sim, tamper, layer } = yield* rig({}, { retry: noDelayRetry })
+    const { sim, tamper, layer } = yield* rig({ seed: withSecondContosoAgreement() }, { retry: noDelayRetry })
     const agreementIds = sim.data.agreements().map((a) => Number(a.id))
     /** The addition with this id, wherever it is. */
     const additionById = (lineId: string): { agreementId: number; addition: JsonObject } | undefined => {

@@ -129,6 +129,11 @@ export interface Harness {
   readonly timeoutMs?: number
   /** The backend implements `failWrites` and `clearFaults`: the multi-write sequences run. */
   readonly writeFaults?: boolean
+  /**
+   * A second active, monthly, prorating agreement of Contoso that the backend seeds, starting
+   * 2026-01-01 like the first: the billing sequences then also move a mapping between the two.
+   */
+  readonly moveTo?: AgreementId
 }
 
 const mapping = (s: string): MappingId => MappingIdSchema.make(s)

@@ -8,7 +8,7 @@
 import { Effect, Layer, Schema } from "effect"
 import { SyncConfig } from "../Config.js"
 import * as Engine from "../Engine.js"
-import type { LineId } from "../Ids.js"
+import type { AgreementId, LineId } from "../Ids.js"
 import * as LocalDate from "../LocalDate.js"
 import type { Psa } from "../Psa.js"
 import * as InMemoryLicenseSource from "./InMemoryLicenseSource.js"
@@ -64,6 +64,13 @@ const world = (backend: Backend, options: Record<string, unknown> = {}) => {
       )
     })
   }
+  /** Moves the mapping to another agreement of the company. */
+  const moveTo = (agreementId: AgreementId) => {
+    store.config = {
+      ...store.config,
+      mappings: store.config.mappings.map((m) => (m.id === MAPPING ? { ...m, agreementId } : m))
+    }
+  }
   const syncOn = (date: string, n: number) =>
     Effect.gen(function* () {
       seats(n)
@@ -87,7 +94,7 @@ const world = (backend: Backend, options: Record<string, unknown> = {}) => {
     }
     return all.sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0))
   })
-  return { syncOn, prorations, store }
+  return { syncOn, prorations, store, moveTo }
 }
 
 export const run = (name: string, harness: Harness, { describe, expect, it }: TestApi): void => {
@@ -161,6 +168,27 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           [3, "2026-12-20"]
         ])
       }))
+
+    const target = harness.moveTo
+    if (target !== undefined) {
+      test("a mapping moved mid-period: the new line starts where the old one's paid period ends, nothing billed twice", (backend) =>
+        Effect.gen(function* () {
+          const w = world(backend)
+          yield* w.syncOn("2026-11-01", 10)
+          w.moveTo(target)
+          const moved = yield* w.syncOn("2026-11-17", 10)
+          expect(moved.company?.failed).toEqual([])
+          expect(
+            moved.company?.applied.map((a) => [a.operation._tag, a.operation.agreementId, a.operation.effectiveDate])
+          ).toEqual([
+            ["CancelLine", backend.ids.agreements.contoso, "2026-12-01"],
+            ["CreateLine", target, "2026-12-01"]
+          ])
+          expect(yield* w.prorations).toEqual([])
+          const again = yield* w.syncOn("2026-11-18", 10)
+          expect(again.company?.status).toBe("unchanged")
+        }))
+    }
 
     test("+1 on a period's first day raises the line with no full-period proration", (backend) =>
       Effect.gen(function* () {
