@@ -242,11 +242,13 @@ export interface TestApi {
   readonly it: typeof Vitest.it
 }
 
-/** Runs the conformance suite for one adapter. */
-export const run = (name: string, harness: Harness, { describe, expect, it }: TestApi): void => {
-  const timeout = harness.timeoutMs ?? 30_000
-  const test = (title: string, body: (backend: Backend) => Effect.Effect<void, unknown, Psa>) =>
-    // Live clock: a real adapter's retry back-off must be able to sleep (the harness keeps it short).
+/**
+ * Registers a test that runs `body` against a fresh backend, with the adapter provided. Live
+ * clock: a real adapter's retry back-off must be able to sleep (the harness keeps it short).
+ */
+export const backendTest =
+  (harness: Harness, it: TestApi["it"]) =>
+  (title: string, body: (backend: Backend) => Effect.Effect<void, unknown, Psa>): void => {
     it.scopedLive(
       title,
       () =>
@@ -254,8 +256,13 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           const backend = yield* harness.setup
           yield* body(backend).pipe(Effect.provide(backend.layer))
         }),
-      timeout
+      harness.timeoutMs ?? 30_000
     )
+  }
+
+/** Runs the conformance suite for one adapter. */
+export const run = (name: string, harness: Harness, { describe, expect, it }: TestApi): void => {
+  const test = backendTest(harness, it)
 
   describe(`PSA conformance: ${name}`, () => {
     describe("reads", () => {

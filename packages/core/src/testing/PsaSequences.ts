@@ -10,10 +10,9 @@ import { SyncConfig } from "../Config.js"
 import * as Engine from "../Engine.js"
 import type { AgreementId, LineId } from "../Ids.js"
 import * as LocalDate from "../LocalDate.js"
-import type { Psa } from "../Psa.js"
 import * as InMemoryLicenseSource from "./InMemoryLicenseSource.js"
 import * as InMemoryStore from "./InMemoryStore.js"
-import type { Backend, Harness, TestApi } from "./PsaConformance.js"
+import { type Backend, backendTest, type Harness, type TestApi } from "./PsaConformance.js"
 import * as SampleData from "./SampleData.js"
 
 const MAPPING = "sequence-bp"
@@ -98,17 +97,7 @@ const world = (backend: Backend, options: Record<string, unknown> = {}) => {
 }
 
 export const run = (name: string, harness: Harness, { describe, expect, it }: TestApi): void => {
-  const timeout = harness.timeoutMs ?? 30_000
-  const test = (title: string, body: (backend: Backend) => Effect.Effect<void, unknown, Psa>) =>
-    it.scopedLive(
-      title,
-      () =>
-        Effect.gen(function* () {
-          const backend = yield* harness.setup
-          yield* body(backend).pipe(Effect.provide(backend.layer))
-        }),
-      timeout
-    )
+  const test = backendTest(harness, it)
 
   describe(`PSA billing sequences: ${name}`, () => {
     test("a deferred decrease reversed in the same period charges nothing (12 → 9 on 10 Dec, 9 → 12 on 20 Dec)", (backend) =>
