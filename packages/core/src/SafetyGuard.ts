@@ -53,60 +53,6 @@ export interface GuardResult {
   readonly spikes: ReadonlyArray<{ readonly operation: Operation; readonly before: number; readonly after: number }>
 }
 
-/** Billable units per mapping before and after the plan. */
-const perMapping = (operations: ReadonlyArray<Operation>, owned: ReadonlyArray<Line>) => {
-  const lines = new Map(owned.filter((l) => l.active).map((l) => [l.id as string, l]))
-  const units = new Map<string, { before: number; after: number }>()
-  const lineUnits = new Map<string, number>()
-  const slot = (mapping: string) => {
-    let u = units.get(mapping)
-    if (!u) {
-      u = { before: 0, after: 0 }
-      units.set(mapping, u)
-    }
-    return u
-  }
-  for (const op of operations) slot(op.mappingId)
-  // Owned lines carry the mapping they belong to in the operations that touch them; untouched
-  // lines keep their units, so they count in `before` and `after` alike (the total only).
-  const touched = new Map<string, string>()
-  for (const op of operations) if (op._tag !== "CreateLine") touched.set(op.lineId, op.mappingId)
-  let untouched = 0
-  for (const l of lines.values()) {
-    const mapping = touched.get(l.id)
-    const b = billableOf(l)
-    lineUnits.set(l.id, b)
-    if (mapping === undefined) {
-      untouched += b
-      continue
-    }
-    const u = slot(mapping)
-    u.before += b
-    u.after += b
-  }
-  for (const op of operations) {
-    const u = slot(op.mappingId)
-    switch (op._tag) {
-      case "CreateLine":
-        u.after += Math.max(0, op.quantity - op.lessIncluded)
-        break
-      case "CancelLine":
-        u.after -= lineUnits.get(op.lineId) ?? 0
-        break
-      case "UpdateLine": {
-        // An adopted line is not SeatSync's yet (not among `owned`): it does not count.
-        const line = lines.get(op.lineId)
-        if (!line) break
-        const q = op.changes.quantity?.to ?? line.quantity
-        const inc = op.changes.lessIncluded?.to ?? line.lessIncluded
-        u.after += Math.max(0, q - inc) - billableOf(line)
-        break
-      }
-    }
-  }
-  return { units, untouched }
-}
-
 /** Billable units one operation leaves on its line, and what the line billed before. */
 const lineChange = (op: Operation, owned: ReadonlyMap<string, Line>): { before: number; after: number } => {
   switch (op._tag) {
@@ -127,6 +73,44 @@ const lineChange = (op: Operation, owned: ReadonlyMap<string, Line>): { before: 
 }
 
 /** A new line is only held above `maxLineUnits`: a first sync of a large tenant is not a spike. */
+/**
+ * Billable units per mapping before and after the plan, over the company's active SeatSync
+ * lines by id. Lines no operation touches keep their units: they count in the total only.
+ */
+const perMapping = (operations: ReadonlyArray<Operation>, lines: ReadonlyMap<string, Line>) => {
+  const units = new Map<string, { before: number; after: number }>()
+  const slot = (mapping: string) => {
+    let u = units.get(mapping)
+    if (!u) {
+      u = { before: 0, after: 0 }
+      units.set(mapping, u)
+    }
+    return u
+  }
+  for (const op of operations) slot(op.mappingId)
+  const touched = new Map<string, string>()
+  for (const op of operations) if (op._tag !== "CreateLine") touched.set(op.lineId, op.mappingId)
+  let untouched = 0
+  for (const l of lines.values()) {
+    const mapping = touched.get(l.id)
+    const b = billableOf(l)
+    if (mapping === undefined) {
+      untouched += b
+      continue
+    }
+    const u = slot(mapping)
+    u.before += b
+    u.after += b
+  }
+  for (const op of operations) {
+    // An adopted line is not SeatSync's yet (not among the owned lines): it does not count.
+    if (op._tag === "UpdateLine" && !lines.has(op.lineId)) continue
+    const change = lineChange(op, lines)
+    slot(op.mappingId).after += change.after - change.before
+  }
+  return { units, untouched }
+}
+
 const isSpike = (change: { before: number; after: number }, settings: SafetySettings): boolean =>
   change.after > settings.maxLineUnits ||
   (change.before > 0 &&
@@ -145,7 +129,8 @@ export const guard = (
   /** The tenant read zero licenses everywhere (`readsAllZero`). */
   allZero = false
 ): GuardResult => {
-  const { units, untouched } = perMapping(operations, owned)
+  const ownedById = new Map(owned.filter((l) => l.active).map((l) => [l.id as string, l]))
+  const { units, untouched } = perMapping(operations, ownedById)
   let before = untouched
   let after = untouched
   let decrease = 0
@@ -161,7 +146,6 @@ export const guard = (
       : before >= settings.minUnits && dropPercent > settings.maxDropPercent
         ? `billed units would drop by ${decrease} of ${before} (more than ${settings.maxDropPercent}%)`
         : undefined
-  const ownedById = new Map(owned.filter((l) => l.active).map((l) => [l.id as string, l]))
   const spikes = operations
     .map((operation) => ({ operation, ...lineChange(operation, ownedById) }))
     .filter((c) => c.after > c.before && isSpike(c, settings))
