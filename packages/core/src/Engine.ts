@@ -16,7 +16,7 @@ import * as Repair from "./internal/Repair.js"
 import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
 import * as Money from "./Money.js"
-import type { HeldOperation, Operation, Plan } from "./Operation.js"
+import { chargeOf, type HeldOperation, type Operation, type Plan } from "./Operation.js"
 import { mappingOf } from "./Ownership.js"
 import * as Planner from "./Planner.js"
 import { type ApplyResult, Psa, type PsaError } from "./Psa.js"
@@ -195,7 +195,7 @@ const eventFor = (
   const lineId = extra.lineId ?? (op._tag === "CreateLine" ? undefined : op.lineId)
   const unitPrice =
     op._tag === "CreateLine" ? op.unitPrice : op._tag === "UpdateLine" ? op.changes.unitPrice?.to : undefined
-  const planned = op.proration?.amount ?? (op._tag === "CreateLine" ? op.topUp?.amount : undefined)
+  const planned = chargeOf(op)?.amount
   const proration = extra.prorationAmount ?? planned
   const differs = proration !== undefined && planned !== undefined && !Money.equals(proration, planned)
   const message = [op.note, extra.message].filter((m) => m !== undefined && m !== "").join("; ")

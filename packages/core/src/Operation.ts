@@ -111,6 +111,15 @@ export const Operation = Schema.Union(CreateLine, UpdateLine, CancelLine).annota
 export type Operation = typeof Operation.Type
 
 /**
+ * The prorated charge or credit an operation makes as an amount of its own: a new line's top-up
+ * (the line's own billing then starts at its effective date), or the operation's proration.
+ */
+export const chargeOf = (op: Operation): Proration | undefined => {
+  const p = op._tag === "CreateLine" && op.topUp !== undefined ? op.topUp : op.proration
+  return p === undefined || p.units === 0 ? undefined : p
+}
+
+/**
  * Why an operation was not applied: the safety guard saw a drop or an absurd increase; a read
  * failed; the line duplicates the mapping's line (cancelled only on confirmation); the ledger's
  * lines are missing from the PSA's answer (an empty or partial read is not an empty agreement).

@@ -7,16 +7,12 @@ const encodeHeld = Schema.encodeSync(Operation.HeldOperation)
 const encodeFinding = Schema.encodeSync(Findings.Finding)
 const encodeRun = Schema.encodeSync(History.SyncRun)
 
-/** The op's planned proration (an update's, or a new line's top-up). */
-const plannedOf = (op: Operation.Operation) =>
-  op.proration?.amount ?? (op._tag === "CreateLine" ? op.topUp?.amount : undefined)
-
 /**
  * An applied operation: the line, and what the PSA charges or credits for it (its own figure when
  * it reports one, e.g. Autotask's per-row rounding), with SeatSync's planned figure when they differ.
  */
 const encodeApplied = (a: Engine.AppliedOperation) => {
-  const planned = plannedOf(a.operation)
+  const planned = Operation.chargeOf(a.operation)?.amount
   const charged = a.prorationAmount ?? planned
   return {
     operationId: a.operation.id,

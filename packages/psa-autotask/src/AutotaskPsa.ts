@@ -17,7 +17,7 @@
  *   from the effective date instead of marking it in place.
  */
 import type { HttpClient } from "@effect/platform"
-import { BillingPeriod, Ids, LocalDate, Money, type Operation, Ownership, Psa, type PsaModel } from "@seatsync/core"
+import { BillingPeriod, Ids, LocalDate, Money, Operation, Ownership, Psa, type PsaModel } from "@seatsync/core"
 import { Clock, Duration, Effect, Either, Layer, Ref, Schedule } from "effect"
 import {
   AutotaskClient,
@@ -213,15 +213,6 @@ const pointsOf = (
       }
     ]
   })
-}
-
-/**
- * The prorated charge an operation makes: a create's top-up (units billed from its date until the
- * line's own start), or the operation's proration.
- */
-const chargeOf = (op: Operation.Operation): Operation.Proration | undefined => {
-  const p = op._tag === "CreateLine" && op.topUp !== undefined ? op.topUp : op.proration
-  return p === undefined || p.units === 0 ? undefined : p
 }
 
 /**
@@ -782,7 +773,7 @@ export const makeWith = (
     ): Psa.ApplyResult => {
       const lineId = Ids.LineId.make(String(cs.id))
       // Re-applied (nothing sent): Autotask charged when the operation first took effect.
-      const prorationAmount = units.sent > 0 ? units.charged : chargeOf(op)?.amount
+      const prorationAmount = units.sent > 0 ? units.charged : Operation.chargeOf(op)?.amount
       return prorationAmount === undefined ? { lineId } : { lineId, prorationAmount }
     }
 
@@ -956,7 +947,7 @@ export const makeWith = (
         const points = survey.plans.flatMap((p) => pointsOf(p.rows, p.segments, p.before))
         const lineId = Ids.LineId.make(String(survey.line.id))
         if (points.every((p) => p.held) && survey.fieldsHeld) {
-          const amount = chargeOf(op)?.amount
+          const amount = Operation.chargeOf(op)?.amount
           return Psa.Inspection.Applied({
             result: amount === undefined ? { lineId } : { lineId, prorationAmount: amount }
           })

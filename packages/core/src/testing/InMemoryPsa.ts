@@ -13,7 +13,7 @@ import { LineId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
 import type { Money } from "../Money.js"
 import * as MoneyModule from "../Money.js"
-import type { Operation, Proration } from "../Operation.js"
+import { chargeOf, type Operation, type Proration } from "../Operation.js"
 import * as Ownership from "../Ownership.js"
 import {
   type ApplyResult,
@@ -111,15 +111,6 @@ const gate = (state: InMemoryPsaState): PsaError | undefined => {
 }
 
 const notFound = (what: string) => new PsaError({ reason: "NotFound", message: `${what} not found`, retryable: false })
-
-/**
- * The prorated charge an operation makes, if any: a create's top-up (the line's own billing then
- * starts at its effective date, without a proration of its own), or the operation's proration.
- */
-export const chargeOf = (op: Operation): Proration | undefined => {
-  const p = op._tag === "CreateLine" && op.topUp !== undefined ? op.topUp : op.proration
-  return p === undefined || p.units === 0 ? undefined : p
-}
 
 const charge = (state: InMemoryPsaState, op: Operation, lineId: LineId): Money | undefined => {
   const p = chargeOf(op)
