@@ -454,19 +454,6 @@ export const plan = (input: PlanInput): PlanOutput => {
   const missing = input.ledger.filter((e) => e.active && !readLines.has(e.lineId))
   const emptyAgreements = [...new Set(missing.map((e) => e.agreementId))].filter((a) => !readAgreements.has(a))
   const missingMappings = new Set<string>(missing.map((e) => e.mappingId))
-  if (missing.length > 0) {
-    findings.push({
-      _tag: "CompanyHeld",
-      companyId: input.company.companyId,
-      reason: "LinesMissing",
-      heldOperations: 0,
-      message:
-        (emptyAgreements.length > 0
-          ? `the PSA returned no lines for agreement ${emptyAgreements.join(", ")}, where SeatSync bills ${missing.length} line(s)`
-          : `line ${missing.map((e) => e.lineId).join(", ")} that SeatSync bills ${missing.length === 1 ? "is" : "are"} missing from the PSA's answer`) +
-        ": nothing is re-created or changed for them until confirmed (sync --yes)"
-    })
-  }
   const emit = (op: Operation) => {
     if (missingMappings.has(op.mappingId) || emptyAgreements.includes(op.agreementId)) hold(op, "LinesMissing")
     else operations.push(op)
@@ -561,11 +548,18 @@ export const plan = (input: PlanInput): PlanOutput => {
     }
     emit(create(desired, input.company, input.asOf, paidBefore, basisOf(entry)))
   }
-  const heldCount = held.filter((h) => h.reason === "LinesMissing").length
-  if (heldCount > 0) {
-    const i = findings.findIndex((f) => f._tag === "CompanyHeld" && f.reason === "LinesMissing")
-    const f = findings[i]
-    if (f?._tag === "CompanyHeld") findings[i] = { ...f, heldOperations: heldCount }
+  if (missing.length > 0) {
+    findings.push({
+      _tag: "CompanyHeld",
+      companyId: input.company.companyId,
+      reason: "LinesMissing",
+      heldOperations: held.filter((h) => h.reason === "LinesMissing").length,
+      message:
+        (emptyAgreements.length > 0
+          ? `the PSA returned no lines for agreement ${emptyAgreements.join(", ")}, where SeatSync bills ${missing.length} line(s)`
+          : `line ${missing.map((e) => e.lineId).join(", ")} that SeatSync bills ${missing.length === 1 ? "is" : "are"} missing from the PSA's answer`) +
+        ": nothing is re-created or changed for them until confirmed (sync --yes)"
+    })
   }
   return { operations, held, findings }
 }
