@@ -13,7 +13,11 @@ export const LicenseSourceErrorReason = Schema.Literal(
   /** A response did not have the documented shape. */
   "InvalidResponse",
   /** The service could not be reached or failed (5xx). */
-  "Unavailable"
+  "Unavailable",
+  /** One request outlived its per-call timeout. */
+  "Timeout",
+  /** The run's deadline passed before the call could finish. */
+  "DeadlineExceeded"
 )
 export type LicenseSourceErrorReason = typeof LicenseSourceErrorReason.Type
 
@@ -21,7 +25,9 @@ export class LicenseSourceError extends Schema.TaggedError<LicenseSourceError>()
   reason: LicenseSourceErrorReason,
   message: Schema.String,
   tenantId: Schema.optional(TenantId),
-  retryable: Schema.Boolean
+  retryable: Schema.Boolean,
+  /** What went wrong underneath (the transport's or decoder's error), for embedders and logs. */
+  cause: Schema.optional(Schema.Defect)
 }) {}
 
 export interface LicenseSourceShape {

@@ -22,7 +22,11 @@ export const PsaErrorReason = Schema.Literal(
   "Conflict",
   /** A response did not have the documented shape. */
   "InvalidResponse",
-  "Unavailable"
+  "Unavailable",
+  /** One request outlived its per-call timeout; whether a write took effect is unknown. */
+  "Timeout",
+  /** The run's deadline passed before the call could finish. */
+  "DeadlineExceeded"
 )
 export type PsaErrorReason = typeof PsaErrorReason.Type
 
@@ -31,7 +35,9 @@ export class PsaError extends Schema.TaggedError<PsaError>()("PsaError", {
   message: Schema.String,
   retryable: Schema.Boolean,
   /** The PSA call or object concerned, for people (e.g. "PATCH /finance/agreements/1001/additions/9"). */
-  context: Schema.optional(Schema.String)
+  context: Schema.optional(Schema.String),
+  /** What went wrong underneath (the transport's or decoder's error), for embedders and logs. */
+  cause: Schema.optional(Schema.Defect)
 }) {}
 
 /** What a PSA can do; the core and the conformance kit adapt to it. */
