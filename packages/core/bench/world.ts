@@ -4,7 +4,7 @@
  * except every `changeEvery`-th one (off by one unit). Not a test; shared by the benchmarks.
  */
 import { Schema } from "effect"
-import { Config, Ids, LocalDate, Money, Ownership, type PsaModel, type Snapshot } from "../src/index.js"
+import { Ids, LocalDate, Money, Ownership, type PsaModel, Setup, type Snapshot } from "../src/index.js"
 
 export const asOf = LocalDate.unsafe("2026-11-17")
 
@@ -15,16 +15,16 @@ export interface CompanyWorld {
   readonly companyId: string
   readonly tenantId: Ids.TenantId
   readonly agreement: PsaModel.Agreement
-  /** Config input (encoded) of the company's link and mappings. */
+  /** Setup input (encoded) of the company's link and mappings. */
   readonly link: { readonly companyId: string; readonly name: string; readonly tenantId: Ids.TenantId }
-  readonly mappings: NonNullable<Config.SyncConfigInput["mappings"]>
+  readonly mappings: NonNullable<Setup.SyncConfigInput["mappings"]>
   readonly snapshot: Snapshot.TenantSnapshot
   readonly lines: ReadonlyArray<PsaModel.Line>
 }
 
 export interface World {
   readonly products: ReadonlyArray<PsaModel.Product>
-  readonly profiles: NonNullable<Config.SyncConfigInput["billingProfiles"]>
+  readonly profiles: NonNullable<Setup.SyncConfigInput["billingProfiles"]>
   readonly companies: ReadonlyArray<CompanyWorld>
 }
 
@@ -103,8 +103,8 @@ export const makeWorld = (options: { companies: number; licenses: number; change
 }
 
 /** One configuration for the companies given (the whole world by default). */
-export const configOf = (world: World, companies: ReadonlyArray<CompanyWorld> = world.companies): Config.SyncConfig =>
-  Schema.decodeSync(Config.SyncConfig)({
+export const configOf = (world: World, companies: ReadonlyArray<CompanyWorld> = world.companies): Setup.SyncConfig =>
+  Schema.decodeSync(Setup.SyncConfig)({
     billingProfiles: world.profiles,
     companies: companies.map((c) => c.link),
     mappings: companies.flatMap((c) => c.mappings)

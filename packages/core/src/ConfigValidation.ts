@@ -3,8 +3,8 @@
  * refused whole: every problem is reported with the path of the field and its value.
  */
 import { Either, ParseResult, Schema } from "effect"
-import { SyncConfig } from "./Config.js"
 import { isTimeZone } from "./LocalDate.js"
+import { SyncConfig } from "./Setup.js"
 
 export class ConfigIssue extends Schema.Class<ConfigIssue>("ConfigIssue")({
   /** Dotted path of the field, e.g. `mappings[2].billingProfileId`. */

@@ -2,6 +2,10 @@
  * Counting (DESIGN.md §4): how many units a mapping's license has in a snapshot, by quantity
  * basis, term, trial and unit-status policy, and for custom licenses by their rule.
  */
+
+import { isExcluded } from "./Exclusions.js"
+import type { CompanyId, GroupId, SkuId } from "./Ids.js"
+import type { LocalDate } from "./LocalDate.js"
 import type {
   CustomLicense,
   CustomRule,
@@ -10,10 +14,7 @@ import type {
   MappingOptions,
   TermFilter,
   UnitStatusPolicy
-} from "./Config.js"
-import { isExcluded } from "./Exclusions.js"
-import type { CompanyId, GroupId, SkuId } from "./Ids.js"
-import type { LocalDate } from "./LocalDate.js"
+} from "./Setup.js"
 import type { SkuCount, SnapshotRequest, Subscription, TenantSnapshot, Term, User } from "./Snapshot.js"
 
 export interface Count {

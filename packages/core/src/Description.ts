@@ -3,8 +3,9 @@
  * details — unassigned count, subscription term and renewal, usernames — always within the
  * PSA's length limit, cut at a whole name with "… and N more".
  */
-import type { UsernameStyle } from "./Config.js"
+
 import type { LocalDate } from "./LocalDate.js"
+import type { UsernameStyle } from "./Setup.js"
 import type { Term } from "./Snapshot.js"
 
 export interface DescriptionInput {

@@ -2,7 +2,7 @@
  * Desire (DESIGN.md §3.2): from a snapshot, a company's mappings, the billing profiles and the
  * exclusions, the lines that should be billed. A pure function.
  */
-import type { BillingProfile, CompanyLink, Mapping, SyncConfig } from "./Config.js"
+
 import type { Count } from "./Counting.js"
 import * as Counting from "./Counting.js"
 import * as Description from "./Description.js"
@@ -11,6 +11,7 @@ import type { AgreementId, ProductId } from "./Ids.js"
 import type { Money } from "./Money.js"
 import * as Pricing from "./Pricing.js"
 import type { Agreement, BillingMode, Product } from "./PsaModel.js"
+import type { BillingProfile, CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
 /** What a PSA can store on a line, as far as desire is concerned. */

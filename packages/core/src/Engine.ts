@@ -4,7 +4,6 @@
  * Time comes from `Clock`, ids from `Random`; all I/O goes through the ports.
  */
 import { Clock, Effect, Equivalence, Exit, Option, Random, Ref, Scope } from "effect"
-import type { CompanyLink, Mapping, SyncConfig } from "./Config.js"
 import * as Counting from "./Counting.js"
 import * as Desired from "./Desired.js"
 import { isExcluded } from "./Exclusions.js"
@@ -22,6 +21,7 @@ import * as Planner from "./Planner.js"
 import { type ApplyResult, Psa, type PsaError } from "./Psa.js"
 import type { Agreement, Line, Product } from "./PsaModel.js"
 import * as SafetyGuard from "./SafetyGuard.js"
+import type { CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantInfo } from "./Snapshot.js"
 import { type LeaseHolder, Store, type StoreError } from "./Store.js"
 

@@ -1,6 +1,7 @@
 /** Exclusions (DESIGN.md §4): excluded licenses are never billed and never alerted on. */
-import type { Exclusion } from "./Config.js"
+
 import type { CompanyId, SkuId } from "./Ids.js"
+import type { Exclusion } from "./Setup.js"
 
 export interface SkuRef {
   readonly skuId: SkuId

@@ -4,7 +4,6 @@
  * the desired value produces nothing, and the same inputs give the same operations and ids.
  */
 import * as BillingPeriod from "./BillingPeriod.js"
-import type { CompanyLink } from "./Config.js"
 import * as Coverage from "./Coverage.js"
 import type { DesiredLine } from "./Desired.js"
 import type { Finding } from "./Findings.js"
@@ -26,6 +25,7 @@ import type {
 import * as Ownership from "./Ownership.js"
 import * as Proration from "./Proration.js"
 import type { Agreement, Line } from "./PsaModel.js"
+import type { CompanyLink } from "./Setup.js"
 
 export interface PlanInput {
   readonly company: CompanyLink

@@ -1,7 +1,8 @@
 /** Unit price and cost from a billing profile (DESIGN.md §4 "Price"). */
-import type { PriceRule } from "./Config.js"
+
 import * as Money from "./Money.js"
 import type { Product } from "./PsaModel.js"
+import type { PriceRule } from "./Setup.js"
 
 export interface Price {
   readonly unitPrice: Money.Money

@@ -11,9 +11,10 @@
  *   `spikeMinUnits` to more than `spikeFactor` times what it bills now, is held (a new line
  *   only above `maxLineUnits`).
  */
-import type { SafetySettings } from "./Config.js"
+
 import type { HeldOperation, Operation } from "./Operation.js"
 import type { Line } from "./PsaModel.js"
+import type { SafetySettings } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
 /** Whether a snapshot reads zero units of every SKU and subscription (or none at all). */

@@ -3,10 +3,10 @@
  * settings, users and API tokens, the ledger, the journal, history, snapshots, leases.
  */
 import { Context, type Effect, type Option, Redacted, Schema } from "effect"
-import type { SyncConfig } from "./Config.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
 import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
 import { sha256Hex } from "./internal/sha256.js"
+import type { SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
 export const StoreErrorReason = Schema.Literal(

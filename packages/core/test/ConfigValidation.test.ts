@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { BigDecimal, Either, Schema } from "effect"
 import fc from "fast-check"
-import { Config, ConfigValidation, Money } from "../src/index.js"
+import { ConfigValidation, Money, Setup } from "../src/index.js"
 import { SampleData } from "../src/testing/index.js"
 
 type Input = typeof SampleData.configInput
@@ -25,7 +25,7 @@ const issues = (input: unknown) => {
   return r.left.issues.map((i) => ({ path: i.path, value: i.value, message: i.message }))
 }
 
-describe("Config validation", () => {
+describe("Setup validation", () => {
   it("accepts the sample configuration", () => {
     expect(Either.isRight(ConfigValidation.decode(SampleData.configInput, options))).toBe(true)
   })
@@ -171,8 +171,8 @@ describe("Config validation", () => {
       fc.assert(
         fc.property(fc.bigInt({ min: 0n, max: 10_000_000_000n }), (tenThousandths) => {
           const price = BigDecimal.make(tenThousandths, 4)
-          const text = Schema.encodeSync(Config.ConfiguredPrice)(price)
-          expect(Money.equals(Schema.decodeSync(Config.ConfiguredPrice)(text), price)).toBe(true)
+          const text = Schema.encodeSync(Setup.ConfiguredPrice)(price)
+          expect(Money.equals(Schema.decodeSync(Setup.ConfiguredPrice)(text), price)).toBe(true)
         })
       )
     })

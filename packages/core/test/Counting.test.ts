@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { Config, Counting, Ids } from "../src/index.js"
+import { Counting, Ids, Setup } from "../src/index.js"
 import { SampleData } from "../src/testing/index.js"
 
-const policy = Schema.decodeSync(Config.UnitStatusPolicy)({})
+const policy = Schema.decodeSync(Setup.UnitStatusPolicy)({})
 const snapshotOf = (tenant: keyof typeof SampleData.tenantIds) => {
   const s = SampleData.snapshots.find((x) => x.tenantId === SampleData.tenantIds[tenant])
   if (!s) throw new Error("sample snapshot missing")
@@ -112,7 +112,7 @@ describe("Counting", () => {
   })
 
   it("asks for users only when a mapping needs them", () => {
-    const mapping = (usernames: "none" | "comma", license: Config.LicenseRef = sku("SPB")) => ({
+    const mapping = (usernames: "none" | "comma", license: Setup.LicenseRef = sku("SPB")) => ({
       license,
       options: { usernames }
     })

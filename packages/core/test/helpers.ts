@@ -1,10 +1,10 @@
 /** Test helpers: a sample world on the in-memory ports, with knobs to vary it. */
 import { Effect, Layer, Schema } from "effect"
-import { Config, Engine, type LocalDate, type Snapshot } from "../src/index.js"
+import { Engine, type LocalDate, Setup, type Snapshot } from "../src/index.js"
 import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "../src/testing/index.js"
 
 export const makeWorld = (
-  options: { config?: Config.SyncConfig; capabilities?: Partial<Parameters<typeof InMemoryPsa.make>[1]> } = {}
+  options: { config?: Setup.SyncConfig; capabilities?: Partial<Parameters<typeof InMemoryPsa.make>[1]> } = {}
 ) => {
   const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
   const psa = InMemoryPsa.makeState(SampleData)
@@ -46,10 +46,8 @@ export const makeWorld = (
 export const ownedLines = (psa: InMemoryPsa.InMemoryPsaState) =>
   [...psa.lines.values()].filter((l) => l.internalNote?.startsWith("SeatSync"))
 
-export const configWith = (patch: (input: typeof Config.SyncConfig.Encoded) => typeof Config.SyncConfig.Encoded) =>
-  Schema.decodeSync(Config.SyncConfig)(
-    patch(structuredClone(SampleData.configInput) as typeof Config.SyncConfig.Encoded)
-  )
+export const configWith = (patch: (input: typeof Setup.SyncConfig.Encoded) => typeof Setup.SyncConfig.Encoded) =>
+  Schema.decodeSync(Setup.SyncConfig)(patch(structuredClone(SampleData.configInput) as typeof Setup.SyncConfig.Encoded))
 
 export const runSync = <A, E>(effect: Effect.Effect<A, E>): A => Effect.runSync(effect)
 

@@ -17,7 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Config, Ownership } from "@seatsync/core"
+import { Ownership, Setup } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
@@ -52,7 +52,7 @@ interface Billing {
   readonly prorations: ReadonlyArray<string>
 }
 
-const encodedConfig = (kind: PsaKind) => Schema.encodeSync(Config.SyncConfig)(sampleConfig(kind))
+const encodedConfig = (kind: PsaKind) => Schema.encodeSync(Setup.SyncConfig)(sampleConfig(kind))
 const agreementIds = (kind: PsaKind) => [...new Set(sampleConfig(kind).mappings.map((m) => Number(m.agreementId)))]
 
 const today = () => new Date().toISOString().slice(0, 10)

@@ -4,7 +4,7 @@
  * (settings, billing profiles, companies, mappings, exclusions, custom licenses).
  */
 import { open } from "node:fs/promises"
-import { ConfigValidation, Config as CoreConfig, Ids } from "@seatsync/core"
+import { ConfigValidation, Setup as CoreConfig, Ids } from "@seatsync/core"
 import { Data, Effect, Either, Redacted, Schema } from "effect"
 import YAML from "yaml"
 import { scanJson, scanYaml, valueTooDeep } from "./internal/Nesting.js"

@@ -6,7 +6,7 @@
  */
 import { mkdir, rm } from "node:fs/promises"
 import { dirname } from "node:path"
-import { Config, Engine, Store } from "@seatsync/core"
+import { Engine, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
@@ -35,13 +35,13 @@ export interface DemoOutcome {
  * The sample configuration for a PSA: the sample world's ConnectWise ids, or the Autotask
  * simulator's (companies 29683501…, contracts 30400001…, services 3001…).
  */
-export const sampleConfig = (psa: DemoPsa): Config.SyncConfig => {
+export const sampleConfig = (psa: DemoPsa): Setup.SyncConfig => {
   if (psa === "connectwise") return SampleData.config
   const company = (id: string) => String(29683501 + Number(id) - 250)
   const agreement = (id: string) => String(30400000 + Number(id) - 1000)
   const product = (id: string) => String(3000 + Number(id) - 500)
   const input = SampleData.configInput
-  return Schema.decodeSync(Config.SyncConfig)({
+  return Schema.decodeSync(Setup.SyncConfig)({
     ...input,
     billingProfiles: (input.billingProfiles ?? []).map((p) => ({ ...p, productId: product(p.productId) })),
     companies: (input.companies ?? []).map((c) => ({ ...c, companyId: company(c.companyId) })),

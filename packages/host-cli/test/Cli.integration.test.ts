@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Config, Store } from "@seatsync/core"
+import { Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
@@ -473,7 +473,7 @@ describe("seatsync (subprocess)", () => {
       }
       const path = await writeConfig("echo.yaml", {
         ...configFor({ storage: "./echo.db" }),
-        ...Schema.encodeSync(Config.SyncConfig)(sampleConfig("autotask")),
+        ...Schema.encodeSync(Setup.SyncConfig)(sampleConfig("autotask")),
         psa: {
           kind: "autotask",
           userName: autotask.credentials.userName,

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs"
 import { FetchHttpClient } from "@effect/platform"
-import { Config, Engine, Ids, LocalDate, type Snapshot, type Store } from "@seatsync/core"
+import { Engine, Ids, LocalDate, Setup, type Snapshot, type Store } from "@seatsync/core"
 import { InMemoryLicenseSource, InMemoryStore, SampleData } from "@seatsync/core/testing"
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { AutotaskClient, AutotaskPsa } from "../src/index.js"
@@ -23,7 +23,7 @@ const hex = (n: number) => n.toString(16).padStart(12, "0")
 export interface StormWorld {
   /** Simulator seed JSON: the sample seed's picklists, resources and services, with these companies. */
   readonly seed: Record<string, unknown>
-  readonly config: Config.SyncConfig
+  readonly config: Setup.SyncConfig
   readonly tenants: ReadonlyArray<Snapshot.TenantInfo>
   readonly snapshots: ReadonlyArray<Snapshot.TenantSnapshot>
 }
@@ -58,7 +58,7 @@ export const makeWorld = (companies: number): StormWorld => {
     })),
     contractServices: []
   }
-  const config = Schema.decodeSync(Config.SyncConfig)({
+  const config = Schema.decodeSync(Setup.SyncConfig)({
     billingProfiles: [
       { id: "spb", name: "Business Premium", productId: "3001" },
       { id: "exo", name: "Exchange Online Plan 1", productId: "3004" }

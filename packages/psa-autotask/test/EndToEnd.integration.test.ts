@@ -4,7 +4,7 @@
  * between journaling and completing an operation is repaired without a second adjustment.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Config, Engine, Psa } from "@seatsync/core"
+import { Engine, Psa, Setup } from "@seatsync/core"
 import { InMemoryLicenseSource, InMemoryStore, SampleData } from "@seatsync/core/testing"
 import { Effect, Layer, Schema, TestClock } from "effect"
 import type { AutotaskSimulatorHandle } from "../src/simulator/index.js"
@@ -27,7 +27,7 @@ const autotaskIds: Readonly<Record<string, string>> = {
 }
 const at = (id: string): string => autotaskIds[id] ?? id
 const input = SampleData.configInput
-const autotaskConfig = Schema.decodeSync(Config.SyncConfig)({
+const autotaskConfig = Schema.decodeSync(Setup.SyncConfig)({
   ...input,
   billingProfiles: (input.billingProfiles ?? []).map((p) => ({ ...p, productId: at(p.productId) })),
   companies: (input.companies ?? []).map((c) => ({ ...c, companyId: at(c.companyId) })),

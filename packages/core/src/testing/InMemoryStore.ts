@@ -1,7 +1,7 @@
 /** An in-memory store: the Store port over plain maps, for tests, examples and the quick demo. */
 import { Effect, Layer, Option } from "effect"
-import { emptyConfig, type SyncConfig } from "../Config.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "../History.js"
+import { emptyConfig, type SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
   type ApiToken,

@@ -6,10 +6,10 @@
  * period's first day. `PsaConformance.run` includes them; a third-party adapter gets them too.
  */
 import { Effect, Layer, Schema } from "effect"
-import { SyncConfig } from "../Config.js"
 import * as Engine from "../Engine.js"
 import type { AgreementId, LineId } from "../Ids.js"
 import * as LocalDate from "../LocalDate.js"
+import { SyncConfig } from "../Setup.js"
 import * as InMemoryLicenseSource from "./InMemoryLicenseSource.js"
 import * as InMemoryStore from "./InMemoryStore.js"
 import { type Backend, backendTest, type Harness, type TestApi } from "./PsaConformance.js"

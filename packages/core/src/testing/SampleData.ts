@@ -3,11 +3,11 @@
  * configuration that bills them. Used by the in-memory demo, tests and examples.
  */
 import { Schema } from "effect"
-import { SyncConfig } from "../Config.js"
 import { AgreementId, AgreementTypeId, CompanyId, LineId, ProductId, SkuId, SubscriptionId, TenantId } from "../Ids.js"
 import * as LocalDate from "../LocalDate.js"
 import * as Money from "../Money.js"
 import type { Agreement, AgreementType, Line, Product, PsaCompany } from "../PsaModel.js"
+import { SyncConfig } from "../Setup.js"
 import type { SkuCount, Subscription, TenantInfo, TenantSnapshot, User } from "../Snapshot.js"
 
 export const tenantIds = {

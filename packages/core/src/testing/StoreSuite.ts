@@ -12,7 +12,6 @@
  */
 import type * as Vitest from "@effect/vitest"
 import { Effect, type Layer, Option, Redacted, Schema } from "effect"
-import { type SyncConfig, SyncConfig as SyncConfigSchema } from "../Config.js"
 import {
   type JournalEntry,
   JournalEntry as JournalEntrySchema,
@@ -36,6 +35,7 @@ import {
 import * as LocalDate from "../LocalDate.js"
 import * as Money from "../Money.js"
 import type { CreateLine } from "../Operation.js"
+import { type SyncConfig, SyncConfig as SyncConfigSchema } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
   type ApiToken,

@@ -3,7 +3,7 @@
  * parameter. Rows are decoded with the core's Schemas; a row that does not decode is reported
  * with its table, key and field (see `Corrupt` below for what fails and what is skipped).
  */
-import { Config, type Ids, Store } from "@seatsync/core"
+import { type Ids, Setup, Store } from "@seatsync/core"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
 import { type Insertable, type Kysely, sql } from "kysely"
 import * as Rows from "./Rows.js"
@@ -214,9 +214,9 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
    * result is one of the saved configurations, never a mix and never a duplicate-key failure
    * (delete-all-then-insert failed that way: the second delete did not see the first's rows).
    */
-  const saveConfig = (config: Config.SyncConfig) =>
+  const saveConfig = (config: Setup.SyncConfig) =>
     Effect.gen(function* () {
-      const encoded = yield* fromEither(Rows.encode(Config.SyncConfig, "configuration")(config))
+      const encoded = yield* fromEither(Rows.encode(Setup.SyncConfig, "configuration")(config))
       yield* transaction(db, "saving the configuration", (trx) =>
         Effect.gen(function* () {
           if (options.dialect === "postgres") {
@@ -284,8 +284,8 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
     if (bad.length > 0) return yield* Rows.corruptError(bad)
     const right = <A>(rs: ReadonlyArray<Either.Either<A, Rows.Corruption>>) =>
       rs.filter(Either.isRight).map((r) => r.right)
-    const config: Config.SyncConfig = {
-      settings: right(settings)[0] ?? Schema.decodeSync(Config.Settings)({}),
+    const config: Setup.SyncConfig = {
+      settings: right(settings)[0] ?? Schema.decodeSync(Setup.Settings)({}),
       billingProfiles: right(billingProfiles),
       companies: right(companies),
       mappings: right(mappings),

@@ -3,7 +3,7 @@
  * reading decodes every row with them, and a row that does not decode becomes a `Corruption`
  * that names its table, key and field instead of an exception.
  */
-import { Config, History, Snapshot, Store } from "@seatsync/core"
+import { History, Setup, Snapshot, Store } from "@seatsync/core"
 import { Either, ParseResult, Schema, Struct } from "effect"
 import type { Insertable, Selectable } from "kysely"
 import type {
@@ -121,10 +121,10 @@ export const encode =
 
 export const settingsLayout: Layout = { table: "settings", json: "data" }
 export const decodeSettings = (key: string, data: string) =>
-  decodeRow(Config.Settings, settingsLayout, key, (json) => json("data", data))
+  decodeRow(Setup.Settings, settingsLayout, key, (json) => json("data", data))
 
 type Encoded<S> = S extends Schema.Schema<infer _A, infer I> ? I : never
-export type EncodedConfig = Encoded<typeof Config.SyncConfig>
+export type EncodedConfig = Encoded<typeof Setup.SyncConfig>
 
 export const billingProfileRows = (config: EncodedConfig) =>
   (config.billingProfiles ?? []).map(
@@ -142,7 +142,7 @@ export const billingProfileRows = (config: EncodedConfig) =>
 
 export const decodeBillingProfile = (row: BillingProfilesTable) =>
   decodeRow(
-    Config.BillingProfile,
+    Setup.BillingProfile,
     { table: "billing_profiles", columns: { productId: "product_id", agreementTypeIds: "agreement_type_ids" } },
     row.id,
     (json) => ({
@@ -170,7 +170,7 @@ export const companyRows = (config: EncodedConfig) =>
 
 export const decodeCompany = (row: CompaniesTable) =>
   decodeRow(
-    Config.CompanyLink,
+    Setup.CompanyLink,
     { table: "companies", columns: { companyId: "company_id", tenantId: "tenant_id", startDate: "start_date" } },
     row.company_id,
     () =>
@@ -198,7 +198,7 @@ export const mappingRows = (config: EncodedConfig) =>
 
 export const decodeMapping = (row: MappingsTable) =>
   decodeRow(
-    Config.Mapping,
+    Setup.Mapping,
     {
       table: "mappings",
       columns: { companyId: "company_id", billingProfileId: "billing_profile_id", agreementId: "agreement_id" }
@@ -227,7 +227,7 @@ export const exclusionRows = (config: EncodedConfig) =>
 
 export const decodeExclusion = (row: ExclusionsTable) =>
   decodeRow(
-    Config.Exclusion,
+    Setup.Exclusion,
     { table: "exclusions", columns: { companyId: "company_id", skuId: "sku_id", partNumber: "part_number" } },
     String(row.position),
     () => compact({ companyId: row.company_id, skuId: row.sku_id, partNumber: row.part_number, reason: row.reason })
@@ -239,7 +239,7 @@ export const customLicenseRows = (config: EncodedConfig) =>
   )
 
 export const decodeCustomLicense = (row: CustomLicensesTable) =>
-  decodeRow(Config.CustomLicense, { table: "custom_licenses" }, row.id, (json) => ({
+  decodeRow(Setup.CustomLicense, { table: "custom_licenses" }, row.id, (json) => ({
     id: row.id,
     name: row.name,
     rule: json("rule", row.rule)

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Config, type History, Ids, LocalDate, Money, Store } from "@seatsync/core"
+import { type History, Ids, LocalDate, Money, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { ConfigProvider, Effect, Either, Exit, Logger, Option, Redacted, Schema } from "effect"
 import { sql } from "kysely"
@@ -405,7 +405,7 @@ export const runDatabaseCases = (target: Target): void => {
 
   describe(`${target.name}: concurrency`, () => {
     /** Configuration `i` of a set: each differs (rows added, removed, changed) from the others. */
-    const variant = (i: number): Config.SyncConfig => {
+    const variant = (i: number): Setup.SyncConfig => {
       const base = SampleData.config
       return {
         ...base,
@@ -420,7 +420,7 @@ export const runDatabaseCases = (target: Target): void => {
         }))
       }
     }
-    const encodeConfig = Schema.encodeSync(Config.SyncConfig)
+    const encodeConfig = Schema.encodeSync(Setup.SyncConfig)
 
     // Postgres only: on SQLite a save holds the file's write lock (BEGIN IMMEDIATE) and a second
     // connection in the same process waits for it synchronously, blocking the thread that would

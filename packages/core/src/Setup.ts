@@ -1,7 +1,8 @@
 /**
- * SeatSync's configuration: billing profiles, linked companies, mappings, exclusions, custom
- * licenses and settings (DESIGN.md §1, §4). Decoded with Schema at the edge; `validate`
- * checks the cross-references a schema cannot see.
+ * `Setup`: SeatSync's configuration: billing profiles, linked companies, mappings, exclusions,
+ * custom licenses and settings (DESIGN.md §1, §4). Decoded with Schema at the edge; `validate`
+ * checks the cross-references a schema cannot see. (Named so that it does not shadow effect's
+ * `Config`, which the hosts use for environment variables.)
  */
 import { Schema } from "effect"
 import {
