@@ -1,9 +1,7 @@
 /** `seatsync simulate <kind>`: runs one of the bundled simulators until Ctrl-C. */
-import { readFile } from "node:fs/promises"
 import { type MicrosoftSeedInput, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
-import type { Io } from "./Cli.js"
 
 export type Kind = "microsoft" | "connectwise" | "autotask"
 
@@ -62,37 +60,4 @@ export const start = async (
       }
     }
   }
-}
-
-export const run = async (
-  kind: Kind,
-  options: { readonly port: number; readonly seed: string | undefined; readonly json: boolean },
-  io: Io
-): Promise<number> => {
-  let seed: unknown
-  if (options.seed !== undefined) {
-    try {
-      seed = JSON.parse(await readFile(options.seed, "utf8")) as unknown
-    } catch (e) {
-      io.stderr.write(`seatsync: ${options.seed}: ${e instanceof Error ? e.message : String(e)}\n`)
-      return 2
-    }
-  }
-  let running: Running
-  try {
-    running = await start(kind, { port: options.port, seed })
-  } catch (e) {
-    io.stderr.write(`seatsync: ${e instanceof Error ? e.message : String(e)}\n`)
-    return 2
-  }
-  if (options.json) io.stdout.write(`${JSON.stringify({ kind, ...running.details })}\n`)
-  else {
-    io.stdout.write(`${kind} simulator listening on ${running.url}\n`)
-    for (const [k, v] of Object.entries(running.details)) if (k !== "url") io.stdout.write(`  ${k}: ${v}\n`)
-    io.stderr.write("Press Ctrl-C to stop.\n")
-  }
-  await io.interrupted
-  await running.stop()
-  io.stderr.write(`${kind} simulator stopped.\n`)
-  return 0
 }

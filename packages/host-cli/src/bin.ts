@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /** The `seatsync` command. */
-import { main } from "./Cli.js"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import * as Cli from "./Cli.js"
+import * as Io from "./Io.js"
 
-// Long-running commands (simulate) stop on Ctrl-C or SIGTERM.
-const interrupted = new Promise<void>((resolve) => {
-  process.once("SIGINT", () => resolve())
-  process.once("SIGTERM", () => resolve())
-})
+const argv = process.argv.slice(2)
 
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, interrupted }).then(
-  (code) => {
-    process.exit(code)
-  },
-  (error: unknown) => {
-    process.stderr.write(`seatsync: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
+// runMain interrupts the command on Ctrl-C or SIGTERM; the exit code is the command's own,
+// 130 for an interrupted one. Its pretty logger and error report are off: logs go to stderr in
+// logfmt, and every failure has been reported (redacted) by the command line itself.
+NodeRuntime.runMain(Cli.run(argv).pipe(Effect.provide(Io.layer.pipe(Layer.provideMerge(NodeContext.layer)))), {
+  disablePrettyLogger: true,
+  disableErrorReporting: true,
+  teardown: (exit, _onExit) => {
+    process.exit(Cli.exitCodeOf(argv, exit as never))
   }
-)
+})

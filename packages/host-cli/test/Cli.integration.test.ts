@@ -8,6 +8,7 @@ import { createServer, request as httpRequest, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { NodeContext } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
@@ -15,10 +16,11 @@ import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/part
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
-import { Effect, Option, Redacted, Schema } from "effect"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import YAML from "yaml"
-import { main } from "../src/Cli.js"
+import * as Cli from "../src/Cli.js"
 import { sampleConfig } from "../src/Demo.js"
+import * as Io from "../src/Io.js"
 
 const bin = resolve(__dirname, "../src/bin.ts")
 const root = resolve(__dirname, "../../..")
@@ -140,7 +142,19 @@ describe("seatsync (subprocess)", () => {
   it("--help prints the commands; an unknown command is a usage error (2)", async () => {
     const help = await run(["--help"])
     expect(help.code).toBe(0)
-    expect(help.stdout).toContain("seatsync <command>")
+    for (const command of [
+      "demo",
+      "init",
+      "sync",
+      "plan",
+      "tenants",
+      "automap",
+      "history",
+      "simulate",
+      "consent",
+      "migrate"
+    ])
+      expect(help.stdout).toContain(`- ${command} `)
     const unknown = await run(["frobnicate"])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('unknown command "frobnicate"')
@@ -515,12 +529,14 @@ describe("seatsync (subprocess)", () => {
           return true
         }
       })
-      const code = await main(["sync", "--config", path], {
+      const io = Io.layerFrom({
         stdout: tty("stdout"),
         stderr: tty("stderr"),
-        env: { ...process.env, ...env, ...secrets, NO_COLOR: "1" },
-        interrupted: new Promise<void>(() => undefined)
+        env: { ...process.env, ...env, ...secrets, NO_COLOR: "1" }
       })
+      const code = await Effect.runPromise(
+        Cli.run(["sync", "--config", path]).pipe(Effect.provide(Layer.merge(io, NodeContext.layer)))
+      )
       expect(code).not.toBe(0)
       expect(written.stdout).toContain("Gateway rejected the request. Request: POST")
       expect(written.stdout).toContain('"secret":"[redacted]"')

@@ -1,0 +1,41 @@
+/** `seatsync demo`: the bundled simulators and sample data, synced twice (see Demo.ts). */
+import { Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import * as Demo from "../Demo.js"
+import { Io } from "../Io.js"
+import { ExitCode, exitCodeOf } from "../Output.js"
+import { exitWith, type Handler, json, wantsJson } from "./Common.js"
+
+export const demo = Command.make(
+  "demo",
+  {
+    psa: Options.choice("psa", ["connectwise", "autotask"]).pipe(
+      Options.withDescription("The PSA to simulate"),
+      Options.withDefault("connectwise" as const)
+    ),
+    db: Options.text("db").pipe(
+      Options.withPseudoName("FILE"),
+      Options.withDescription("The SQLite file (default .seatsync/demo-<psa>.db, replaced each time)"),
+      Options.optional
+    ),
+    json
+  },
+  (options): Handler =>
+    Effect.gen(function* () {
+      const io = yield* Io
+      const outcome = yield* Demo.run({ psa: options.psa, db: Option.getOrUndefined(options.db), log: io.errSync })
+      yield* io.out(
+        wantsJson(io, options.json)
+          ? `${JSON.stringify(Demo.toJson(outcome))}\n`
+          : `${Demo.print(outcome, io.outIsTTY)}\n`
+      )
+      const first = exitCodeOf(outcome.first)
+      yield* exitWith(
+        first !== ExitCode.ok ? first : outcome.secondWrites === 0 ? exitCodeOf(outcome.second) : ExitCode.failed
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Start the bundled simulators, sync the sample data into SQLite, show the plan and findings, then sync again to show nothing changes"
+  )
+)
