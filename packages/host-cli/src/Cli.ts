@@ -7,7 +7,7 @@
 
 import type { CliApp } from "@effect/cli"
 import { CliConfig, Command, CommandDescriptor, HelpDoc, Span, Usage, ValidationError } from "@effect/cli"
-import { Cause, type Console, Effect, Exit, HashSet } from "effect"
+import { Cause, Config, type Console, Effect, Exit, HashSet, Option } from "effect"
 import { consent } from "./commands/Consent.js"
 import { demo } from "./commands/Demo.js"
 import { history, migrate } from "./commands/History.js"
@@ -48,9 +48,11 @@ const cli = Command.run(command, {
 const runsUntilStopped = (argv: ReadonlyArray<string>) => argv[0] === "simulate"
 
 /** The exit code of a finished command line (for `NodeRuntime.runMain`'s teardown). */
-export const exitCodeOf = (argv: ReadonlyArray<string>, exit: Exit.Exit<number, unknown>): number =>
+export const exitCodeOf = (argv: ReadonlyArray<string>, exit: Exit.Exit<unknown, unknown>): number =>
   Exit.isSuccess(exit)
-    ? exit.value
+    ? typeof exit.value === "number"
+      ? exit.value
+      : ExitCode.ok
     : Cause.isInterruptedOnly(exit.cause)
       ? runsUntilStopped(argv)
         ? ExitCode.ok
@@ -144,6 +146,11 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<number, never, I
   Effect.gen(function* () {
     const io = yield* Io
     const base = yield* Effect.console
+    // The store's encryption key is a secret too: an error that echoes it must not show it.
+    const secretKey = yield* Config.option(Config.redacted("SEATSYNC_SECRET_KEY")).pipe(
+      Effect.orElseSucceed(() => Option.none())
+    )
+    if (Option.isSome(secretKey)) io.redactor.add(secretKey.value)
     const [first] = argv
     if (first !== undefined && !first.startsWith("-") && first !== "help" && !names.has(first)) {
       return yield* Effect.as(io.err(`seatsync: unknown command ${JSON.stringify(first)}\n${hint}`), ExitCode.usage)

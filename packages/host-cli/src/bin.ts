@@ -14,6 +14,6 @@ NodeRuntime.runMain(Cli.run(argv).pipe(Effect.provide(Io.layer.pipe(Layer.provid
   disablePrettyLogger: true,
   disableErrorReporting: true,
   teardown: (exit, _onExit) => {
-    process.exit(Cli.exitCodeOf(argv, exit as never))
+    process.exit(Cli.exitCodeOf(argv, exit))
   }
 })

@@ -365,6 +365,13 @@ describe("seatsync (subprocess)", () => {
     expect(out.calls.psaWrites).toBe(0)
   }, 90_000)
 
+  it("--company limits a plan to those companies, repeated or as --company=ID", async () => {
+    const path = await writeConfig("companies.yaml", configFor({ storage: "./companies.db" }))
+    const r = await run(["plan", "--config", path, "--company", "250", "--company=252", "--json"], env)
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).companies.map((c: { companyId: string }) => c.companyId)).toEqual(["250", "252"])
+  })
+
   it("--as-of must be a date: a usage error", async () => {
     const path = await writeConfig("asof.yaml", configFor())
     const r = await run(["plan", "--config", path, "--as-of", "2026-13-01"], env)

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import * as Cli from "../src/Cli.js"
 import * as Io from "../src/Io.js"
 
@@ -103,6 +103,18 @@ describe("seatsync help", () => {
       expect(r.code).toBe(2)
       expect(r.stderr).toContain("/nonexistent/seatsync.yaml: (file): file not found")
       expect(r.stderr).not.toContain("--help")
+    })
+  )
+
+  it.effect("SEATSYNC_SECRET_KEY (read through Config) is redacted from what the command line writes", () =>
+    Effect.gen(function* () {
+      const key = Buffer.from("k".repeat(32)).toString("base64")
+      const r = yield* run(["plan", "--config", `/nonexistent/${key}.yaml`]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["SEATSYNC_SECRET_KEY", key]])))
+      )
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain("/nonexistent/[redacted].yaml: (file): file not found")
+      expect(r.stderr).not.toContain(key)
     })
   )
 })
