@@ -648,4 +648,30 @@ describe("seatsync (subprocess)", () => {
     })
     expect(code).toBe(0)
   })
+
+  it("simulate on a terminal-less stdout without --json, stopped by SIGTERM: its finalizer stops it and says so (exit 0)", async () => {
+    const child = start(["simulate", "autotask", "--port", "0"])
+    let stderr = ""
+    child.stderr?.on("data", (d) => {
+      stderr += String(d)
+    })
+    const first = await new Promise<string>((done) => {
+      let out = ""
+      child.stdout?.on("data", (d) => {
+        out += String(d)
+        const line = out.split("\n")[0] ?? ""
+        if (out.includes("\n")) done(line)
+      })
+    })
+    // Piped, the output is JSON (as --json).
+    const info = JSON.parse(first) as { kind: string; url: string }
+    expect(info.kind).toBe("autotask")
+    const code = await new Promise<number | null>((done) => {
+      child.on("close", done)
+      child.kill("SIGTERM")
+    })
+    expect(code).toBe(0)
+    expect(stderr).toContain("autotask simulator stopped.")
+    expect(stderr).not.toContain("interrupted")
+  })
 })
