@@ -21,7 +21,7 @@ import { Ownership, Setup } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Schema } from "effect"
 import YAML from "yaml"
 import { sampleConfig } from "../src/Demo.js"
@@ -65,7 +65,7 @@ const countBy = (keys: ReadonlyArray<string>) => {
 
 const startSim = async (kind: PsaKind): Promise<Sim> => {
   if (kind === "connectwise") {
-    const sim = await startConnectWiseSimulator({ port: 0 })
+    const sim = await ConnectWiseSimulator.start({ port: 0 })
     return {
       kind,
       psaSection: {

@@ -10,7 +10,7 @@ import { Engine, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Effect, Redacted, Schema } from "effect"
 import { syncResult } from "./Output.js"
 import * as Report from "./Report.js"
@@ -75,7 +75,7 @@ export const run = (options: {
       const psaCounters: { writes: () => number } = { writes: () => 0 }
       let psaConnection: Wiring.Resolved["psa"]
       if (options.psa === "connectwise") {
-        const sim = yield* acquire(() => startConnectWiseSimulator({ port: 0 }))
+        const sim = yield* acquire(() => ConnectWiseSimulator.start({ port: 0 }))
         log(`ConnectWise simulator on ${sim.url}\n`)
         psaCounters.writes = () => sim.counters.writes()
         psaConnection = {

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises"
 import { type MicrosoftSeedInput, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import type { Io } from "./Cli.js"
 
 export type Kind = "microsoft" | "connectwise" | "autotask"
@@ -31,7 +31,7 @@ export const start = async (
       return { kind, url: sim.url, details: { url: sim.url }, stop: () => sim.stop() }
     }
     case "connectwise": {
-      const sim = await startConnectWiseSimulator({ port: options.port, ...seed })
+      const sim = await ConnectWiseSimulator.start({ port: options.port, ...seed })
       return {
         kind,
         url: sim.url,

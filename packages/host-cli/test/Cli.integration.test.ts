@@ -13,7 +13,7 @@ import { Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { ConnectWiseSimulator, type ConnectWiseSimulatorHandle } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Option, Redacted, Schema } from "effect"
 import YAML from "yaml"
@@ -87,7 +87,7 @@ const holdingProxy = async (target: string) => {
 
 let dir: string
 let microsoft: MicrosoftSimulator
-let connectwise: ConnectWiseSimulator
+let connectwise: ConnectWiseSimulatorHandle
 const env = {
   SEATSYNC_MS_CLIENT_SECRET: "seatsync-sim-secret",
   SEATSYNC_PC_REFRESH_TOKEN: "seatsync-sample-refresh-token",
@@ -126,7 +126,7 @@ const writeConfig = async (name: string, config: unknown) => {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "seatsync-cli-"))
   microsoft = await startMicrosoftSimulator({ port: 0 })
-  connectwise = await startConnectWiseSimulator({ port: 0 })
+  connectwise = await ConnectWiseSimulator.start({ port: 0 })
   env.SEATSYNC_CW_PRIVATE_KEY = connectwise.credentials.privateKey
 })
 
@@ -426,7 +426,7 @@ describe("seatsync (subprocess)", () => {
   })
 
   it("Ctrl-C during a sync: exit 130, leases given back, and the next run completes the work at once", async () => {
-    const psaSim = await startConnectWiseSimulator({ port: 0 })
+    const psaSim = await ConnectWiseSimulator.start({ port: 0 })
     const proxy = await holdingProxy(psaSim.url)
     try {
       const psaVia = (site: string) => ({
@@ -569,7 +569,7 @@ describe("seatsync (subprocess)", () => {
   }, 120_000)
 
   it("kill -9 during a sync: the next run takes the dead run's leases at once and marks it abandoned", async () => {
-    const psaSim = await startConnectWiseSimulator({ port: 0 })
+    const psaSim = await ConnectWiseSimulator.start({ port: 0 })
     const proxy = await holdingProxy(psaSim.url)
     try {
       const psaVia = (site: string) => ({
