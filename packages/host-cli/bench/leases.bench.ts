@@ -20,7 +20,7 @@ import { join, resolve } from "node:path"
 import { Ownership, Setup } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Schema } from "effect"
 import YAML from "yaml"
@@ -100,7 +100,7 @@ const startSim = async (kind: PsaKind): Promise<Sim> => {
       stop: () => sim.stop()
     }
   }
-  const sim = await startAutotaskSimulator({ port: 0 })
+  const sim = await AutotaskSimulator.start({ port: 0 })
   return {
     kind,
     psaSection: {

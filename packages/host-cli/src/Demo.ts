@@ -9,7 +9,7 @@ import { dirname } from "node:path"
 import { Engine, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Effect, Redacted, Schema } from "effect"
 import { syncResult } from "./Output.js"
@@ -89,7 +89,7 @@ export const run = (options: {
           }
         }
       } else {
-        const sim = yield* acquire(() => startAutotaskSimulator({ port: 0 }))
+        const sim = yield* acquire(() => AutotaskSimulator.start({ port: 0 }))
         log(`Autotask simulator on ${sim.url}\n`)
         psaCounters.writes = () => sim.counters.writes()
         psaConnection = {

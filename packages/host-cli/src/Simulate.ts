@@ -1,7 +1,7 @@
 /** `seatsync simulate <kind>`: runs one of the bundled simulators until Ctrl-C. */
 import { readFile } from "node:fs/promises"
 import { type MicrosoftSeedInput, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import type { Io } from "./Cli.js"
 
@@ -47,7 +47,7 @@ export const start = async (
       }
     }
     case "autotask": {
-      const sim = await startAutotaskSimulator({ port: options.port, ...seed })
+      const sim = await AutotaskSimulator.start({ port: options.port, ...seed })
       return {
         kind,
         url: sim.url,

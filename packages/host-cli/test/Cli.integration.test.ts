@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator, type ConnectWiseSimulatorHandle } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Option, Redacted, Schema } from "effect"
@@ -465,7 +465,7 @@ describe("seatsync (subprocess)", () => {
   }, 90_000)
 
   it("a vendor that echoes the request: no configured secret reaches stdout (JSON and text), stderr or the stored history", async () => {
-    const autotask = await startAutotaskSimulator({ port: 0 })
+    const autotask = await AutotaskSimulator.start({ port: 0 })
     try {
       const secrets = {
         SEATSYNC_AT_SECRET: autotask.credentials.secret,
