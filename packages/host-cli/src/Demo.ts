@@ -8,7 +8,7 @@ import { mkdir, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Engine, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
-import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { MicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Effect, Redacted, Schema } from "effect"
@@ -70,7 +70,7 @@ export const run = (options: {
         await mkdir(dirname(database), { recursive: true })
         for (const suffix of ["", "-wal", "-shm"]) await rm(`${database}${suffix}`, { force: true })
       })
-      const microsoft = yield* acquire(() => startMicrosoftSimulator({ port: 0 }))
+      const microsoft = yield* acquire(() => MicrosoftSimulator.start({ port: 0 }))
       log(`Microsoft simulator on ${microsoft.url}\n`)
       const psaCounters: { writes: () => number } = { writes: () => 0 }
       let psaConnection: Wiring.Resolved["psa"]

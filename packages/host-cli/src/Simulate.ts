@@ -1,6 +1,6 @@
 /** `seatsync simulate <kind>`: runs one of the bundled simulators until Ctrl-C. */
 import { readFile } from "node:fs/promises"
-import { type MicrosoftSeedInput, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { type MicrosoftSeedInput, MicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import type { Io } from "./Cli.js"
@@ -24,7 +24,7 @@ export const start = async (
   switch (kind) {
     case "microsoft": {
       // The simulator decodes (and so validates) whatever seed it is given.
-      const sim = await startMicrosoftSimulator({
+      const sim = await MicrosoftSimulator.start({
         port: options.port,
         ...(options.seed === undefined ? {} : { seed: options.seed as MicrosoftSeedInput })
       })

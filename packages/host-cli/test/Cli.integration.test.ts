@@ -11,7 +11,7 @@ import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
-import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { MicrosoftSimulator, type MicrosoftSimulatorHandle } from "@seatsync/partner-center/simulator"
 import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator, type ConnectWiseSimulatorHandle } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
@@ -86,7 +86,7 @@ const holdingProxy = async (target: string) => {
 }
 
 let dir: string
-let microsoft: MicrosoftSimulator
+let microsoft: MicrosoftSimulatorHandle
 let connectwise: ConnectWiseSimulatorHandle
 const env = {
   SEATSYNC_MS_CLIENT_SECRET: "seatsync-sim-secret",
@@ -125,7 +125,7 @@ const writeConfig = async (name: string, config: unknown) => {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "seatsync-cli-"))
-  microsoft = await startMicrosoftSimulator({ port: 0 })
+  microsoft = await MicrosoftSimulator.start({ port: 0 })
   connectwise = await ConnectWiseSimulator.start({ port: 0 })
   env.SEATSYNC_CW_PRIVATE_KEY = connectwise.credentials.privateKey
 })

@@ -48,6 +48,8 @@ export interface ControlAnswers {
   readonly created: (value: unknown) => Answer
   /** A refused request. */
   readonly error: (status: number, message: string, error?: SeedError) => Answer
+  /** The answer to another error a route threw that the simulator knows (an unknown tenant); else a 500. */
+  readonly refuse?: (cause: unknown) => Answer | undefined
 }
 
 /** The standard routes a simulator supports; each one left out is not served. */
@@ -161,6 +163,8 @@ export const answerControl = (
   } catch (cause) {
     if (cause instanceof SeedError) return answers.error(400, cause.message, cause)
     if (cause instanceof ControlError) return answers.error(cause.status, cause.message)
+    const refused = answers.refuse?.(cause)
+    if (refused !== undefined) return refused
     throw cause
   }
 }

@@ -22,7 +22,7 @@ const sorted = (map: ReadonlyMap<string, number>): Record<string, number> =>
   Object.fromEntries([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 
 /** Readable, resettable counters. `E` is the simulator's log entry. */
-export class Counters<E extends LoggedRequest = LoggedRequest> {
+export class Counters<E = LoggedRequest> {
   private readonly calls = new Map<string, Map<string, number>>()
   private readonly statuses = new Map<string, number>()
   private readonly rejections = new Map<string, number>()

@@ -75,6 +75,8 @@ export interface Taken<R extends FaultRuleBase> {
   readonly latency: ReadonlyArray<R>
   /** The outcome rule, if any. */
   readonly outcome: R | undefined
+  /** The outcome rule's state after this request (its id, hits left). */
+  readonly outcomeState: ActiveRule<R> | undefined
 }
 
 const globCache = new Map<string, RegExp>()
@@ -217,7 +219,7 @@ export class FaultRules<R extends FaultRuleBase> {
    */
   take(facts: RequestFacts, only?: (rule: R) => boolean): Taken<R> {
     const latency: Array<R> = []
-    let outcome: R | undefined
+    let outcome: MutableRule<R> | undefined
     for (const active of this.rules) {
       if (active.remaining <= 0 || (only !== undefined && !only(active.rule))) continue
       if (!matches(active.rule.match, facts)) continue
@@ -231,10 +233,10 @@ export class FaultRules<R extends FaultRuleBase> {
       active.remaining--
       active.fired++
       if (isLatency) latency.push(active.rule)
-      else outcome = active.rule
+      else outcome = active
     }
     this.rules = this.rules.filter((r) => r.remaining > 0)
-    return { latency, outcome }
+    return { latency, outcome: outcome?.rule, outcomeState: outcome === undefined ? undefined : { ...outcome } }
   }
 
   /** Holds matching requests after they pass the limits (they count as in flight). */

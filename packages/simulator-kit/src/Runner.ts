@@ -37,6 +37,8 @@ export interface RunnerSpec<S extends { stop(): Promise<void> }> {
   readonly options?: Options
   /** Starts the simulator; throw {@link UsageError} for a bad flag. */
   readonly start: (flags: RunnerFlags) => Promise<S>
+  /** Exit code when the simulator cannot start (a bad seed, a taken port); default 1. */
+  readonly startFailureExitCode?: number
   /** What to print once it listens (`json`: one JSON document). */
   readonly describe: (simulator: S, flags: RunnerFlags) => string
 }
@@ -106,7 +108,7 @@ export const runStandalone = async <S extends { stop(): Promise<void> }>(spec: R
       return 2
     }
     write(process.stderr, `${seedPath === undefined ? "" : `${seedPath}: `}${message}`)
-    return 1
+    return spec.startFailureExitCode ?? 1
   }
   write(process.stdout, spec.describe(simulator, flags))
   const signal = await new Promise<string>((resolve) => {
@@ -120,6 +122,7 @@ export const runStandalone = async <S extends { stop(): Promise<void> }>(spec: R
     process.on("SIGINT", onInt)
     process.on("SIGTERM", onTerm)
   })
+  write(process.stderr, `Received ${signal}, stopping the ${spec.name} simulator`)
   try {
     await simulator.stop()
   } catch (cause) {

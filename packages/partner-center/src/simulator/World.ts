@@ -14,9 +14,9 @@ import {
   type MicrosoftSeedInput,
   SeedCustomer,
   type SeedCustomerInput,
-  SeedDecodeError,
   SeedDevice,
   type SeedDeviceInput,
+  SeedError,
   SeedGroup,
   type SeedGroupInput,
   type SeedMailbox,
@@ -27,7 +27,8 @@ import {
   type SeedSubscriptionInput,
   SeedUser,
   type SeedUserInput,
-  SubscriptionStatus
+  SubscriptionStatus,
+  seedError
 } from "./Seed.js"
 
 /** A world helper was asked about a tenant, SKU, user… that does not exist, or to create a duplicate. */
@@ -540,11 +541,11 @@ export class SimulatorWorld {
 
   // ---- tenants and consent -------------------------------------------------------------------
 
-  /** Adds a customer tenant (seed format); throws SeedDecodeError naming the bad field. */
+  /** Adds a customer tenant (seed format); throws SeedError naming the bad field. */
   addTenant(input: SeedCustomerInput): TenantState {
     const customer = decodeWith(SeedCustomer, input, "customer")
     const issues = customerIssues(customer, "customer")
-    if (issues.length > 0) throw new SeedDecodeError({ issues })
+    if (issues.length > 0) throw seedError(issues)
     if (this.findTenant(customer.tenantId)) fail(`Tenant ${customer.tenantId} already exists`)
     const tenant = tenantFrom(customer)
     this.customerList.push(tenant)
@@ -637,7 +638,8 @@ export class SimulatorWorld {
     const tenant = this.tenant(tenantId)
     const decoded = decodeWith(SeedSubscription, input, "subscription")
     if (!tenant.skus.some((s) => s.skuId === lower(decoded.skuId))) {
-      throw new SeedDecodeError({
+      throw new SeedError({
+        simulator: "Microsoft",
         issues: [{ path: "subscription.skuId", message: `No SKU ${decoded.skuId} in tenant ${tenant.companyName}` }]
       })
     }
