@@ -23,6 +23,12 @@ export interface RunnerFlags {
   readonly values: Readonly<Record<string, string | boolean | undefined>>
 }
 
+/** A string flag's value (`undefined` when absent). */
+export const text = (values: RunnerFlags["values"], name: string): string | undefined => {
+  const value = values[name]
+  return typeof value === "string" ? value : undefined
+}
+
 /** A bad flag: exit code 2 with the usage. */
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 

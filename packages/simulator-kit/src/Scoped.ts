@@ -3,6 +3,7 @@
  * Each simulator builds its `XSimulator.layer` on this.
  */
 import { Effect, type Scope } from "effect"
+import { SeedError } from "./Seed.js"
 import { SimulatorStartError } from "./Server.js"
 
 /**
@@ -23,3 +24,15 @@ export const acquire = <S extends { stop(): Promise<void> }, E>(
     }),
     (simulator) => Effect.promise(() => simulator.stop())
   )
+
+/**
+ * A simulator's `scoped`: its `start` as a scoped resource, failing with the kit's `SeedError` for
+ * a bad seed and `SimulatorStartError` for anything else that keeps it from starting.
+ */
+export const scoped =
+  <O, S extends { stop(): Promise<void> }>(start: (options: O) => Promise<S>) =>
+  (options: O): Effect.Effect<S, SeedError | SimulatorStartError, Scope.Scope> =>
+    acquire(
+      () => start(options),
+      (cause): cause is SeedError => cause instanceof SeedError
+    )

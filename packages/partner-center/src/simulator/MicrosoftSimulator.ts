@@ -9,11 +9,11 @@ import {
   type Http as KitHttp,
   Latency,
   Scoped,
-  SeedError,
+  type SeedError,
   Server,
   type SimulatorStartError
 } from "@seatsync/simulator-kit"
-import { Context, type Effect, Layer, type Scope } from "effect"
+import { Context, Layer } from "effect"
 import * as SimControl from "./Control.js"
 import { Counters } from "./Counters.js"
 import { type FaultRule, type FaultRuleInput, Faults, type LatencyInput } from "./Faults.js"
@@ -449,14 +449,8 @@ const start = async (options: MicrosoftSimulatorOptions = {}): Promise<Microsoft
   return simulator
 }
 
-/** The simulator as a scoped Effect resource: started on acquire, stopped when the scope closes. */
-const scoped = (
-  options: MicrosoftSimulatorOptions = {}
-): Effect.Effect<MicrosoftSimulatorHandle, SeedError | SimulatorStartError, Scope.Scope> =>
-  Scoped.acquire(
-    () => start(options),
-    (cause): cause is SeedError => cause instanceof SeedError
-  )
+/** The simulator as a scoped Effect: started on acquire, stopped when the scope closes. */
+const scoped = (options: MicrosoftSimulatorOptions = {}) => Scoped.scoped(start)(options)
 
 /**
  * The Microsoft simulator as an Effect service. `start` gives a running simulator (stop it with

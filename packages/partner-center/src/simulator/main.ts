@@ -11,9 +11,6 @@ import type { MicrosoftSeedInput } from "./Seed.js"
 const usage = `Usage: main.ts [--port 4010] [--host 127.0.0.1] [--seed seed.json] [--latency-ms 20 | --latency-ms 10-50]
                [--token-lifetime 3599] [--customers-page-size 100] [--graph-page-size 100] [--no-throttling]`
 
-const text = (value: string | boolean | undefined): string | undefined =>
-  typeof value === "string" ? value : undefined
-
 const parseLatency = (value: string | undefined) => {
   if (value === undefined) return undefined
   const band = /^(\d+)-(\d+)$/.exec(value)
@@ -41,10 +38,10 @@ Runner.main({
     "no-throttling": { type: "boolean", default: false }
   },
   start: async ({ port, host, seed, values }) => {
-    const latency = parseLatency(text(values["latency-ms"]))
-    const tokenLifetime = integer("token-lifetime", text(values["token-lifetime"]))
-    const customersPageSize = integer("customers-page-size", text(values["customers-page-size"]))
-    const graphPageSize = integer("graph-page-size", text(values["graph-page-size"]))
+    const latency = parseLatency(Runner.text(values, "latency-ms"))
+    const tokenLifetime = integer("token-lifetime", Runner.text(values, "token-lifetime"))
+    const customersPageSize = integer("customers-page-size", Runner.text(values, "customers-page-size"))
+    const graphPageSize = integer("graph-page-size", Runner.text(values, "graph-page-size"))
     const noThrottling = values["no-throttling"] === true
     return MicrosoftSimulator.start({
       // The seed is decoded (and its fields named) by the simulator.

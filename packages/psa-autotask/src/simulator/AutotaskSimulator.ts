@@ -5,8 +5,8 @@
  * §2), plus a control plane for tests (counters, faults, latency, direct data access). The request
  * pipeline is in Server.ts, the API routes in Api.ts.
  */
-import { Scoped, SeedError, Server, type SimulatorStartError } from "@seatsync/simulator-kit"
-import { Context, Effect, Either, Layer, type Scope } from "effect"
+import { Scoped, type SeedError, Server, type SimulatorStartError } from "@seatsync/simulator-kit"
+import { Context, Effect, Either, Layer } from "effect"
 import type { Counters, FaultSpec, Faults, LatencySpec, ThresholdOptions, Thresholds } from "./Control.js"
 import * as Dates from "./Dates.js"
 import type { EntityName } from "./Entities.js"
@@ -196,13 +196,7 @@ const start = async (options: AutotaskSimulatorOptions = {}): Promise<AutotaskSi
 }
 
 /** The simulator as a scoped Effect: started on acquire, stopped when the scope closes. */
-const scoped = (
-  options: AutotaskSimulatorOptions = {}
-): Effect.Effect<AutotaskSimulatorHandle, SeedError | SimulatorStartError, Scope.Scope> =>
-  Scoped.acquire(
-    () => start(options),
-    (cause): cause is SeedError => cause instanceof SeedError
-  )
+const scoped = (options: AutotaskSimulatorOptions = {}) => Scoped.scoped(start)(options)
 
 /**
  * The Autotask simulator as an Effect service. `start` gives a running simulator (stop it with

@@ -15,9 +15,6 @@ import { sampleSeedPath } from "./Seed.js"
 const usage = `Usage: main.ts [--port 4030] [--host 127.0.0.1] [--seed file.json] [--user NAME] [--secret SECRET]
                [--integration-code CODE] [--latency-ms N] [--json]`
 
-const text = (value: string | boolean | undefined): string | undefined =>
-  typeof value === "string" ? value : undefined
-
 Runner.main({
   name: "Autotask",
   usage,
@@ -29,14 +26,14 @@ Runner.main({
     "latency-ms": { type: "string" }
   },
   start: ({ port, host, seed, values }) => {
-    const latencyText = text(values["latency-ms"])
+    const latencyText = Runner.text(values, "latency-ms")
     const latency = latencyText === undefined ? undefined : Number(latencyText)
     if (latency !== undefined && !(latency >= 0)) {
       throw new Runner.UsageError({ message: "--latency-ms must be a number >= 0" })
     }
-    const user = text(values.user)
-    const secret = text(values.secret)
-    const integrationCode = text(values["integration-code"])
+    const user = Runner.text(values, "user")
+    const secret = Runner.text(values, "secret")
+    const integrationCode = Runner.text(values, "integration-code")
     return AutotaskSimulator.start({
       port,
       host,

@@ -7,8 +7,8 @@
  * await sim.stop()
  * ```
  */
-import { Control, Scoped, SeedError, Server, type SimulatorStartError } from "@seatsync/simulator-kit"
-import { Context, Data, type Effect, Either, Layer, type Scope } from "effect"
+import { Control, Scoped, type SeedError, Server, type SimulatorStartError } from "@seatsync/simulator-kit"
+import { Context, Data, Either, Layer } from "effect"
 import * as SimControl from "./Control.js"
 import { Counters } from "./Counters.js"
 import { Faults, type InitialFaults } from "./Faults.js"
@@ -334,13 +334,7 @@ const start = async (options: ConnectWiseSimulatorOptions = {}): Promise<Connect
 }
 
 /** The simulator as a scoped Effect: started on acquire, stopped when the scope closes. */
-const scoped = (
-  options: ConnectWiseSimulatorOptions = {}
-): Effect.Effect<ConnectWiseSimulatorHandle, SeedError | SimulatorStartError, Scope.Scope> =>
-  Scoped.acquire(
-    () => start(options),
-    (cause): cause is SeedError => cause instanceof SeedError
-  )
+const scoped = (options: ConnectWiseSimulatorOptions = {}) => Scoped.scoped(start)(options)
 
 /**
  * The ConnectWise simulator as an Effect service. `start` gives a running simulator (stop it with

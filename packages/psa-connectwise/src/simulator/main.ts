@@ -13,9 +13,6 @@ import { ConnectWiseSimulator } from "./ConnectWiseSimulator.js"
 const usage = `Usage: main.ts [--port N] [--host H] [--seed file.json] [--company ID] [--public-key K]
   [--private-key K] [--client-id GUID] [--codebase v4_6_release/] [--no-client-id-required] [--json]`
 
-const text = (value: string | boolean | undefined): string | undefined =>
-  typeof value === "string" ? value : undefined
-
 Runner.main({
   name: "ConnectWise PSA",
   usage,
@@ -29,11 +26,11 @@ Runner.main({
     "no-client-id-required": { type: "boolean", default: false }
   },
   start: ({ port, host, seed, values }) => {
-    const company = text(values.company)
-    const publicKey = text(values["public-key"])
-    const privateKey = text(values["private-key"])
-    const clientId = text(values["client-id"])
-    const codebase = text(values.codebase)
+    const company = Runner.text(values, "company")
+    const publicKey = Runner.text(values, "public-key")
+    const privateKey = Runner.text(values, "private-key")
+    const clientId = Runner.text(values, "client-id")
+    const codebase = Runner.text(values, "codebase")
     return ConnectWiseSimulator.start({
       port,
       host,
