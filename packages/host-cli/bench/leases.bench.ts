@@ -19,9 +19,9 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Ownership, Setup } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
-import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { MicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Schema } from "effect"
 import YAML from "yaml"
 import { sampleConfig } from "../src/Demo.js"
@@ -65,7 +65,7 @@ const countBy = (keys: ReadonlyArray<string>) => {
 
 const startSim = async (kind: PsaKind): Promise<Sim> => {
   if (kind === "connectwise") {
-    const sim = await startConnectWiseSimulator({ port: 0 })
+    const sim = await ConnectWiseSimulator.start({ port: 0 })
     return {
       kind,
       psaSection: {
@@ -100,7 +100,7 @@ const startSim = async (kind: PsaKind): Promise<Sim> => {
       stop: () => sim.stop()
     }
   }
-  const sim = await startAutotaskSimulator({ port: 0 })
+  const sim = await AutotaskSimulator.start({ port: 0 })
   return {
     kind,
     psaSection: {
@@ -214,7 +214,7 @@ const random = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi -
 
 interface World {
   readonly sim: Sim
-  readonly microsoft: Awaited<ReturnType<typeof startMicrosoftSimulator>>
+  readonly microsoft: Awaited<ReturnType<typeof MicrosoftSimulator>>
   readonly path: string
   readonly env: Record<string, string>
   readonly stop: () => Promise<void>
@@ -231,7 +231,7 @@ const prepare = async (
   name: string,
   options: { readonly latencyMs?: number; readonly concurrency?: number } = {}
 ): Promise<World> => {
-  const microsoft = await startMicrosoftSimulator({ port: 0 })
+  const microsoft = await MicrosoftSimulator.start({ port: 0 })
   const sim = await startSim(kind)
   const path = await writeConfigFile(dir, name, sim, microsoft.url, options.concurrency)
   const env = { ...msEnv, ...sim.env }

@@ -8,9 +8,9 @@ import { mkdir, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Engine, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
-import { startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { MicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 import { Effect, Redacted, Schema } from "effect"
 import { syncResult } from "./Output.js"
 import * as Report from "./Report.js"
@@ -70,12 +70,12 @@ export const run = (options: {
         await mkdir(dirname(database), { recursive: true })
         for (const suffix of ["", "-wal", "-shm"]) await rm(`${database}${suffix}`, { force: true })
       })
-      const microsoft = yield* acquire(() => startMicrosoftSimulator({ port: 0 }))
+      const microsoft = yield* acquire(() => MicrosoftSimulator.start({ port: 0 }))
       log(`Microsoft simulator on ${microsoft.url}\n`)
       const psaCounters: { writes: () => number } = { writes: () => 0 }
       let psaConnection: Wiring.Resolved["psa"]
       if (options.psa === "connectwise") {
-        const sim = yield* acquire(() => startConnectWiseSimulator({ port: 0 }))
+        const sim = yield* acquire(() => ConnectWiseSimulator.start({ port: 0 }))
         log(`ConnectWise simulator on ${sim.url}\n`)
         psaCounters.writes = () => sim.counters.writes()
         psaConnection = {
@@ -89,7 +89,7 @@ export const run = (options: {
           }
         }
       } else {
-        const sim = yield* acquire(() => startAutotaskSimulator({ port: 0 }))
+        const sim = yield* acquire(() => AutotaskSimulator.start({ port: 0 }))
         log(`Autotask simulator on ${sim.url}\n`)
         psaCounters.writes = () => sim.counters.writes()
         psaConnection = {

@@ -1,7 +1,7 @@
 /** `seatsync simulate <kind>`: runs one of the bundled simulators until Ctrl-C. */
-import { type MicrosoftSeedInput, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { type MicrosoftSeedInput, MicrosoftSimulator } from "@seatsync/partner-center/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
 
 export type Kind = "microsoft" | "connectwise" | "autotask"
 
@@ -22,14 +22,14 @@ export const start = async (
   switch (kind) {
     case "microsoft": {
       // The simulator decodes (and so validates) whatever seed it is given.
-      const sim = await startMicrosoftSimulator({
+      const sim = await MicrosoftSimulator.start({
         port: options.port,
         ...(options.seed === undefined ? {} : { seed: options.seed as MicrosoftSeedInput })
       })
       return { kind, url: sim.url, details: { url: sim.url }, stop: () => sim.stop() }
     }
     case "connectwise": {
-      const sim = await startConnectWiseSimulator({ port: options.port, ...seed })
+      const sim = await ConnectWiseSimulator.start({ port: options.port, ...seed })
       return {
         kind,
         url: sim.url,
@@ -45,7 +45,7 @@ export const start = async (
       }
     }
     case "autotask": {
-      const sim = await startAutotaskSimulator({ port: options.port, ...seed })
+      const sim = await AutotaskSimulator.start({ port: options.port, ...seed })
       return {
         kind,
         url: sim.url,

@@ -12,9 +12,9 @@ import { NodeContext } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
-import { type MicrosoftSimulator, startMicrosoftSimulator } from "@seatsync/partner-center/simulator"
-import { startAutotaskSimulator } from "@seatsync/psa-autotask/simulator"
-import { type ConnectWiseSimulator, startConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
+import { MicrosoftSimulator, type MicrosoftSimulatorHandle } from "@seatsync/partner-center/simulator"
+import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
+import { ConnectWiseSimulator, type ConnectWiseSimulatorHandle } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import YAML from "yaml"
@@ -88,8 +88,8 @@ const holdingProxy = async (target: string) => {
 }
 
 let dir: string
-let microsoft: MicrosoftSimulator
-let connectwise: ConnectWiseSimulator
+let microsoft: MicrosoftSimulatorHandle
+let connectwise: ConnectWiseSimulatorHandle
 const env = {
   SEATSYNC_MS_CLIENT_SECRET: "seatsync-sim-secret",
   SEATSYNC_PC_REFRESH_TOKEN: "seatsync-sample-refresh-token",
@@ -127,8 +127,8 @@ const writeConfig = async (name: string, config: unknown) => {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "seatsync-cli-"))
-  microsoft = await startMicrosoftSimulator({ port: 0 })
-  connectwise = await startConnectWiseSimulator({ port: 0 })
+  microsoft = await MicrosoftSimulator.start({ port: 0 })
+  connectwise = await ConnectWiseSimulator.start({ port: 0 })
   env.SEATSYNC_CW_PRIVATE_KEY = connectwise.credentials.privateKey
 })
 
@@ -447,7 +447,7 @@ describe("seatsync (subprocess)", () => {
   })
 
   it("Ctrl-C during a sync: exit 130, leases given back, and the next run completes the work at once", async () => {
-    const psaSim = await startConnectWiseSimulator({ port: 0 })
+    const psaSim = await ConnectWiseSimulator.start({ port: 0 })
     const proxy = await holdingProxy(psaSim.url)
     try {
       const psaVia = (site: string) => ({
@@ -486,7 +486,7 @@ describe("seatsync (subprocess)", () => {
   }, 90_000)
 
   it("a vendor that echoes the request: no configured secret reaches stdout (JSON and text), stderr or the stored history", async () => {
-    const autotask = await startAutotaskSimulator({ port: 0 })
+    const autotask = await AutotaskSimulator.start({ port: 0 })
     try {
       const secrets = {
         SEATSYNC_AT_SECRET: autotask.credentials.secret,
@@ -592,7 +592,7 @@ describe("seatsync (subprocess)", () => {
   }, 120_000)
 
   it("kill -9 during a sync: the next run takes the dead run's leases at once and marks it abandoned", async () => {
-    const psaSim = await startConnectWiseSimulator({ port: 0 })
+    const psaSim = await ConnectWiseSimulator.start({ port: 0 })
     const proxy = await holdingProxy(psaSim.url)
     try {
       const psaVia = (site: string) => ({

@@ -6,13 +6,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Ids } from "@seatsync/core"
 import { Effect } from "effect"
-import type { MicrosoftSimulator } from "../src/simulator/index.js"
+import type { MicrosoftSimulatorHandle } from "../src/simulator/index.js"
 import { graphCalls, minimal, partnerConfig, SAMPLE, simulator, simulatorClock, source } from "./support.js"
 
 const EXTRA_TENANTS = 20
 
 /** 20 more customers (one Business Basic subscription, three users each) beside the sample four. */
-const addTenants = (sim: MicrosoftSimulator) => {
+const addTenants = (sim: MicrosoftSimulatorHandle) => {
   for (let i = 1; i <= EXTRA_TENANTS; i++) {
     const n = String(i).padStart(2, "0")
     sim.world.addTenant({

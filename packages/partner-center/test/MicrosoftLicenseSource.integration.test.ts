@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Ids, type LicenseSource, type Snapshot } from "@seatsync/core"
 import { Effect, Either, Redacted } from "effect"
-import type { MicrosoftSimulator } from "../src/simulator/index.js"
+import type { MicrosoftSimulatorHandle } from "../src/simulator/index.js"
 import {
   minimal,
   partnerConfig,
@@ -39,7 +39,7 @@ const expectError = (
   return result.left
 }
 
-const statuses = (sim: MicrosoftSimulator, route: string, tenantId: string) =>
+const statuses = (sim: MicrosoftSimulatorHandle, route: string, tenantId: string) =>
   sim.counters
     .requests()
     .filter((r) => r.route === route && r.tenantId === tenantId)

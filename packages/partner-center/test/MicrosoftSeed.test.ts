@@ -4,7 +4,7 @@ import {
   decodeMicrosoftSeed,
   decodeMicrosoftSeedEither,
   type MicrosoftSeedInput,
-  SeedDecodeError,
+  SeedError,
   SimulatorWorld,
   sampleSeed
 } from "../src/simulator/index.js"
@@ -130,7 +130,7 @@ describe("Microsoft simulator seed", () => {
     expect(() => decodeMicrosoftSeed({ ...seed, customers: [customer, customer] })).toThrowError(
       /customers\[1\]\.tenantId: Duplicate tenant id/
     )
-    expect(() => decodeMicrosoftSeed({ ...seed, customers: [customer, customer] })).toThrowError(SeedDecodeError)
+    expect(() => decodeMicrosoftSeed({ ...seed, customers: [customer, customer] })).toThrowError(SeedError)
   })
 
   it("rejects a seed without apps", () => {

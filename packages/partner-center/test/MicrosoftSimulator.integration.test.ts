@@ -1,12 +1,7 @@
 import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import {
-  type MicrosoftSimulator,
-  microsoftSimulatorScoped,
-  sampleSeed,
-  startMicrosoftSimulator
-} from "../src/simulator/index.js"
+import { MicrosoftSimulator, type MicrosoftSimulatorHandle, sampleSeed } from "../src/simulator/index.js"
 import {
   allPages,
   GRAPH_SCOPE,
@@ -73,10 +68,10 @@ interface User {
 
 const json = async <T>(response: Response): Promise<T> => (await response.json()) as T
 
-let sim: MicrosoftSimulator
+let sim: MicrosoftSimulatorHandle
 
 beforeAll(async () => {
-  sim = await startMicrosoftSimulator({ partnerCenter: { defaultPageSize: 3 } })
+  sim = await MicrosoftSimulator.start({ partnerCenter: { defaultPageSize: 3 } })
 })
 
 afterAll(async () => {
@@ -314,7 +309,7 @@ describe("authentication on the APIs", () => {
   })
 
   it("rejects expired tokens on Graph and Partner Center", async () => {
-    const other = await startMicrosoftSimulator({})
+    const other = await MicrosoftSimulator.start({})
     try {
       const graph = await graphToken(other, SAMPLE.contoso)
       const pc = await partnerCenterAppToken(other)
@@ -512,7 +507,7 @@ describe("Partner Center", () => {
   })
 
   it("rejects App+User calls without MFA with 900421", async () => {
-    const other = await startMicrosoftSimulator({})
+    const other = await MicrosoftSimulator.start({})
     try {
       other.world.setPartnerAdminMfa(false)
       const response = await get(other, "/v1/customers", await partnerCenterUserToken(other))
@@ -523,7 +518,7 @@ describe("Partner Center", () => {
   })
 
   it("shows legacy subscriptions in the legacy shape", async () => {
-    const other = await startMicrosoftSimulator({})
+    const other = await MicrosoftSimulator.start({})
     try {
       const legacy = other.world.addSubscription(SAMPLE.tailspin, {
         skuId: SAMPLE.sku.ENTERPRISEPACK,
@@ -782,7 +777,7 @@ describe("Graph", () => {
       recipientType: "UserMailbox",
       isDeleted: false
     })
-    const other = await startMicrosoftSimulator({})
+    const other = await MicrosoftSimulator.start({})
     try {
       other.world.setDisplayConcealedNames(SAMPLE.contoso, true)
       const token = await graphToken(other, SAMPLE.contoso)
@@ -846,7 +841,7 @@ describe("Graph", () => {
 describe("as a scoped Effect resource", () => {
   it.scoped("starts, serves and stops with the scope", () =>
     Effect.gen(function* () {
-      const scoped = yield* microsoftSimulatorScoped({ partnerCenter: { defaultPageSize: 1 } })
+      const scoped = yield* MicrosoftSimulator.scoped({ partnerCenter: { defaultPageSize: 1 } })
       const token = yield* Effect.promise(() => partnerCenterAppToken(scoped))
       const page = yield* Effect.promise(async () =>
         json<PcCollection<PcCustomer>>(await get(scoped, "/v1/customers", token))
@@ -855,10 +850,10 @@ describe("as a scoped Effect resource", () => {
     })
   )
 
-  it.scoped("fails with SeedDecodeError for a bad seed", () =>
+  it.scoped("fails with SeedError for a bad seed", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(microsoftSimulatorScoped({ seed: { ...sampleSeed(), apps: [] } as never }))
-      expect(error._tag).toBe("SeedDecodeError")
+      const error = yield* Effect.flip(MicrosoftSimulator.scoped({ seed: { ...sampleSeed(), apps: [] } as never }))
+      expect(error._tag).toBe("SeedError")
       expect(error.message).toContain("apps[0]")
     })
   )

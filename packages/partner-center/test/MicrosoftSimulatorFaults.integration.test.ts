@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
-import { type MicrosoftSimulator, SeedDecodeError, startMicrosoftSimulator } from "../src/simulator/index.js"
+import { MicrosoftSimulator, type MicrosoftSimulatorHandle, SeedError } from "../src/simulator/index.js"
 import {
   GRAPH_SCOPE,
   type GraphErrorBody,
@@ -20,10 +20,10 @@ interface Sku {
   readonly prepaidUnits: { readonly enabled: number; readonly warning: number; readonly suspended: number }
 }
 
-let sim: MicrosoftSimulator
+let sim: MicrosoftSimulatorHandle
 
 beforeEach(async () => {
-  sim = await startMicrosoftSimulator({})
+  sim = await MicrosoftSimulator.start({})
 })
 
 afterEach(async () => {
@@ -84,7 +84,7 @@ describe("fault injection", () => {
 
   it("makes a reproducible share of calls fail with a rate between 0 and 1", async () => {
     const statuses = async () => {
-      const other = await startMicrosoftSimulator({ randomSeed: 42 })
+      const other = await MicrosoftSimulator.start({ randomSeed: 42 })
       try {
         const token = await graphToken(other, SAMPLE.contoso)
         other.faults.serverError("GET /v1.0/organization", { rate: 0.5 })
@@ -167,7 +167,7 @@ describe("fault injection", () => {
     }
     expect(sim.faults.list().some((r) => r.id === rule.id)).toBe(false)
     expect(sim.counters.requests().filter((r) => r.route === "GET /v1.0/organization")).toHaveLength(3)
-    expect(() => sim.faults.setLatency({ fixedMs: -1 })).toThrow(SeedDecodeError)
+    expect(() => sim.faults.setLatency({ fixedMs: -1 })).toThrow(SeedError)
   })
 
   it("throttles an item inside a $batch on its own, with Retry-After in the item headers", async () => {
@@ -249,7 +249,7 @@ describe("consent", () => {
 
 describe("throttling limits", () => {
   it("meters Graph resource units per app and tenant and frees them when the window passes", async () => {
-    const other = await startMicrosoftSimulator({ graph: { resourceUnitLimit: 10 } })
+    const other = await MicrosoftSimulator.start({ graph: { resourceUnitLimit: 10 } })
     try {
       const token = await graphToken(other, SAMPLE.contoso)
       const statuses: Array<number> = []
@@ -285,7 +285,7 @@ describe("throttling limits", () => {
   })
 
   it("applies an optional Partner Center request limit", async () => {
-    const other = await startMicrosoftSimulator({ partnerCenter: { rateLimit: { requests: 2, windowSeconds: 60 } } })
+    const other = await MicrosoftSimulator.start({ partnerCenter: { rateLimit: { requests: 2, windowSeconds: 60 } } })
     try {
       const token = await partnerCenterAppToken(other)
       const statuses: Array<number> = []
@@ -458,7 +458,7 @@ describe("the /_sim control routes", () => {
 
 describe("paging options", () => {
   it("can insert an empty page with a nextLink before the last page", async () => {
-    const other = await startMicrosoftSimulator({ graph: { emptyPageBeforeLast: true } })
+    const other = await MicrosoftSimulator.start({ graph: { emptyPageBeforeLast: true } })
     try {
       const token = await graphToken(other, SAMPLE.contoso)
       const sizes: Array<number> = []
@@ -475,7 +475,7 @@ describe("paging options", () => {
   })
 
   it("answers $batch in request order when configured", async () => {
-    const other = await startMicrosoftSimulator({ graph: { batchResponseOrder: "request" } })
+    const other = await MicrosoftSimulator.start({ graph: { batchResponseOrder: "request" } })
     try {
       const token = await graphToken(other, SAMPLE.contoso)
       const response = await fetch(`${other.url}/v1.0/$batch`, {

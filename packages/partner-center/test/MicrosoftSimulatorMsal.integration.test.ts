@@ -5,10 +5,10 @@
  */
 import { ConfidentialClientApplication, type INetworkModule, type NetworkResponse } from "@azure/msal-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type MicrosoftSimulator, startMicrosoftSimulator } from "../src/simulator/index.js"
+import { MicrosoftSimulator, type MicrosoftSimulatorHandle } from "../src/simulator/index.js"
 import { get, SAMPLE } from "./simulatorClient.js"
 
-let sim: MicrosoftSimulator
+let sim: MicrosoftSimulatorHandle
 const requested: Array<string> = []
 
 const networkClient = (): INetworkModule => {
@@ -40,7 +40,7 @@ const app = (tenant: string, options: { readonly skipAuthorityMetadataCache?: bo
   })
 
 beforeAll(async () => {
-  sim = await startMicrosoftSimulator({})
+  sim = await MicrosoftSimulator.start({})
 })
 
 afterAll(async () => {

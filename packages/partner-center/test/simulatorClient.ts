@@ -1,5 +1,5 @@
 /** Small fetch helpers for the simulator tests (a test client, not the adapter). */
-import type { MicrosoftSimulator } from "../src/simulator/index.js"
+import type { MicrosoftSimulatorHandle } from "../src/simulator/index.js"
 
 export const SAMPLE = {
   partner: "a0a0a0a0-0000-4000-8000-000000000001",
@@ -33,7 +33,7 @@ export const postForm = (url: string, fields: Record<string, string>, headers: R
   })
 
 export const requestToken = (
-  sim: MicrosoftSimulator,
+  sim: MicrosoftSimulatorHandle,
   tenant: string,
   fields: Record<string, string>,
   version: "v2" | "v1" = "v2"
@@ -53,17 +53,17 @@ const accessToken = async (response: Response): Promise<string> => {
 }
 
 /** An app-only Graph token for a customer tenant (client credentials). */
-export const graphToken = async (sim: MicrosoftSimulator, tenant: string) =>
+export const graphToken = async (sim: MicrosoftSimulatorHandle, tenant: string) =>
   accessToken(await requestToken(sim, tenant, { grant_type: "client_credentials", scope: GRAPH_SCOPE }))
 
 /** An app-only Partner Center token (client credentials in the partner tenant). */
-export const partnerCenterAppToken = async (sim: MicrosoftSimulator) =>
+export const partnerCenterAppToken = async (sim: MicrosoftSimulatorHandle) =>
   accessToken(
     await requestToken(sim, SAMPLE.partner, { grant_type: "client_credentials", scope: PARTNER_CENTER_SCOPE })
   )
 
 /** An App+User Partner Center token from the seed's refresh token. */
-export const partnerCenterUserToken = async (sim: MicrosoftSimulator) =>
+export const partnerCenterUserToken = async (sim: MicrosoftSimulatorHandle) =>
   accessToken(
     await requestToken(sim, SAMPLE.partner, {
       grant_type: "refresh_token",
@@ -73,7 +73,7 @@ export const partnerCenterUserToken = async (sim: MicrosoftSimulator) =>
   )
 
 export const get = (
-  sim: MicrosoftSimulator,
+  sim: MicrosoftSimulatorHandle,
   path: string,
   token: string | undefined,
   headers: Record<string, string> = {}
@@ -99,7 +99,7 @@ export interface GraphErrorBody {
 
 /** Follows `@odata.nextLink` to the end; returns every page. */
 export const allPages = async <T>(
-  sim: MicrosoftSimulator,
+  sim: MicrosoftSimulatorHandle,
   path: string,
   token: string,
   headers: Record<string, string> = {}

@@ -6,9 +6,9 @@ import { Ids, type Snapshot } from "@seatsync/core"
 import { Clock, type Duration, Effect, Redacted } from "effect"
 import { MicrosoftLicenseSource } from "../src/index.js"
 import {
-  type MicrosoftSimulator,
-  type MicrosoftSimulatorOptions,
-  microsoftSimulatorScoped
+  MicrosoftSimulator,
+  type MicrosoftSimulatorHandle,
+  type MicrosoftSimulatorOptions
 } from "../src/simulator/index.js"
 import { SAMPLE } from "./simulatorClient.js"
 
@@ -24,7 +24,7 @@ export const fastRetry = {
 
 /** The partner-mode configuration against a simulator. */
 export const partnerConfig = (
-  sim: MicrosoftSimulator,
+  sim: MicrosoftSimulatorHandle,
   more: Partial<MicrosoftLicenseSource.PartnerModeConfig> = {}
 ): MicrosoftLicenseSource.PartnerModeConfig => ({
   mode: "partner",
@@ -39,7 +39,7 @@ export const partnerConfig = (
 
 /** The tenant-mode configuration against a simulator. */
 export const tenantConfig = (
-  sim: MicrosoftSimulator,
+  sim: MicrosoftSimulatorHandle,
   tenantIds: ReadonlyArray<string>,
   more: Partial<MicrosoftLicenseSource.TenantModeConfig> = {}
 ): MicrosoftLicenseSource.TenantModeConfig => ({
@@ -53,7 +53,7 @@ export const tenantConfig = (
 })
 
 /** An Effect clock that reads the simulator's clock (so `sim.clock.advance` ages cached tokens too) and sleeps for real. */
-export const simulatorClock = (sim: MicrosoftSimulator): Clock.Clock => {
+export const simulatorClock = (sim: MicrosoftSimulatorHandle): Clock.Clock => {
   const real = Clock.make()
   return {
     [Clock.ClockTypeId]: Clock.ClockTypeId,
@@ -66,7 +66,7 @@ export const simulatorClock = (sim: MicrosoftSimulator): Clock.Clock => {
 }
 
 /** A fresh simulator for the scope of one test. */
-export const simulator = (options: MicrosoftSimulatorOptions = {}) => microsoftSimulatorScoped(options)
+export const simulator = (options: MicrosoftSimulatorOptions = {}) => MicrosoftSimulator.scoped(options)
 
 /** The adapter over `fetch`. */
 export const source = (config: MicrosoftLicenseSource.MicrosoftSourceConfig) =>
@@ -84,7 +84,7 @@ export const tenant = {
 export const tenantIds: ReadonlyArray<Ids.TenantId> = Object.values(tenant)
 
 /** Graph requests per tenant, from the simulator's log: HTTP requests and resource requests (batch items count on their own). */
-export const graphCalls = (sim: MicrosoftSimulator, tenantId: string) => {
+export const graphCalls = (sim: MicrosoftSimulatorHandle, tenantId: string) => {
   const log = sim.counters.requests().filter((r) => r.service === "graph" && r.tenantId === tenantId.toLowerCase())
   return {
     http: log.filter((r) => !r.viaBatch).length,

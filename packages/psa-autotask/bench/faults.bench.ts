@@ -13,7 +13,7 @@
 import { Effect } from "effect"
 import type { AutotaskClient } from "../src/index.js"
 import type { FaultSpec } from "../src/simulator/index.js"
-import { startAutotaskSimulator } from "../src/simulator/index.js"
+import { AutotaskSimulator } from "../src/simulator/index.js"
 import { expectedUnits, makeWorld, seededRandom, syncWorld, unitsHeld } from "./world.js"
 
 const COMPANIES = Number(process.env.COMPANIES ?? 20)
@@ -42,7 +42,7 @@ const wanted = new Set((process.env.SCENARIOS ?? "calm,500s,hangs").split(","))
 
 const world = makeWorld(COMPANIES)
 for (const scenario of scenarios.filter((s) => wanted.has(s.name))) {
-  const sim = await startAutotaskSimulator({
+  const sim = await AutotaskSimulator.start({
     seed: world.seed,
     random: seededRandom(SEED),
     latency: { minMs: minMs ?? 0, maxMs: maxMs ?? minMs ?? 0 },

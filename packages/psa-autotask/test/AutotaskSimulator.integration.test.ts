@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { AutotaskSimulator, type AutotaskSimulatorHandle, startAutotaskSimulator } from "../src/simulator/index.js"
+import { AutotaskSimulator, type AutotaskSimulatorHandle } from "../src/simulator/index.js"
 import { api, errorsOf, ids, itemIdOf, itemOf, page, sampleSeedJson, search } from "./support.js"
 
 /** The sample world plus two company UDFs and a contact, for UDF filters and child routes. */
@@ -38,7 +38,7 @@ let sim: AutotaskSimulatorHandle
 let call: ReturnType<typeof api>
 
 beforeAll(async () => {
-  sim = await startAutotaskSimulator({ seed: testSeed(), port: 0 })
+  sim = await AutotaskSimulator.start({ seed: testSeed(), port: 0 })
   call = api(sim)
 })
 afterAll(() => sim.stop())
@@ -283,7 +283,7 @@ describe("paging (§2.5)", () => {
   })
 
   it("with nextPageMethods 'sameAsQuery', a POST query's next page refuses GET with 405", async () => {
-    const strict = await startAutotaskSimulator({ behaviour: { nextPageMethods: "sameAsQuery" } })
+    const strict = await AutotaskSimulator.start({ behaviour: { nextPageMethods: "sameAsQuery" } })
     try {
       const strictCall = api(strict)
       const first = await strictCall("POST", "Companies/query", all)
@@ -540,7 +540,7 @@ describe("contract services, units and adjustments (§2.6, §2.7)", () => {
   })
 
   it("shows the old row ending on the effective date with unitSplitEnd 'effectiveDate'", async () => {
-    const literal = await startAutotaskSimulator({ behaviour: { unitSplitEnd: "effectiveDate" } })
+    const literal = await AutotaskSimulator.start({ behaviour: { unitSplitEnd: "effectiveDate" } })
     try {
       await api(literal)("POST", "ContractServiceAdjustments", {
         contractID: 30400001,

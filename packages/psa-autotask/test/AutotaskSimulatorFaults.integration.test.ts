@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
 import { ThresholdState } from "../src/simulator/Control.js"
-import { type AutotaskSimulatorHandle, defaultThresholds, startAutotaskSimulator } from "../src/simulator/index.js"
+import { AutotaskSimulator, type AutotaskSimulatorHandle, defaultThresholds } from "../src/simulator/index.js"
 import { api, errorsOf, itemIdOf, search } from "./support.js"
 
 let sim: AutotaskSimulatorHandle
@@ -8,7 +8,7 @@ let call: ReturnType<typeof api>
 let clock = Date.UTC(2026, 10, 17, 9, 0, 0)
 
 beforeAll(async () => {
-  sim = await startAutotaskSimulator({ port: 0, now: () => clock })
+  sim = await AutotaskSimulator.start({ port: 0, now: () => clock })
   call = api(sim)
 })
 afterAll(() => sim.stop())
@@ -243,7 +243,7 @@ describe("fault injection", () => {
   it("hits matching requests at a rate (draws from `random`), with no limit unless `times` is given", async () => {
     let i = 0
     // Draws 0.05, 0.15, …, 0.95, again and again: a rate of 0.1 hits exactly one request in ten.
-    const draws = await startAutotaskSimulator({ random: () => ((i++ % 10) + 0.5) / 10 })
+    const draws = await AutotaskSimulator.start({ random: () => ((i++ % 10) + 0.5) / 10 })
     try {
       const drawsCall = api(draws)
       draws.faults.inject({ kind: "error", status: 500, rate: 0.1, match: { endpoint: "Services" } })
@@ -303,7 +303,7 @@ describe("fault injection", () => {
   })
 
   it("takes faults from the start options", async () => {
-    const faulty = await startAutotaskSimulator({ faults: [{ kind: "error", status: 502, times: 1 }] })
+    const faulty = await AutotaskSimulator.start({ faults: [{ kind: "error", status: 502, times: 1 }] })
     try {
       const faultyCall = api(faulty)
       expect((await faultyCall("GET", "Services/3001")).status).toBe(502)
@@ -366,7 +366,7 @@ describe("control routes (/_sim)", () => {
 
 describe("stop", () => {
   it("closes the server", async () => {
-    const short = await startAutotaskSimulator()
+    const short = await AutotaskSimulator.start()
     const created = await api(short)("POST", "Services", newService)
     expect(itemIdOf(created)).toBeGreaterThan(3008)
     await short.stop()

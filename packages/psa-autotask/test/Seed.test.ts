@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { decodeSeed, loadSampleSeed, SeedDecodeError, startAutotaskSimulator } from "../src/simulator/index.js"
+import { AutotaskSimulator, decodeSeed, loadSampleSeed, SeedError } from "../src/simulator/index.js"
 import { sampleSeedJson } from "./support.js"
 
 const issuesOf = (input: unknown): ReadonlyArray<string> => {
@@ -70,7 +70,7 @@ describe("sample seed (docs/sample-world.md)", () => {
   )
 
   it("serves the hand-made lines with their units from the contract start", async () => {
-    const sim = await startAutotaskSimulator()
+    const sim = await AutotaskSimulator.start()
     try {
       expect(sim.data.unitsOn(7001, "2026-01-01")).toBe(22)
       expect(sim.data.unitsOn(7002, "2026-11-17")).toBe(6)
@@ -140,12 +140,12 @@ describe("seed decoding", () => {
     ])
   })
 
-  it("makes startAutotaskSimulator reject with a SeedDecodeError", async () => {
-    const error = await startAutotaskSimulator({ seed: { companies: [{ id: "x" }] } }).then(
+  it("makes AutotaskSimulator reject with a SeedError", async () => {
+    const error = await AutotaskSimulator.start({ seed: { companies: [{ id: "x" }] } }).then(
       () => undefined,
       (e: unknown) => e
     )
-    expect(error).toBeInstanceOf(SeedDecodeError)
-    expect(error instanceof SeedDecodeError && error.message).toMatch(/companies\[0\]\.id/)
+    expect(error).toBeInstanceOf(SeedError)
+    expect(error instanceof SeedError && error.message).toMatch(/companies\[0\]\.id/)
   })
 })

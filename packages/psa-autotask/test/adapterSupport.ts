@@ -5,9 +5,9 @@ import type { PsaConformance } from "@seatsync/core/testing"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import { AutotaskClient, AutotaskPsa } from "../src/index.js"
 import {
+  AutotaskSimulator,
   type AutotaskSimulatorHandle,
-  type AutotaskSimulatorOptions,
-  startAutotaskSimulator
+  type AutotaskSimulatorOptions
 } from "../src/simulator/index.js"
 
 /** The sample world's "today" (docs/sample-world.md, DESIGN.md's worked example). */
@@ -16,7 +16,7 @@ export const today = LocalDate.unsafe("2026-11-17")
 /** A simulator for the scope's lifetime. */
 export const simulator = (options: AutotaskSimulatorOptions = {}) =>
   Effect.acquireRelease(
-    Effect.promise(() => startAutotaskSimulator({ port: 0, ...options })),
+    Effect.promise(() => AutotaskSimulator.start({ port: 0, ...options })),
     (sim) => Effect.promise(() => sim.stop())
   )
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Ids, Money, Ownership, Psa } from "@seatsync/core"
 import { Effect } from "effect"
-import type { ConnectWiseSimulator } from "../src/simulator/index.js"
+import type { ConnectWiseSimulatorHandle } from "../src/simulator/index.js"
 import { rig } from "./adapter.js"
 import { november, updateOp } from "./ops.js"
 
@@ -16,7 +16,7 @@ const LINES_PER_AGREEMENT = 10
 const BIG_AGREEMENT_LINES = 2_500
 
 /** Adds companies 1000…, two agreements each, ten additions each; one agreement holds 2,500. */
-const scale = (sim: ConnectWiseSimulator) => {
+const scale = (sim: ConnectWiseSimulatorHandle) => {
   const companyIds: Array<number> = []
   const agreementIds: Array<number> = []
   for (let c = 0; c < COMPANIES; c++) {

@@ -2,17 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import {
   Conditions,
-  type ConnectWiseSimulator,
+  ConnectWiseSimulator,
+  type ConnectWiseSimulatorHandle,
   type ConnectWiseSimulatorOptions,
-  connectWiseSimulator,
-  SimulatorDataError,
-  startConnectWiseSimulator
+  SimulatorDataError
 } from "../src/simulator/index.js"
 import { call, get, links, record, rows } from "./support.js"
 
 /** Runs `f` against a fresh simulator (for tests that change data or faults). */
-const withSim = async (options: ConnectWiseSimulatorOptions, f: (sim: ConnectWiseSimulator) => Promise<void>) => {
-  const sim = await startConnectWiseSimulator({ port: 0, ...options })
+const withSim = async (options: ConnectWiseSimulatorOptions, f: (sim: ConnectWiseSimulatorHandle) => Promise<void>) => {
+  const sim = await ConnectWiseSimulator.start({ port: 0, ...options })
   try {
     await f(sim)
   } finally {
@@ -23,9 +22,9 @@ const withSim = async (options: ConnectWiseSimulatorOptions, f: (sim: ConnectWis
 const basic = (text: string) => `Basic ${Buffer.from(text).toString("base64")}`
 
 describe("ConnectWise simulator (sample world, read-only)", () => {
-  let sim: ConnectWiseSimulator
+  let sim: ConnectWiseSimulatorHandle
   beforeAll(async () => {
-    sim = await startConnectWiseSimulator({ port: 0 })
+    sim = await ConnectWiseSimulator.start({ port: 0 })
   })
   afterAll(async () => {
     await sim.stop()
@@ -784,7 +783,7 @@ describe("data API", () => {
       expect(sim.counters.total()).toBe(1)
       const snapshot = sim.data.snapshot()
       expect(Array.isArray(snapshot.additions) && snapshot.additions.length).toBe(3)
-      const again = await startConnectWiseSimulator({ seed: snapshot })
+      const again = await ConnectWiseSimulator.start({ seed: snapshot })
       expect(again.data.additions(1002).map((a) => a.id)).toEqual([9003])
       await again.stop()
     })
@@ -830,7 +829,7 @@ describe("data API", () => {
 
   it.scoped("runs as a scoped Effect and serves a custom codebase with the v4_6_release alias", () =>
     Effect.gen(function* () {
-      const sim = yield* connectWiseSimulator({ codebase: "v2025_1/", company: "training", isCloud: true })
+      const sim = yield* ConnectWiseSimulator.scoped({ codebase: "v2025_1/", company: "training", isCloud: true })
       const info = yield* Effect.promise(() =>
         call(sim, "GET", `${sim.url}/login/companyinfo/training`, { noAuth: true })
       )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { decodeSeed, SeedError, sampleSeed, startConnectWiseSimulator } from "../src/simulator/index.js"
+import { ConnectWiseSimulator, decodeSeed, SeedError, sampleSeed } from "../src/simulator/index.js"
 
 type SeedJson = {
   companies: Array<Record<string, unknown>>
@@ -15,7 +15,7 @@ type SeedJson = {
 const seed = () => sampleSeed() as SeedJson
 
 const startError = async (input: unknown): Promise<SeedError> => {
-  const outcome = await startConnectWiseSimulator({ seed: input }).then(
+  const outcome = await ConnectWiseSimulator.start({ seed: input }).then(
     async (sim) => {
       await sim.stop()
       return undefined
@@ -145,10 +145,10 @@ describe("seed errors", () => {
   })
 })
 
-describe("CallCounters", () => {
+describe("Counters", () => {
   it("finds a counter whatever the case of the template", async () => {
-    const { CallCounters } = await import("../src/simulator/Counters.js")
-    const c = new CallCounters()
+    const { Counters } = await import("../src/simulator/Counters.js")
+    const c = new Counters()
     c.count("GET /login/companyinfo/{companyId}")
     expect(c.get("GET /login/companyinfo/{companyId}")).toBe(1)
     expect(c.get("get /login/companyinfo/{companyid}")).toBe(1)

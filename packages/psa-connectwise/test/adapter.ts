@@ -10,9 +10,9 @@ import { Effect, Layer, Redacted, type Scope } from "effect"
 import type { ConnectionOptions, ConnectWiseClient } from "../src/ConnectWiseClient.js"
 import { ConnectWisePsa } from "../src/index.js"
 import {
-  type ConnectWiseSimulator,
+  ConnectWiseSimulator,
+  type ConnectWiseSimulatorHandle,
   type ConnectWiseSimulatorOptions,
-  connectWiseSimulator,
   type SeedError,
   type SimulatorStartError
 } from "../src/simulator/index.js"
@@ -90,7 +90,7 @@ const tamperingFetch =
 
 /** The connection options for a simulator. */
 export const connectionFor = (
-  sim: ConnectWiseSimulator,
+  sim: ConnectWiseSimulatorHandle,
   overrides: Partial<ConnectionOptions> = {}
 ): ConnectionOptions => ({
   site: sim.url,
@@ -103,14 +103,14 @@ export const connectionFor = (
 })
 
 export interface Rig {
-  readonly sim: ConnectWiseSimulator
+  readonly sim: ConnectWiseSimulatorHandle
   readonly tamper: Tamper
   /** The adapter (`Psa` and `ConnectWiseClient`) on real HTTP to the simulator. */
   readonly layer: ReturnType<typeof adapterLayer>
 }
 
 export const adapterLayer = (
-  sim: ConnectWiseSimulator,
+  sim: ConnectWiseSimulatorHandle,
   tamper: Tamper,
   overrides: Partial<ConnectWisePsa.ConnectWisePsaOptions> = {}
 ): Layer.Layer<Psa.Psa | ConnectWiseClient> =>
@@ -126,7 +126,7 @@ export const rig = (
   overrides: Partial<ConnectWisePsa.ConnectWisePsaOptions> = {}
 ): Effect.Effect<Rig, SeedError | SimulatorStartError, Scope.Scope> =>
   Effect.gen(function* () {
-    const sim = yield* connectWiseSimulator({ port: 0, now: () => sampleNow, ...options })
+    const sim = yield* ConnectWiseSimulator.scoped({ port: 0, now: () => sampleNow, ...options })
     const tamper: Tamper = { kind: undefined, times: 0, sent: [] }
     return { sim, tamper, layer: adapterLayer(sim, tamper, overrides) }
   })

@@ -1,5 +1,5 @@
 /** A small fetch client for the simulator tests (real HTTP on 127.0.0.1). */
-import type { ConnectWiseSimulator } from "../src/simulator/index.js"
+import type { ConnectWiseSimulatorHandle } from "../src/simulator/index.js"
 
 export interface Answer {
   readonly status: number
@@ -29,7 +29,7 @@ const parse = (text: string): unknown => {
 
 /** `fetch` against a path relative to the API base (or an absolute URL). */
 export const call = async (
-  sim: ConnectWiseSimulator,
+  sim: ConnectWiseSimulatorHandle,
   method: string,
   path: string,
   options: CallOptions = {}
@@ -54,8 +54,11 @@ export const call = async (
   return { status: response.status, headers: response.headers, text, json: parse(text) }
 }
 
-export const get = (sim: ConnectWiseSimulator, path: string, params?: Readonly<Record<string, string | number>>) =>
-  call(sim, "GET", path, params === undefined ? {} : { params })
+export const get = (
+  sim: ConnectWiseSimulatorHandle,
+  path: string,
+  params?: Readonly<Record<string, string | number>>
+) => call(sim, "GET", path, params === undefined ? {} : { params })
 
 /** The body as an array of records (fails the test when it is not one). */
 export const rows = (answer: Answer): ReadonlyArray<Record<string, unknown>> => {

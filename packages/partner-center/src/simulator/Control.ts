@@ -1,12 +1,13 @@
 /**
- * `/_sim/*`: the control API over HTTP, for the CLI, the demo and tests in another process.
- * Not a Microsoft API: never counted, never delayed, never faulted.
+ * `/_sim/*`: the control API over HTTP, for the CLI, the demo and tests in another process — the
+ * kit's standard routes in Microsoft's words, and the world's own (tenants, consent, SKUs, users,
+ * tokens, the clock). Not a Microsoft API: never counted, never delayed, never faulted.
  */
+import { Control, Http as KitHttp } from "@seatsync/simulator-kit"
 import { Schema } from "effect"
 import { FaultRuleInput, LatencyInput } from "./Faults.js"
-import { empty, json, type SimRequest, type SimResponse } from "./Http.js"
-import type { MicrosoftSimulator } from "./MicrosoftSimulator.js"
-import { ConsentState, decodeWith, type SeedCustomerInput, SeedDecodeError, type SeedUserInput } from "./Seed.js"
+import type { MicrosoftSimulatorHandle } from "./MicrosoftSimulator.js"
+import { ConsentState, decodeWith, type SeedCustomerInput, type SeedUserInput } from "./Seed.js"
 import { SimulatorWorldError, type SkuUnitsPatch } from "./World.js"
 
 const ConsentBody = Schema.Struct({
@@ -16,163 +17,97 @@ const ConsentBody = Schema.Struct({
 const CountBody = Schema.Struct({ count: Schema.NonNegativeInt })
 const AdvanceBody = Schema.Struct({ ms: Schema.Int.pipe(Schema.nonNegative()) })
 
-const parseJson = (body: string): unknown => (body.trim() === "" ? {} : JSON.parse(body))
-
-const decode = <A, I>(schema: Schema.Schema<A, I>, body: string): A => decodeWith(schema, parseJson(body), "body")
+const decode = <A, I>(schema: Schema.Schema<A, I>, body: unknown): A => decodeWith(schema, body, "body")
 
 // The world helpers decode their inputs themselves (naming the bad field), so the bodies pass through as given.
-const asInput = <T>(body: string): T => parseJson(body) as T
+const asInput = <T>(body: unknown): T => body as T
 
-const routes: ReadonlyArray<{
-  readonly method: string
-  readonly pattern: RegExp
-  readonly handle: (sim: MicrosoftSimulator, req: SimRequest, params: ReadonlyArray<string>) => SimResponse
-}> = [
-  { method: "GET", pattern: /^\/_sim\/health$/, handle: (sim) => json(200, { status: "ok", url: sim.url }) },
-  {
-    method: "GET",
-    pattern: /^\/_sim\/counters$/,
-    handle: (sim) =>
-      json(200, {
-        counters: sim.counters.snapshot(),
-        byTenant: sim.counters.byTenant(),
-        tokenRequests: sim.counters.tokenRequests(),
-        total: sim.counters.total()
+/** Microsoft's words for the control answers. */
+export const answers: Control.ControlAnswers = {
+  done: () => KitHttp.emptyReply(204),
+  value: (value) => KitHttp.jsonReply(200, value),
+  created: (value) => KitHttp.jsonReply(201, value),
+  error: (status, message, seed) =>
+    seed !== undefined
+      ? KitHttp.jsonReply(400, { error: "invalid_request", message, issues: seed.issues })
+      : status === 400
+        ? KitHttp.jsonReply(400, { error: "invalid_json", message })
+        : KitHttp.jsonReply(status, { error: "not_found", message }),
+  refuse: (cause) =>
+    cause instanceof SimulatorWorldError
+      ? KitHttp.jsonReply(404, { error: "not_found", message: cause.message })
+      : undefined
+}
+
+type Handler = (sim: MicrosoftSimulatorHandle, request: Control.ControlRequest) => KitHttp.Answer
+
+/** The control route table of one simulator (`sim` is read per request: it exists once listening). */
+export const routes = (sim: () => MicrosoftSimulatorHandle): ReadonlyArray<Control.ControlRoute> => {
+  const own = (method: string, template: string, handle: Handler): Control.ControlRoute =>
+    KitHttp.route<Control.ControlRequest, KitHttp.Answer, "control">("control", method, template, (request) =>
+      handle(sim(), request)
+    )
+  const done = () => answers.done()
+  return Control.controlRoutes(
+    answers,
+    {
+      health: () => ({ status: "ok", url: sim().url }),
+      counters: () => {
+        const { counters } = sim()
+        return {
+          counters: counters.snapshot(),
+          byTenant: counters.byTenant(),
+          tokenRequests: counters.tokenRequests(),
+          total: counters.total()
+        }
+      },
+      resetCounters: () => sim().counters.reset(),
+      requests: () => sim().counters.requests(),
+      faults: () => ({ rules: sim().faults.list(), latency: sim().faults.latency }),
+      addFault: (body) => sim().faults.add(decode(FaultRuleInput, body)),
+      clearFaults: () => sim().faults.clear(),
+      removeFault: (id) => sim().faults.remove(id),
+      setLatency: (body) => sim().faults.setLatency(decode(LatencyInput, body)),
+      state: () => sim().world.toSeed()
+    },
+    [
+      own("GET", "/_sim/world", (s) => answers.value(s.world.toSeed())),
+      own("PUT", "/_sim/tenants/{tenant}/consent", (s, { body, params }) => {
+        const consent = decode(ConsentBody, body)
+        s.world.setConsent(params.tenant ?? "", consent.consent, consent.grantedAppRoles)
+        return done()
+      }),
+      own("POST", "/_sim/tenants", (s, { body }) =>
+        answers.created({ tenantId: s.world.addTenant(asInput<SeedCustomerInput>(body)).tenantId })
+      ),
+      own("DELETE", "/_sim/tenants/{tenant}", (s, { params }) => {
+        s.world.removeTenant(params.tenant ?? "")
+        return done()
+      }),
+      own("PUT", "/_sim/tenants/{tenant}/skus/{sku}/units", (s, { body, params }) => {
+        s.world.setSkuUnits(params.tenant ?? "", params.sku ?? "", asInput<SkuUnitsPatch>(body))
+        return done()
+      }),
+      own("PUT", "/_sim/tenants/{tenant}/skus/{sku}/consumed", (s, { body, params }) => {
+        s.world.setConsumedUnits(params.tenant ?? "", params.sku ?? "", decode(CountBody, body).count)
+        return done()
+      }),
+      own("POST", "/_sim/tenants/{tenant}/users", (s, { body, params }) =>
+        answers.created(s.world.addUser(params.tenant ?? "", asInput<SeedUserInput>(body)))
+      ),
+      own("DELETE", "/_sim/tenants/{tenant}/users/{user}", (s, { params }) => {
+        s.world.removeUser(params.tenant ?? "", params.user ?? "")
+        return done()
+      }),
+      own("POST", "/_sim/tokens/expire", (s) => answers.value({ expired: s.tokens.expireAccessTokens() })),
+      own("POST", "/_sim/tokens/revoke-refresh-tokens", (s) => {
+        s.tokens.revokeRefreshTokens()
+        return done()
+      }),
+      own("POST", "/_sim/clock/advance", (s, { body }) => {
+        s.clock.advance(decode(AdvanceBody, body).ms)
+        return answers.value({ now: new Date(s.clock.now()).toISOString() })
       })
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/counters\/reset$/,
-    handle: (sim) => {
-      sim.counters.reset()
-      return empty(204)
-    }
-  },
-  { method: "GET", pattern: /^\/_sim\/requests$/, handle: (sim) => json(200, sim.counters.requests()) },
-  {
-    method: "GET",
-    pattern: /^\/_sim\/faults$/,
-    handle: (sim) => json(200, { rules: sim.faults.list(), latency: sim.faults.latency })
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/faults$/,
-    handle: (sim, req) => json(201, sim.faults.add(decode(FaultRuleInput, req.body)))
-  },
-  {
-    method: "DELETE",
-    pattern: /^\/_sim\/faults$/,
-    handle: (sim) => {
-      sim.faults.clear()
-      return empty(204)
-    }
-  },
-  {
-    method: "DELETE",
-    pattern: /^\/_sim\/faults\/([^/]+)$/,
-    handle: (sim, _req, [id]) => {
-      sim.faults.remove(id ?? "")
-      return empty(204)
-    }
-  },
-  {
-    method: "PUT",
-    pattern: /^\/_sim\/latency$/,
-    handle: (sim, req) => {
-      sim.faults.setLatency(decode(LatencyInput, req.body))
-      return empty(204)
-    }
-  },
-  {
-    method: "PUT",
-    pattern: /^\/_sim\/tenants\/([^/]+)\/consent$/,
-    handle: (sim, req, [tenant]) => {
-      const body = decode(ConsentBody, req.body)
-      sim.world.setConsent(tenant ?? "", body.consent, body.grantedAppRoles)
-      return empty(204)
-    }
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/tenants$/,
-    handle: (sim, req) => json(201, { tenantId: sim.world.addTenant(asInput<SeedCustomerInput>(req.body)).tenantId })
-  },
-  {
-    method: "DELETE",
-    pattern: /^\/_sim\/tenants\/([^/]+)$/,
-    handle: (sim, _req, [tenant]) => {
-      sim.world.removeTenant(tenant ?? "")
-      return empty(204)
-    }
-  },
-  {
-    method: "PUT",
-    pattern: /^\/_sim\/tenants\/([^/]+)\/skus\/([^/]+)\/units$/,
-    handle: (sim, req, [tenant, sku]) => {
-      sim.world.setSkuUnits(tenant ?? "", sku ?? "", asInput<SkuUnitsPatch>(req.body))
-      return empty(204)
-    }
-  },
-  {
-    method: "PUT",
-    pattern: /^\/_sim\/tenants\/([^/]+)\/skus\/([^/]+)\/consumed$/,
-    handle: (sim, req, [tenant, sku]) => {
-      sim.world.setConsumedUnits(tenant ?? "", sku ?? "", decode(CountBody, req.body).count)
-      return empty(204)
-    }
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/tenants\/([^/]+)\/users$/,
-    handle: (sim, req, [tenant]) => json(201, sim.world.addUser(tenant ?? "", asInput<SeedUserInput>(req.body)))
-  },
-  {
-    method: "DELETE",
-    pattern: /^\/_sim\/tenants\/([^/]+)\/users\/([^/]+)$/,
-    handle: (sim, _req, [tenant, user]) => {
-      sim.world.removeUser(tenant ?? "", user ?? "")
-      return empty(204)
-    }
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/tokens\/expire$/,
-    handle: (sim) => json(200, { expired: sim.tokens.expireAccessTokens() })
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/tokens\/revoke-refresh-tokens$/,
-    handle: (sim) => {
-      sim.tokens.revokeRefreshTokens()
-      return empty(204)
-    }
-  },
-  {
-    method: "POST",
-    pattern: /^\/_sim\/clock\/advance$/,
-    handle: (sim, req) => {
-      sim.clock.advance(decode(AdvanceBody, req.body).ms)
-      return json(200, { now: new Date(sim.clock.now()).toISOString() })
-    }
-  },
-  { method: "GET", pattern: /^\/_sim\/world$/, handle: (sim) => json(200, sim.world.toSeed()) }
-]
-
-/** Answers one `/_sim/*` request. */
-export const controlRoute = async (sim: MicrosoftSimulator, req: SimRequest): Promise<SimResponse> => {
-  for (const candidate of routes) {
-    if (candidate.method !== req.method) continue
-    const match = candidate.pattern.exec(req.path)
-    if (!match) continue
-    try {
-      return candidate.handle(sim, req, match.slice(1))
-    } catch (error) {
-      if (error instanceof SeedDecodeError)
-        return json(400, { error: "invalid_request", message: error.message, issues: error.issues })
-      if (error instanceof SimulatorWorldError) return json(404, { error: "not_found", message: error.message })
-      if (error instanceof SyntaxError) return json(400, { error: "invalid_json", message: error.message })
-      throw error
-    }
-  }
-  return json(404, { error: "not_found", message: `No control route ${req.method} ${req.path}` })
+    ]
+  )
 }

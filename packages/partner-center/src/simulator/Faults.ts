@@ -1,7 +1,12 @@
-/** Fault injection and latency: rules matched per request by route template, service and tenant. */
+/**
+ * Fault injection and latency: rules matched per request by route template, service and tenant —
+ * the kit's rules engine and standing latency in the Microsoft vocabulary (the bodies are the
+ * services' own, in MicrosoftSimulator.ts).
+ */
+import { Faults as KitFaults, Latency, SeedError } from "@seatsync/simulator-kit"
 import { Schema } from "effect"
 import type { Service } from "./Http.js"
-import { decodeWith, SeedDecodeError } from "./Seed.js"
+import { decodeWith } from "./Seed.js"
 
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
@@ -60,46 +65,63 @@ export const LatencyInput = Schema.Struct({
 })
 export type LatencyInput = Schema.Schema.Encoded<typeof LatencyInput>
 
-const globToRegExp = (glob: string) =>
-  new RegExp(
-    `^${glob
-      .split("*")
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-    "i"
-  )
-
 export interface FaultDecision {
   readonly delayMs: number
   readonly fault: FaultRule | undefined
 }
 
+type Decoded = Schema.Schema.Type<typeof FaultRuleInput>
+
+/** A rule in the kit's language, carrying the decoded input it was made from. */
+interface KitRule extends KitFaults.FaultRuleBase {
+  readonly input: Decoded
+}
+
+const ruleId = (id: number) => `fault-${id}`
+
+const view = (active: KitFaults.ActiveRule<KitRule>): FaultRule => ({
+  ...active.rule.input,
+  id: ruleId(active.id),
+  remaining: active.remaining,
+  fired: active.fired
+})
+
 /** Runtime control of injected faults, latency and consent. */
 export class Faults {
-  private rules: Array<FaultRule> = []
-  private nextId = 1
-  private latencySetting: Required<Schema.Schema.Type<typeof LatencyInput>> = { fixedMs: 0, minMs: 0, maxMs: 0 }
+  private readonly rules: KitFaults.FaultRules<KitRule>
+  private readonly base: Latency.Latency
 
   constructor(
-    private readonly random: () => number,
+    random: () => number,
     private readonly consent: (tenantId: string, state: "granted" | "revoked") => void
-  ) {}
+  ) {
+    this.rules = new KitFaults.FaultRules<KitRule>(random, (rule) => rule.kind === "delay")
+    this.base = new Latency.Latency(random)
+  }
 
-  /** Adds a rule (decoded; a bad rule throws SeedDecodeError naming the field). */
+  /** Adds a rule (decoded; a bad rule throws SeedError naming the field). */
   add(input: FaultRuleInput): FaultRule {
     const decoded = decodeWith(FaultRuleInput, input, "fault")
     if (decoded.kind === "delay" && decoded.delayMs === undefined) {
-      throw new SeedDecodeError({ issues: [{ path: "fault.delayMs", message: "A delay rule needs delayMs" }] })
+      throw new SeedError({
+        simulator: "Microsoft",
+        what: "fault",
+        issues: [{ path: "fault.delayMs", message: "A delay rule needs delayMs" }]
+      })
     }
-    const rule: FaultRule = {
+    const normalized: Decoded = {
       ...decoded,
-      ...(decoded.tenantId !== undefined ? { tenantId: decoded.tenantId.toLowerCase() } : {}),
-      id: `fault-${this.nextId++}`,
-      remaining: decoded.times ?? (decoded.rate === undefined ? 1 : Number.POSITIVE_INFINITY),
-      fired: 0
+      ...(decoded.tenantId !== undefined ? { tenantId: decoded.tenantId.toLowerCase() } : {})
     }
-    this.rules.push(rule)
-    return rule
+    return view(
+      this.rules.add({
+        kind: normalized.kind,
+        input: normalized,
+        match: { route: normalized.route, service: normalized.service, tenantId: normalized.tenantId },
+        times: normalized.times,
+        rate: normalized.rate
+      })
+    )
   }
 
   /** 429 with Retry-After (in the vendor's throttling shape) for the next `times` calls (default 1). */
@@ -136,17 +158,18 @@ export class Faults {
   }
 
   remove(id: string): void {
-    this.rules = this.rules.filter((rule) => rule.id !== id)
+    const match = /^fault-(\d+)$/.exec(id)
+    if (match?.[1] !== undefined) this.rules.remove(Number(match[1]))
   }
 
   /** Removes every rule and the latency. */
   clear(): void {
-    this.rules = []
-    this.latencySetting = { fixedMs: 0, minMs: 0, maxMs: 0 }
+    this.rules.clear()
+    this.base.set(undefined)
   }
 
   list(): ReadonlyArray<FaultRule> {
-    return this.rules.map((rule) => ({ ...rule }))
+    return this.rules.list().map(view)
   }
 
   /** Sets the latency of every vendor call: a number is a fixed delay; `{ minMs, maxMs }` a band. */
@@ -154,11 +177,12 @@ export class Faults {
     const input = typeof latency === "number" ? { fixedMs: latency } : (latency ?? {})
     const decoded = decodeWith(LatencyInput, input, "latency")
     const minMs = decoded.minMs ?? 0
-    this.latencySetting = { fixedMs: decoded.fixedMs ?? 0, minMs, maxMs: Math.max(minMs, decoded.maxMs ?? minMs) }
+    this.base.set({ fixedMs: decoded.fixedMs ?? 0, minMs, maxMs: Math.max(minMs, decoded.maxMs ?? minMs) })
   }
 
   get latency(): Readonly<Required<Schema.Schema.Type<typeof LatencyInput>>> {
-    return { ...this.latencySetting }
+    const setting = this.base.get()
+    return { fixedMs: setting?.fixedMs ?? 0, minMs: setting?.minMs ?? 0, maxMs: setting?.maxMs ?? 0 }
   }
 
   /** Revokes the app's consent in a customer tenant: token requests fail (AADSTS700016) and Graph answers 403. */
@@ -172,27 +196,14 @@ export class Faults {
 
   /** The latency to add to one call. */
   latencyMs(): number {
-    const { fixedMs, minMs, maxMs } = this.latencySetting
-    return fixedMs + (maxMs > minMs ? minMs + Math.floor(this.random() * (maxMs - minMs + 1)) : minMs)
+    return this.base.draw()
   }
 
   /** Applies the rules to one call: the summed delay and the first terminal fault that fires. */
   decide(route: string, service: Service, tenantId: string | undefined): FaultDecision {
-    let delayMs = 0
-    let fault: FaultRule | undefined
-    for (const rule of this.rules) {
-      if (rule.remaining <= 0) continue
-      if (rule.service !== undefined && rule.service !== service) continue
-      if (rule.route !== undefined && rule.route !== "*" && !globToRegExp(rule.route).test(route)) continue
-      if (rule.tenantId !== undefined && rule.tenantId !== tenantId) continue
-      if (rule.kind !== "delay" && fault !== undefined) continue
-      if (rule.rate !== undefined && this.random() >= rule.rate) continue
-      rule.remaining--
-      rule.fired++
-      if (rule.kind === "delay") delayMs += rule.delayMs ?? 0
-      else fault = rule
-    }
-    this.rules = this.rules.filter((rule) => rule.remaining > 0)
-    return { delayMs, fault }
+    const method = route.slice(0, Math.max(0, route.indexOf(" ")))
+    const taken = this.rules.take({ method, key: route, service, tenantId, write: method !== "GET" })
+    const delayMs = taken.latency.reduce((ms, rule) => ms + (rule.input.delayMs ?? 0), 0)
+    return { delayMs, fault: taken.outcomeState === undefined ? undefined : view(taken.outcomeState) }
   }
 }

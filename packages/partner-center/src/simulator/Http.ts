@@ -1,4 +1,8 @@
-/** Transport-neutral request/response types and routing, shared by the HTTP server and Graph `$batch`. */
+/**
+ * Transport-neutral request/response types, shared by the HTTP server and Graph `$batch`; the route
+ * table is the simulator kit's.
+ */
+import { Http as KitHttp } from "@seatsync/simulator-kit"
 
 /** Which vendor surface a route belongs to (used by counters and fault rules). */
 export type Service = "identity" | "partnerCenter" | "graph" | "download"
@@ -54,62 +58,25 @@ export const withHeaders = (response: SimResponse, headers: Record<string, strin
   headers: { ...response.headers, ...headers }
 })
 
-export interface RouteMatch<C> {
-  readonly route: Route<C>
-  readonly params: Readonly<Record<string, string>>
-}
-
-export interface Route<C> {
-  readonly service: Service
-  readonly method: string
-  /** Route template, e.g. `/v1.0/groups/{id}/transitiveMembers/$count`; `METHOD template` is the counter key. */
-  readonly template: string
-  readonly pattern: RegExp
-  readonly paramNames: ReadonlyArray<string>
-  readonly handle: (context: C, params: Readonly<Record<string, string>>) => SimResponse | Promise<SimResponse>
-}
-
-const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+/** A route of the Microsoft simulator: the kit's route table, answering with a {@link SimResponse}. */
+export type Route<C> = KitHttp.Route<C, SimResponse, Service>
 
 /** Compiles a template: `{name}` matches one path segment (no `/`, and no `'` inside OData keys). */
-export const route = <C>(service: Service, method: string, template: string, handle: Route<C>["handle"]): Route<C> => {
-  const paramNames: Array<string> = []
-  let source = ""
-  let rest = template
-  while (rest.length > 0) {
-    const open = rest.indexOf("{")
-    if (open < 0) {
-      source += escapeRegExp(rest)
-      break
-    }
-    const close = rest.indexOf("}", open)
-    source += escapeRegExp(rest.slice(0, open))
-    paramNames.push(rest.slice(open + 1, close))
-    source += "([^/']+)"
-    rest = rest.slice(close + 1)
-  }
-  return { service, method, template, pattern: new RegExp(`^${source}/?$`, "i"), paramNames, handle }
-}
+export const route = <C>(service: Service, method: string, template: string, handle: Route<C>["handle"]): Route<C> =>
+  KitHttp.route<C, SimResponse, Service>(service, method, template, handle)
 
-export const routeKey = (route: { readonly method: string; readonly template: string }): string =>
-  `${route.method} ${route.template}`
+export const routeKey = KitHttp.routeKey
 
-export const matchRoute = <C>(
-  routes: ReadonlyArray<Route<C>>,
-  method: string,
-  path: string
-): RouteMatch<C> | undefined => {
-  for (const candidate of routes) {
-    if (candidate.method !== method) continue
-    const match = candidate.pattern.exec(path)
-    if (!match) continue
-    const params: Record<string, string> = {}
-    candidate.paramNames.forEach((name, i) => {
-      params[name] = match[i + 1] ?? ""
-    })
-    return { route: candidate, params }
-  }
-  return undefined
+export const matchRoute = <C>(routes: ReadonlyArray<Route<C>>, method: string, path: string) =>
+  KitHttp.matchRoute(routes, method, path)
+
+/** The kit's answer for a response: its body rendered, the content type set, or the connection dropped. */
+export const toAnswer = (response: SimResponse): KitHttp.Answer => {
+  if (response.reset === true) return KitHttp.disconnect
+  const { bytes, contentType } = renderBody(response.body)
+  const headers: Record<string, string> = { ...response.headers }
+  if (contentType !== undefined && headers["content-type"] === undefined) headers["content-type"] = contentType
+  return KitHttp.reply(response.status, bytes, headers)
 }
 
 /** Serialises a body to bytes plus its content type. */

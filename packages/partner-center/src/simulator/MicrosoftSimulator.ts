@@ -1,13 +1,20 @@
 /**
- * The Microsoft simulator: one node:http server on 127.0.0.1 serving the identity platform, Partner
- * Center and Graph for a seeded world, with fault injection, latency, counters and a control API.
+ * The Microsoft simulator: one server on 127.0.0.1 (the simulator kit's) serving the identity
+ * platform, Partner Center and Graph for a seeded world, with fault injection, latency, counters
+ * and a control API.
  */
 import { readFileSync } from "node:fs"
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
-import { setTimeout as sleep } from "node:timers/promises"
-import { Data, Effect, type Scope } from "effect"
-import { controlRoute } from "./Control.js"
+import {
+  Control,
+  type Http as KitHttp,
+  Latency,
+  Scoped,
+  type SeedError,
+  Server,
+  type SimulatorStartError
+} from "@seatsync/simulator-kit"
+import { Context, Layer } from "effect"
+import * as SimControl from "./Control.js"
 import { Counters } from "./Counters.js"
 import { type FaultRule, type FaultRuleInput, Faults, type LatencyInput } from "./Faults.js"
 import {
@@ -19,11 +26,21 @@ import {
   graphUnknownSegment,
   reportDownloadRoute
 } from "./Graph.js"
-import { json, matchRoute, type Route, renderBody, routeKey, type SimRequest, type SimResponse, text } from "./Http.js"
+import {
+  json,
+  matchRoute,
+  type Route,
+  renderBody,
+  routeKey,
+  type SimRequest,
+  type SimResponse,
+  text,
+  toAnswer
+} from "./Http.js"
 import { aadError, identityRoutes, identityTenantOf } from "./Identity.js"
 import { makeRandom, randomGuid } from "./Ids.js"
 import { partnerCenterRoutes, partnerCenterTenantOf, pcError, pcThrottled } from "./PartnerCenter.js"
-import { decodeMicrosoftSeed, type MicrosoftSeed, type MicrosoftSeedInput, SeedDecodeError } from "./Seed.js"
+import { decodeMicrosoftSeed, type MicrosoftSeed, type MicrosoftSeedInput } from "./Seed.js"
 import { defaultConfig, SimClock, type SimContext, type SimState, type SimulatorConfig, Windows } from "./State.js"
 import { TokenStore } from "./Tokens.js"
 import { SimulatorWorld } from "./World.js"
@@ -51,7 +68,7 @@ export const sampleSeed = (): MicrosoftSeed => {
 }
 
 export interface MicrosoftSimulatorOptions {
-  /** The world to serve (JSON seed format); default: the sample world. Decoded, so a bad seed throws SeedDecodeError. */
+  /** The world to serve (JSON seed format); default: the sample world. Decoded, so a bad seed throws SeedError. */
   readonly seed?: MicrosoftSeedInput
   /** Default 127.0.0.1. */
   readonly host?: string
@@ -87,7 +104,7 @@ export interface SimulatorTokens {
 }
 
 /** A running simulator. */
-export interface MicrosoftSimulator {
+export interface MicrosoftSimulatorHandle {
   /** Base URL, e.g. `http://127.0.0.1:49152` (Graph at `/v1.0`, Partner Center at `/v1`, identity at `/{tenant}/…`). */
   readonly url: string
   readonly port: number
@@ -106,13 +123,6 @@ export interface MicrosoftSimulator {
   /** Stops listening and closes open connections. */
   stop(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
-}
-
-/** The server could not start (e.g. the port is taken). */
-export class SimulatorStartError extends Data.TaggedError("SimulatorStartError")<{ readonly cause: unknown }> {
-  override get message(): string {
-    return `The Microsoft simulator could not start: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
-  }
 }
 
 const ROUTES: ReadonlyArray<Route<SimContext>> = [
@@ -287,7 +297,7 @@ const makeDispatch = (state: SimState) => {
     const key = routeKey(route)
     const tenantId = tenantOf(route.service, ctx, params)
     const decision = state.faults.decide(key, route.service, tenantId)
-    if (decision.delayMs > 0) await sleep(decision.delayMs)
+    if (decision.delayMs > 0) await Latency.sleep(decision.delayMs)
     let response: SimResponse
     const fault = decision.fault
     if (fault !== undefined && fault.kind !== "malformedJson") {
@@ -320,55 +330,33 @@ const makeDispatch = (state: SimState) => {
 
 const MAX_BODY = 5 * 1024 * 1024
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_BODY) {
-        reject(new Error("request body too large"))
-        req.destroy()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
-
-const write = (res: ServerResponse, response: SimResponse) => {
-  const { bytes, contentType } = renderBody(response.body)
-  const headers: Record<string, string> = { ...response.headers }
-  if (contentType !== undefined && headers["content-type"] === undefined) headers["content-type"] = contentType
-  headers["content-length"] = String(Buffer.byteLength(bytes))
-  res.writeHead(response.status, headers)
-  res.end(bytes)
-}
-
-const toSimRequest = (req: IncomingMessage, body: string, fallbackHost: string): SimRequest | undefined => {
-  const url = new URL(req.url ?? "/", "http://simulator.invalid")
+const toSimRequest = (request: KitHttp.SimRequest, fallbackHost: string): SimRequest | undefined => {
+  const url = new URL(request.url, "http://simulator.invalid")
   let path: string
   try {
     path = decodeURIComponent(url.pathname)
   } catch {
+    // Not valid percent-encoding: answered with a 400 by the caller.
     return undefined
   }
   const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value
   }
   return {
-    method: (req.method ?? "GET").toUpperCase(),
+    method: request.method,
     path,
     query: url.searchParams,
     headers,
-    body,
+    body: request.body,
     baseUrl: `http://${headers.host ?? fallbackHost}`,
     viaBatch: false
   }
 }
+
+const simulatorError = (error: unknown): KitHttp.Answer =>
+  toAnswer(json(500, { error: "simulator_error", message: error instanceof Error ? error.message : String(error) }))
 
 const resolveConfig = (options: MicrosoftSimulatorOptions): SimulatorConfig => ({
   tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? defaultConfig.tokenLifetimeSeconds,
@@ -379,10 +367,10 @@ const resolveConfig = (options: MicrosoftSimulatorOptions): SimulatorConfig => (
 })
 
 /**
- * Starts the simulator. Resolves once it listens; rejects with SeedDecodeError for a bad seed
+ * Starts the simulator. Resolves once it listens; rejects with SeedError for a bad seed
  * or SimulatorStartError when it cannot listen.
  */
-export const startMicrosoftSimulator = async (options: MicrosoftSimulatorOptions = {}): Promise<MicrosoftSimulator> => {
+const start = async (options: MicrosoftSimulatorOptions = {}): Promise<MicrosoftSimulatorHandle> => {
   const seed = options.seed === undefined ? sampleSeed() : decodeMicrosoftSeed(options.seed)
   const config = resolveConfig(options)
   const clock = new SimClock(options.now ?? Date.now)
@@ -408,74 +396,40 @@ export const startMicrosoftSimulator = async (options: MicrosoftSimulatorOptions
     windows: new Windows()
   }
   const dispatch = makeDispatch(state)
-  const host = options.host ?? "127.0.0.1"
-  const controlRoutes = options.controlRoutes ?? true
+  const serveControl = options.controlRoutes ?? true
+  let simulator: MicrosoftSimulatorHandle | undefined
+  const controlRoutes = SimControl.routes(() => {
+    // Requests arrive only after listen() resolved, when `simulator` is set.
+    if (simulator === undefined) throw new Error("simulator not started")
+    return simulator
+  })
   let baseUrl = ""
-
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      let body: string
-      try {
-        body = await readBody(req)
-      } catch {
-        if (!res.headersSent) write(res, json(413, { error: "request_too_large" }))
-        return
-      }
-      const simRequest = toSimRequest(req, body, baseUrl.replace(/^http:\/\//, ""))
+  const running = await Server.start({
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1",
+    bodyLimit: MAX_BODY,
+    onError: simulatorError,
+    handle: async (request) => {
+      const simRequest = toSimRequest(request, baseUrl.replace(/^http:\/\//, ""))
       if (simRequest === undefined) {
-        write(
-          res,
+        return toAnswer(
           json(400, { error: "bad_request", error_description: "The request path is not valid percent-encoding." })
         )
-        return
       }
-      if (controlRoutes && simRequest.path.startsWith("/_sim/")) {
-        write(res, await controlRoute(simulator, simRequest))
-        return
+      if (serveControl && simRequest.path.startsWith("/_sim/")) {
+        return Control.answerControl(controlRoutes, SimControl.answers, request.method, request.url, request.body)
       }
       const response = await dispatch(simRequest)
-      const latency = faults.latencyMs()
-      if (latency > 0) await sleep(latency)
-      if (response.reset) {
-        req.socket.destroy()
-        return
-      }
-      write(res, response)
-    })().catch((error: unknown) => {
-      if (!res.headersSent) {
-        write(
-          res,
-          json(500, { error: "simulator_error", message: error instanceof Error ? error.message : String(error) })
-        )
-      } else {
-        res.destroy()
-      }
-    })
+      await Latency.sleep(faults.latencyMs())
+      return toAnswer(response)
+    }
   })
+  baseUrl = running.url
+  const stop = () => running.close()
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: unknown) => reject(new SimulatorStartError({ cause: error }))
-    server.once("error", onError)
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", onError)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
-  baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
-
-  let stopped: Promise<void> | undefined
-  const stop = () => {
-    stopped ??= new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
-    return stopped
-  }
-
-  const simulator: MicrosoftSimulator = {
+  simulator = {
     url: baseUrl,
-    port: address.port,
+    port: running.port,
     world,
     faults,
     counters: state.counters,
@@ -495,17 +449,21 @@ export const startMicrosoftSimulator = async (options: MicrosoftSimulatorOptions
   return simulator
 }
 
-/** The simulator as a scoped Effect resource: started on acquire, stopped when the scope closes. */
-export const microsoftSimulatorScoped = (
-  options: MicrosoftSimulatorOptions = {}
-): Effect.Effect<MicrosoftSimulator, SeedDecodeError | SimulatorStartError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.tryPromise({
-      try: () => startMicrosoftSimulator(options),
-      catch: (error) =>
-        error instanceof SeedDecodeError || error instanceof SimulatorStartError
-          ? error
-          : new SimulatorStartError({ cause: error })
-    }),
-    (simulator) => Effect.promise(() => simulator.stop())
-  )
+/** The simulator as a scoped Effect: started on acquire, stopped when the scope closes. */
+const scoped = (options: MicrosoftSimulatorOptions = {}) => Scoped.scoped(start)(options)
+
+/**
+ * The Microsoft simulator as an Effect service. `start` gives a running simulator (stop it with
+ * `stop()`), `scoped` one for the current scope, `layer` one for the layer's lifetime.
+ */
+export class MicrosoftSimulator extends Context.Tag("@seatsync/partner-center/simulator/MicrosoftSimulator")<
+  MicrosoftSimulator,
+  MicrosoftSimulatorHandle
+>() {
+  static readonly start = start
+  static readonly scoped = scoped
+  static readonly layer = (
+    options: MicrosoftSimulatorOptions = {}
+  ): Layer.Layer<MicrosoftSimulator, SeedError | SimulatorStartError> =>
+    Layer.scoped(MicrosoftSimulator, scoped(options))
+}

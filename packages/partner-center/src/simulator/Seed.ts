@@ -3,7 +3,8 @@
  * everything Partner Center and Graph report about them. Decoded with Schema so a bad seed fails
  * with a message naming the field (`customers[1].skus[0].skuId: …`).
  */
-import { Data, Either, ParseResult, Schema } from "effect"
+import { Seed as KitSeed, SeedError, type SeedIssue } from "@seatsync/simulator-kit"
+import { Either, ParseResult, Schema } from "effect"
 
 const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$/
@@ -257,30 +258,15 @@ export type CapabilityStatus = Schema.Schema.Type<typeof CapabilityStatus>
 export type SubscriptionStatus = Schema.Schema.Type<typeof SubscriptionStatus>
 export type MailboxType = Schema.Schema.Type<typeof MailboxType>
 
-/** One problem in a seed: where (`customers[0].skus[1].skuId`) and what. */
-export interface SeedIssue {
-  readonly path: string
-  readonly message: string
-}
+export { SeedError, type SeedIssue } from "@seatsync/simulator-kit"
 
-/** A seed (or a piece of one given to a world helper) that does not decode or is inconsistent. */
-export class SeedDecodeError extends Data.TaggedError("SeedDecodeError")<{
-  readonly issues: ReadonlyArray<SeedIssue>
-}> {
-  override get message(): string {
-    const shown = this.issues.slice(0, 10).map((issue) => `  ${issue.path || "(root)"}: ${issue.message}`)
-    const more = this.issues.length > 10 ? [`  … and ${this.issues.length - 10} more`] : []
-    return ["Invalid Microsoft simulator seed:", ...shown, ...more].join("\n")
-  }
-}
+/** The kit's seed error for this simulator. */
+export const seedError = (issues: ReadonlyArray<SeedIssue>): SeedError =>
+  new SeedError({ simulator: "Microsoft", issues })
 
-export const formatPath = (path: ReadonlyArray<PropertyKey>, prefix = ""): string =>
-  path.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
-    prefix
-  )
+export const formatPath = KitSeed.formatPath
 
-/** Decodes `input` with `schema`; every issue names its field, prefixed with `prefix`. */
+/** Decodes `input` with `schema`; every issue names its field, prefixed with `prefix`. Throws SeedError. */
 export const decodeWith = <A, I>(schema: Schema.Schema<A, I>, input: unknown, prefix = ""): A => {
   const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(input)
   if (Either.isRight(result)) return result.right
@@ -288,7 +274,7 @@ export const decodeWith = <A, I>(schema: Schema.Schema<A, I>, input: unknown, pr
     path: formatPath(issue.path, prefix),
     message: issue.message
   }))
-  throw new SeedDecodeError({ issues })
+  throw seedError(issues)
 }
 
 const referenceIssues = (seed: MicrosoftSeed): Array<SeedIssue> => {
@@ -368,20 +354,20 @@ export const customerIssues = (customer: SeedCustomer, at: string): Array<SeedIs
   return issues
 }
 
-/** Decodes and checks a seed; throws SeedDecodeError naming each bad field. */
+/** Decodes and checks a seed; throws SeedError naming each bad field. */
 export const decodeMicrosoftSeed = (input: unknown): MicrosoftSeed => {
   const seed = decodeWith(MicrosoftSeed, input)
   const issues = referenceIssues(seed)
-  if (issues.length > 0) throw new SeedDecodeError({ issues })
+  if (issues.length > 0) throw seedError(issues)
   return seed
 }
 
 /** Decodes a seed, returning the error instead of throwing. */
-export const decodeMicrosoftSeedEither = (input: unknown): Either.Either<MicrosoftSeed, SeedDecodeError> => {
+export const decodeMicrosoftSeedEither = (input: unknown): Either.Either<MicrosoftSeed, SeedError> => {
   try {
     return Either.right(decodeMicrosoftSeed(input))
   } catch (error) {
-    if (error instanceof SeedDecodeError) return Either.left(error)
+    if (error instanceof SeedError) return Either.left(error)
     throw error
   }
 }

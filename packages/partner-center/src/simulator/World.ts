@@ -1,25 +1,24 @@
 /**
  * The simulator's mutable world: the partner, its apps and the customer tenants, built from a seed,
- * with helpers that tests use to change it between two syncs.
+ * with helpers that tests use to change it between two syncs. The state types are in WorldState.ts,
+ * the seed conversions in WorldSeed.ts.
  */
-import { Data, Schema } from "effect"
+import { Schema } from "effect"
 import { stableGuid } from "./Ids.js"
 import {
   CapabilityStatus,
   type ConsentState,
   customerIssues,
   decodeWith,
-  type MailboxType,
   type MicrosoftSeed,
   type MicrosoftSeedInput,
   SeedCustomer,
   type SeedCustomerInput,
-  SeedDecodeError,
   SeedDevice,
   type SeedDeviceInput,
+  SeedError,
   SeedGroup,
   type SeedGroupInput,
-  type SeedMailbox,
   SeedMailbox as SeedMailboxSchema,
   SeedSku,
   type SeedSkuInput,
@@ -27,360 +26,59 @@ import {
   type SeedSubscriptionInput,
   SeedUser,
   type SeedUserInput,
-  SubscriptionStatus
+  SubscriptionStatus,
+  seedError
 } from "./Seed.js"
+import {
+  customerToSeed,
+  deviceFrom,
+  devicePrefix,
+  generatedDevice,
+  mailboxFrom,
+  nonEmpty,
+  skuFrom,
+  subscriptionFrom,
+  tenantFrom,
+  userFrom
+} from "./WorldSeed.js"
+import {
+  type AppState,
+  consumedUnitsOf,
+  type DeviceState,
+  fail,
+  type GroupState,
+  lower,
+  type PartnerState,
+  type SkuState,
+  type SubscriptionState,
+  type TenantState,
+  toDateTime,
+  type UserState
+} from "./WorldState.js"
 
-/** A world helper was asked about a tenant, SKU, user… that does not exist, or to create a duplicate. */
-export class SimulatorWorldError extends Data.TaggedError("SimulatorWorldError")<{ readonly message: string }> {}
+export type {
+  AppState,
+  AssignedLicenseState,
+  DeviceState,
+  GroupState,
+  MailboxState,
+  PartnerState,
+  PrepaidUnitsState,
+  ServicePlanState,
+  SkuState,
+  SubscriptionState,
+  TenantState,
+  UserState
+} from "./WorldState.js"
+export {
+  capabilityStatusOf,
+  consumedUnitsOf,
+  DEFAULT_APP_ROLES,
+  SimulatorWorldError,
+  toDateTime
+} from "./WorldState.js"
 
-const fail = (message: string): never => {
-  throw new SimulatorWorldError({ message })
-}
-
-export interface PrepaidUnitsState {
-  enabled: number
-  suspended: number
-  warning: number
-  lockedOut: number
-}
-
-export interface ServicePlanState {
-  readonly servicePlanId: string
-  readonly servicePlanName: string
-  readonly displayName: string
-  readonly provisioningStatus: string
-  readonly appliesTo: "User" | "Company"
-}
-
-export interface SkuState {
-  readonly skuId: string
-  readonly skuPartNumber: string
-  readonly displayName: string
-  readonly appliesTo: "User" | "Company"
-  prepaidUnits: PrepaidUnitsState
-  capabilityStatus: CapabilityStatus | undefined
-  readonly licenseGroupId: "group1" | "group2" | "none"
-  readonly servicePlans: ReadonlyArray<ServicePlanState>
-}
-
-export interface SubscriptionState {
-  readonly id: string
-  readonly skuId: string
-  offerId: string
-  offerName: string
-  friendlyName: string
-  readonly kind: "nce" | "legacy"
-  quantity: number
-  status: SubscriptionStatus
-  billingCycle: string
-  termDuration: string
-  isTrial: boolean
-  autoRenewEnabled: boolean
-  readonly creationDate: string
-  effectiveStartDate: string
-  commitmentEndDate: string
-  readonly unitType: string
-  readonly orderId: string
-  readonly partnerId: string | undefined
-  suspensionReasons: ReadonlyArray<string>
-}
-
-export interface MailboxState {
-  type: MailboxType
-  deleted: boolean
-  itemCount: number
-  storageUsedBytes: number
-  hasArchive: boolean
-  lastActivityDate: string | undefined
-}
-
-export interface AssignedLicenseState {
-  readonly skuId: string
-  readonly disabledPlans: ReadonlyArray<string>
-}
-
-export interface UserState {
-  readonly id: string
-  userPrincipalName: string
-  displayName: string
-  givenName: string | null
-  surname: string | null
-  jobTitle: string | null
-  mail: string | null
-  accountEnabled: boolean
-  userType: "Member" | "Guest"
-  assignedLicenses: Array<AssignedLicenseState>
-  mailbox: MailboxState | undefined
-  readonly createdDateTime: string
-}
-
-export interface DeviceState {
-  readonly id: string
-  readonly deviceId: string
-  displayName: string
-  operatingSystem: string
-  operatingSystemVersion: string
-  accountEnabled: boolean
-  trustType: string
-}
-
-export interface GroupState {
-  readonly id: string
-  displayName: string
-  description: string | null
-  mailEnabled: boolean
-  securityEnabled: boolean
-  /** Direct members by object id (users, groups, devices). */
-  members: Array<string>
-}
-
-export interface TenantState {
-  readonly tenantId: string
-  readonly isPartner: boolean
-  companyName: string
-  domains: ReadonlyArray<string>
-  readonly commerceId: string
-  relationshipToPartner: string
-  allowDelegatedAccess: boolean | null
-  readonly countryLetterCode: string
-  consent: ConsentState
-  grantedAppRoles: ReadonlyArray<string> | undefined
-  delegatedAccess: boolean
-  displayConcealedNames: boolean
-  readonly skus: Array<SkuState>
-  readonly subscriptions: Array<SubscriptionState>
-  readonly users: Array<UserState>
-  readonly devices: Array<DeviceState>
-  readonly groups: Array<GroupState>
-}
-
-export interface PartnerState {
-  readonly tenantId: string
-  readonly name: string
-  readonly domain: string
-  readonly mpnId: string
-  readonly admin: {
-    readonly id: string
-    readonly userPrincipalName: string
-    readonly displayName: string
-    mfa: boolean
-  }
-}
-
-export interface AppState {
-  readonly clientId: string
-  readonly clientSecret: string
-  readonly displayName: string
-  readonly redirectUris: ReadonlyArray<string>
-  readonly refreshTokens: ReadonlyArray<string>
-}
-
-/** Graph application permissions granted by a consent when the seed does not list them. */
-export const DEFAULT_APP_ROLES: ReadonlyArray<string> = [
-  "Organization.Read.All",
-  "Directory.Read.All",
-  "User.Read.All",
-  "Device.Read.All",
-  "GroupMember.Read.All",
-  "Reports.Read.All",
-  "ReportSettings.Read.All"
-]
-
-const DEFAULT_CREATED = "2025-01-15T09:00:00Z"
-
-/** `2026-03-01` → `2026-03-01T00:00:00Z`. */
-export const toDateTime = (value: string): string => (value.length === 10 ? `${value}T00:00:00Z` : value)
-
-const lower = (value: string) => value.toLowerCase()
-
-/** The capability status Graph reports for a SKU (§4.2): Enabled if any enabled unit, and so on. */
-export const capabilityStatusOf = (sku: SkuState): CapabilityStatus => {
-  if (sku.capabilityStatus !== undefined) return sku.capabilityStatus
-  const units = sku.prepaidUnits
-  if (units.enabled > 0) return "Enabled"
-  if (units.warning > 0) return "Warning"
-  if (units.suspended > 0) return "Suspended"
-  if (units.lockedOut > 0) return "LockedOut"
-  return "Deleted"
-}
-
-const mailboxFrom = (mailbox: SeedMailbox | undefined, user: SeedUser): MailboxState | undefined => {
-  if (mailbox === undefined) {
-    const licensedMember = user.userType === "Member" && user.accountEnabled && user.assignedLicenses.length > 0
-    return licensedMember
-      ? {
-          type: "user",
-          deleted: false,
-          itemCount: 0,
-          storageUsedBytes: 0,
-          hasArchive: false,
-          lastActivityDate: undefined
-        }
-      : undefined
-  }
-  if (mailbox === "none") return undefined
-  if (typeof mailbox === "string") {
-    return {
-      type: mailbox,
-      deleted: false,
-      itemCount: 0,
-      storageUsedBytes: 0,
-      hasArchive: false,
-      lastActivityDate: undefined
-    }
-  }
-  return {
-    type: mailbox.type,
-    deleted: mailbox.deleted,
-    itemCount: mailbox.itemCount,
-    storageUsedBytes: mailbox.storageUsedBytes,
-    hasArchive: mailbox.hasArchive,
-    lastActivityDate: mailbox.lastActivityDate
-  }
-}
-
-const userFrom = (tenantId: string, user: SeedUser): UserState => {
-  const mailbox = mailboxFrom(user.mailbox, user)
-  return {
-    id: user.id ?? stableGuid("user", lower(tenantId), lower(user.userPrincipalName)),
-    userPrincipalName: user.userPrincipalName,
-    displayName: user.displayName,
-    givenName: user.givenName ?? null,
-    surname: user.surname ?? null,
-    jobTitle: user.jobTitle ?? null,
-    mail: user.mail !== undefined ? user.mail : mailbox !== undefined ? user.userPrincipalName : null,
-    accountEnabled: user.accountEnabled,
-    userType: user.userType,
-    assignedLicenses: user.assignedLicenses.map((license) =>
-      typeof license === "string"
-        ? { skuId: lower(license), disabledPlans: [] }
-        : { skuId: lower(license.skuId), disabledPlans: license.disabledPlans }
-    ),
-    mailbox,
-    createdDateTime: toDateTime(user.createdDateTime ?? DEFAULT_CREATED)
-  }
-}
-
-const skuFrom = (sku: SeedSku): SkuState => ({
-  skuId: lower(sku.skuId),
-  skuPartNumber: sku.skuPartNumber,
-  displayName: sku.displayName,
-  appliesTo: sku.appliesTo,
-  prepaidUnits: { ...sku.prepaidUnits },
-  capabilityStatus: sku.capabilityStatus,
-  licenseGroupId: sku.licenseGroupId,
-  servicePlans: sku.servicePlans.map((plan) => ({
-    servicePlanId: lower(plan.servicePlanId),
-    servicePlanName: plan.servicePlanName,
-    displayName: plan.displayName ?? plan.servicePlanName,
-    provisioningStatus: plan.provisioningStatus,
-    appliesTo: plan.appliesTo
-  }))
-})
-
-const subscriptionFrom = (tenantId: string, index: number, sub: SeedSubscription): SubscriptionState => {
-  const id = lower(sub.id ?? stableGuid("subscription", lower(tenantId), String(index), sub.offerId))
-  return {
-    id,
-    skuId: lower(sub.skuId),
-    offerId: sub.offerId,
-    offerName: sub.offerName,
-    friendlyName: sub.friendlyName ?? sub.offerName,
-    kind: sub.kind,
-    quantity: sub.quantity,
-    status: sub.status,
-    billingCycle: sub.billingCycle,
-    termDuration: sub.termDuration,
-    isTrial: sub.isTrial,
-    autoRenewEnabled: sub.autoRenewEnabled,
-    creationDate: toDateTime(sub.creationDate ?? sub.effectiveStartDate),
-    effectiveStartDate: toDateTime(sub.effectiveStartDate),
-    commitmentEndDate: toDateTime(sub.commitmentEndDate),
-    unitType: sub.unitType,
-    orderId: sub.orderId ?? stableGuid("order", id).replaceAll("-", "").slice(0, 24),
-    partnerId: sub.partnerId,
-    suspensionReasons: sub.suspensionReasons
-  }
-}
-
-const devicePrefix = (tenant: { domains: ReadonlyArray<string> }) =>
-  (tenant.domains[0] ?? "TENANT").split(".")[0]?.toUpperCase() ?? "TENANT"
-
-const deviceFrom = (tenantId: string, device: SeedDevice): DeviceState => ({
-  id: lower(device.id ?? stableGuid("device", lower(tenantId), device.displayName)),
-  deviceId: lower(device.deviceId ?? stableGuid("device-id", lower(tenantId), device.displayName)),
-  displayName: device.displayName,
-  operatingSystem: device.operatingSystem,
-  operatingSystemVersion: device.operatingSystemVersion,
-  accountEnabled: device.accountEnabled,
-  trustType: device.trustType
-})
-
-const generatedDevice = (tenantId: string, prefix: string, n: number): DeviceState =>
-  deviceFrom(tenantId, {
-    displayName: `${prefix}-PC-${String(n).padStart(3, "0")}`,
-    operatingSystem: "Windows",
-    operatingSystemVersion: "10.0.26100.2314",
-    accountEnabled: true,
-    trustType: "AzureAd"
-  })
-
-const tenantFrom = (customer: SeedCustomer): TenantState => {
-  const tenantId = lower(customer.tenantId)
-  const base = {
-    tenantId,
-    isPartner: false,
-    companyName: customer.companyName,
-    domains: [...customer.domains],
-    commerceId: customer.commerceId ?? stableGuid("commerce", tenantId),
-    relationshipToPartner: customer.relationshipToPartner,
-    allowDelegatedAccess: customer.allowDelegatedAccess,
-    countryLetterCode: customer.countryLetterCode,
-    consent: customer.consent,
-    grantedAppRoles: customer.grantedAppRoles,
-    delegatedAccess: customer.delegatedAccess,
-    displayConcealedNames: customer.displayConcealedNames
-  }
-  const users = customer.users.map((user) => userFrom(tenantId, user))
-  const devices =
-    typeof customer.devices === "number"
-      ? Array.from({ length: customer.devices }, (_, i) => generatedDevice(tenantId, devicePrefix(base), i + 1))
-      : customer.devices.map((device) => deviceFrom(tenantId, device))
-  const groups: Array<GroupState> = customer.groups.map((group) => ({
-    id: lower(group.id ?? stableGuid("group", tenantId, group.displayName)),
-    displayName: group.displayName,
-    description: group.description ?? null,
-    mailEnabled: group.mailEnabled,
-    securityEnabled: group.securityEnabled,
-    members: []
-  }))
-  customer.groups.forEach((group, g) => {
-    const state = groups[g]
-    if (state === undefined) return
-    for (const upn of group.members) {
-      const user = users.find((u) => lower(u.userPrincipalName) === lower(upn))
-      if (user) state.members.push(user.id)
-    }
-    for (const ref of group.memberGroups) {
-      const nested = groups.find((x) => lower(x.displayName) === lower(ref) || x.id === lower(ref))
-      if (nested) state.members.push(nested.id)
-    }
-    for (const name of group.memberDevices) {
-      const device = devices.find((d) => d.displayName === name)
-      if (device) state.members.push(device.id)
-    }
-  })
-  return {
-    ...base,
-    skus: customer.skus.map(skuFrom),
-    subscriptions: customer.subscriptions.map((sub, i) => subscriptionFrom(tenantId, i, sub)),
-    users,
-    devices,
-    groups
-  }
-}
-
-const UserPatch = Schema.Struct({
+export const UserPatch = Schema.Struct({
   userPrincipalName: Schema.optionalWith(Schema.String, { exact: true }),
   displayName: Schema.optionalWith(Schema.String, { exact: true }),
   jobTitle: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true }),
@@ -391,7 +89,7 @@ const UserPatch = Schema.Struct({
 })
 export type UserPatch = Schema.Schema.Encoded<typeof UserPatch>
 
-const SubscriptionPatch = Schema.Struct({
+export const SubscriptionPatch = Schema.Struct({
   offerName: Schema.optionalWith(Schema.String, { exact: true }),
   friendlyName: Schema.optionalWith(Schema.String, { exact: true }),
   status: Schema.optionalWith(SubscriptionStatus, { exact: true }),
@@ -405,7 +103,7 @@ const SubscriptionPatch = Schema.Struct({
 })
 export type SubscriptionPatch = Schema.Schema.Encoded<typeof SubscriptionPatch>
 
-const SkuUnitsPatch = Schema.Struct({
+export const SkuUnitsPatch = Schema.Struct({
   enabled: Schema.optionalWith(Schema.NonNegativeInt, { exact: true }),
   suspended: Schema.optionalWith(Schema.NonNegativeInt, { exact: true }),
   warning: Schema.optionalWith(Schema.NonNegativeInt, { exact: true }),
@@ -540,11 +238,11 @@ export class SimulatorWorld {
 
   // ---- tenants and consent -------------------------------------------------------------------
 
-  /** Adds a customer tenant (seed format); throws SeedDecodeError naming the bad field. */
+  /** Adds a customer tenant (seed format); throws SeedError naming the bad field. */
   addTenant(input: SeedCustomerInput): TenantState {
     const customer = decodeWith(SeedCustomer, input, "customer")
     const issues = customerIssues(customer, "customer")
-    if (issues.length > 0) throw new SeedDecodeError({ issues })
+    if (issues.length > 0) throw seedError(issues)
     if (this.findTenant(customer.tenantId)) fail(`Tenant ${customer.tenantId} already exists`)
     const tenant = tenantFrom(customer)
     this.customerList.push(tenant)
@@ -637,7 +335,8 @@ export class SimulatorWorld {
     const tenant = this.tenant(tenantId)
     const decoded = decodeWith(SeedSubscription, input, "subscription")
     if (!tenant.skus.some((s) => s.skuId === lower(decoded.skuId))) {
-      throw new SeedDecodeError({
+      throw new SeedError({
+        simulator: "Microsoft",
         issues: [{ path: "subscription.skuId", message: `No SKU ${decoded.skuId} in tenant ${tenant.companyName}` }]
       })
     }
@@ -836,103 +535,5 @@ export class SimulatorWorld {
       ),
       customers: this.customerList.map((tenant) => customerToSeed(tenant))
     }
-  }
-}
-
-const nonEmpty = <A>(items: ReadonlyArray<A>): [A, ...Array<A>] => {
-  const [first, ...rest] = items
-  return first === undefined ? fail("the world has no apps") : [first, ...rest]
-}
-
-/** Assigned units of a SKU in a tenant. */
-export const consumedUnitsOf = (tenant: TenantState, skuId: string): number =>
-  tenant.users.filter((u) => u.assignedLicenses.some((l) => l.skuId === lower(skuId))).length
-
-const customerToSeed = (tenant: TenantState): SeedCustomerInput => {
-  const byId = new Map<string, string>()
-  for (const user of tenant.users) byId.set(user.id, user.userPrincipalName)
-  return {
-    tenantId: tenant.tenantId,
-    companyName: tenant.companyName,
-    domains: tenant.domains as [string, ...Array<string>],
-    commerceId: tenant.commerceId,
-    relationshipToPartner: tenant.relationshipToPartner as SeedCustomer["relationshipToPartner"],
-    allowDelegatedAccess: tenant.allowDelegatedAccess,
-    countryLetterCode: tenant.countryLetterCode,
-    consent: tenant.consent,
-    ...(tenant.grantedAppRoles ? { grantedAppRoles: [...tenant.grantedAppRoles] } : {}),
-    delegatedAccess: tenant.delegatedAccess,
-    displayConcealedNames: tenant.displayConcealedNames,
-    skus: tenant.skus.map((sku) => ({
-      skuId: sku.skuId,
-      skuPartNumber: sku.skuPartNumber,
-      displayName: sku.displayName,
-      appliesTo: sku.appliesTo,
-      prepaidUnits: { ...sku.prepaidUnits },
-      ...(sku.capabilityStatus ? { capabilityStatus: sku.capabilityStatus } : {}),
-      licenseGroupId: sku.licenseGroupId,
-      servicePlans: sku.servicePlans.map((plan) => ({ ...plan }))
-    })),
-    subscriptions: tenant.subscriptions.map((sub) => ({
-      id: sub.id,
-      skuId: sub.skuId,
-      offerId: sub.offerId,
-      offerName: sub.offerName,
-      friendlyName: sub.friendlyName,
-      kind: sub.kind,
-      quantity: sub.quantity,
-      status: sub.status,
-      billingCycle: sub.billingCycle as SeedSubscription["billingCycle"],
-      termDuration: sub.termDuration,
-      isTrial: sub.isTrial,
-      autoRenewEnabled: sub.autoRenewEnabled,
-      creationDate: sub.creationDate,
-      effectiveStartDate: sub.effectiveStartDate,
-      commitmentEndDate: sub.commitmentEndDate,
-      unitType: sub.unitType,
-      orderId: sub.orderId,
-      ...(sub.partnerId ? { partnerId: sub.partnerId } : {}),
-      suspensionReasons: [...sub.suspensionReasons]
-    })),
-    users: tenant.users.map((user) => ({
-      id: user.id,
-      userPrincipalName: user.userPrincipalName,
-      displayName: user.displayName,
-      ...(user.givenName !== null ? { givenName: user.givenName } : {}),
-      ...(user.surname !== null ? { surname: user.surname } : {}),
-      ...(user.jobTitle !== null ? { jobTitle: user.jobTitle } : {}),
-      mail: user.mail,
-      accountEnabled: user.accountEnabled,
-      userType: user.userType,
-      assignedLicenses: user.assignedLicenses.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] })),
-      mailbox: user.mailbox
-        ? {
-            type: user.mailbox.type,
-            deleted: user.mailbox.deleted,
-            itemCount: user.mailbox.itemCount,
-            storageUsedBytes: user.mailbox.storageUsedBytes,
-            hasArchive: user.mailbox.hasArchive,
-            ...(user.mailbox.lastActivityDate ? { lastActivityDate: user.mailbox.lastActivityDate } : {})
-          }
-        : "none",
-      createdDateTime: user.createdDateTime
-    })),
-    devices: tenant.devices.map((device) => ({ ...device, trustType: device.trustType as SeedDevice["trustType"] })),
-    groups: tenant.groups.map((group) => ({
-      id: group.id,
-      displayName: group.displayName,
-      ...(group.description !== null ? { description: group.description } : {}),
-      mailEnabled: group.mailEnabled,
-      securityEnabled: group.securityEnabled,
-      members: group.members.flatMap((m) => {
-        const upn = byId.get(m)
-        return upn ? [upn] : []
-      }),
-      memberGroups: group.members.filter((m) => tenant.groups.some((g) => g.id === m)),
-      memberDevices: group.members.flatMap((m) => {
-        const device = tenant.devices.find((d) => d.id === m)
-        return device ? [device.displayName] : []
-      })
-    }))
   }
 }

@@ -2,8 +2,10 @@
  * The simulator's control plane: call counters, the request-threshold window and thread limits
  * (API-REFERENCE §2.8), and fault injection (errors, thread-limit and threshold rejections,
  * malformed JSON, dropped connections, hangs, latency, holds), each for a number of requests or
- * at a rate.
+ * at a rate. The counting, the rules engine, holds and latency are the simulator kit's; the
+ * Autotask vocabulary and its thresholds are here.
  */
+import { Counters as Kit, Faults as KitFaults, Latency } from "@seatsync/simulator-kit"
 import { Schema } from "effect"
 
 // -------------------------------------------------------------------------------------------------
@@ -43,70 +45,51 @@ export interface Counters {
   reset(): void
 }
 
-const bump = (map: Map<string, number>, key: string, by = 1): void => {
-  map.set(key, (map.get(key) ?? 0) + by)
-}
-
-/** Mutable counters behind the `Counters` view. */
+/** Mutable counters behind the `Counters` view, on the kit's counters. */
 export class CounterState implements Counters {
-  private total = 0
-  private readonly callMap = new Map<string, number>()
-  private readonly statusMap = new Map<string, number>()
-  private readonly rejectedMap = new Map<string, number>()
-  private readonly inFlightMap = new Map<string, number>()
-  private readonly highWaterMap = new Map<string, number>()
-  private writeCount = 0
+  private readonly kit = new Kit.Counters()
 
   call(key: string): void {
-    this.total++
-    bump(this.callMap, key)
+    this.kit.count(key)
   }
   status(status: number): void {
-    bump(this.statusMap, String(status))
+    this.kit.status(status)
   }
   rejected(reason: string): void {
-    bump(this.rejectedMap, reason)
+    this.kit.rejected(reason)
   }
   wrote(): void {
-    this.writeCount++
+    this.kit.wrote()
   }
   enter(endpoint: string): void {
-    bump(this.inFlightMap, endpoint)
-    const now = this.inFlightMap.get(endpoint) ?? 0
-    if (now > (this.highWaterMap.get(endpoint) ?? 0)) this.highWaterMap.set(endpoint, now)
+    this.kit.enter(endpoint)
   }
   leave(endpoint: string): void {
-    bump(this.inFlightMap, endpoint, -1)
+    this.kit.leave(endpoint)
   }
 
   snapshot(): CountersSnapshot {
     return {
-      total: this.total,
-      calls: Object.fromEntries(this.callMap),
-      statuses: Object.fromEntries(this.statusMap),
-      rejected: Object.fromEntries(this.rejectedMap),
-      writes: this.writeCount,
-      inFlight: Object.fromEntries([...this.inFlightMap].filter(([, n]) => n > 0)),
-      inFlightHighWater: Object.fromEntries(this.highWaterMap)
+      total: this.kit.total(),
+      calls: this.kit.snapshot(),
+      statuses: this.kit.statusCounts(),
+      rejected: this.kit.rejectionCounts(),
+      writes: this.kit.writes(),
+      inFlight: this.kit.inFlightNow(),
+      inFlightHighWater: this.kit.inFlightMax()
     }
   }
   calls(key: string): number {
-    return this.callMap.get(key) ?? 0
+    return this.kit.get(key)
   }
   highWater(endpoint: string): number {
-    return this.highWaterMap.get(endpoint) ?? 0
+    return this.kit.inFlightMax(endpoint)
   }
   writes(): number {
-    return this.writeCount
+    return this.kit.writes()
   }
   reset(): void {
-    this.total = 0
-    this.callMap.clear()
-    this.statusMap.clear()
-    this.rejectedMap.clear()
-    this.writeCount = 0
-    this.highWaterMap.clear()
-    for (const [endpoint, n] of this.inFlightMap) if (n > 0) this.highWaterMap.set(endpoint, n)
+    this.kit.reset()
   }
 }
 
@@ -304,14 +287,7 @@ export interface PendingFault {
 }
 
 /** Holds matching requests in flight until released (deterministic concurrency tests). */
-export interface Hold {
-  /** Requests waiting now. */
-  held(): number
-  /** Resolves once at least `count` requests are waiting. */
-  waitForHeld(count: number): Promise<void>
-  /** Lets every held request (and any later matching one) through. */
-  release(): void
-}
+export type Hold = KitFaults.Hold
 
 /** Fault injection, at runtime. */
 export interface Faults {
@@ -340,144 +316,66 @@ export interface RequestKey {
 export const isRead = (key: RequestKey): boolean =>
   key.method === "GET" || /\/query(?:\/next|\/count)?$/i.test(key.route)
 
-const matches = (match: FaultMatch | undefined, key: RequestKey): boolean =>
-  match === undefined ||
-  ((match.method === undefined || match.method.toUpperCase() === key.method) &&
-    (match.route === undefined || match.route.toLowerCase() === key.route.toLowerCase()) &&
-    (match.endpoint === undefined || match.endpoint.toLowerCase() === key.endpoint.toLowerCase()) &&
-    (match.writes !== true || key.write === true) &&
-    (match.access === undefined || (match.access === "read") === isRead(key)))
+const facts = (key: RequestKey): KitFaults.RequestFacts => ({
+  method: key.method,
+  key: `${key.method} ${key.route}`,
+  endpoint: key.endpoint,
+  write: key.write === true,
+  read: isRead(key)
+})
 
-interface HoldState {
-  readonly match: FaultMatch | undefined
-  released: boolean
-  readonly waiting: Array<() => void>
-  readonly watchers: Array<{ readonly count: number; readonly resolve: () => void }>
-}
+/** A rule aimed at a route or endpoint (the only ones zone discovery meets). */
+const aimed = (spec: FaultSpec): boolean => spec.match?.route !== undefined || spec.match?.endpoint !== undefined
 
-/** Mutable fault state behind the `Faults` view. */
+/** Mutable fault state behind the `Faults` view: the kit's rules engine and standing latency. */
 export class FaultState implements Faults {
-  private nextId = 1
-  private rules: Array<{ id: number; spec: FaultSpec; remaining: number; after: number }> = []
-  private holds: Array<HoldState> = []
-  private latencySpec: LatencySpec | undefined
+  private readonly rules: KitFaults.FaultRules<FaultSpec>
+  private readonly base: Latency.Latency
 
-  constructor(
-    initial: ReadonlyArray<FaultSpec>,
-    latency: LatencySpec | undefined,
-    private readonly random: () => number
-  ) {
+  constructor(initial: ReadonlyArray<FaultSpec>, latency: LatencySpec | undefined, random: () => number) {
+    this.rules = new KitFaults.FaultRules<FaultSpec>(random)
+    this.base = new Latency.Latency(random, latency)
     for (const spec of initial) this.inject(spec)
-    this.latencySpec = latency
   }
 
   inject(spec: FaultSpec): number {
-    const id = this.nextId++
-    this.rules.push({
-      id,
-      spec,
-      remaining: spec.times ?? (spec.rate !== undefined ? Number.POSITIVE_INFINITY : 1),
-      after: spec.after ?? 0
-    })
-    return id
+    return this.rules.add(spec).id
   }
   clear(id?: number): void {
-    if (id !== undefined) {
-      this.rules = this.rules.filter((r) => r.id !== id)
-      return
-    }
-    this.rules = []
-    for (const h of this.holds) this.releaseHold(h)
-    this.holds = []
+    if (id === undefined) this.rules.clear()
+    else this.rules.remove(id)
   }
   pending(): ReadonlyArray<PendingFault> {
-    return this.rules.map((r) => ({ id: r.id, spec: r.spec, remaining: r.remaining }))
+    return this.rules.list().map((r) => ({ id: r.id, spec: r.rule, remaining: r.remaining }))
   }
   setLatency(spec: LatencySpec | undefined): void {
-    this.latencySpec = spec
+    this.base.set(spec)
   }
   latency(): LatencySpec | undefined {
-    return this.latencySpec
+    return this.base.get()
   }
 
   /**
    * Takes the faults that apply to a request: every matching latency fault, and the first matching
-   * fault of any other kind (one outcome per request), consuming one use of each. A fault with a
-   * `rate` applies only when its draw says so (a miss consumes nothing). With `aimedOnly`, only
-   * faults whose match names a route or endpoint apply (used for zone discovery).
+   * fault of any other kind (one outcome per request). With `aimedOnly`, only faults whose match
+   * names a route or endpoint apply (used for zone discovery).
    */
   take(key: RequestKey, aimedOnly = false): ReadonlyArray<FaultSpec> {
-    const taken: Array<FaultSpec> = []
-    let outcome = false
-    for (const rule of this.rules) {
-      const aimed = rule.spec.match?.route !== undefined || rule.spec.match?.endpoint !== undefined
-      if (rule.remaining <= 0 || (aimedOnly && !aimed) || !matches(rule.spec.match, key)) continue
-      if (rule.after > 0) {
-        rule.after--
-        continue
-      }
-      if (rule.spec.kind !== "latency" && outcome) continue
-      if (rule.spec.rate !== undefined && !(this.random() < rule.spec.rate)) continue
-      if (rule.spec.kind !== "latency") outcome = true
-      taken.push(rule.spec)
-      rule.remaining--
-    }
-    this.rules = this.rules.filter((r) => r.remaining > 0)
-    return taken
+    const taken = this.rules.take(facts(key), aimedOnly ? aimed : undefined)
+    return taken.outcome === undefined ? taken.latency : [...taken.latency, taken.outcome]
   }
 
   /** Base latency for one request. */
   baseDelay(): number {
-    const spec = this.latencySpec
-    if (spec === undefined) return 0
-    const min = spec.minMs ?? 0
-    const max = Math.max(min, spec.maxMs ?? min)
-    return (spec.fixedMs ?? 0) + min + (max - min) * this.random()
+    return this.base.draw()
   }
 
   hold(match?: FaultMatch): Hold {
-    const state: HoldState = { match, released: false, waiting: [], watchers: [] }
-    this.holds.push(state)
-    const notify = () => {
-      for (const w of [...state.watchers]) {
-        if (state.waiting.length >= w.count) {
-          state.watchers.splice(state.watchers.indexOf(w), 1)
-          w.resolve()
-        }
-      }
-    }
-    return {
-      held: () => state.waiting.length,
-      waitForHeld: (count) =>
-        new Promise<void>((resolve) => {
-          state.watchers.push({ count, resolve })
-          notify()
-        }),
-      release: () => {
-        this.releaseHold(state)
-        this.holds = this.holds.filter((h) => h !== state)
-      }
-    }
-  }
-
-  private releaseHold(state: HoldState): void {
-    state.released = true
-    for (const go of state.waiting.splice(0)) go()
+    return this.rules.hold(match)
   }
 
   /** Waits while any active hold matches the request. */
-  async passHolds(key: RequestKey): Promise<void> {
-    for (const state of this.holds) {
-      if (state.released || !matches(state.match, key)) continue
-      await new Promise<void>((resolve) => {
-        state.waiting.push(resolve)
-        for (const w of [...state.watchers]) {
-          if (state.waiting.length >= w.count) {
-            state.watchers.splice(state.watchers.indexOf(w), 1)
-            w.resolve()
-          }
-        }
-      })
-    }
+  passHolds(key: RequestKey): Promise<void> {
+    return this.rules.passHolds(facts(key))
   }
 }

@@ -7,26 +7,17 @@
 import { existsSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
-import { Data, Effect, Either, ParseResult, Schema } from "effect"
+import { Seed as KitSeed, SeedError, type SeedIssue } from "@seatsync/simulator-kit"
+import { Effect, Either, Schema } from "effect"
 import * as Dates from "./Dates.js"
 import { type EntityDef, type EntityName, entityDefs, type FieldDef } from "./Entities.js"
 import * as Money from "./Money.js"
-import { formatPath, type Primitive, type UdfDataType } from "./Query.js"
+import type { Primitive, UdfDataType } from "./Query.js"
 
-/** One problem in a seed. */
-export interface SeedIssue {
-  readonly path: string
-  readonly message: string
-}
+export { SeedError, type SeedIssue } from "@seatsync/simulator-kit"
 
-/** A seed that cannot be used; `issues` name the fields. */
-export class SeedDecodeError extends Data.TaggedError("SeedDecodeError")<{
-  readonly issues: ReadonlyArray<SeedIssue>
-}> {
-  override get message(): string {
-    return `Invalid Autotask simulator seed: ${this.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
-  }
-}
+/** A seed that cannot be used: the kit's error, its issues naming the fields. */
+const seedError = (issues: ReadonlyArray<SeedIssue>): SeedError => new SeedError({ simulator: "Autotask", issues })
 
 /** An optional key: absent is fine, `undefined` is not (so a bad value reports one issue). */
 const opt = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.optionalWith(schema, { exact: true })
@@ -270,16 +261,11 @@ const normalise = (def: EntityDef, key: string, value: Primitive): Primitive => 
 const isEntityName = (name: string): name is EntityName => Object.hasOwn(entityDefs, name)
 
 /** Decodes and checks a seed (parsed JSON). */
-export const decodeSeed = (input: unknown): Either.Either<Seed, SeedDecodeError> => {
+export const decodeSeed = (input: unknown): Either.Either<Seed, SeedError> => {
   const decoded = Schema.decodeUnknownEither(SeedSchema, { onExcessProperty: "error", errors: "all" })(input)
   if (Either.isLeft(decoded)) {
     // One issue per path: a nullable field reports its type branch first, then "Expected null".
-    const byPath = new Map<string, string>()
-    for (const i of ParseResult.ArrayFormatter.formatErrorSync(decoded.left)) {
-      const path = formatPath(i.path)
-      if (!byPath.has(path)) byPath.set(path, i.message)
-    }
-    return Either.left(new SeedDecodeError({ issues: [...byPath].map(([path, message]) => ({ path, message })) }))
+    return Either.left(seedError(KitSeed.issuesOf(decoded.left)))
   }
   const raw = decoded.right
   const issues: Array<SeedIssue> = []
@@ -363,7 +349,7 @@ export const decodeSeed = (input: unknown): Either.Either<Seed, SeedDecodeError>
     rows
   }
   issues.push(...checkConsistency(seed))
-  return issues.length === 0 ? Either.right(seed) : Either.left(new SeedDecodeError({ issues }))
+  return issues.length === 0 ? Either.right(seed) : Either.left(seedError(issues))
 }
 
 const checkConsistency = (seed: Seed): ReadonlyArray<SeedIssue> => {
@@ -466,19 +452,18 @@ const checkConsistency = (seed: Seed): ReadonlyArray<SeedIssue> => {
 export const RECURRING_SERVICE = 7
 
 /** Decodes a seed as an Effect. */
-export const decode = (input: unknown): Effect.Effect<Seed, SeedDecodeError> => Effect.suspend(() => decodeSeed(input))
+export const decode = (input: unknown): Effect.Effect<Seed, SeedError> => Effect.suspend(() => decodeSeed(input))
 
 /** Reads and decodes a seed file; unreadable or non-JSON files are reported as a seed issue at the root. */
-export const loadSeedFile = (path: string): Effect.Effect<Seed, SeedDecodeError> =>
+export const loadSeedFile = (path: string): Effect.Effect<Seed, SeedError> =>
   Effect.tryPromise({
     try: () => readFile(path, "utf8"),
-    catch: (e) => new SeedDecodeError({ issues: [{ path: "(file)", message: `cannot read ${path}: ${String(e)}` }] })
+    catch: (e) => seedError([{ path: "(file)", message: `cannot read ${path}: ${String(e)}` }])
   }).pipe(
     Effect.flatMap((text) =>
       Effect.try({
         try: (): unknown => JSON.parse(text),
-        catch: (e) =>
-          new SeedDecodeError({ issues: [{ path: "(file)", message: `${path} is not JSON: ${String(e)}` }] })
+        catch: (e) => seedError([{ path: "(file)", message: `${path} is not JSON: ${String(e)}` }])
       })
     ),
     Effect.flatMap(decode)
@@ -495,4 +480,4 @@ export const sampleSeedPath = (): string => {
 }
 
 /** Reads and decodes the sample seed. */
-export const loadSampleSeed = (): Effect.Effect<Seed, SeedDecodeError> => loadSeedFile(sampleSeedPath())
+export const loadSampleSeed = (): Effect.Effect<Seed, SeedError> => loadSeedFile(sampleSeedPath())

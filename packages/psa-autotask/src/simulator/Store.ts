@@ -1,14 +1,26 @@
 /**
  * The simulator's in-memory Autotask database: rows per entity, user-defined field values,
  * contract service unit rows, and adjustments. Writes validate like the API does (HTTP 500 with
- * `{"errors":[…]}` for validation and business-rule failures, API-REFERENCE §2.9).
+ * `{"errors":[…]}` for validation and business-rule failures, API-REFERENCE §2.9). Write bodies
+ * are parsed and validated in Bodies.ts; contract services, units and adjustments live in
+ * ContractServices.ts.
  */
 import { Data, Either } from "effect"
+import { parseBody, stamp, validateRow, withParent, writeUdfs } from "./Bodies.js"
+import {
+  afterContractServiceUpdate,
+  createAdjustment,
+  createContractService,
+  describe,
+  insertContractService,
+  periods,
+  recurringContract
+} from "./ContractServices.js"
 import * as Dates from "./Dates.js"
-import { type EntityDef, type EntityName, entities, entityDefs, type FieldDef, fieldByName } from "./Entities.js"
+import { type EntityName, entities, entityDefs, type FieldDef, fieldByName } from "./Entities.js"
 import * as Money from "./Money.js"
 import type { Catalog, Item, Primitive } from "./Query.js"
-import { type PicklistValue, RECURRING_SERVICE, type Seed, type UdfDefinition } from "./Seed.js"
+import type { PicklistValue, Seed, UdfDefinition } from "./Seed.js"
 import * as Units from "./Units.js"
 
 /** An API failure: HTTP status plus the messages of `{"errors":[…]}`. */
@@ -17,7 +29,7 @@ export class ApiError extends Data.TaggedError("ApiError")<{
   readonly errors: ReadonlyArray<string>
 }> {}
 
-const invalid = (...errors: ReadonlyArray<string>): ApiError => new ApiError({ status: 500, errors })
+export const invalid = (...errors: ReadonlyArray<string>): ApiError => new ApiError({ status: 500, errors })
 
 /** Who is calling: the API user's resource, or the impersonated one (`ImpersonationResourceId`). */
 export interface WriteContext {
@@ -66,9 +78,9 @@ export interface HandMadeContractService {
   readonly internalDescription?: string | null
 }
 
-type Row = Record<string, Primitive>
+export type Row = Record<string, Primitive>
 
-const idBase: Readonly<Record<EntityName, number>> = {
+export const idBase: Readonly<Record<EntityName, number>> = {
   Companies: 29_684_000,
   Contacts: 30_682_000,
   Contracts: 30_401_000,
@@ -80,14 +92,14 @@ const idBase: Readonly<Record<EntityName, number>> = {
   BillingCodes: 29_682_900
 }
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+export const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-const asNumber = (v: Primitive | undefined): number | null => (typeof v === "number" ? v : null)
-const asString = (v: Primitive | undefined): string | null => (typeof v === "string" ? v : null)
+export const asNumber = (v: Primitive | undefined): number | null => (typeof v === "number" ? v : null)
+export const asString = (v: Primitive | undefined): string | null => (typeof v === "string" ? v : null)
 
 /** Converts a body value to a field's type, or explains why it cannot. */
-const coerce = (field: FieldDef, raw: unknown): Either.Either<Primitive, string> => {
+export const coerce = (field: FieldDef, raw: unknown): Either.Either<Primitive, string> => {
   if (raw === null || raw === undefined) return Either.right(null)
   const bad = Either.left(`Invalid value ${JSON.stringify(raw)} for field ${field.name} (${field.dataType}).`)
   switch (field.dataType) {
@@ -126,7 +138,7 @@ const coerce = (field: FieldDef, raw: unknown): Either.Either<Primitive, string>
   }
 }
 
-const sameValue = (field: FieldDef, a: Primitive | undefined, b: Primitive): boolean => {
+export const sameValue = (field: FieldDef, a: Primitive | undefined, b: Primitive): boolean => {
   if (a === null || a === undefined || b === null) return (a ?? null) === b
   if ((field.dataType === "decimal" || field.dataType === "double") && typeof a === "number" && typeof b === "number") {
     return Money.compare(a, b) === 0
@@ -137,24 +149,24 @@ const sameValue = (field: FieldDef, a: Primitive | undefined, b: Primitive): boo
   return a === b
 }
 
-interface ParsedBody {
+export interface ParsedBody {
   readonly values: ReadonlyMap<string, Primitive>
   readonly udfs: ReadonlyArray<{ readonly name: string; readonly value: string | null }> | undefined
 }
 
 /** The in-memory database. */
 export class Store {
-  private tables!: Record<EntityName, Map<number, Row>>
+  tables!: Record<EntityName, Map<number, Row>>
   private udfValues!: Map<EntityName, Map<number, Record<string, string | null>>>
-  private segments!: Map<number, ReadonlyArray<Units.Segment>>
-  private standardDescription!: Set<number>
-  private adjustmentList!: Array<AdjustmentRecord>
+  segments!: Map<number, ReadonlyArray<Units.Segment>>
+  standardDescription!: Set<number>
+  adjustmentList!: Array<AdjustmentRecord>
   private nextIds!: Record<EntityName, number>
-  private nextSegmentId!: number
+  nextSegmentId!: number
 
   constructor(
     private readonly seed: Seed,
-    private readonly options: StoreOptions
+    readonly options: StoreOptions
   ) {
     this.reset()
   }
@@ -211,7 +223,7 @@ export class Store {
       const service = this.tables.Services.get(asNumber(seedRow.fields.serviceID) ?? -1)
       // Seed consistency was checked on decode; a dangling row cannot reach this point.
       if (contract === undefined || service === undefined) continue
-      const id = this.insertContractService(contract, service, seedRow.id, {
+      const id = insertContractService(this, contract, service, seedRow.id, {
         unitPrice: this.moneyOf(seedRow.fields.unitPrice) ?? this.moneyOf(service.unitPrice) ?? 0n,
         unitCost:
           seedRow.fields.unitCost === undefined
@@ -239,18 +251,18 @@ export class Store {
     }
   }
 
-  private nextId(entity: EntityName): number {
+  nextId(entity: EntityName): number {
     const id = this.nextIds[entity]
     this.nextIds[entity] = id + 1
     return id
   }
 
-  private moneyOf(value: Primitive | undefined): Money.Scaled | null {
+  moneyOf(value: Primitive | undefined): Money.Scaled | null {
     if (typeof value !== "number" && typeof value !== "string") return null
     return Money.parse(value) ?? null
   }
 
-  private udfMap(entity: EntityName): Map<number, Record<string, string | null>> {
+  udfMap(entity: EntityName): Map<number, Record<string, string | null>> {
     let map = this.udfValues.get(entity)
     if (map === undefined) {
       map = new Map()
@@ -259,7 +271,7 @@ export class Store {
     return map
   }
 
-  private udfName(entity: EntityName, name: string): string | undefined {
+  udfName(entity: EntityName, name: string): string | undefined {
     const lower = name.toLowerCase()
     return this.udfDefinitions(entity).find((u) => u.name.toLowerCase() === lower)?.name
   }
@@ -358,103 +370,26 @@ export class Store {
   // ---------------------------------------------------------------------------------------------
   // Writes
 
-  private parseBody(
-    def: EntityDef,
-    body: Readonly<Record<string, unknown>>,
-    mode: "create" | "update"
-  ): Either.Either<ParsedBody, ApiError> {
-    const errors: Array<string> = []
-    const values = new Map<string, Primitive>()
-    let udfs: Array<{ name: string; value: string | null }> | undefined
-    for (const [key, raw] of Object.entries(body)) {
-      if (key.toLowerCase() === "userdefinedfields") {
-        if (!def.hasUserDefinedFields) continue
-        if (!Array.isArray(raw)) {
-          errors.push("userDefinedFields must be an array of {name, value}.")
-          continue
-        }
-        udfs = []
-        for (const u of raw) {
-          const name = isRecord(u) && typeof u.name === "string" ? this.udfName(def.name, u.name) : undefined
-          if (name === undefined || !isRecord(u)) {
-            errors.push(
-              `Unable to find user-defined field ${isRecord(u) ? String(u.name) : JSON.stringify(u)} in the ${def.singular} Entity.`
-            )
-            continue
-          }
-          const value = u.value
-          udfs.push({ name, value: value === null || value === undefined ? null : String(value) })
-        }
-        continue
-      }
-      // Unknown properties are ignored, as the API's model binding does.
-      const field = fieldByName(def, key)
-      if (field === undefined) continue
-      if (mode === "create" && field.system === true) continue
-      const coerced = coerce(field, raw)
-      if (Either.isLeft(coerced)) {
-        errors.push(coerced.left)
-        continue
-      }
-      values.set(field.name, coerced.right)
-    }
-    for (const [name, value] of values) {
-      const field = fieldByName(def, name)
-      if (field === undefined || value === null || field.system === true) continue
-      if (mode === "update" && field.readOnly === true) continue
-      if (field.picklist === true) {
-        const list = this.picklist(def.name, field.name)
-        if (list.length > 0 && !list.some((v) => v.value === String(value) && v.isActive)) {
-          errors.push(`Invalid value ${String(value)} for picklist field ${field.name}.`)
-        }
-      }
-      if (field.reference !== undefined && typeof value === "number") {
-        if (!this.tables[field.reference].has(value)) {
-          errors.push(`${field.name}: no ${entityDefs[field.reference].singular} with id ${value} exists.`)
-        }
-      }
-    }
-    return errors.length > 0 ? Either.left(invalid(...errors)) : Either.right({ values, udfs })
-  }
-
-  private withParent(
-    def: EntityDef,
-    values: Map<string, Primitive>,
-    parentId: number | undefined
-  ): Either.Either<void, ApiError> {
-    if (parentId === undefined || def.child === undefined) return Either.void
-    const field = def.child.parentField
-    const given = values.get(field)
-    if (given !== undefined && given !== null && given !== parentId) {
-      return Either.left(invalid(`${field} ${String(given)} does not match the parent id ${parentId} in the URL.`))
-    }
-    if (!this.tables[def.child.parent].has(parentId)) {
-      return Either.left(invalid(`No ${entityDefs[def.child.parent].singular} with id ${parentId} exists.`))
-    }
-    values.set(field, parentId)
-    return Either.void
-  }
-
   /** Creates a record (`POST`); returns its id. */
   create(entity: EntityName, body: unknown, ctx: WriteContext, parentId?: number): Either.Either<number, ApiError> {
     if (!isRecord(body)) return Either.left(invalid("The request body must be a JSON object."))
-    if (entity === "ContractServiceAdjustments") return this.createAdjustment(body, ctx, parentId)
+    if (entity === "ContractServiceAdjustments") return createAdjustment(this, body, ctx, parentId)
     const def = entityDefs[entity]
     return Either.gen(this, function* () {
-      const parsed = yield* this.parseBody(def, body, "create")
+      const parsed = yield* parseBody(this, def, body, "create")
       const values = new Map(parsed.values)
-      yield* this.withParent(def, values, parentId)
+      yield* withParent(this, def, values, parentId)
       const row: Row = {}
       for (const f of def.fields) row[f.name] = values.get(f.name) ?? f.defaultValue ?? null
       const missing = def.fields.filter((f) => f.required === true && f.system !== true && row[f.name] === null)
       if (missing.length > 0) return yield* Either.left(invalid(...missing.map((f) => `${f.name} is required.`)))
-      if (entity === "ContractServices") return yield* this.createContractService(row)
-      yield* this.validateRow(entity, row, undefined)
+      if (entity === "ContractServices") return yield* createContractService(this, row)
+      yield* validateRow(this, entity, row, undefined)
       const id = this.nextId(entity)
       row.id = id
-      this.stamp(entity, row, ctx, true)
+      stamp(this, entity, row, ctx, true)
       this.tables[entity].set(id, row)
-      if (parsed.udfs !== undefined) this.writeUdfs(entity, id, parsed.udfs)
+      if (parsed.udfs !== undefined) writeUdfs(this, entity, id, parsed.udfs)
       return id
     })
   }
@@ -482,7 +417,7 @@ export class Store {
       ) {
         return yield* Either.left(invalid(`Unable to find ${def.singular} with id ${id}.`))
       }
-      const parsed = yield* this.parseBody(def, body, "update")
+      const parsed = yield* parseBody(this, def, body, "update")
       const next: Row = { ...current }
       const errors: Array<string> = []
       for (const [name, value] of parsed.values) {
@@ -507,11 +442,11 @@ export class Store {
         }
       }
       if (errors.length > 0) return yield* Either.left(invalid(...errors))
-      yield* this.validateRow(entity, next, current)
-      if (entity === "ContractServices") this.afterContractServiceUpdate(id, current, next, parsed.values)
-      this.stamp(entity, next, ctx, false)
+      yield* validateRow(this, entity, next, current)
+      if (entity === "ContractServices") afterContractServiceUpdate(this, id, current, next, parsed.values)
+      stamp(this, entity, next, ctx, false)
       this.tables[entity].set(id, next)
-      if (parsed.udfs !== undefined) this.writeUdfs(entity, id, parsed.udfs, mode === "put")
+      if (parsed.udfs !== undefined) writeUdfs(this, entity, id, parsed.udfs, mode === "put")
       return id
     })
   }
@@ -529,299 +464,6 @@ export class Store {
     return Either.right(id)
   }
 
-  private writeUdfs(
-    entity: EntityName,
-    id: number,
-    udfs: ReadonlyArray<{ readonly name: string; readonly value: string | null }>,
-    replace = false
-  ): void {
-    const map = this.udfMap(entity)
-    const values = replace ? {} : { ...(map.get(id) ?? {}) }
-    for (const u of udfs) values[u.name] = u.value
-    map.set(id, values)
-  }
-
-  private stamp(entity: EntityName, row: Row, ctx: WriteContext, created: boolean): void {
-    const now = Dates.instantToIso(this.options.now())
-    const resource = ctx.impersonationResourceId ?? ctx.resourceId
-    switch (entity) {
-      case "Companies":
-        if (created) {
-          row.createDate = now
-          row.lastActivityDate = now
-        }
-        row.lastTrackedModifiedDateTime = now
-        break
-      case "Contacts":
-        if (created) {
-          row.createDate = now
-          row.lastActivityDate = now
-        }
-        row.lastModifiedDate = now
-        break
-      case "Contracts":
-        row.isCompliant = row.isCompliant ?? true
-        row.internalCurrencyOverageBillingRate = row.overageBillingRate ?? null
-        row.internalCurrencySetupFee = row.setupFee ?? null
-        row.lastModifiedDateTime = now
-        break
-      case "Services":
-        if (created) {
-          row.createDate = now
-          row.creatorResourceID = resource
-        }
-        row.lastModifiedDate = now
-        row.updateResourceID = resource
-        break
-      default:
-        break
-    }
-  }
-
-  private validateRow(entity: EntityName, row: Row, before: Row | undefined): Either.Either<void, ApiError> {
-    if (entity !== "Contracts") return Either.void
-    const start = Dates.parseDay(asString(row.startDate) ?? "")
-    const end = Dates.parseDay(asString(row.endDate) ?? "")
-    if (start !== undefined && end !== undefined && end < start) {
-      return Either.left(invalid("The contract endDate must be on or after its startDate."))
-    }
-    if (row.contractType === RECURRING_SERVICE && this.periodMonths(row) === undefined) {
-      return Either.left(invalid("contractPeriodType is required for a Recurring Service contract."))
-    }
-    if (before !== undefined) {
-      const id = asNumber(before.id)
-      const hasServices = [...this.tables.ContractServices.values()].some((cs) => cs.contractID === id)
-      const moved = ["startDate", "endDate", "contractPeriodType"].some((f) => before[f] !== row[f])
-      if (hasServices && moved) {
-        // A simulator limit, not an Autotask rule: unit rows are laid out once per contract.
-        return Either.left(
-          invalid(
-            "The simulator cannot change startDate, endDate or contractPeriodType of a contract that has services."
-          )
-        )
-      }
-    }
-    return Either.void
-  }
-
-  private periodMonths(contract: Row): number | undefined {
-    const value = contract.contractPeriodType
-    if (value === null || value === undefined) return undefined
-    return this.picklist("Contracts", "contractPeriodType").find((v) => v.value === String(value))?.months
-  }
-
-  private periods(contract: Row): ReadonlyArray<Dates.Period> {
-    const start = Dates.parseDay(asString(contract.startDate) ?? "")
-    const end = Dates.parseDay(asString(contract.endDate) ?? "")
-    const months = this.periodMonths(contract)
-    if (start === undefined || end === undefined || months === undefined) return []
-    return Dates.billingPeriods(start, end, months)
-  }
-
-  private recurringContract(contractId: number): Either.Either<Row, ApiError> {
-    const contract = this.tables.Contracts.get(contractId)
-    if (contract === undefined) return Either.left(invalid(`contractID: no Contract with id ${contractId} exists.`))
-    if (contract.contractType !== RECURRING_SERVICE) {
-      return Either.left(invalid("contractID must reference a Recurring Service contract (contractType 7)."))
-    }
-    return Either.right(contract)
-  }
-
-  private insertContractService(
-    contract: Row,
-    service: Row,
-    id: number,
-    input: {
-      readonly unitPrice: Money.Scaled
-      readonly unitCost: Money.Scaled | null
-      readonly invoiceDescription: string | null
-      readonly internalDescription: string | null
-      readonly quoteItemID: number | null
-    }
-  ): number {
-    const price = Money.toNumber(input.unitPrice)
-    const row: Row = {
-      id,
-      contractID: contract.id ?? null,
-      serviceID: service.id ?? null,
-      unitPrice: price,
-      unitCost: input.unitCost === null ? null : Money.toNumber(input.unitCost),
-      internalCurrencyUnitPrice: price,
-      internalCurrencyAdjustedPrice: price,
-      invoiceDescription: input.invoiceDescription,
-      internalDescription: input.internalDescription,
-      quoteItemID: input.quoteItemID
-    }
-    this.tables.ContractServices.set(id, row)
-    if (input.invoiceDescription === null || input.invoiceDescription === "") this.standardDescription.add(id)
-    this.segments.set(
-      id,
-      Units.initialSegments(this.periods(contract), input.unitPrice, input.unitCost, () => this.nextSegmentId++)
-    )
-    return id
-  }
-
-  private createContractService(row: Row): Either.Either<number, ApiError> {
-    return Either.gen(this, function* () {
-      const contract = yield* this.recurringContract(asNumber(row.contractID) ?? -1)
-      const service = this.tables.Services.get(asNumber(row.serviceID) ?? -1)
-      if (service === undefined)
-        return yield* Either.left(invalid(`serviceID: no Service with id ${String(row.serviceID)} exists.`))
-      const unitPrice =
-        this.moneyOf(row.unitPrice ?? row.internalCurrencyAdjustedPrice) ?? this.moneyOf(service.unitPrice) ?? 0n
-      const unitCost = row.unitCost === null ? this.moneyOf(service.unitCost) : this.moneyOf(row.unitCost)
-      return this.insertContractService(contract, service, this.nextId("ContractServices"), {
-        unitPrice,
-        unitCost,
-        invoiceDescription: asString(row.invoiceDescription),
-        internalDescription: asString(row.internalDescription),
-        quoteItemID: asNumber(row.quoteItemID)
-      })
-    })
-  }
-
-  private afterContractServiceUpdate(id: number, before: Row, next: Row, given: ReadonlyMap<string, Primitive>): void {
-    // unitPrice is the REST name of the "adjusted price" (§2.6); internalCurrencyAdjustedPrice is its
-    // single-currency twin. Either sets both; a price left out (PUT) or null keeps the current one.
-    const givenPrice = [given.get("unitPrice"), given.get("internalCurrencyAdjustedPrice")].find(
-      (v) => v !== null && v !== undefined
-    )
-    const price = this.moneyOf(givenPrice) ?? this.moneyOf(before.unitPrice) ?? 0n
-    next.unitPrice = Money.toNumber(price)
-    next.internalCurrencyUnitPrice = next.unitPrice
-    next.internalCurrencyAdjustedPrice = next.unitPrice
-    if (this.moneyOf(before.unitPrice) !== price) {
-      const segments = this.segments.get(id) ?? []
-      this.segments.set(id, Units.reprice(segments, price, this.moneyOf(next.unitCost)))
-    }
-    if (given.has("invoiceDescription") || next.invoiceDescription !== before.invoiceDescription) {
-      const text = asString(next.invoiceDescription)
-      if (text === null || text === "") this.standardDescription.add(id)
-      else this.standardDescription.delete(id)
-    }
-  }
-
-  private createAdjustment(
-    body: Readonly<Record<string, unknown>>,
-    ctx: WriteContext,
-    parentId: number | undefined
-  ): Either.Either<number, ApiError> {
-    const def = entityDefs.ContractServiceAdjustments
-    return Either.gen(this, function* () {
-      const parsed = yield* this.parseBody(def, body, "create")
-      const values = new Map(parsed.values)
-      if (parentId !== undefined) {
-        const given = values.get("contractID")
-        if (given !== undefined && given !== null && given !== parentId) {
-          return yield* Either.left(
-            invalid(`contractID ${String(given)} does not match the parent id ${parentId} in the URL.`)
-          )
-        }
-        values.set("contractID", parentId)
-      }
-      const missing = ["contractID", "effectiveDate", "unitChange"].filter((f) => (values.get(f) ?? null) === null)
-      if (missing.length > 0) return yield* Either.left(invalid(...missing.map((f) => `${f} is required.`)))
-      const contractId = asNumber(values.get("contractID")) ?? -1
-      const contract = yield* this.recurringContract(contractId)
-      const effectiveDate = asString(values.get("effectiveDate")) ?? ""
-      const day = Dates.parseDay(effectiveDate) ?? Number.NaN
-      const unitChange = asNumber(values.get("unitChange")) ?? 0
-      const adjustedUnitPrice = this.moneyOf(values.get("adjustedUnitPrice"))
-      const adjustedUnitCost = this.moneyOf(values.get("adjustedUnitCost"))
-      const allowRepeat = values.get("allowRepeatService") === true
-      const csIdGiven = asNumber(values.get("contractServiceID"))
-      const serviceIdGiven = asNumber(values.get("serviceID"))
-
-      // Identify the contract service by contractServiceID, or by contractID + serviceID (§2.6).
-      let existing: Row | undefined
-      let service: Row | undefined
-      if (csIdGiven !== null) {
-        existing = this.tables.ContractServices.get(csIdGiven)
-        if (existing === undefined || existing.contractID !== contractId) {
-          return yield* Either.left(
-            invalid(`contractServiceID ${csIdGiven} is not a service of contract ${contractId}.`)
-          )
-        }
-        if (serviceIdGiven !== null && existing.serviceID !== serviceIdGiven) {
-          return yield* Either.left(
-            invalid(`serviceID ${serviceIdGiven} does not match contract service ${csIdGiven}.`)
-          )
-        }
-        service = this.tables.Services.get(asNumber(existing.serviceID) ?? -1)
-      } else if (serviceIdGiven !== null) {
-        service = this.tables.Services.get(serviceIdGiven)
-        const candidates = [...this.tables.ContractServices.values()].filter(
-          (cs) => cs.contractID === contractId && cs.serviceID === serviceIdGiven
-        )
-        if (!allowRepeat && candidates.length > 1) {
-          return yield* Either.left(
-            invalid(
-              `Contract ${contractId} has ${candidates.length} services with serviceID ${serviceIdGiven}; give contractServiceID.`
-            )
-          )
-        }
-        existing = allowRepeat ? undefined : candidates[0]
-      } else {
-        return yield* Either.left(invalid("Either contractServiceID or serviceID is required."))
-      }
-      if (service === undefined)
-        return yield* Either.left(invalid(`serviceID: no Service with id ${String(serviceIdGiven)} exists.`))
-
-      const unitPrice = adjustedUnitPrice ?? this.moneyOf(service.unitPrice) ?? 0n
-      const unitCost = adjustedUnitCost ?? this.moneyOf(service.unitCost)
-      const current =
-        existing === undefined
-          ? Units.initialSegments(this.periods(contract), unitPrice, unitCost, () => this.nextSegmentId++)
-          : (this.segments.get(asNumber(existing.id) ?? -1) ?? [])
-      const applied = Units.applyAdjustment(current, day, unitChange, () => this.nextSegmentId++)
-      if (Either.isLeft(applied)) return yield* Either.left(invalid(this.describe(applied.left)))
-
-      // The API creates the contract service when it does not exist yet (§2.6).
-      const csId =
-        existing === undefined
-          ? this.insertContractService(contract, service, this.nextId("ContractServices"), {
-              unitPrice,
-              unitCost,
-              invoiceDescription: null,
-              internalDescription: null,
-              quoteItemID: asNumber(values.get("quoteItemID"))
-            })
-          : (asNumber(existing.id) ?? -1)
-      this.segments.set(csId, applied.right)
-      const id = this.nextId("ContractServiceAdjustments")
-      this.adjustmentList.push({
-        id,
-        contractID: contractId,
-        contractServiceID: csId,
-        serviceID: asNumber(service.id) ?? -1,
-        effectiveDate: Dates.dayToIso(day),
-        unitChange,
-        adjustedUnitPrice: adjustedUnitPrice === null ? null : Money.toNumber(adjustedUnitPrice),
-        adjustedUnitCost: adjustedUnitCost === null ? null : Money.toNumber(adjustedUnitCost),
-        quoteItemID: asNumber(values.get("quoteItemID")),
-        allowRepeatService: allowRepeat,
-        createdContractService: existing === undefined,
-        impersonationResourceId: ctx.impersonationResourceId,
-        createDate: Dates.instantToIso(this.options.now())
-      })
-      return id
-    })
-  }
-
-  private describe(problem: Units.AdjustmentProblem): string {
-    switch (problem._tag) {
-      case "OutsideContract":
-        return "effectiveDate must fall within the contract's start and end dates."
-      case "Posted":
-        return `The billing period from ${Dates.dayToDate(problem.segment.start)} has been approved and posted; it cannot be adjusted.`
-      case "NegativeUnits":
-        return `The adjustment would leave ${problem.units} units from ${Dates.dayToDate(problem.segment.start)}; units cannot be negative.`
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Direct access for tests (no HTTP)
-
   /** Adjustments made so far (optionally of one contract), oldest first. */
   adjustments(contractId?: number): ReadonlyArray<AdjustmentRecord> {
     return contractId === undefined
@@ -832,7 +474,7 @@ export class Store {
   /** Adds a contract service as a person would in the UI, with its units; returns its id. */
   addContractService(input: HandMadeContractService): Either.Either<number, ApiError> {
     return Either.gen(this, function* () {
-      const contract = yield* this.recurringContract(input.contractID)
+      const contract = yield* recurringContract(this, input.contractID)
       const service = this.tables.Services.get(input.serviceID)
       if (service === undefined)
         return yield* Either.left(invalid(`serviceID: no Service with id ${input.serviceID} exists.`))
@@ -856,7 +498,7 @@ export class Store {
             : (Money.parse(input.unitCost) ?? null)
       if (unitPrice === null || unitPrice === undefined)
         return yield* Either.left(invalid("unitPrice is not a valid amount."))
-      const segments = Units.initialSegments(this.periods(contract), unitPrice, unitCost, () => this.nextSegmentId++)
+      const segments = Units.initialSegments(periods(this, contract), unitPrice, unitCost, () => this.nextSegmentId++)
       const from = input.effectiveDate ?? asString(contract.startDate) ?? ""
       const applied = Units.applyAdjustment(
         segments,
@@ -864,8 +506,8 @@ export class Store {
         input.units ?? 0,
         () => this.nextSegmentId++
       )
-      if (Either.isLeft(applied)) return yield* Either.left(invalid(this.describe(applied.left)))
-      const id = this.insertContractService(contract, service, this.nextId("ContractServices"), {
+      if (Either.isLeft(applied)) return yield* Either.left(invalid(describe(this, applied.left)))
+      const id = insertContractService(this, contract, service, this.nextId("ContractServices"), {
         unitPrice,
         unitCost,
         invoiceDescription: input.invoiceDescription ?? null,

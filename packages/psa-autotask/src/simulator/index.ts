@@ -1,7 +1,8 @@
 /**
  * `@seatsync/psa-autotask/simulator`: a local Autotask PSA REST v1.0 server for tests, the demo and
- * rehearsals. See SIMULATOR.md.
+ * rehearsals, on `@seatsync/simulator-kit`. See SIMULATOR.md.
  */
+export { SimulatorStartError } from "@seatsync/simulator-kit"
 export {
   type AutotaskCredentials,
   AutotaskSimulator,
@@ -9,9 +10,7 @@ export {
   type AutotaskSimulatorOptions,
   type Behaviour,
   type SimRecord,
-  type SimulatorData,
-  SimulatorStartError,
-  startAutotaskSimulator
+  type SimulatorData
 } from "./AutotaskSimulator.js"
 export type {
   Counters,
@@ -33,7 +32,7 @@ export {
   loadSampleSeed,
   loadSeedFile,
   type Seed,
-  SeedDecodeError,
+  SeedError,
   type SeedIssue,
   SeedSchema,
   sampleSeedPath

@@ -1,21 +1,21 @@
 /**
- * A ConnectWise PSA (Manage) REST 3.0 server on node:http, following API-REFERENCE.md §1.
+ * A ConnectWise PSA (Manage) REST 3.0 server on the simulator kit, following API-REFERENCE.md §1.
  *
  * ```ts
- * const sim = await startConnectWiseSimulator({ port: 0 })
+ * const sim = await ConnectWiseSimulator.start({ port: 0 })
  * // sim.apiBaseUrl === "http://127.0.0.1:PORT/v4_6_release/apis/3.0"
  * await sim.stop()
  * ```
  */
-import { createServer, type IncomingMessage, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Data, Effect, Either, Schema, type Scope } from "effect"
-import { CallCounters } from "./Counters.js"
-import { FaultController, type InitialFaults } from "./Faults.js"
+import { Control, Scoped, type SeedError, Server, type SimulatorStartError } from "@seatsync/simulator-kit"
+import { Context, Data, Either, Layer } from "effect"
+import * as SimControl from "./Control.js"
+import { Counters } from "./Counters.js"
+import { Faults, type InitialFaults } from "./Faults.js"
 import type { ProrationRounding } from "./internal/Billing.js"
 import type { CollectionName } from "./internal/Fields.js"
 import type { Json, JsonObject } from "./internal/Json.js"
-import { type ControlResponse, handleRequest, type ServerConfig } from "./internal/Server.js"
+import { handleRequest, type ServerConfig, simulatorError } from "./internal/Server.js"
 import {
   type BillingCycle,
   defaultBillingCycles,
@@ -24,12 +24,12 @@ import {
   formatDateTime,
   Store
 } from "./internal/Store.js"
-import { type ConnectWiseSeed, decodeSeed, issuesFromProblems, SeedError, sampleSeed, seedRecords } from "./Seed.js"
+import { type ConnectWiseSeed, decodeSeed, issuesFromProblems, sampleSeed, seedRecords } from "./Seed.js"
 
 export type { Json, JsonObject } from "./internal/Json.js"
 export type { ErrorBody, ValidationIssue } from "./internal/Store.js"
 
-/** Options of {@link startConnectWiseSimulator}. Every one has a default. */
+/** Options of {@link ConnectWiseSimulator.start}. Every one has a default. */
 export interface ConnectWiseSimulatorOptions {
   /** Seed JSON (see Seed.ts); default: the sample world (`sample-seed.json`). */
   readonly seed?: unknown
@@ -143,25 +143,19 @@ export interface SimulatorClock {
 }
 
 /** A running simulator. */
-export interface ConnectWiseSimulator {
+export interface ConnectWiseSimulatorHandle {
   /** Site base URL, e.g. `http://127.0.0.1:PORT` (companyinfo lives at `${url}/login/companyinfo/{company}`). */
   readonly url: string
   /** API base URL, e.g. `http://127.0.0.1:PORT/v4_6_release/apis/3.0`. */
   readonly apiBaseUrl: string
   readonly credentials: ConnectWiseCredentials
-  readonly counters: CallCounters
-  readonly faults: FaultController
+  readonly counters: Counters
+  readonly faults: Faults
   readonly data: SimulatorData
   readonly clock: SimulatorClock
   /** Stops listening and closes open connections. */
   stop(): Promise<void>
 }
-
-/** The server could not listen. */
-export class SimulatorStartError extends Data.TaggedError("SimulatorStartError")<{
-  readonly message: string
-  readonly cause: unknown
-}> {}
 
 const defaultClientId = "2e7a6d4c-5b1f-4c39-9a61-7d3f0c1b8e25"
 
@@ -187,138 +181,8 @@ const seedDocument = (store: Store, base: ConnectWiseSeed): JsonObject => {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// /_sim control routes
-
-const FaultBody = Schema.Union(
-  Schema.Struct({
-    kind: Schema.Literal("rateLimit"),
-    times: Schema.optional(Schema.Int),
-    writes: Schema.optional(Schema.Boolean),
-    after: Schema.optional(Schema.Int),
-    retryAfterSeconds: Schema.optional(Schema.Number),
-    route: Schema.optional(Schema.String)
-  }),
-  Schema.Struct({
-    kind: Schema.Literal("serverError"),
-    times: Schema.optional(Schema.Int),
-    writes: Schema.optional(Schema.Boolean),
-    after: Schema.optional(Schema.Int),
-    route: Schema.optional(Schema.String),
-    message: Schema.optional(Schema.String)
-  }),
-  Schema.Struct({
-    kind: Schema.Literal("malformedJson"),
-    times: Schema.optional(Schema.Int),
-    writes: Schema.optional(Schema.Boolean),
-    after: Schema.optional(Schema.Int),
-    route: Schema.optional(Schema.String)
-  }),
-  Schema.Struct({ kind: Schema.Literal("latency"), ms: Schema.Number, route: Schema.optional(Schema.String) }),
-  Schema.Struct({
-    kind: Schema.Literal("latencyBand"),
-    minMs: Schema.Number,
-    maxMs: Schema.Number,
-    route: Schema.optional(Schema.String)
-  }),
-  Schema.Struct({ kind: Schema.Literal("throttle"), requests: Schema.Int, windowSeconds: Schema.Number })
-)
-const ClockBody = Schema.Struct({ now: Schema.NullOr(Schema.String) })
-
-const parseControlJson = (text: string): unknown => {
-  try {
-    return text.trim() === "" ? {} : (JSON.parse(text) as unknown)
-  } catch {
-    // Not JSON: the Schema decode below reports it.
-    return undefined
-  }
-}
-
-const makeControl =
-  (sim: () => ConnectWiseSimulator) =>
-  async (request: IncomingMessage, body: string, url: URL): Promise<ControlResponse> => {
-    const { counters, faults, data, clock } = sim()
-    const method = (request.method ?? "GET").toUpperCase()
-    const path = url.pathname.toLowerCase().replace(/\/+$/, "")
-    const decodeError = (message: string): ControlResponse => ({ status: 400, body: { message } })
-    if (path === "/_sim/counters") {
-      if (method === "GET") return { status: 200, body: { ...counters.snapshot() } }
-      if (method === "DELETE") {
-        counters.reset()
-        return { status: 204, body: undefined }
-      }
-    }
-    if (path === "/_sim/faults") {
-      if (method === "GET")
-        return { status: 200, body: faults.pending().map((f) => ({ ...f, route: f.route ?? null })) }
-      if (method === "DELETE") {
-        faults.clear()
-        return { status: 204, body: undefined }
-      }
-      if (method === "POST") {
-        const decoded = Schema.decodeUnknownEither(FaultBody)(parseControlJson(body))
-        if (Either.isLeft(decoded)) return decodeError(String(decoded.left))
-        const fault = decoded.right
-        const route = {
-          ...(fault.kind === "throttle" || fault.route === undefined ? {} : { route: fault.route }),
-          ...("writes" in fault && fault.writes !== undefined ? { writes: fault.writes } : {}),
-          ...("after" in fault && fault.after !== undefined ? { after: fault.after } : {})
-        }
-        switch (fault.kind) {
-          case "rateLimit":
-            faults.rateLimit({
-              ...route,
-              ...(fault.times === undefined ? {} : { times: fault.times }),
-              ...(fault.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: fault.retryAfterSeconds })
-            })
-            break
-          case "serverError":
-            faults.serverError({
-              ...route,
-              ...(fault.times === undefined ? {} : { times: fault.times }),
-              ...(fault.message === undefined ? {} : { message: fault.message })
-            })
-            break
-          case "malformedJson":
-            faults.malformedJson({ ...route, ...(fault.times === undefined ? {} : { times: fault.times }) })
-            break
-          case "latency":
-            faults.latency({ ...route, ms: fault.ms })
-            break
-          case "latencyBand":
-            faults.latency({ ...route, minMs: fault.minMs, maxMs: fault.maxMs })
-            break
-          case "throttle":
-            faults.throttle({ requests: fault.requests, windowSeconds: fault.windowSeconds })
-            break
-        }
-        return { status: 204, body: undefined }
-      }
-    }
-    if (path === "/_sim/reset" && method === "POST") {
-      data.reset()
-      return { status: 204, body: undefined }
-    }
-    if (path === "/_sim/state" && method === "GET") return { status: 200, body: data.snapshot() }
-    if (path === "/_sim/clock" && method === "POST") {
-      const decoded = Schema.decodeUnknownEither(ClockBody)(parseControlJson(body))
-      if (Either.isLeft(decoded)) return decodeError(String(decoded.left))
-      clock.set(decoded.right.now)
-      return { status: 200, body: { now: clock.now().toISOString() } }
-    }
-    const additions = /^\/_sim\/agreements\/(\d+)\/additions$/.exec(path)
-    if (additions?.[1] !== undefined && method === "GET") {
-      return { status: 200, body: [...data.additions(Number(additions[1]))] }
-    }
-    return { status: 404, body: { message: `No control route ${method} ${url.pathname}` } }
-  }
-
-// ---------------------------------------------------------------------------------------------
-
 /** Starts a simulator. Rejects with {@link SeedError} for a bad seed, {@link SimulatorStartError} when it cannot listen. */
-export const startConnectWiseSimulator = async (
-  options: ConnectWiseSimulatorOptions = {}
-): Promise<ConnectWiseSimulator> => {
+const start = async (options: ConnectWiseSimulatorOptions = {}): Promise<ConnectWiseSimulatorHandle> => {
   const decoded = decodeSeed(options.seed ?? sampleSeed())
   if (Either.isLeft(decoded)) throw decoded.left
   const seed = decoded.right
@@ -361,8 +225,8 @@ export const startConnectWiseSimulator = async (
     maxUrlLength: options.maxUrlLength === undefined ? 2000 : options.maxUrlLength,
     serverTimeZone: "Eastern Standard Time"
   }
-  const counters = new CallCounters()
-  const faults = new FaultController()
+  const counters = new Counters()
+  const faults = new Faults()
   const initial = options.faults
   if (initial?.rateLimit !== undefined) faults.rateLimit(initial.rateLimit)
   if (initial?.serverError !== undefined) faults.serverError(initial.serverError)
@@ -371,37 +235,33 @@ export const startConnectWiseSimulator = async (
   if (initial?.throttle !== undefined) faults.throttle(initial.throttle)
 
   let siteUrl = ""
-  let simulator: ConnectWiseSimulator | undefined
-  const server: Server = createServer((request, response) => {
-    void handleRequest(
-      {
-        config,
-        store,
-        counters,
-        faults,
-        control:
-          options.controlRoutes === false
-            ? undefined
-            : makeControl(() => {
-                // Requests arrive only after listen() resolved, when `simulator` is set.
-                if (simulator === undefined) throw new Error("simulator not started")
-                return simulator
-              }),
-        siteUrl: () => siteUrl
-      },
-      request,
-      response
-    )
+  let simulator: ConnectWiseSimulatorHandle | undefined
+  const controlRoutes = SimControl.routes(() => {
+    // Requests arrive only after listen() resolved, when `simulator` is set.
+    if (simulator === undefined) throw new Error("simulator not started")
+    return simulator
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (cause) =>
-      reject(new SimulatorStartError({ message: `Cannot listen: ${String(cause)}`, cause }))
-    )
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve())
+  const running = await Server.start({
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1",
+    onError: simulatorError,
+    handle: (request) =>
+      handleRequest(
+        {
+          config,
+          store,
+          counters,
+          faults,
+          control:
+            options.controlRoutes === false
+              ? undefined
+              : (r) => Control.answerControl(controlRoutes, SimControl.answers, r.method, r.url, r.body),
+          siteUrl: () => siteUrl
+        },
+        request
+      )
   })
-  const address = server.address() as AddressInfo
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address
-  siteUrl = `http://${host}:${address.port}`
+  siteUrl = running.url
   const apiBaseUrl = `${siteUrl}/${codebase}apis/3.0`
   store.apiBase = apiBaseUrl
 
@@ -454,19 +314,6 @@ export const startConnectWiseSimulator = async (
       fixedNow = at === null ? undefined : new Date(at)
     }
   }
-  const sockets = new Set<import("node:net").Socket>()
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  let stopped: Promise<void> | undefined
-  const stop = () => {
-    stopped ??= new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      for (const socket of sockets) socket.destroy()
-    })
-    return stopped
-  }
   simulator = {
     url: siteUrl,
     apiBaseUrl,
@@ -481,25 +328,30 @@ export const startConnectWiseSimulator = async (
     faults,
     data,
     clock,
-    stop
+    stop: () => running.close()
   }
   return simulator
 }
 
 /** The simulator as a scoped Effect: started on acquire, stopped when the scope closes. */
-export const connectWiseSimulator = (
-  options: ConnectWiseSimulatorOptions = {}
-): Effect.Effect<ConnectWiseSimulator, SeedError | SimulatorStartError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.tryPromise({
-      try: () => startConnectWiseSimulator(options),
-      catch: (cause) =>
-        cause instanceof SeedError || cause instanceof SimulatorStartError
-          ? cause
-          : new SimulatorStartError({ message: String(cause), cause })
-    }),
-    (sim) => Effect.promise(() => sim.stop())
-  )
+const scoped = (options: ConnectWiseSimulatorOptions = {}) => Scoped.scoped(start)(options)
+
+/**
+ * The ConnectWise simulator as an Effect service. `start` gives a running simulator (stop it with
+ * `stop()`), `scoped` one for the current scope, `layer` one for the layer's lifetime.
+ */
+export class ConnectWiseSimulator extends Context.Tag("@seatsync/psa-connectwise/simulator/ConnectWiseSimulator")<
+  ConnectWiseSimulator,
+  ConnectWiseSimulatorHandle
+>() {
+  /** Starts a simulator. Rejects with `SeedError` for a bad seed, `SimulatorStartError` when it cannot listen. */
+  static readonly start = start
+  static readonly scoped = scoped
+  static readonly layer = (
+    options: ConnectWiseSimulatorOptions = {}
+  ): Layer.Layer<ConnectWiseSimulator, SeedError | SimulatorStartError> =>
+    Layer.scoped(ConnectWiseSimulator, scoped(options))
+}
 
 /** ISO text as the simulator writes datetimes (`yyyy-MM-ddTHH:mm:ssZ`). */
 export const formatConnectWiseDateTime = (date: Date): string => formatDateTime(date.getTime())

@@ -2,8 +2,10 @@
  * Call counters: one per method + route template, e.g. `GET /finance/agreements/{id}/additions`
  * or `PATCH /finance/agreements/{id}/additions/{id}` (paths relative to the API base;
  * `GET /login/companyinfo/{companyId}` for codebase discovery). Every request that reaches the
- * server is counted, including ones answered with an injected fault or a 401.
+ * server is counted, including ones answered with an injected fault or a 401. The counting is the
+ * kit's; this is ConnectWise's view of it.
  */
+import { Counters as Kit } from "@seatsync/simulator-kit"
 
 /** One request as the simulator saw it. */
 export interface RecordedCall {
@@ -16,33 +18,22 @@ export interface RecordedCall {
 }
 
 /** Readable, resettable call counters and a bounded log of recent calls. */
-export class CallCounters {
-  private readonly counts = new Map<string, number>()
-  private readonly log: Array<RecordedCall> = []
+export class Counters {
+  private readonly kit = new Kit.Counters<RecordedCall>(10_000)
 
-  constructor(private readonly logLimit = 10_000) {}
-
-  /** The number of calls to one `METHOD /route/template`. */
+  /** The number of calls to one `METHOD /route/template` (compared case-insensitively). */
   get(key: string): number {
-    // Keys are stored as the route templates spell them ("{companyId}"); compare normalized.
-    const wanted = normalizeKey(key)
-    let sum = 0
-    for (const [k, n] of this.counts) if (normalizeKey(k) === wanted) sum += n
-    return sum
+    return this.kit.get(key)
   }
 
   /** All counters, keyed `METHOD /route/template`. */
   snapshot(): Readonly<Record<string, number>> {
-    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    return this.kit.snapshot()
   }
 
   /** Total calls (optionally of one method). */
   total(method?: string): number {
-    let sum = 0
-    for (const [key, count] of this.counts) {
-      if (method === undefined || key.startsWith(`${method.toUpperCase()} `)) sum += count
-    }
-    return sum
+    return method === undefined ? this.kit.total() : this.kit.total({ method })
   }
 
   /** Calls that can change data: POST, PUT, PATCH and DELETE. */
@@ -52,34 +43,21 @@ export class CallCounters {
 
   /** Recent calls, oldest first (at most the last 10,000). */
   calls(): ReadonlyArray<RecordedCall> {
-    return [...this.log]
+    return this.kit.requests()
   }
 
   /** Zeroes every counter and clears the log. */
   reset(): void {
-    this.counts.clear()
-    this.log.length = 0
+    this.kit.reset()
   }
 
   /** @internal */
   count(key: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1)
+    this.kit.count(key)
   }
 
   /** @internal */
   record(call: RecordedCall): void {
-    this.log.push(call)
-    if (this.log.length > this.logLimit) this.log.splice(0, this.log.length - this.logLimit)
+    this.kit.record(call)
   }
-}
-
-/** `get /Finance/Agreements/{id}/additions` → `GET /finance/agreements/{id}/additions`. */
-export const normalizeKey = (key: string): string => {
-  const trimmed = key.trim()
-  const space = trimmed.indexOf(" ")
-  if (space < 0) return trimmed.toLowerCase()
-  return `${trimmed.slice(0, space).toUpperCase()} ${trimmed
-    .slice(space + 1)
-    .trim()
-    .toLowerCase()}`
 }

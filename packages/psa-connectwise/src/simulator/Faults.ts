@@ -4,9 +4,10 @@
  * such as `"/finance/agreements/{id}/additions"` for any method), or only writes. Counted faults
  * apply to the next N matching calls, in the order they were added, optionally after letting a
  * first few matching calls through (`after`: the PATCH of a quantity change lands, its proration
- * POST fails — the part-way state of a multi-write operation).
+ * POST fails — the part-way state of a multi-write operation). The rules engine is the kit's; this
+ * is ConnectWise's vocabulary for it and its bodies live in internal/Server.ts.
  */
-import { normalizeKey } from "./Counters.js"
+import { Faults as KitFaults, Latency } from "@seatsync/simulator-kit"
 
 /** 429 Too Many Requests with `Retry-After` and ConnectWise's throttle body (§1.10). */
 export interface RateLimitFault {
@@ -94,108 +95,109 @@ export type TakenFault =
   | { readonly kind: "serverError"; readonly message: string }
   | { readonly kind: "malformedJson" }
 
-type Mutable<A> = { -readonly [K in keyof A]: A[K] }
+/** A rule in the kit's language. */
+type Rule =
+  | (KitFaults.FaultRuleBase & TakenFault)
+  | (KitFaults.FaultRuleBase & { readonly kind: "latency"; readonly minMs: number; readonly maxMs: number })
 
-/** True when `route` (a fault's filter) selects the call `key` (`METHOD /template`). */
-export const routeMatches = (route: string | undefined, key: string): boolean => {
-  if (route === undefined || route.trim() === "") return true
-  const filter = normalizeKey(route)
-  const normalized = normalizeKey(key)
-  if (filter.includes(" ")) return filter === normalized
-  return normalized.slice(normalized.indexOf(" ") + 1) === filter
+const facts = (key: string): KitFaults.RequestFacts => {
+  const normalized = KitFaults.normalizeKey(key)
+  const method = normalized.slice(0, Math.max(0, normalized.indexOf(" ")))
+  return { method, key, write: method !== "GET" }
 }
 
 /** Runtime control of injected faults. */
-export class FaultController {
-  private readonly queue: Array<Mutable<PendingFault>> = []
-  private latencies: Array<LatencyFault> = []
-  private throttleConfig: Throttle | undefined
-  private windowStart = 0
-  private windowCount = 0
+export class Faults {
+  private readonly rules: KitFaults.FaultRules<Rule>
+  private readonly window: Latency.FixedWindow
 
   constructor(
     private readonly random: () => number = Math.random,
-    private readonly clock: () => number = Date.now
-  ) {}
+    clock: () => number = Date.now
+  ) {
+    this.rules = new KitFaults.FaultRules<Rule>(random)
+    this.window = new Latency.FixedWindow(clock)
+  }
+
+  private counted(
+    fault: { readonly times?: number; readonly route?: string; readonly writes?: boolean; readonly after?: number },
+    taken: TakenFault
+  ): void {
+    this.rules.add({
+      ...taken,
+      times: positive(fault.times, 1),
+      ...(fault.after === undefined ? {} : { after: fault.after }),
+      match: { route: fault.route, writes: fault.writes ?? false }
+    })
+  }
 
   /** The next `times` matching calls answer 429 with `Retry-After`. */
   rateLimit(fault: RateLimitFault = {}): void {
-    this.queue.push({
+    this.counted(fault, {
       kind: "rateLimit",
-      remaining: positive(fault.times, 1),
-      route: fault.route,
-      ...scope(fault),
       retryAfterSeconds: Math.max(0, Math.floor(fault.retryAfterSeconds ?? 1))
     })
   }
 
   /** The next `times` matching calls answer 500. */
   serverError(fault: ServerErrorFault = {}): void {
-    this.queue.push({
-      kind: "serverError",
-      remaining: positive(fault.times, 1),
-      route: fault.route,
-      ...scope(fault),
-      message: fault.message ?? "An internal error occurred."
-    })
+    this.counted(fault, { kind: "serverError", message: fault.message ?? "An internal error occurred." })
   }
 
   /** The next `times` matching calls get a truncated JSON body. */
   malformedJson(fault: MalformedJsonFault = {}): void {
-    this.queue.push({ kind: "malformedJson", remaining: positive(fault.times, 1), route: fault.route, ...scope(fault) })
+    this.counted(fault, { kind: "malformedJson" })
   }
 
   /** Adds latency to matching calls until {@link clearLatency} or {@link clear}. */
   latency(fault: LatencyFault): void {
-    this.latencies.push(fault)
+    const [minMs, maxMs] = "ms" in fault ? [fault.ms, fault.ms] : [fault.minMs, fault.maxMs]
+    this.rules.add({ kind: "latency", minMs, maxMs, times: Number.POSITIVE_INFINITY, match: { route: fault.route } })
   }
 
   clearLatency(): void {
-    this.latencies = []
+    this.rules.clear((rule) => rule.kind === "latency")
   }
 
   /** Sets (or with `null` removes) the built-in rate limiter. */
   throttle(config: Throttle | null): void {
-    this.throttleConfig = config ?? undefined
-    this.windowStart = this.clock()
-    this.windowCount = 0
+    this.window.set(config)
   }
 
   /** Removes every fault, the latency and the throttle. */
   clear(): void {
-    this.queue.length = 0
-    this.latencies = []
-    this.throttleConfig = undefined
+    this.rules.clear()
+    this.window.set(null)
   }
 
   /** Counted faults still waiting, in order. */
   pending(): ReadonlyArray<PendingFault> {
-    return this.queue.map((fault) => ({ ...fault }))
+    return this.rules.list().flatMap(({ rule, remaining, after }): ReadonlyArray<PendingFault> => {
+      const common = { remaining, route: rule.match?.route, writes: rule.match?.writes ?? false, after }
+      switch (rule.kind) {
+        case "rateLimit":
+          return [{ kind: "rateLimit", ...common, retryAfterSeconds: rule.retryAfterSeconds }]
+        case "serverError":
+          return [{ kind: "serverError", ...common, message: rule.message }]
+        case "malformedJson":
+          return [{ kind: "malformedJson", ...common }]
+        default:
+          return []
+      }
+    })
   }
 
   /** @internal Consumes the first counted fault that matches the call, if any. */
   take(key: string): TakenFault | undefined {
-    const write = !normalizeKey(key).startsWith("GET ")
-    let index = -1
-    for (const [i, fault] of this.queue.entries()) {
-      if (!routeMatches(fault.route, key) || (fault.writes && !write)) continue
-      // Still letting its first matching calls through.
-      if (fault.after > 0) {
-        fault.after--
-        continue
-      }
-      index = i
-      break
-    }
-    const fault = this.queue[index]
-    if (fault === undefined) return undefined
-    fault.remaining--
-    if (fault.remaining <= 0) this.queue.splice(index, 1)
-    switch (fault.kind) {
+    const rule = this.rules.take(facts(key), (r) => r.kind !== "latency").outcome
+    switch (rule?.kind) {
+      case undefined:
+      case "latency":
+        return undefined
       case "rateLimit":
-        return { kind: "rateLimit", retryAfterSeconds: fault.retryAfterSeconds }
+        return { kind: "rateLimit", retryAfterSeconds: rule.retryAfterSeconds }
       case "serverError":
-        return { kind: "serverError", message: fault.message }
+        return { kind: "serverError", message: rule.message }
       case "malformedJson":
         return { kind: "malformedJson" }
     }
@@ -203,39 +205,19 @@ export class FaultController {
 
   /** @internal Milliseconds to wait before answering the call. */
   delayFor(key: string): number {
-    let total = 0
-    for (const fault of this.latencies) {
-      if (!routeMatches(fault.route, key)) continue
-      if ("ms" in fault) total += Math.max(0, fault.ms)
-      else {
-        const low = Math.max(0, Math.min(fault.minMs, fault.maxMs))
-        const high = Math.max(fault.minMs, fault.maxMs, 0)
-        total += low + this.random() * (high - low)
-      }
-    }
-    return total
+    return this.rules
+      .take(facts(key), (r) => r.kind === "latency")
+      .latency.reduce((total, rule) => (rule.kind === "latency" ? total + bandMs(this.random, rule) : total), 0)
   }
 
   /** @internal The built-in limiter: seconds to wait when this call is over the limit. */
   throttled(): number | undefined {
-    const config = this.throttleConfig
-    if (config === undefined) return undefined
-    const now = this.clock()
-    const windowMs = config.windowSeconds * 1000
-    if (now - this.windowStart >= windowMs) {
-      this.windowStart = now
-      this.windowCount = 0
-    }
-    this.windowCount++
-    if (this.windowCount <= config.requests) return undefined
-    return Math.max(1, Math.ceil((this.windowStart + windowMs - now) / 1000))
+    return this.window.take()
   }
 }
 
-const scope = (fault: { readonly writes?: boolean; readonly after?: number }) => ({
-  writes: fault.writes ?? false,
-  after: fault.after === undefined || !Number.isFinite(fault.after) ? 0 : Math.max(0, Math.floor(fault.after))
-})
+const bandMs = (random: () => number, rule: { readonly minMs: number; readonly maxMs: number }): number =>
+  rule.minMs === rule.maxMs ? Math.max(0, rule.minMs) : Latency.bandMs(random, rule.minMs, rule.maxMs)
 
 const positive = (value: number | undefined, fallback: number) =>
   value === undefined || !Number.isFinite(value) ? fallback : Math.max(1, Math.floor(value))

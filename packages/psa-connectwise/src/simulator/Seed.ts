@@ -6,7 +6,8 @@
  */
 
 import { readFileSync } from "node:fs"
-import { Data, Either, ParseResult, Schema } from "effect"
+import { Seed as KitSeed, SeedError } from "@seatsync/simulator-kit"
+import { type Either, Schema } from "effect"
 import type { CollectionName } from "./internal/Fields.js"
 import type { LoadRecord } from "./internal/Store.js"
 
@@ -79,53 +80,15 @@ export type ConnectWiseSeed = typeof ConnectWiseSeed.Type
 /** The seed as written in JSON. */
 export type ConnectWiseSeedJson = typeof ConnectWiseSeed.Encoded
 
-/** One problem in a seed: where (`agreements[2].type`) and what. */
-export interface SeedIssue {
-  readonly path: string
-  readonly message: string
-}
-
-/** A seed that cannot be loaded. The message lists every issue, each naming its field. */
-export class SeedError extends Data.TaggedError("SeedError")<{
-  readonly message: string
-  readonly issues: ReadonlyArray<SeedIssue>
-}> {}
-
-const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>(
-    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`),
-    ""
-  )
-
-const seedError = (issues: ReadonlyArray<SeedIssue>): SeedError =>
-  new SeedError({
-    message: `Invalid ConnectWise simulator seed:\n${issues.map((i) => `  ${i.path === "" ? "(root)" : i.path}: ${i.message}`).join("\n")}`,
-    issues
-  })
+export { SeedError, type SeedIssue } from "@seatsync/simulator-kit"
 
 /** Decodes seed JSON (structure and types). Cross-record checks happen when it is loaded. */
 export const decodeSeed = (input: unknown): Either.Either<ConnectWiseSeed, SeedError> =>
-  Schema.decodeUnknownEither(ConnectWiseSeed, { errors: "all", onExcessProperty: "error" })(input).pipe(
-    Either.mapLeft((error) =>
-      seedError(
-        ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-          path: formatPath(issue.path),
-          message: issue.message
-        }))
-      )
-    )
-  )
+  KitSeed.decode("ConnectWise")(ConnectWiseSeed, input)
 
-/** Parses `"agreements[2].type: …"` problems from the store into issues. */
+/** Turns `"agreements[2].type: …"` problems from the store into a {@link SeedError}. */
 export const issuesFromProblems = (problems: ReadonlyArray<string>): SeedError =>
-  seedError(
-    problems.map((problem) => {
-      const colon = problem.indexOf(": ")
-      return colon < 0
-        ? { path: "", message: problem }
-        : { path: problem.slice(0, colon), message: problem.slice(colon + 2) }
-    })
-  )
+  new SeedError({ simulator: "ConnectWise", issues: KitSeed.issuesFromProblems(problems) })
 
 type SeedEntry = { readonly id: number; readonly _info?: typeof RecordInfo.Type | undefined } & {
   readonly [key: string]: unknown
@@ -191,7 +154,10 @@ export const sampleSeed = (): unknown => {
       }
     }
     if (sampleSeedCache === undefined) {
-      throw new SeedError({ message: `sample-seed.json not found:\n${problems.join("\n")}`, issues: [] })
+      throw new SeedError({
+        simulator: "ConnectWise",
+        issues: [{ path: "", message: `sample-seed.json not found:\n${problems.join("\n")}` }]
+      })
     }
   }
   return structuredClone(sampleSeedCache)

@@ -1,16 +1,18 @@
 /**
  * `@seatsync/psa-connectwise/simulator`: a ConnectWise PSA (Manage) REST 3.0 server for tests,
- * demos and rehearsals (API-REFERENCE.md §1). See SIMULATOR.md in the package.
+ * demos and rehearsals (API-REFERENCE.md §1), on `@seatsync/simulator-kit`. See SIMULATOR.md in
+ * the package.
  */
 
+export { SimulatorStartError } from "@seatsync/simulator-kit"
 /** The conditions language: parser, evaluator and the string quoting clients must use. */
 export * as Conditions from "./Conditions.js"
 export {
   type ByHandOptions,
   type ConnectWiseCredentials,
-  type ConnectWiseSimulator,
+  ConnectWiseSimulator,
+  type ConnectWiseSimulatorHandle,
   type ConnectWiseSimulatorOptions,
-  connectWiseSimulator,
   type ErrorBody,
   formatConnectWiseDateTime,
   type Json,
@@ -19,13 +21,11 @@ export {
   type SimulatorCollection,
   type SimulatorData,
   SimulatorDataError,
-  SimulatorStartError,
-  startConnectWiseSimulator,
   type ValidationIssue
 } from "./ConnectWiseSimulator.js"
-export { CallCounters, type RecordedCall } from "./Counters.js"
+export { Counters, type RecordedCall } from "./Counters.js"
 export {
-  FaultController,
+  Faults,
   type InitialFaults,
   type LatencyFault,
   type MalformedJsonFault,

@@ -1,11 +1,12 @@
 /**
  * The HTTP side: routing, auth (§1.2), versioning (§1.1), list queries and paging (§1.3–§1.4),
- * writes (§1.5), errors (§1.9), throttling and injected faults (§1.10).
+ * writes (§1.5), errors (§1.9), throttling and injected faults (§1.10). The server, the fault rules
+ * engine and the counters are the simulator kit's; what ConnectWise answers is here.
  */
-import type { IncomingMessage, ServerResponse } from "node:http"
+import { Http, Latency } from "@seatsync/simulator-kit"
 import { Either } from "effect"
-import type { CallCounters } from "../Counters.js"
-import type { FaultController, TakenFault } from "../Faults.js"
+import type { Counters } from "../Counters.js"
+import type { Faults, TakenFault } from "../Faults.js"
 import type { CollectionName, FieldMap } from "./Fields.js"
 import { models } from "./Fields.js"
 import type { Json, JsonObject } from "./Json.js"
@@ -35,17 +36,12 @@ export interface ServerConfig {
 export interface ServerContext {
   readonly config: ServerConfig
   readonly store: Store
-  readonly counters: CallCounters
-  readonly faults: FaultController
+  readonly counters: Counters
+  readonly faults: Faults
   /** Handles `/_sim/...` control routes; undefined when they are off. */
-  readonly control: ((request: IncomingMessage, body: string, url: URL) => Promise<ControlResponse>) | undefined
+  readonly control: ((request: Http.SimRequest) => Http.Answer) | undefined
   /** The site base URL (`http://127.0.0.1:PORT`). */
   readonly siteUrl: () => string
-}
-
-export interface ControlResponse {
-  readonly status: number
-  readonly body: Json | undefined
 }
 
 interface Reply {
@@ -154,15 +150,6 @@ const fromWrite = (result: WriteResult, successStatus: number): Reply =>
     ? { status: successStatus, body: result.record }
     : { status: result.status, body: { ...result.body, errors: result.body.errors?.map((i) => ({ ...i })) ?? null } }
 
-/** Reads the request body as text (bodies are small; no limit beyond memory is needed here). */
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
-
 const parseJsonBody = (text: string): Either.Either<unknown, Reply> => {
   if (text.trim() === "")
     return Either.left(error(400, "InvalidObject", "The request body is empty; send a JSON body."))
@@ -188,7 +175,7 @@ const requestedVersion = (accept: string | undefined): string | undefined => {
 const unauthorized = (message: string): Reply => ({ status: 401, body: { code: "Unauthorized", message } })
 
 /** §1.2: `Authorization: Basic base64(company+public:private)` and the `clientId` header. */
-const checkAuth = (request: IncomingMessage, config: ServerConfig): Reply | undefined => {
+const checkAuth = (request: Http.SimRequest, config: ServerConfig): Reply | undefined => {
   const header = request.headers.authorization
   if (header === undefined || !/^basic\s+/i.test(header)) {
     return unauthorized("Authorization header with Basic credentials (company+publicKey:privateKey) is required.")
@@ -207,8 +194,7 @@ const checkAuth = (request: IncomingMessage, config: ServerConfig): Reply | unde
   ) {
     return unauthorized("The credentials provided are invalid (expected company+publicKey:privateKey).")
   }
-  const clientIdHeader = request.headers.clientid
-  const clientId = Array.isArray(clientIdHeader) ? clientIdHeader[0] : clientIdHeader
+  const clientId = Http.header(request.headers, "clientid")
   if (clientId === undefined || clientId === "") {
     return config.requireClientId ? unauthorized("The clientId header is required.") : undefined
   }
@@ -281,7 +267,7 @@ const linkUrl = (
 
 const listReply = (
   ctx: ServerContext,
-  request: IncomingMessage,
+  request: Http.SimRequest,
   url: URL,
   records: ReadonlyArray<JsonObject>,
   fields: FieldMap
@@ -366,14 +352,7 @@ const itemReply = (record: JsonObject, url: URL): Reply => {
 
 const actorOf = (config: ServerConfig) => config.publicKey
 
-const dispatch = async (
-  ctx: ServerContext,
-  request: IncomingMessage,
-  url: URL,
-  method: string,
-  target: Target,
-  body: () => Promise<string>
-): Promise<Reply> => {
+const dispatch = (ctx: ServerContext, request: Http.SimRequest, url: URL, method: string, target: Target): Reply => {
   const { store, config } = ctx
   switch (target.kind) {
     case "companyInfo": {
@@ -418,7 +397,7 @@ const dispatch = async (
   if (target.parentId !== undefined && store.get("agreements", target.parentId) === undefined) {
     return error(404, "NotFound", `agreement with id ${target.parentId} was not found.`)
   }
-  const readJson = async (): Promise<Either.Either<unknown, Reply>> => parseJsonBody(await body())
+  const readJson = (): Either.Either<unknown, Reply> => parseJsonBody(request.body)
   switch (target.kind) {
     case "count":
       if (method !== "GET") return methodNotAllowed(method, ["GET"])
@@ -426,7 +405,7 @@ const dispatch = async (
     case "collection": {
       if (method === "GET") return listReply(ctx, request, url, store.list(name, target.parentId), fields)
       if (method === "POST") {
-        const json = await readJson()
+        const json = readJson()
         if (Either.isLeft(json)) return json.left
         return fromWrite(store.create(name, json.right, actorOf(config), target.parentId), 201)
       }
@@ -442,12 +421,12 @@ const dispatch = async (
           return itemReply(record, url)
         }
         case "PUT": {
-          const json = await readJson()
+          const json = readJson()
           if (Either.isLeft(json)) return json.left
           return fromWrite(store.replace(name, target.id, json.right, actorOf(config), target.parentId), 200)
         }
         case "PATCH": {
-          const json = await readJson()
+          const json = readJson()
           if (Either.isLeft(json)) return json.left
           return fromWrite(store.patch(name, target.id, json.right, actorOf(config), target.parentId), 200)
         }
@@ -462,8 +441,6 @@ const dispatch = async (
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 const faultReply = (fault: Exclude<TakenFault, { kind: "malformedJson" }>): Reply =>
   fault.kind === "rateLimit"
     ? {
@@ -477,59 +454,47 @@ const faultReply = (fault: Exclude<TakenFault, { kind: "malformedJson" }>): Repl
       }
     : { status: 500, body: { code: "ConnectWiseApi", message: fault.message, errors: null } }
 
-/** Answers one HTTP request. Never rejects: unexpected failures become a 500. */
-export const handleRequest = async (ctx: ServerContext, request: IncomingMessage, response: ServerResponse) => {
-  const method = (request.method ?? "GET").toUpperCase()
-  const url = new URL(request.url ?? "/", ctx.siteUrl())
-  let bodyText: Promise<string> | undefined
-  const body = () => {
-    bodyText ??= readBody(request)
-    return bodyText
-  }
-  const version = requestedVersion(request.headers.accept) ?? ctx.config.version
-  const send = (reply: Reply, malformed: boolean) => {
+/** A failure of the simulator itself, answered like the server would. */
+export const simulatorError = (cause: unknown): Http.Answer =>
+  Http.jsonReply(500, { code: "ConnectWiseApi", message: `Simulator error: ${String(cause)}`, errors: null })
+
+/** Answers one HTTP request. Unexpected failures become a 500 and the server keeps serving. */
+export const handleRequest = async (ctx: ServerContext, request: Http.SimRequest): Promise<Http.Answer> => {
+  const method = request.method
+  const url = new URL(request.url, ctx.siteUrl())
+  const version = requestedVersion(Http.header(request.headers, "accept")) ?? ctx.config.version
+  const send = (reply: Reply, malformed: boolean): Http.Answer => {
     const headers: Record<string, string> = { "api-current-version": ctx.config.version, ...(reply.headers ?? {}) }
-    if (reply.body === undefined) {
-      response.writeHead(reply.status, headers)
-      response.end()
-      return
-    }
-    let text = JSON.stringify(reply.body)
-    if (malformed) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)))
-    headers["content-type"] = `application/vnd.connectwise.com+json; version=${version}`
-    response.writeHead(reply.status, headers)
-    response.end(text)
+    if (reply.body === undefined) return Http.emptyReply(reply.status, headers)
+    return Http.jsonReply(reply.status, reply.body, {
+      headers,
+      contentType: `application/vnd.connectwise.com+json; version=${version}`,
+      malformed
+    })
   }
 
-  if (ctx.control !== undefined && url.pathname.toLowerCase().startsWith("/_sim/")) {
-    const result = await ctx.control(request, await body(), url)
-    response.writeHead(result.status, result.body === undefined ? {} : { "content-type": "application/json" })
-    response.end(result.body === undefined ? undefined : JSON.stringify(result.body))
-    return
-  }
+  if (ctx.control !== undefined && url.pathname.toLowerCase().startsWith("/_sim/")) return ctx.control(request)
 
   const route = matchRoute(method, url.pathname.replace(/\/+$/, "") || "/", ctx.config)
   ctx.counters.count(route.key)
   let status = 500
   try {
     const delay = ctx.faults.delayFor(route.key)
-    if (delay > 0) await sleep(delay)
+    if (delay > 0) await Latency.sleep(delay)
     const fault = ctx.faults.take(route.key)
     if (fault !== undefined && fault.kind !== "malformedJson") {
       const reply = faultReply(fault)
       status = reply.status
-      send(reply, false)
-      return
+      return send(reply, false)
     }
     const wait = ctx.faults.throttled()
     if (wait !== undefined) {
       const reply = faultReply({ kind: "rateLimit", retryAfterSeconds: wait })
       status = reply.status
-      send(reply, false)
-      return
+      return send(reply, false)
     }
     let reply: Reply
-    const fullLength = `${ctx.siteUrl()}${request.url ?? ""}`.length
+    const fullLength = `${ctx.siteUrl()}${request.url}`.length
     if (ctx.config.maxUrlLength !== null && fullLength > ctx.config.maxUrlLength) {
       reply = error(
         414,
@@ -537,20 +502,17 @@ export const handleRequest = async (ctx: ServerContext, request: IncomingMessage
         `The request URL is ${fullLength} characters; keep URLs at or under ${ctx.config.maxUrlLength}.`
       )
     } else if (route.api) {
-      reply = checkAuth(request, ctx.config) ?? (await dispatch(ctx, request, url, method, route.target, body))
+      reply = checkAuth(request, ctx.config) ?? dispatch(ctx, request, url, method, route.target)
     } else {
-      reply = await dispatch(ctx, request, url, method, route.target, body)
+      reply = dispatch(ctx, request, url, method, route.target)
     }
     status = reply.status
-    send(reply, fault?.kind === "malformedJson")
+    return send(reply, fault?.kind === "malformedJson")
   } catch (cause) {
     // A bug in the simulator itself: answer like the server would, and keep serving.
     status = 500
-    send(
-      { status: 500, body: { code: "ConnectWiseApi", message: `Simulator error: ${String(cause)}`, errors: null } },
-      false
-    )
+    return simulatorError(cause)
   } finally {
-    ctx.counters.record({ key: route.key, method, url: request.url ?? "/", status })
+    ctx.counters.record({ key: route.key, method, url: request.url, status })
   }
 }
