@@ -26,6 +26,8 @@ export const formatDecodeError = (error: ParseResult.ParseError): string => {
   return `${lines.join("; ")}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""}`
 }
 
+const defaultFormat = (error: ParseResult.ParseError): string => `unexpected response: ${formatDecodeError(error)}`
+
 /** What a decode failure is reported as. */
 export interface DecodeTarget {
   /** Names the call and the body (`Graph GET /subscribedSkus`). */
@@ -34,7 +36,7 @@ export interface DecodeTarget {
   readonly path?: string | undefined
   /** Whether a later attempt may read it (a cut body: yes; the wrong shape: no). Default false. */
   readonly retryable?: boolean | undefined
-  /** Overrides the default message format. */
+  /** The message after `where: ` (default `unexpected response: ` and the decode error's lines). */
   readonly format?: ((error: ParseResult.ParseError) => string) | undefined
 }
 
@@ -57,9 +59,7 @@ export const decodeValue = <A, I>(
 ): Effect.Effect<A, VendorCallError> =>
   Either.match(Schema.decodeUnknownEither(schema, { errors: "all" })(value), {
     onLeft: (error) =>
-      Effect.fail(
-        invalid(target, `${target.where}: unexpected response: ${(target.format ?? formatDecodeError)(error)}`, error)
-      ),
+      Effect.fail(invalid(target, `${target.where}: ${(target.format ?? defaultFormat)(error)}`, error)),
     onRight: Effect.succeed
   })
 

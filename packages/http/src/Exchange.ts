@@ -219,7 +219,12 @@ export const withinDeadline =
   }
 
 /** Everything {@link call} needs. */
-export interface CallOptions extends AttemptOptions {
+export interface CallOptions<A = Reply> extends AttemptOptions {
+  /**
+   * Reads an accepted answer (parse its body…), inside the attempt: a failure it returns is
+   * re-sent or not like any other (`resend`), e.g. a cut body of a read is read again.
+   */
+  readonly answer?: ((reply: Reply) => Effect.Effect<A, VendorCallError>) | undefined
   readonly policy: RetryPolicy
   /** The run's deadline, epoch millis by `Clock` (none: no limit). */
   readonly deadline?: number | undefined
@@ -240,15 +245,16 @@ const isSuccess = (status: number) => status >= 200 && status < 300
  * A call: attempts ({@link exchange}) until one is answered with an accepted status, per the
  * retry schedule; a 429's `Retry-After` pauses the whole scope; everything within the deadline.
  */
-export const call = (
+export const call = <A = Reply>(
   http: HttpClient.HttpClient,
   request: HttpClientRequest.HttpClientRequest,
-  options: CallOptions
-): Effect.Effect<Reply, VendorCallError> => {
+  options: CallOptions<A>
+): Effect.Effect<A, VendorCallError> => {
   const accept = options.accept ?? isSuccess
+  const answer = options.answer ?? ((reply: Reply) => Effect.succeed(reply as A))
   const attempt = Effect.gen(function* () {
     const reply = yield* exchange(http, request, options)
-    if (accept(reply.status)) return reply
+    if (accept(reply.status)) return yield* answer(reply)
     const generic = failureOf(reply, {
       ...options,
       method: request.method,
