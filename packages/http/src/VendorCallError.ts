@@ -28,7 +28,8 @@ export type VendorCallReason =
   /** The run's deadline passed before the call could finish. */
   | "DeadlineExceeded"
 
-export class VendorCallError extends Data.TaggedError("VendorCallError")<{
+/** The fields of a {@link VendorCallError}. */
+export interface VendorCallFields {
   readonly reason: VendorCallReason
   /** For people; secrets already redacted. */
   readonly message: string
@@ -50,7 +51,29 @@ export class VendorCallError extends Data.TaggedError("VendorCallError")<{
   readonly credentialsRejected?: boolean | undefined
   /** What went wrong underneath: the transport's error, the decoder's `ParseError`… */
   readonly cause?: unknown
-}> {
+}
+
+export class VendorCallError extends Data.TaggedError("VendorCallError")<VendorCallFields> {
+  /**
+   * This failure with some fields changed. (Spreading an error does not copy `message`, which
+   * `Error` keeps non-enumerable; this does.)
+   */
+  copy(changes: Partial<VendorCallFields>): VendorCallError {
+    return new VendorCallError({
+      reason: this.reason,
+      message: this.message,
+      retryable: this.retryable,
+      resend: this.resend,
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      retryAfterMillis: this.retryAfterMillis,
+      credentialsRejected: this.credentialsRejected,
+      cause: this.cause,
+      ...changes
+    })
+  }
+
   /** `METHOD /path`, for a port error's `context`. */
   get request(): string | undefined {
     return this.method === undefined ? this.path : `${this.method} ${this.path ?? ""}`.trim()
