@@ -33,7 +33,10 @@ export interface Target {
    * reads. Non-idempotent calls are re-sent only when the vendor said it did not process them.
    */
   readonly idempotent: boolean
-  /** Prefix of every message (`Graph`, `ConnectWise`…); none when empty. */
+  /**
+   * Names the API in messages: with it, a message starts `Graph GET /subscribedSkus: `; without
+   * it, the message is the failure alone (the port error's `context` names the call).
+   */
   readonly api?: string | undefined
 }
 
@@ -50,7 +53,7 @@ export interface AttemptOptions extends Target {
 }
 
 const prefix = (target: Target, method: string) =>
-  `${target.api === undefined || target.api === "" ? "" : `${target.api} `}${method} ${target.path}`
+  target.api === undefined || target.api === "" ? "" : `${target.api} ${method} ${target.path}: `
 
 /**
  * One attempt: waits out a pause, takes a permit, sends, reads the body, all within the per-call
@@ -75,7 +78,7 @@ export const exchange = (
         new VendorCallError({
           reason: "Unavailable",
           message: redact(
-            `${prefix(options, method)}: ${error._tag === "RequestError" ? "request failed" : "response could not be read"}: ${error.message}`
+            `${prefix(options, method)}${error._tag === "RequestError" ? "request failed" : "response could not be read"}: ${error.message}`
           ),
           retryable: true,
           resend: options.idempotent,
@@ -93,7 +96,7 @@ export const exchange = (
           onTimeout: () =>
             new VendorCallError({
               reason: "Timeout",
-              message: `${prefix(options, method)}: no answer within ${Duration.format(timeout)}${options.idempotent ? "" : unsentText}`,
+              message: `${prefix(options, method)}no answer within ${Duration.format(timeout)}${options.idempotent ? "" : unsentText}`,
               retryable: true,
               resend: options.idempotent,
               method,
@@ -147,7 +150,7 @@ export const failureOf = (reply: Reply, options: StatusOptions): VendorCallError
     retryAfterUnitMillis(options.policy)
   )
   const message = redact(
-    `${prefix(options, options.method)}: ${status}${options.detail === "" ? "" : ` ${options.detail}`}`
+    `${prefix(options, options.method)}${status}${options.detail === "" ? "" : ` ${options.detail}`}`
   )
   const common = { method: options.method, path: options.path, status, message }
   const canWait = waitable(options.policy, retryAfterMillis)
@@ -205,7 +208,7 @@ export const withinDeadline =
     const passed = (sent: boolean) =>
       new VendorCallError({
         reason: "DeadlineExceeded",
-        message: `${prefix(target, target.method)}: the run's deadline has passed (${new Date(deadline).toISOString()})${sent && !target.idempotent ? unsentText : ""}`,
+        message: `${prefix(target, target.method)}the run's deadline has passed (${new Date(deadline).toISOString()})${sent && !target.idempotent ? unsentText : ""}`,
         retryable: true,
         resend: false,
         method: target.method,

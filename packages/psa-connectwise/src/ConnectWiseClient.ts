@@ -277,7 +277,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
               Effect.fail(
                 new VendorCallError({
                   reason: "InvalidResponse",
-                  message: `${request.method} ${path}: the response body is not JSON (${why})`,
+                  message: `the response body is not JSON (${why})`,
                   retryable: true,
                   resend: request.method === "GET",
                   method: request.method,
