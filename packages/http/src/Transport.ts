@@ -6,8 +6,8 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
-import { Agent } from "undici"
+import { Effect, Layer, type Scope } from "effect"
+import { Agent, type Dispatcher } from "undici"
 
 export interface TransportOptions {
   /** Sockets open at once per origin (scheme, host, port). Default 8. */
@@ -18,25 +18,40 @@ export interface TransportOptions {
   readonly connectTimeoutMillis?: number | undefined
   /** How long an idle socket is kept, in milliseconds. Default 4 000. */
   readonly keepAliveMillis?: number | undefined
+  /**
+   * Called for every request as it goes out on the network, with its final URL (a host counting
+   * calls per API, a test watching what is sent). Retries are requests too.
+   */
+  readonly onRequest?: ((request: { readonly method: string; readonly url: URL }) => void) | undefined
 }
 
-/** The undici `Agent` the transport uses; closed when the layer's scope ends. */
-export const makeAgent = (options: TransportOptions = {}) =>
-  Effect.acquireRelease(
-    Effect.sync(
-      () =>
-        new Agent({
-          connections: Math.max(1, Math.floor(options.connectionsPerHost ?? 8)),
-          pipelining: Math.max(0, Math.floor(options.pipelining ?? 1)),
-          connect: { timeout: options.connectTimeoutMillis ?? 10_000 },
-          keepAliveTimeout: options.keepAliveMillis ?? 4_000
-        })
+/** The undici dispatcher the transport uses (an `Agent`, observed when asked); closed when the layer's scope ends. */
+export const makeDispatcher = (options: TransportOptions = {}): Effect.Effect<Dispatcher, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(
+        () =>
+          new Agent({
+            connections: Math.max(1, Math.floor(options.connectionsPerHost ?? 8)),
+            pipelining: Math.max(0, Math.floor(options.pipelining ?? 1)),
+            connect: { timeout: options.connectTimeoutMillis ?? 10_000 },
+            keepAliveTimeout: options.keepAliveMillis ?? 4_000
+          })
+      ),
+      (agent) => Effect.promise(() => agent.close())
     ),
-    (agent) => Effect.promise(() => agent.close())
+    (agent): Dispatcher => {
+      const onRequest = options.onRequest
+      if (onRequest === undefined) return agent
+      return agent.compose((dispatch) => (opts, handler) => {
+        onRequest({ method: opts.method.toUpperCase(), url: new URL(opts.path, opts.origin) })
+        return dispatch(opts, handler)
+      })
+    }
   )
 
 /** The host's `HttpClient`: undici with per-host connection limits. */
 export const layer = (options: TransportOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
   NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-    Layer.provide(Layer.scoped(NodeHttpClient.Dispatcher, makeAgent(options)))
+    Layer.provide(Layer.scoped(NodeHttpClient.Dispatcher, makeDispatcher(options)))
   )

@@ -177,6 +177,15 @@ describe("Transport", () => {
     }).pipe(Effect.provide(Transport.layer({ connectionsPerHost: 2 })))
   )
 
+  it.scopedLive("reports every request as it goes out, retries included, with its final URL", () => {
+    const seen: Array<string> = []
+    return Effect.gen(function* () {
+      const server = yield* serve((n, _req, res) => (n === 0 ? reply(res, 503) : reply(res, 200, {})))
+      yield* run(HttpClientRequest.get(`${server.url}/things?x=1`))
+      expect(seen).toEqual([`GET ${server.url}/things?x=1`, `GET ${server.url}/things?x=1`])
+    }).pipe(Effect.provide(Transport.layer({ onRequest: ({ method, url }) => seen.push(`${method} ${url.href}`) })))
+  })
+
   it.scopedLive("without the limit, the same burst opens more sockets (the test can fail)", () =>
     Effect.gen(function* () {
       const server = yield* serve((_n, _req, res) => setTimeout(() => reply(res, 200, {}), 60))
