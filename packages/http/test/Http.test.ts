@@ -162,16 +162,22 @@ describe("VendorClient", () => {
   )
 })
 
+/** Eight requests at once to a server that answers each after 60 ms. */
+const burst = Effect.gen(function* () {
+  const server = yield* serve((_n, _req, res) => setTimeout(() => reply(res, 200, {}), 60))
+  const http = yield* HttpClient.HttpClient
+  yield* Effect.forEach(
+    Array.from({ length: 8 }, (_, i) => i),
+    (i) => Effect.scoped(http.execute(HttpClientRequest.get(`${server.url}/n/${i}`))),
+    { concurrency: "unbounded" }
+  )
+  return server
+})
+
 describe("Transport", () => {
   it.scopedLive("keeps at most connectionsPerHost sockets open to one host", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_n, _req, res) => setTimeout(() => reply(res, 200, {}), 60))
-      const http = yield* HttpClient.HttpClient
-      yield* Effect.forEach(
-        Array.from({ length: 8 }, (_, i) => i),
-        (i) => Effect.scoped(http.execute(HttpClientRequest.get(`${server.url}/n/${i}`))),
-        { concurrency: "unbounded" }
-      )
+      const server = yield* burst
       expect(server.seen).toHaveLength(8)
       expect(server.maxSockets()).toBe(2)
     }).pipe(Effect.provide(Transport.layer({ connectionsPerHost: 2 })))
@@ -188,13 +194,7 @@ describe("Transport", () => {
 
   it.scopedLive("without the limit, the same burst opens more sockets (the test can fail)", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_n, _req, res) => setTimeout(() => reply(res, 200, {}), 60))
-      const http = yield* HttpClient.HttpClient
-      yield* Effect.forEach(
-        Array.from({ length: 8 }, (_, i) => i),
-        (i) => Effect.scoped(http.execute(HttpClientRequest.get(`${server.url}/n/${i}`))),
-        { concurrency: "unbounded" }
-      )
+      const server = yield* burst
       expect(server.maxSockets()).toBeGreaterThan(2)
     }).pipe(Effect.provide(FetchHttpClient.layer))
   )
