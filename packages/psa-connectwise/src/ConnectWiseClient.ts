@@ -14,6 +14,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
+import * as Http from "@seatsync/http"
 import { Decode, Exchange, Pause, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
 import { Context, Duration, Effect, Either, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { acceptFor, apiPath, apiVersion } from "./internal/ApiVersion.js"
@@ -196,10 +197,7 @@ export class ConnectWiseClient extends Context.Tag("@seatsync/psa-connectwise/Co
 }
 
 /** Whether a failed write may nevertheless have taken effect (5xx, lost connection, timeout, cut body). */
-export const outcomeUnknown = (error: Psa.PsaError): boolean =>
-  error.reason === "Unavailable" ||
-  error.reason === "Timeout" ||
-  (error.reason === "InvalidResponse" && error.retryable)
+export const outcomeUnknown: (error: Psa.PsaError) => boolean = Http.outcomeUnknown
 
 /** ConnectWise's error body (`code: message (field: message; …)`), or nothing. */
 const describeError = (json: unknown): string => {
