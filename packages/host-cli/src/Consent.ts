@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto"
 import { writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { FetchHttpClient } from "@effect/platform"
+import { Transport } from "@seatsync/http"
 import { Consent } from "@seatsync/partner-center"
 import { Deferred, Effect, Either, Redacted } from "effect"
 import * as ConfigFile from "./ConfigFile.js"
@@ -115,5 +115,5 @@ export const run = (options: {
         catch: (e) => new WiringError({ message: `cannot write ${options.out}: ${String(e)}` })
       })
       return { tenantId: redeemed.tenantId, username: redeemed.username, file: options.out }
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    }).pipe(Effect.provide(Transport.layer()))
   )

@@ -5,8 +5,9 @@
 
 import { writeFile } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import type { HttpClient } from "@effect/platform"
 import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
+import { Transport } from "@seatsync/http"
 import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
@@ -41,22 +42,18 @@ const isPsaWrite = (method: string, url: URL) =>
   method !== "GET" && method !== "HEAD" && !/\/query(\/count)?$/i.test(url.pathname)
 
 /**
- * A fetch-based HTTP client that counts calls per API (the PSA's host vs Microsoft's). Counting
- * happens in `fetch` itself, where every request has its final URL.
+ * The host's transport (`@seatsync/http`: undici, connections bounded per host), counting calls
+ * per API (the PSA's host vs Microsoft's) as they go out, where every request has its final URL.
  */
 const countingHttp = (counts: CallCounts, psaHost: (url: URL) => boolean): Layer.Layer<HttpClient.HttpClient> =>
-  FetchHttpClient.layer.pipe(
-    Layer.provide(
-      Layer.succeed(FetchHttpClient.Fetch, (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : String(input))
-        const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase()
-        if (!psaHost(url)) counts.microsoft++
-        else if (isPsaWrite(method, url)) counts.psaWrites++
-        else counts.psaReads++
-        return globalThis.fetch(input, init)
-      })
-    )
-  )
+  Transport.layer({
+    connectionsPerHost: 8,
+    onRequest: ({ method, url }) => {
+      if (!psaHost(url)) counts.microsoft++
+      else if (isPsaWrite(method, url)) counts.psaWrites++
+      else counts.psaReads++
+    }
+  })
 
 const hostOf = (urlOrHost: string | undefined): string | undefined => {
   if (urlOrHost === undefined) return undefined

@@ -17,8 +17,9 @@
 import { CryptoProvider } from "@azure/msal-node"
 import { HttpClient } from "@effect/platform"
 import { LicenseSource } from "@seatsync/core"
+import { Pause } from "@seatsync/http"
 import { Effect, Either, Redacted } from "effect"
-import { Backoff, type CallFailure, defaultRetryPolicy, type RetryPolicy } from "./internal/Http.js"
+import { defaultRetryPolicy, type RetryPolicy, toLicenseSourceError } from "./internal/Http.js"
 import {
   authorityOf,
   defaultEndpoints,
@@ -50,13 +51,6 @@ export const partnerScopes = (endpoints: Endpoints): ReadonlyArray<string> => [
 
 const endpointsOf = (options: ConsentOptions): Endpoints => ({ ...defaultEndpoints, ...options.endpoints })
 
-const toError = (failure: CallFailure) =>
-  new LicenseSource.LicenseSourceError({
-    reason: failure.reason,
-    message: failure.message,
-    retryable: failure.retryable
-  })
-
 const application = (options: ConsentOptions) =>
   Effect.gen(function* () {
     const endpoints = endpointsOf(options)
@@ -67,7 +61,8 @@ const application = (options: ConsentOptions) =>
       endpoints,
       retry,
       semaphore: yield* Effect.makeSemaphore(1),
-      backoff: new Backoff()
+      pause: yield* Pause.make,
+      secrets: [options.clientSecret]
     })
     return {
       endpoints,
@@ -91,7 +86,7 @@ export const authorizationUrl = Effect.fn("Consent.authorizationUrl")(function* 
   const { app, endpoints } = yield* application(options)
   const pkce = yield* Effect.tryPromise({
     try: () => new CryptoProvider().generatePkceCodes(),
-    catch: (error) => toError(msalFailure(error, "authorization code"))
+    catch: (error) => toLicenseSourceError(msalFailure(error, "authorization code"))
   })
   const url = yield* Effect.tryPromise({
     try: () =>
@@ -104,7 +99,7 @@ export const authorizationUrl = Effect.fn("Consent.authorizationUrl")(function* 
         ...(request.loginHint !== undefined ? { loginHint: request.loginHint } : {}),
         ...(request.prompt !== undefined ? { prompt: request.prompt } : {})
       }),
-    catch: (error) => toError(msalFailure(error, "authorization code"))
+    catch: (error) => toLicenseSourceError(msalFailure(error, "authorization code"))
   })
   return { url: routeLoginUrl(endpoints, url), codeVerifier: Redacted.make(pkce.verifier) }
 })
@@ -123,7 +118,7 @@ export const redeemCode = Effect.fn("Consent.redeemCode")(function* (
         scopes: [...partnerScopes(endpoints)],
         codeVerifier: Redacted.value(request.codeVerifier)
       }),
-    catch: (error) => toError(msalFailure(error, "authorization code"))
+    catch: (error) => toLicenseSourceError(msalFailure(error, "authorization code"))
   })
   const refreshToken = yield* newestRefreshToken(app, undefined)
   if (refreshToken === undefined) {

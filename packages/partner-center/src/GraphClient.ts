@@ -6,20 +6,9 @@
  * body (§4.9). A rejected token (401) is dropped and the call tried once more with a new one.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Redacted, Schema } from "effect"
-import {
-  attempt,
-  type Backoff,
-  CallFailure,
-  decodeJson,
-  decodeValue,
-  header,
-  parseRetryAfter,
-  type Reply,
-  type RetryPolicy,
-  retrySchedule,
-  statusFailure
-} from "./internal/Http.js"
+import { Decode, Exchange, type Pause, Retry, type VendorCallError, VendorClient } from "@seatsync/http"
+import { Clock, Effect, Redacted, Schema } from "effect"
+import { failure, header, type RetryPolicy, failureOf as statusFailure } from "./internal/Http.js"
 import { BatchResponse, type GraphErrorBody, GraphPage } from "./Schemas.js"
 import type { Tokens } from "./Tokens.js"
 
@@ -43,16 +32,16 @@ export interface GraphClient {
   readonly batch: (
     tenantId: string,
     requests: ReadonlyArray<GraphGet>
-  ) => Effect.Effect<ReadonlyMap<string, GraphAnswer>, CallFailure>
+  ) => Effect.Effect<ReadonlyMap<string, GraphAnswer>, VendorCallError>
   /** The items of a collection, following `@odata.nextLink` from `first` (an answer already in hand) or from `path`. */
   readonly list: <A, I>(
     tenantId: string,
     path: string,
     item: Schema.Schema<A, I>,
     options?: { readonly first?: GraphAnswer; readonly headers?: Readonly<Record<string, string>> }
-  ) => Effect.Effect<ReadonlyArray<A>, CallFailure>
+  ) => Effect.Effect<ReadonlyArray<A>, VendorCallError>
   /** A report download (§4.6): follows the 302 to the pre-authenticated URL and returns the CSV text. */
-  readonly report: (tenantId: string, path: string) => Effect.Effect<string, CallFailure>
+  readonly report: (tenantId: string, path: string) => Effect.Effect<string, VendorCallError>
 }
 
 export interface GraphClientOptions {
@@ -60,7 +49,8 @@ export interface GraphClientOptions {
   readonly baseUrl: string
   readonly retry: RetryPolicy
   readonly semaphore: Effect.Semaphore
-  readonly backoff: Backoff
+  /** Shared by every call of a tenant after a 429 (key `graph:{tenant}`). */
+  readonly pause: Pause.Pause
 }
 
 const MAX_BATCH = 20
@@ -75,7 +65,10 @@ export const permissionFor = (path: string): string => {
   return "Organization.Read.All"
 }
 
-const labelOf = (method: string, path: string): string => `${method} ${path.split("?")[0] ?? path}`
+/** A path without its query (queries name filters, and are long). */
+const pathOf = (path: string): string => path.split("?")[0] ?? path
+
+const labelOf = (method: string, path: string): string => `${method} ${pathOf(path)}`
 
 const graphDetail = (body: unknown): string => {
   if (typeof body !== "object" || body === null || !("error" in body)) return ""
@@ -100,44 +93,48 @@ export const make = (
   options: GraphClientOptions
 ): Effect.Effect<GraphClient, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
+    // No trace headers to Graph (nor to the report download's host).
+    const http = VendorClient.untraced(yield* HttpClient.HttpClient)
     const base = `${options.baseUrl.replace(/\/+$/, "")}/v1.0`
     const origin = new URL(base).origin
-    const unitMillis = Duration.toMillis(Duration.decode(options.retry.retryAfterUnit))
-    const maxRetryAfterMillis = Duration.toMillis(Duration.decode(options.retry.maxRetryAfter))
-    const schedule = retrySchedule(options.retry)
+    const policy = options.retry
+    const schedule = Retry.retrySchedule<VendorCallError>(policy)
+    const attemptOptions = (tenantId: string, path: string) => ({
+      api: "Graph",
+      path,
+      // Every Graph call SeatSync makes reads, `$batch` of GETs included.
+      idempotent: true,
+      timeout: policy.timeout,
+      semaphore: options.semaphore,
+      pause: { pause: options.pause, key: `graph:${tenantId}` }
+    })
 
-    /** The failure of a non-2xx Graph answer (plain or inside a batch). */
+    /** The failure of a non-2xx Graph answer (plain or inside a batch); a 429 pauses the tenant. */
     const failureOf = (
       tenantId: string,
-      label: string,
+      method: string,
       path: string,
       status: number,
       headers: Readonly<Record<string, string>>,
       body: unknown
     ) =>
       Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const retryAfterMillis = parseRetryAfter(header(headers, "retry-after"), now, unitMillis)
-        if (status === 429 && retryAfterMillis !== undefined)
-          yield* options.backoff.hold(`graph:${tenantId}`, retryAfterMillis)
         const detail = graphDetail(body)
+        const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+        const generic = statusFailure(
+          { status, headers: lower, text: "" },
+          { ...attemptOptions(tenantId, pathOf(path)), method, policy, now: yield* Clock.currentTimeMillis, detail }
+        )
+        if (status === 429 && generic.retryAfterMillis !== undefined) {
+          yield* options.pause.hold(`graph:${tenantId}`, generic.retryAfterMillis)
+        }
         if (status === 403) {
-          return new CallFailure({
+          return generic.copy({
             reason: "ConsentMissing",
-            message: `Graph ${label}: 403${detail === "" ? "" : ` ${detail}`} — the app's consent in this tenant is missing, revoked, or does not grant ${permissionFor(path)}`,
-            retryable: false,
-            retryNow: false,
-            status
+            message: `${generic.message} — the app's consent in this tenant is missing, revoked, or does not grant ${permissionFor(path)}`
           })
         }
-        return statusFailure({ status, headers, text: "" } satisfies Reply, {
-          api: "Graph",
-          label,
-          detail,
-          retryAfterMillis,
-          maxRetryAfterMillis
-        })
+        return generic
       })
 
     /** One request with a given token; non-2xx (and non-redirect) statuses fail; retried by the schedule. */
@@ -145,42 +142,34 @@ export const make = (
       tenantId: string,
       token: Redacted.Redacted<string>,
       request: HttpClientRequest.HttpClientRequest,
-      label: string,
       path: string
-    ): Effect.Effect<Reply, CallFailure> =>
+    ): Effect.Effect<Exchange.Reply, VendorCallError> =>
       Effect.gen(function* () {
-        const reply = yield* attempt(
+        const reply = yield* Exchange.exchange(
           http,
           request.pipe(
             HttpClientRequest.bearerToken(Redacted.value(token)),
             HttpClientRequest.acceptJson,
             HttpClientRequest.setHeader("client-request-id", crypto.randomUUID())
           ),
-          {
-            api: "Graph",
-            label,
-            semaphore: options.semaphore,
-            backoff: options.backoff,
-            backoffKey: `graph:${tenantId}`,
-            timeout: options.retry.timeout
-          }
+          attemptOptions(tenantId, pathOf(path))
         )
         if (reply.status < 400) return reply
         return yield* Effect.fail(
-          yield* failureOf(tenantId, label, path, reply.status, reply.headers, parseBody(reply.text))
+          yield* failureOf(tenantId, request.method, path, reply.status, reply.headers, parseBody(reply.text))
         )
       }).pipe(Effect.retry(schedule))
 
     /** Runs `use` with the tenant's token; a 401 drops the token and runs it once more with a new one. */
     const withToken = <A>(
       tenantId: string,
-      use: (token: Redacted.Redacted<string>) => Effect.Effect<A, CallFailure>
-    ): Effect.Effect<A, CallFailure> =>
+      use: (token: Redacted.Redacted<string>) => Effect.Effect<A, VendorCallError>
+    ): Effect.Effect<A, VendorCallError> =>
       Effect.gen(function* () {
         const token = yield* tokens.graph(tenantId)
         return yield* use(token).pipe(
           Effect.catchIf(
-            (failure) => failure.tokenRejected === true,
+            (failure) => failure.credentialsRejected === true,
             () =>
               tokens
                 .invalidate({ _tag: "graph", tenantId }, token)
@@ -195,16 +184,12 @@ export const make = (
     const get = (tenantId: string, token: Redacted.Redacted<string>, request: GraphGet) => {
       const url = request.path.startsWith("http") ? request.path : `${base}${request.path}`
       // A nextLink is a full URL: name it by its path under the version, like the first page.
-      const label = labelOf(
-        "GET",
-        request.path.startsWith("http") ? new URL(url).pathname.replace(/^\/v1\.0/, "") : request.path
-      )
+      const path = request.path.startsWith("http") ? new URL(url).pathname.replace(/^\/v1\.0/, "") : request.path
       return send(
         tenantId,
         token,
         HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(request.headers ?? {})),
-        label,
-        request.path
+        path
       ).pipe(
         Effect.map(
           (reply): GraphAnswer => ({ status: reply.status, headers: reply.headers, body: parseBody(reply.text) })
@@ -217,13 +202,13 @@ export const make = (
       token: Redacted.Redacted<string>,
       requests: ReadonlyArray<GraphGet>,
       done: Map<string, GraphAnswer>
-    ): Effect.Effect<void, CallFailure> =>
+    ): Effect.Effect<void, VendorCallError> =>
       Effect.gen(function* () {
         const pending = requests.filter((r) => !done.has(r.id))
-        const retry: Array<CallFailure> = []
+        const retry: Array<VendorCallError> = []
         for (let i = 0; i < pending.length; i += MAX_BATCH) {
           const chunk = pending.slice(i, i + MAX_BATCH)
-          const reply = yield* attempt(
+          const reply = yield* Exchange.exchange(
             http,
             HttpClientRequest.post(`${base}/$batch`).pipe(
               HttpClientRequest.bearerToken(Redacted.value(token)),
@@ -238,33 +223,21 @@ export const make = (
                 }))
               })
             ),
-            {
-              api: "Graph",
-              label: "POST /$batch",
-              semaphore: options.semaphore,
-              backoff: options.backoff,
-              backoffKey: `graph:${tenantId}`,
-              timeout: options.retry.timeout
-            }
+            attemptOptions(tenantId, "/$batch")
           )
           if (!isSuccess(reply.status)) {
             return yield* Effect.fail(
-              yield* failureOf(tenantId, "POST /$batch", "/$batch", reply.status, reply.headers, parseBody(reply.text))
+              yield* failureOf(tenantId, "POST", "/$batch", reply.status, reply.headers, parseBody(reply.text))
             )
           }
-          const answers = yield* decodeJson(BatchResponse, reply.text, "Graph POST /$batch")
+          const answers = yield* Decode.decodeJson(BatchResponse, reply.text, { where: "Graph POST /$batch" })
           const byId = new Map(answers.responses.map((a) => [a.id, a]))
           for (const request of chunk) {
             const answer = byId.get(request.id)
             const label = labelOf("GET", request.path)
             if (answer === undefined) {
               return yield* Effect.fail(
-                new CallFailure({
-                  reason: "InvalidResponse",
-                  message: `Graph POST /$batch: no answer for ${label} (id ${request.id})`,
-                  retryable: false,
-                  retryNow: false
-                })
+                failure("InvalidResponse", `Graph POST /$batch: no answer for ${label} (id ${request.id})`)
               )
             }
             // §4.8: JSON bodies come inline; text bodies (`/$count`) as strings. A JSON content type
@@ -272,28 +245,26 @@ export const make = (
             const contentType = header(answer.headers, "content-type") ?? ""
             const body =
               typeof answer.body === "string" && /json/i.test(contentType)
-                ? yield* decodeJson(Schema.Unknown, answer.body, `Graph ${label}`)
+                ? yield* Decode.decodeJson(Schema.Unknown, answer.body, { where: `Graph ${label}` })
                 : answer.body
             if (isSuccess(answer.status)) {
               done.set(request.id, { status: answer.status, headers: answer.headers, body })
               continue
             }
-            const failure = yield* failureOf(tenantId, label, request.path, answer.status, answer.headers, body)
-            if (!failure.retryNow) return yield* Effect.fail(failure)
-            retry.push(failure)
+            const failed = yield* failureOf(tenantId, "GET", request.path, answer.status, answer.headers, body)
+            if (!failed.resend) return yield* Effect.fail(failed)
+            retry.push(failed)
           }
         }
         if (retry.length > 0) {
           const waits = retry.flatMap((f) => (f.retryAfterMillis === undefined ? [] : [f.retryAfterMillis]))
-          const first = retry[0] as CallFailure // retry.length > 0
+          const first = retry[0] as VendorCallError // retry.length > 0
           return yield* Effect.fail(
-            new CallFailure({
-              reason: first.reason,
+            first.copy({
               message: `${first.message}${retry.length > 1 ? ` (and ${retry.length - 1} more in the batch)` : ""}`,
               retryable: true,
-              retryNow: true,
-              retryAfterMillis: waits.length > 0 ? Math.max(...waits) : undefined,
-              status: first.status
+              resend: true,
+              retryAfterMillis: waits.length > 0 ? Math.max(...waits) : undefined
             })
           )
         }
@@ -316,7 +287,7 @@ export const make = (
       path: string,
       item: Schema.Schema<A, I>,
       listOptions: { readonly first?: GraphAnswer; readonly headers?: Readonly<Record<string, string>> } = {}
-    ): Effect.Effect<ReadonlyArray<A>, CallFailure> =>
+    ): Effect.Effect<ReadonlyArray<A>, VendorCallError> =>
       withToken(tenantId, (token) =>
         Effect.gen(function* () {
           const page = GraphPage(item)
@@ -325,30 +296,23 @@ export const make = (
           let answer =
             listOptions.first ?? (yield* get(tenantId, token, { id: "0", path, headers: listOptions.headers ?? {} }))
           for (let pages = 1; ; pages++) {
-            const decoded = yield* decodeValue(page, answer.body, pages === 1 ? where : `${where} (page ${pages})`)
+            const decoded = yield* Decode.decodeValue(page, answer.body, {
+              where: pages === 1 ? where : `${where} (page ${pages})`
+            })
             items.push(...decoded.value)
             const next = decoded["@odata.nextLink"]
             if (next === undefined) return items
             // §4.5: GET the nextLink unchanged — but only on the configured Graph host (DESIGN.md §11).
             if (!next.startsWith(`${origin}/`)) {
               return yield* Effect.fail(
-                new CallFailure({
-                  reason: "InvalidResponse",
-                  message: `${where}: @odata.nextLink ${JSON.stringify(next.slice(0, 80))} is not on ${origin}`,
-                  retryable: false,
-                  retryNow: false
-                })
+                failure(
+                  "InvalidResponse",
+                  `${where}: @odata.nextLink ${JSON.stringify(next.slice(0, 80))} is not on ${origin}`
+                )
               )
             }
             if (pages >= 10_000) {
-              return yield* Effect.fail(
-                new CallFailure({
-                  reason: "InvalidResponse",
-                  message: `${where}: more than 10,000 pages`,
-                  retryable: false,
-                  retryNow: false
-                })
-              )
+              return yield* Effect.fail(failure("InvalidResponse", `${where}: more than 10,000 pages`))
             }
             answer = yield* get(tenantId, token, { id: "0", path: next, headers: listOptions.headers ?? {} })
           }
@@ -359,40 +323,27 @@ export const make = (
       withToken(tenantId, (token) =>
         Effect.gen(function* () {
           const label = labelOf("GET", path)
-          const first = yield* send(tenantId, token, HttpClientRequest.get(`${base}${path}`), label, path)
+          const first = yield* send(tenantId, token, HttpClientRequest.get(`${base}${path}`), path)
           if (first.status < 300) return first.text
           const location = header(first.headers, "location")
           if (location === undefined) {
-            return yield* Effect.fail(
-              new CallFailure({
-                reason: "InvalidResponse",
-                message: `Graph ${label}: ${first.status} without a Location`,
-                retryable: false,
-                retryNow: false
-              })
-            )
+            return yield* Effect.fail(failure("InvalidResponse", `Graph ${label}: ${first.status} without a Location`))
           }
           // §4.6: the Location is pre-authenticated and short-lived; it gets no Authorization header.
-          const download = yield* attempt(http, HttpClientRequest.get(location), {
-            api: "Graph",
-            label: `${label} (download)`,
-            semaphore: options.semaphore,
-            backoff: options.backoff,
-            backoffKey: `graph:${tenantId}`,
-            timeout: options.retry.timeout
-          })
-          if (!isSuccess(download.status)) {
+          const download = { ...attemptOptions(tenantId, `${pathOf(path)} (download)`), idempotent: true }
+          const reply = yield* Exchange.exchange(http, HttpClientRequest.get(location), download)
+          if (!isSuccess(reply.status)) {
             return yield* Effect.fail(
-              statusFailure(download, {
-                api: "Graph",
-                label: `${label} (download)`,
-                detail: "",
-                retryAfterMillis: undefined,
-                maxRetryAfterMillis
+              statusFailure(reply, {
+                ...download,
+                method: "GET",
+                policy,
+                now: yield* Clock.currentTimeMillis,
+                detail: ""
               })
             )
           }
-          return download.text
+          return reply.text
         })
       )
 

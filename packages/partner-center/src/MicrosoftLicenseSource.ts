@@ -14,10 +14,11 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Ids, LicenseSource, type Snapshot } from "@seatsync/core"
+import { Decode, Pause, type VendorCallError } from "@seatsync/http"
 import { Clock, type Duration, Effect, Layer, type Redacted, Schema } from "effect"
 import * as GraphClient from "./GraphClient.js"
 import * as Combine from "./internal/Combine.js"
-import { Backoff, CallFailure, decodeValue, defaultRetryPolicy, type RetryPolicy } from "./internal/Http.js"
+import { defaultRetryPolicy, failure, type RetryPolicy, toLicenseSourceError } from "./internal/Http.js"
 import * as PartnerCenterClient from "./PartnerCenterClient.js"
 import {
   CompanySubscription,
@@ -114,8 +115,7 @@ export interface MicrosoftLicenseSource extends LicenseSource.LicenseSourceShape
 
 const GRAPH_EVENTUAL = { ConsistencyLevel: "eventual" } as const
 
-const invalid = (message: string) =>
-  new CallFailure({ reason: "InvalidResponse", message, retryable: false, retryNow: false })
+const invalid = (message: string) => failure("InvalidResponse", message)
 
 /** Builds the license source over the context's HttpClient. */
 export const make = (
@@ -145,14 +145,14 @@ export const make = (
       baseUrl: endpoints.graph,
       retry,
       semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.graph ?? 8)),
-      backoff: new Backoff()
+      pause: yield* Pause.make
     })
     const partnerCenter = yield* PartnerCenterClient.make(tokens, {
       baseUrl: endpoints.partnerCenter,
       pageSize: config.mode === "partner" ? (config.customersPageSize ?? 100) : 100,
       retry,
       semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.partnerCenter ?? 4)),
-      backoff: new Backoff(),
+      pause: yield* Pause.make,
       applicationName: "SeatSync"
     })
     const graphConcurrency = Math.max(1, config.concurrency?.graph ?? 8)
@@ -163,15 +163,8 @@ export const make = (
       const name = names.get(tenantId.toLowerCase())
       return name === undefined ? tenantId : `${name} (${tenantId})`
     }
-    const fail = (tenantId: Ids.TenantId) => (failure: CallFailure) =>
-      Effect.fail(
-        new LicenseSource.LicenseSourceError({
-          reason: failure.reason,
-          message: `tenant ${label(tenantId)}: ${failure.message}`,
-          retryable: failure.retryable,
-          tenantId
-        })
-      )
+    const fail = (tenantId: Ids.TenantId) => (failed: VendorCallError) =>
+      Effect.fail(toLicenseSourceError(failed, { message: `tenant ${label(tenantId)}: ${failed.message}`, tenantId }))
 
     /** Tenant details from Graph `organization` (name and verified domains, default first). */
     const organization = (tenantId: string) =>
@@ -191,13 +184,9 @@ export const make = (
     > = config.mode === "partner"
       ? Effect.gen(function* () {
           const customers = yield* partnerCenter.customers.pipe(
-            Effect.catchAll((failure) =>
+            Effect.catchAll((failed) =>
               Effect.fail(
-                new LicenseSource.LicenseSourceError({
-                  reason: failure.reason,
-                  message: `listing the partner's customers: ${failure.message}`,
-                  retryable: failure.retryable
-                })
+                toLicenseSourceError(failed, { message: `listing the partner's customers: ${failed.message}` })
               )
             )
           )
@@ -259,17 +248,10 @@ export const make = (
     const groupIdFrom = (name: string, answer: GraphClient.GraphAnswer | undefined) =>
       Effect.gen(function* () {
         const where = `Graph GET /groups?$filter=displayName eq '${name}'`
-        const page = yield* decodeValue(GraphPage(GroupRef), answer?.body, where)
+        const page = yield* Decode.decodeValue(GraphPage(GroupRef), answer?.body, { where })
         const [match, ...more] = page.value
         if (match === undefined) {
-          return yield* Effect.fail(
-            new CallFailure({
-              reason: "NotFound",
-              message: `${where}: no such group`,
-              retryable: false,
-              retryNow: false
-            })
-          )
+          return yield* Effect.fail(failure("NotFound", `${where}: no such group`))
         }
         if (more.length > 0) {
           return yield* Effect.fail(invalid(`${where}: ${page.value.length} groups have this name; use the group's id`))
@@ -283,14 +265,7 @@ export const make = (
     ): Effect.Effect<Snapshot.TenantSnapshot, LicenseSource.LicenseSourceError> =>
       Effect.gen(function* () {
         if (config.mode === "tenant" && !config.tenantIds.some((t) => t.toLowerCase() === tenantId.toLowerCase())) {
-          return yield* Effect.fail(
-            new CallFailure({
-              reason: "NotFound",
-              message: "not one of the configured tenants (tenant mode)",
-              retryable: false,
-              retryNow: false
-            })
-          )
+          return yield* Effect.fail(failure("NotFound", "not one of the configured tenants (tenant mode)"))
         }
         const readAt = new Date(yield* Clock.currentTimeMillis).toISOString()
         // One $batch: the two reads every sync needs, plus whichever counts the request names (§4.8).
@@ -324,7 +299,7 @@ export const make = (
             ? yield* graph.list(tenantId, "/users", GraphUser, { first: answers.get("users") ?? missing })
             : undefined
           const devices = request.devices
-            ? yield* decodeValue(CountText, answers.get("devices")?.body, "Graph GET /devices/$count")
+            ? yield* Decode.decodeValue(CountText, answers.get("devices")?.body, { where: "Graph GET /devices/$count" })
             : undefined
           let groupMembers: Record<string, number> | undefined
           if (groupRefs.length > 0) {
@@ -340,10 +315,10 @@ export const make = (
             }
             groupMembers = {}
             for (const g of groupRefs) {
-              groupMembers[g.ref] = yield* decodeValue(
+              groupMembers[g.ref] = yield* Decode.decodeValue(
                 CountText,
                 (answers.get(`group${g.i}`) ?? counted.get(`group${g.i}`))?.body,
-                `Graph GET /groups/${g.ref}/transitiveMembers/microsoft.graph.user/$count`
+                { where: `Graph GET /groups/${g.ref}/transitiveMembers/microsoft.graph.user/$count` }
               )
             }
           }

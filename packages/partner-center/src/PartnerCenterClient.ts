@@ -5,19 +5,9 @@
  * and the call tried once more with a new one.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Redacted, Schema } from "effect"
-import {
-  attempt,
-  type Backoff,
-  CallFailure,
-  decodeJson,
-  header,
-  parseRetryAfter,
-  type Reply,
-  type RetryPolicy,
-  retrySchedule,
-  statusFailure
-} from "./internal/Http.js"
+import { Decode, Exchange, type Pause, type VendorCallError, VendorClient } from "@seatsync/http"
+import { Effect, Either, Redacted, Schema } from "effect"
+import { failure, inLicenseTerms, type RetryPolicy } from "./internal/Http.js"
 import {
   type Customer,
   CustomerCollection,
@@ -30,9 +20,9 @@ import type { Tokens } from "./Tokens.js"
 
 export interface PartnerCenterClient {
   /** Every customer of the partner (all pages). */
-  readonly customers: Effect.Effect<ReadonlyArray<Customer>, CallFailure>
+  readonly customers: Effect.Effect<ReadonlyArray<Customer>, VendorCallError>
   /** A customer's subscriptions (all pages). */
-  readonly subscriptions: (customerTenantId: string) => Effect.Effect<ReadonlyArray<PcSubscription>, CallFailure>
+  readonly subscriptions: (customerTenantId: string) => Effect.Effect<ReadonlyArray<PcSubscription>, VendorCallError>
 }
 
 export interface PartnerCenterClientOptions {
@@ -42,7 +32,8 @@ export interface PartnerCenterClientOptions {
   readonly pageSize: number
   readonly retry: RetryPolicy
   readonly semaphore: Effect.Semaphore
-  readonly backoff: Backoff
+  /** Shared by every Partner Center call after a 429 (key `partnerCenter`). */
+  readonly pause: Pause.Pause
   /** Sent as `MS-PartnerCenter-Application` (§3.1). */
   readonly applicationName: string
 }
@@ -50,7 +41,7 @@ export interface PartnerCenterClientOptions {
 const MAX_PAGES = 10_000
 
 const pcDetail = (text: string): { readonly code: string | undefined; readonly detail: string } => {
-  const parsed = Either.try(() => JSON.parse(text) as unknown)
+  const parsed = Decode.parseJson(text)
   if (Either.isLeft(parsed)) return { code: undefined, detail: "" }
   const body = Schema.decodeUnknownOption(PcErrorBody)(parsed.right)
   if (body._tag === "None") return { code: undefined, detail: "" }
@@ -65,21 +56,41 @@ export const make = (
   options: PartnerCenterClientOptions
 ): Effect.Effect<PartnerCenterClient, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
+    // No trace headers to Partner Center.
+    const http = VendorClient.untraced(yield* HttpClient.HttpClient)
     const base = `${options.baseUrl.replace(/\/+$/, "")}/v1`
     const origin = new URL(base).origin
-    const unitMillis = Duration.toMillis(Duration.decode(options.retry.retryAfterUnit))
-    const maxRetryAfterMillis = Duration.toMillis(Duration.decode(options.retry.maxRetryAfter))
-    const schedule = retrySchedule(options.retry)
     const correlationId = crypto.randomUUID()
+
+    /** Partner Center's reading of a failed answer (§3.2, §3.6). */
+    const classify = (reply: Exchange.Reply, generic: VendorCallError): VendorCallError => {
+      const { code } = pcDetail(reply.text)
+      if (reply.status === 401 && code === "900421") {
+        // §3.2 (an [obs] source, so UNCERTAIN): since April 2026 App+User calls need an MFA claim, else
+        // 401 with code 900421; a new token from the same refresh token would not have one either.
+        return generic.copy({
+          message: `${generic.message} — the partner admin behind the refresh token must sign in with MFA (run the consent flow again)`,
+          credentialsRejected: false
+        })
+      }
+      if (reply.status === 403) {
+        return code === "20002"
+          ? generic.copy({
+              reason: "NotFound",
+              message: `${generic.message} — the partner has no commerce relationship with this customer`
+            })
+          : generic.copy({ reason: "Unauthorized" })
+      }
+      return generic
+    }
 
     /** One logical GET: the same MS-RequestId on every retry (§3.1), 2xx or a failure. */
     const send = (
       token: Redacted.Redacted<string>,
       url: string,
-      label: string,
+      path: string,
       headers: Readonly<Record<string, string>>
-    ): Effect.Effect<Reply, CallFailure> => {
+    ): Effect.Effect<Exchange.Reply, VendorCallError> => {
       const requestId = crypto.randomUUID()
       const request = HttpClientRequest.get(url).pipe(
         HttpClientRequest.bearerToken(Redacted.value(token)),
@@ -92,60 +103,25 @@ export const make = (
           ...headers
         })
       )
-      return Effect.gen(function* () {
-        const reply = yield* attempt(http, request, {
-          api: "Partner Center",
-          label,
-          semaphore: options.semaphore,
-          backoff: options.backoff,
-          backoffKey: "partnerCenter",
-          timeout: options.retry.timeout
-        })
-        if (reply.status >= 200 && reply.status < 300) return reply
-        const now = yield* Clock.currentTimeMillis
-        const retryAfterMillis = parseRetryAfter(header(reply.headers, "retry-after"), now, unitMillis)
-        if (reply.status === 429 && retryAfterMillis !== undefined) {
-          yield* options.backoff.hold("partnerCenter", retryAfterMillis)
-        }
-        const { code, detail } = pcDetail(reply.text)
-        const where = `Partner Center ${label}: ${reply.status}${detail === "" ? "" : ` ${detail}`}`
-        if (reply.status === 401 && code === "900421") {
-          // §3.2 (an [obs] source, so UNCERTAIN): since April 2026 App+User calls need an MFA claim, else
-          // 401 with code 900421; a new token from the same refresh token would not have one either.
-          return yield* Effect.fail(
-            new CallFailure({
-              reason: "Unauthorized",
-              message: `${where} — the partner admin behind the refresh token must sign in with MFA (run the consent flow again)`,
-              retryable: false,
-              retryNow: false,
-              status: 401
-            })
-          )
-        }
-        if (reply.status === 403) {
-          return yield* Effect.fail(
-            new CallFailure({
-              reason: code === "20002" ? "NotFound" : "Unauthorized",
-              message:
-                code === "20002" ? `${where} — the partner has no commerce relationship with this customer` : where,
-              retryable: false,
-              retryNow: false,
-              status: 403
-            })
-          )
-        }
-        return yield* Effect.fail(
-          statusFailure(reply, { api: "Partner Center", label, detail, retryAfterMillis, maxRetryAfterMillis })
-        )
-      }).pipe(Effect.retry(schedule))
+      return Exchange.call(http, request, {
+        api: "Partner Center",
+        path,
+        idempotent: true,
+        timeout: options.retry.timeout,
+        policy: options.retry,
+        semaphore: options.semaphore,
+        pause: { pause: options.pause, key: "partnerCenter" },
+        detail: (reply) => pcDetail(reply.text).detail,
+        classify: (reply, generic) => classify(reply, inLicenseTerms(generic))
+      })
     }
 
-    const withToken = <A>(use: (token: Redacted.Redacted<string>) => Effect.Effect<A, CallFailure>) =>
+    const withToken = <A>(use: (token: Redacted.Redacted<string>) => Effect.Effect<A, VendorCallError>) =>
       Effect.gen(function* () {
         const token = yield* tokens.partnerCenter
         return yield* use(token).pipe(
           Effect.catchIf(
-            (failure) => failure.tokenRejected === true,
+            (failed) => failed.credentialsRejected === true,
             () =>
               tokens
                 .invalidate({ _tag: "partnerCenter" }, token)
@@ -155,7 +131,7 @@ export const make = (
       })
 
     /** The URL of a `links.next` (§3.3: its exact text is UNCERTAIN, so follow what is returned). */
-    const nextUrl = (link: PcLink): Either.Either<string, CallFailure> => {
+    const nextUrl = (link: PcLink): Either.Either<string, VendorCallError> => {
       const uri = link.uri
       const url = /^https?:\/\//i.test(uri)
         ? uri
@@ -165,12 +141,10 @@ export const make = (
       return url.startsWith(`${origin}/`)
         ? Either.right(url)
         : Either.left(
-            new CallFailure({
-              reason: "InvalidResponse",
-              message: `Partner Center: links.next ${JSON.stringify(uri.slice(0, 80))} is not on ${origin}`,
-              retryable: false,
-              retryNow: false
-            })
+            failure(
+              "InvalidResponse",
+              `Partner Center: links.next ${JSON.stringify(uri.slice(0, 80))} is not on ${origin}`
+            )
           )
     }
 
@@ -184,9 +158,9 @@ export const make = (
         let headers: Record<string, string> = {}
         const seen = new Set<string>()
         for (let page = 1; page <= MAX_PAGES; page++) {
-          const label = `GET /customers${page > 1 ? ` (page ${page})` : ""}`
-          const reply = yield* send(token, url, label, headers)
-          const body = yield* decodeJson(CustomerCollection, reply.text, `Partner Center ${label}`)
+          const path = `/customers${page > 1 ? ` (page ${page})` : ""}`
+          const reply = yield* send(token, url, path, headers)
+          const body = yield* Decode.decodeJson(CustomerCollection, reply.text, { where: `Partner Center GET ${path}` })
           all.push(...body.items)
           // §3.3 seek paging: follow links.next with its headers, else the top-level continuationToken;
           // stop when neither is there.
@@ -202,23 +176,13 @@ export const make = (
           const key = `${url} ${JSON.stringify(headers)}`
           if (seen.has(key)) {
             return yield* Effect.fail(
-              new CallFailure({
-                reason: "InvalidResponse",
-                message: "Partner Center GET /customers: the same continuation was returned twice",
-                retryable: false,
-                retryNow: false
-              })
+              failure("InvalidResponse", "Partner Center GET /customers: the same continuation was returned twice")
             )
           }
           seen.add(key)
         }
         return yield* Effect.fail(
-          new CallFailure({
-            reason: "InvalidResponse",
-            message: `Partner Center GET /customers: more than ${MAX_PAGES} pages`,
-            retryable: false,
-            retryNow: false
-          })
+          failure("InvalidResponse", `Partner Center GET /customers: more than ${MAX_PAGES} pages`)
         )
       })
     )
@@ -230,9 +194,11 @@ export const make = (
           let url = `${base}/customers/${encodeURIComponent(customerTenantId)}/subscriptions`
           let headers: Record<string, string> = {}
           for (let page = 1; page <= MAX_PAGES; page++) {
-            const label = `GET /customers/{id}/subscriptions${page > 1 ? ` (page ${page})` : ""}`
-            const reply = yield* send(token, url, label, headers)
-            const body = yield* decodeJson(SubscriptionCollection, reply.text, `Partner Center ${label}`)
+            const path = `/customers/{id}/subscriptions${page > 1 ? ` (page ${page})` : ""}`
+            const reply = yield* send(token, url, path, headers)
+            const body = yield* Decode.decodeJson(SubscriptionCollection, reply.text, {
+              where: `Partner Center GET ${path}`
+            })
             all.push(...body.items)
             // §3.4: usually one response; follow links.next when present.
             const next = body.links?.next

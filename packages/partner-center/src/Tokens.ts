@@ -21,16 +21,9 @@ import {
   ServerError
 } from "@azure/msal-node"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Exchange, Pause, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
 import { Clock, Data, Duration, Effect, Either, Redacted, Runtime, Schedule, Schema } from "effect"
-import {
-  attempt,
-  Backoff,
-  CallFailure,
-  parseRetryAfter,
-  type Reply,
-  type RetryPolicy,
-  retrySchedule
-} from "./internal/Http.js"
+import { failure, failureOf, type RetryPolicy } from "./internal/Http.js"
 import { MsalCacheRefreshTokens } from "./Schemas.js"
 
 /** Where the three Microsoft services are reached. Defaults: Microsoft's public cloud. */
@@ -90,9 +83,9 @@ export interface TokenOptions {
 /** Token acquisition for the license source. */
 export interface Tokens {
   /** An app-only Graph token for a customer tenant. */
-  readonly graph: (tenantId: string) => Effect.Effect<Redacted.Redacted<string>, CallFailure>
+  readonly graph: (tenantId: string) => Effect.Effect<Redacted.Redacted<string>, VendorCallError>
   /** An App+User Partner Center token (fails when no refresh token is configured). */
-  readonly partnerCenter: Effect.Effect<Redacted.Redacted<string>, CallFailure>
+  readonly partnerCenter: Effect.Effect<Redacted.Redacted<string>, VendorCallError>
   /** Forgets a token the service rejected (401), so the next call requests a new one. */
   readonly invalidate: (key: TokenKey, token: Redacted.Redacted<string>) => Effect.Effect<void>
 }
@@ -122,12 +115,17 @@ export const makeNetworkClient = (deps: {
   readonly endpoints: Endpoints
   readonly retry: RetryPolicy
   readonly semaphore: Effect.Semaphore
-  readonly backoff: Backoff
+  readonly pause: Pause.Pause
+  /** Secrets MSAL sends (the client secret, refresh tokens): masked in any message built here. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }): INetworkModule => {
+  // No trace headers to the identity platform.
+  const http = VendorClient.untraced(deps.http)
+  const redact = Redact.redactor(deps.secrets ?? [])
   const send = <T>(method: "GET" | "POST", url: string, headers: Record<string, string>, body: string | undefined) => {
     const target = routeLoginUrl(deps.endpoints, url)
     const tenant = /^https?:\/\/[^/]+\/([^/?]+)/.exec(target)?.[1] ?? "common"
-    const label = `${method} ${new URL(target).pathname}`
+    const path = new URL(target).pathname
     let request = method === "GET" ? HttpClientRequest.get(target) : HttpClientRequest.post(target)
     request = HttpClientRequest.setHeaders(request, headers)
     if (body !== undefined) {
@@ -137,41 +135,36 @@ export const makeNetworkClient = (deps: {
         headers["Content-Type"] ?? headers["content-type"] ?? "application/x-www-form-urlencoded;charset=utf-8"
       )
     }
-    const unitMillis = Duration.toMillis(Duration.decode(deps.retry.retryAfterUnit))
-    const maxRetryAfter = Duration.toMillis(Duration.decode(deps.retry.maxRetryAfter))
+    const call = {
+      api: "identity platform",
+      path,
+      // A token request changes nothing a second one would not: MSAL's calls are safe to repeat.
+      idempotent: true,
+      timeout: deps.retry.timeout,
+      semaphore: deps.semaphore,
+      pause: { pause: deps.pause, key: `identity:${tenant}` },
+      redact
+    }
     const once = Effect.gen(function* () {
-      const reply = yield* attempt(deps.http, request, {
-        api: "identity platform",
-        label,
-        semaphore: deps.semaphore,
-        backoff: deps.backoff,
-        backoffKey: `identity:${tenant}`,
-        timeout: deps.retry.timeout
-      })
+      const reply = yield* Exchange.exchange(http, request, call)
       if (reply.status === 429 || reply.status >= 500) {
-        const now = yield* Clock.currentTimeMillis
-        const retryAfterMillis = parseRetryAfter(reply.headers["retry-after"], now, unitMillis)
-        if (reply.status === 429 && retryAfterMillis !== undefined) {
-          yield* deps.backoff.hold(`identity:${tenant}`, retryAfterMillis)
+        const failed = failureOf(reply, {
+          ...call,
+          method,
+          policy: deps.retry,
+          now: yield* Clock.currentTimeMillis,
+          detail: ""
+        })
+        if (reply.status === 429 && failed.retryAfterMillis !== undefined) {
+          yield* deps.pause.hold(`identity:${tenant}`, failed.retryAfterMillis)
         }
-        return yield* Effect.fail(
-          new ReplyFailure({
-            reply,
-            failure: new CallFailure({
-              reason: reply.status === 429 ? "RateLimited" : "Unavailable",
-              message: `identity platform ${label}: ${reply.status}`,
-              retryable: true,
-              retryNow: retryAfterMillis === undefined || retryAfterMillis <= maxRetryAfter,
-              retryAfterMillis
-            })
-          })
-        )
+        return yield* Effect.fail(new ReplyFailure({ reply, failure: failed }))
       }
       return reply
     })
     const effect = once.pipe(
       Effect.mapError((e) => (e instanceof ReplyFailure ? e : new ReplyFailure({ reply: undefined, failure: e }))),
-      Effect.retry(Schedule.mapInput(retrySchedule(deps.retry), (e: ReplyFailure) => e.failure)),
+      Effect.retry(Schedule.mapInput(Retry.retrySchedule<VendorCallError>(deps.retry), (e: ReplyFailure) => e.failure)),
       Effect.catchAll((e) =>
         // Out of retries: give MSAL the last answer so it raises its own error with the AADSTS text.
         e.reply !== undefined ? Effect.succeed(e.reply) : Effect.fail(e.failure)
@@ -179,7 +172,7 @@ export const makeNetworkClient = (deps: {
       Effect.map((reply): NetworkResponse<T> => {
         const parsed = Either.try(() => JSON.parse(reply.text) as T)
         if (Either.isLeft(parsed)) {
-          throw new Error(`identity platform ${label}: ${reply.status} with a body that is not JSON`)
+          throw new Error(`identity platform ${method} ${path}: ${reply.status} with a body that is not JSON`)
         }
         return { headers: { ...reply.headers }, body: parsed.right, status: reply.status }
       })
@@ -194,8 +187,8 @@ export const makeNetworkClient = (deps: {
 
 /** A failed identity exchange with the answer (when there was one) to give MSAL once retries are spent. */
 class ReplyFailure extends Data.TaggedError("ReplyFailure")<{
-  readonly reply: Reply | undefined
-  readonly failure: CallFailure
+  readonly reply: Exchange.Reply | undefined
+  readonly failure: VendorCallError
 }> {}
 
 /** A ConfidentialClientApplication for one authority, with its network calls on our transport. */
@@ -242,22 +235,32 @@ const aadCode = (error: AuthError): number | undefined => {
  * delegated access (50020) → ConsentMissing; a revoked / expired / unknown refresh token or a bad
  * client secret → Unauthorized; an unknown tenant → NotFound; throttling and outages → retryable.
  */
-export const msalFailure = (error: unknown, flow: "app-only" | "refresh token" | "authorization code"): CallFailure => {
-  if (error instanceof CallFailure) return error
+export const msalFailure = (
+  error: unknown,
+  flow: "app-only" | "refresh token" | "authorization code"
+): VendorCallError => {
+  if (error instanceof VendorCallError) return error
   if (!(error instanceof AuthError)) {
     const message = error instanceof Error ? error.message : String(error)
-    return new CallFailure({
+    return new VendorCallError({
       reason: "Unavailable",
-      message: `identity platform (${flow}): ${message}`,
+      message: Redact.redact(`identity platform (${flow}): ${message}`),
       retryable: true,
-      retryNow: false
+      resend: false,
+      cause: error
     })
   }
   const code = aadCode(error)
   const detail = aadText(error)
   const text = `identity platform (${flow}): ${error.errorCode}: ${code !== undefined && !detail.startsWith("AADSTS") ? `AADSTS${code}: ` : ""}${detail}`
-  const fail = (reason: CallFailure["reason"], hint: string, retryable = false) =>
-    new CallFailure({ reason, message: hint === "" ? text : `${text} — ${hint}`, retryable, retryNow: false })
+  const fail = (reason: VendorCallError["reason"], hint: string, retryable = false) =>
+    new VendorCallError({
+      reason,
+      message: Redact.redact(hint === "" ? text : `${text} — ${hint}`),
+      retryable,
+      resend: false,
+      cause: error
+    })
   switch (code) {
     case 700016:
       return fail(
@@ -331,7 +334,8 @@ export const make = (
       endpoints: options.endpoints,
       retry: options.retry,
       semaphore: yield* Effect.makeSemaphore(Math.max(1, options.concurrency)),
-      backoff: new Backoff()
+      pause: yield* Pause.make,
+      secrets: [options.clientSecret, ...(partner === undefined ? [] : [partner.refreshToken])]
     })
     const apps = new Map<string, ConfidentialClientApplication>()
     const appFor = (tenant: string) => {
@@ -358,8 +362,8 @@ export const make = (
 
     const cached = (
       key: string,
-      acquire: Effect.Effect<{ readonly token: string; readonly lifetimeMillis: number }, CallFailure>
-    ): Effect.Effect<Redacted.Redacted<string>, CallFailure> =>
+      acquire: Effect.Effect<{ readonly token: string; readonly lifetimeMillis: number }, VendorCallError>
+    ): Effect.Effect<Redacted.Redacted<string>, VendorCallError> =>
       lockFor(key).withPermits(1)(
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
@@ -386,29 +390,15 @@ export const make = (
         }).pipe(
           Effect.flatMap((result) =>
             result === null
-              ? Effect.fail(
-                  new CallFailure({
-                    reason: "Unauthorized",
-                    message: "identity platform (app-only): no token was returned",
-                    retryable: true,
-                    retryNow: false
-                  })
-                )
+              ? Effect.fail(failure("Unauthorized", "identity platform (app-only): no token was returned", true))
               : Effect.succeed({ token: result.accessToken, lifetimeMillis: lifetimeOf(result.expiresOn) })
           )
         )
       )
 
     let currentRefreshToken = partner?.refreshToken
-    const partnerCenter: Effect.Effect<Redacted.Redacted<string>, CallFailure> = partner === undefined
-      ? Effect.fail(
-          new CallFailure({
-            reason: "Unauthorized",
-            message: "Partner Center needs the partner's refresh token (partner mode)",
-            retryable: false,
-            retryNow: false
-          })
-        )
+    const partnerCenter: Effect.Effect<Redacted.Redacted<string>, VendorCallError> = partner === undefined
+      ? Effect.fail(failure("Unauthorized", "Partner Center needs the partner's refresh token (partner mode)"))
       : cached(
           keyText({ _tag: "partnerCenter" }),
           Effect.gen(function* () {
@@ -425,12 +415,7 @@ export const make = (
             })
             if (result === null) {
               return yield* Effect.fail(
-                new CallFailure({
-                  reason: "Unauthorized",
-                  message: "identity platform (refresh token): no token was returned",
-                  retryable: true,
-                  retryNow: false
-                })
+                failure("Unauthorized", "identity platform (refresh token): no token was returned", true)
               )
             }
             // The identity platform rotates the refresh token (§3.2): keep using the newest one and

@@ -9,12 +9,17 @@
  * Reads (GETs and `POST …/query`, which only reads) are repeated after any server error, a 500
  * with an `errors` body included: Autotask answers transient trouble and validation alike with
  * that 500 (§2.9), and one failed read of the shared contract-service query would fail every
- * company of a run. Creates and updates are never repeated once they may have reached Autotask:
- * the adapter re-reads and decides again instead (DESIGN.md §6).
+ * company of a run. Creates and updates (POST, and PATCH) are never repeated once they may have
+ * reached Autotask, except after a thread-limit rejection, which says the request was not
+ * processed: the adapter re-reads and decides again instead (DESIGN.md §6). The retry schedule,
+ * `Retry-After`, the per-request timeout (`Timeout`) and the run's deadline (`DeadlineExceeded`)
+ * are `@seatsync/http`'s.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
-import { Context, Data, Duration, Effect, Either, Layer, Redacted, Ref, Schedule, type Schema } from "effect"
+import { Exchange, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
+import { Context, Duration, Effect, Either, Layer, Redacted, Ref, type Schema } from "effect"
+import { type Classified, classify, type Kind, reasonOf, resendable, toPsaError } from "./AutotaskFailures.js"
 import { successCache } from "./internal/Cache.js"
 import type { QueryModel } from "./Query.js"
 import * as Schemas from "./Schemas.js"
@@ -176,162 +181,6 @@ export class AutotaskClient extends Context.Tag("@seatsync/psa-autotask/Autotask
 }
 
 // -------------------------------------------------------------------------------------------------
-// Failures
-
-type FailureKind =
-  | "Unauthorized"
-  | "Forbidden"
-  | "NotFound"
-  | "MethodNotAllowed"
-  | "Conflict"
-  | "Invalid"
-  | "ThreadLimit"
-  | "HourlyLimit"
-  | "ServerError"
-  /** HTTP 500 with an `errors` body that does not read as transient: validation, or trouble worded like it. */
-  | "Rejected"
-  | "Transport"
-  | "BadJson"
-  | "BadShape"
-  | "Budget"
-  | "Deadline"
-
-/** A failed exchange, before it becomes a `PsaError`. */
-class Failure extends Data.TaggedError("AutotaskFailure")<{
-  readonly kind: FailureKind
-  readonly message: string
-  readonly request: string
-  readonly status?: number | undefined
-  readonly retryAfter?: Duration.Duration | undefined
-}> {}
-
-const reasonOf: Readonly<Record<FailureKind, [Psa.PsaErrorReason, boolean]>> = {
-  Unauthorized: ["Unauthorized", false],
-  Forbidden: ["Forbidden", false],
-  NotFound: ["NotFound", false],
-  MethodNotAllowed: ["Invalid", false],
-  Conflict: ["Conflict", false],
-  Invalid: ["Invalid", false],
-  ThreadLimit: ["RateLimited", true],
-  HourlyLimit: ["RateLimited", true],
-  Budget: ["RateLimited", true],
-  ServerError: ["Unavailable", true],
-  Rejected: ["Invalid", false],
-  Transport: ["Unavailable", true],
-  Deadline: ["Unavailable", true],
-  BadJson: ["InvalidResponse", true],
-  BadShape: ["InvalidResponse", false]
-}
-
-const toPsaError = (f: Failure): Psa.PsaError => {
-  const [reason, retryable] = reasonOf[f.kind]
-  return new Psa.PsaError({
-    reason,
-    retryable,
-    message: f.status === undefined ? f.message : `HTTP ${f.status}: ${f.message}`,
-    context: f.request
-  })
-}
-
-/** How a request may be retried. */
-type Kind =
-  /** Queries (`POST …/query` reads) and GETs: any server error, timeout or broken answer. */
-  | "read"
-  /**
-   * POST creates and PATCH updates: only when the API certainly did not process the request (a
-   * thread-limit rejection). Otherwise the adapter re-reads and decides again (DESIGN.md §6).
-   */
-  | "write"
-  /** The `ThresholdInformation` read itself: not paced. */
-  | "threshold"
-  /** Zone discovery: no authentication, no limits. */
-  | "zone"
-
-const retryable = (f: Failure, kind: Kind): boolean => {
-  switch (f.kind) {
-    case "ThreadLimit":
-      return true
-    case "ServerError":
-    case "Rejected":
-    case "Transport":
-    case "BadJson":
-      // A read changes nothing: repeating it is always safe, and a validation error repeats itself
-      // at the cost of a few bounded attempts.
-      return kind !== "write"
-    default:
-      return false
-  }
-}
-
-const threadText = /thread threshold|threads? per endpoint|thread limit|Itgenatr005/i
-const hourlyText = /request threshold|requests? per .*minutes|threshold (?:of|has been) exceeded/i
-const authText =
-  /IntegrationCode is invalid|Invalid user name|user name or password|Zone information could not be determined|API user|not authori[sz]ed/i
-const transientText = /time(?:d)? ?out|temporar|unavailable|try again later|unexpected error|deadlock|service is busy/i
-
-const retryAfterOf = (header: string | undefined, now: number): Duration.Duration | undefined => {
-  if (header === undefined || header.trim() === "") return undefined
-  const seconds = Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return Duration.seconds(seconds)
-  const at = Date.parse(header)
-  return Number.isNaN(at) ? undefined : Duration.millis(Math.max(0, at - now))
-}
-
-/** Reads an API answer: a JSON value on success, or what went wrong (§2.8, §2.9). */
-const classify = (
-  request: string,
-  status: number,
-  text: string,
-  retryAfter: Duration.Duration | undefined
-): Either.Either<unknown, Failure> => {
-  let json: unknown
-  let parsed = text.trim() !== ""
-  if (parsed) {
-    try {
-      json = JSON.parse(text)
-    } catch {
-      parsed = false
-    }
-  }
-  if (status >= 200 && status < 300) {
-    return parsed
-      ? Either.right(json)
-      : Either.left(new Failure({ kind: "BadJson", message: "the response body is not valid JSON", request, status }))
-  }
-  const errors = parsed ? Either.getOrUndefined(Schemas.decode(Schemas.ErrorBody)(json))?.errors : undefined
-  const aspNet = parsed ? Either.getOrUndefined(Schemas.decode(Schemas.MessageBody)(json))?.Message : undefined
-  const messages = errors ?? (aspNet !== undefined ? [aspNet] : [])
-  const message =
-    messages.length > 0 ? messages.join(" | ") : text.trim() === "" ? "(empty body)" : text.trim().slice(0, 200)
-  const fail = (kind: FailureKind) =>
-    Either.left(new Failure({ kind, message, request, status, ...(retryAfter ? { retryAfter } : {}) }))
-  // Thread-limit rejections may come with any status (§2.8, UNCERTAIN): recognise them by text.
-  if (threadText.test(message)) return fail("ThreadLimit")
-  if (status === 429) return fail(hourlyText.test(message) ? "HourlyLimit" : "ThreadLimit")
-  if (hourlyText.test(message)) return fail("HourlyLimit")
-  switch (status) {
-    case 401:
-      return fail("Unauthorized")
-    case 403:
-      return fail("Forbidden")
-    case 404:
-      return fail("NotFound")
-    case 405:
-      return fail("MethodNotAllowed")
-    case 409:
-      return fail("Conflict")
-  }
-  if (status === 500 && errors !== undefined) {
-    // Validation and business-rule failures are HTTP 500 with {"errors":[…]} (§2.9), and so are a
-    // bad user name or integration code (§2.2).
-    if (authText.test(message)) return fail("Unauthorized")
-    return fail(transientText.test(message) ? "ServerError" : "Rejected")
-  }
-  if (status >= 500) return fail("ServerError")
-  return fail("Invalid")
-}
-
-// -------------------------------------------------------------------------------------------------
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
 
@@ -382,7 +231,8 @@ export const make = (
     const options = mergeOptions(partialOptions)
     const timeout = Duration.decode(options.timeout)
     // Trace headers are for our own services, not for a vendor's API.
-    const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+    const http = VendorClient.untraced(yield* HttpClient.HttpClient)
+    const redact = Redact.redactor([connection.secret, connection.integrationCode])
     const zoneInformationUrl = connection.zoneInformationUrl ?? defaultZoneInformationUrl
     const discoveryHost = new URL(zoneInformationUrl).hostname.toLowerCase()
     const allowedHosts = new Set((connection.allowedHosts ?? []).map((h) => h.toLowerCase()))
@@ -403,16 +253,12 @@ export const make = (
       return semaphore
     }
 
-    const maxDelay = Duration.decode(options.retry.maxDelay)
-    const maxRetryAfter = Duration.decode(options.retry.maxRetryAfter ?? "2 minutes")
+    const policy: Retry.RetryPolicy = {
+      ...options.retry,
+      maxRetryAfter: options.retry.maxRetryAfter ?? "2 minutes"
+    }
+    const schedule = Retry.retrySchedule<VendorCallError>(policy)
     const deadline = options.deadline
-    const schedule = Schedule.exponential(options.retry.baseDelay, 2).pipe(
-      Schedule.jittered,
-      Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
-      // Whichever is longer: the backoff, or the Retry-After the API asked for.
-      Schedule.intersect(Schedule.identity<Failure>().pipe(Schedule.addDelay((f) => f.retryAfter ?? Duration.zero))),
-      Schedule.intersect(Schedule.recurs(Math.max(0, options.retry.maxRetries)))
-    )
 
     const headers = (write: boolean): Record<string, string> => ({
       ApiIntegrationCode: Redacted.value(connection.integrationCode),
@@ -424,15 +270,37 @@ export const make = (
         : {})
     })
 
-    /** One HTTP exchange, under its endpoint's limiter. */
+    /** An answer read as a failure, re-sent or not per its kind and the request's. */
+    const failureOf = (
+      c: Classified,
+      method: string,
+      path: string,
+      kind: Kind,
+      retryAfterMillis: number | undefined
+    ): VendorCallError => {
+      const [reason, retryable] = reasonOf[c.kind]
+      return new VendorCallError({
+        reason,
+        retryable,
+        message: redact(c.status === undefined ? c.message : `HTTP ${c.status}: ${c.message}`),
+        // A Retry-After beyond the limit is left to the next run rather than slept through here.
+        resend: resendable(c.kind, kind) && Retry.waitable(policy, retryAfterMillis),
+        method,
+        path,
+        status: c.status,
+        retryAfterMillis
+      })
+    }
+
+    /** One HTTP exchange, under its endpoint's limiter, read (§2.8, §2.9). */
     const exchange = (
       method: "GET" | "POST" | "PATCH",
       url: URL,
       endpoint: string | undefined,
       kind: Kind,
       body: unknown
-    ): Effect.Effect<unknown, Failure> => {
-      const request = `${method} ${describePath(url)}`
+    ): Effect.Effect<unknown, VendorCallError> => {
+      const path = describePath(url)
       let req = HttpClientRequest.make(method)(url.href)
       if (kind !== "zone") {
         req = HttpClientRequest.setHeaders(req, headers(kind === "write"))
@@ -441,51 +309,41 @@ export const make = (
       }
       if (body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, body)
       else if (kind !== "zone") req = HttpClientRequest.setHeader(req, "Content-Type", "application/json")
-      const send = http.execute(req).pipe(
-        Effect.flatMap((res) =>
-          res.text.pipe(Effect.map((text) => ({ status: res.status, text, retryAfter: res.headers["retry-after"] })))
-        ),
-        Effect.mapError(
-          (e) =>
-            new Failure({
-              kind: "Transport",
-              message: `${e._tag === "RequestError" ? "request failed" : "response could not be read"}: ${e.reason}`,
-              request
-            })
+      // A request that never answers is `Timeout`; a write is then re-read, not re-sent.
+      const sent = Exchange.exchange(http, req, {
+        path,
+        idempotent: kind !== "write",
+        timeout,
+        semaphore: endpoint === undefined ? undefined : limiter(endpoint),
+        redact
+      }).pipe(
+        Effect.tapError((f) =>
+          f.reason === "Timeout" ? Ref.update(stats, (s) => ({ ...s, timeouts: s.timeouts + 1 })) : Effect.void
         )
       )
-      // A request that never answers is a transport failure (a write is then re-read, not re-sent).
-      const answered = Duration.isFinite(timeout)
-        ? send.pipe(
-            Effect.timeoutFail({
-              duration: timeout,
-              onTimeout: () =>
-                new Failure({
-                  kind: "Transport",
-                  message: `no answer within ${Duration.format(timeout)}${kind === "write" ? unsentText : ""}`,
-                  request
-                })
-            }),
-            Effect.tapError((f) =>
-              f.message.startsWith("no answer within")
-                ? Ref.update(stats, (s) => ({ ...s, timeouts: s.timeouts + 1 }))
-                : Effect.void
-            )
-          )
-        : send
-      const limited = endpoint === undefined ? answered : limiter(endpoint).withPermits(1)(answered)
       return Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1 })).pipe(
-        Effect.zipRight(limited),
-        Effect.flatMap(({ status, text, retryAfter }) =>
-          Effect.flatMap(
-            Effect.clockWith((c) => c.currentTimeMillis),
-            (now) => classify(request, status, text, retryAfterOf(retryAfter, now))
-          )
+        Effect.zipRight(sent),
+        Effect.flatMap((reply) =>
+          Either.match(classify(reply.status, reply.text), {
+            onRight: Effect.succeed,
+            onLeft: (c) =>
+              Effect.flatMap(
+                Effect.clockWith((clock) => clock.currentTimeMillis),
+                (now) =>
+                  Effect.gen(function* () {
+                    // The hourly count is re-read before the next request.
+                    if (c.kind === "HourlyLimit") yield* Ref.update(pace, (p) => ({ ...p, share: undefined }))
+                    return yield* Effect.fail(
+                      failureOf(c, method, path, kind, Retry.parseRetryAfter(reply.headers["retry-after"], now))
+                    )
+                  })
+              )
+          })
         )
       )
     }
 
-    /** An exchange with retries (per its kind) and, for API calls, the pace. */
+    /** An exchange with retries (per its kind), within the run's deadline, and, for API calls, the pace. */
     const call = (
       method: "GET" | "POST" | "PATCH",
       url: URL,
@@ -498,48 +356,21 @@ export const make = (
         const attempt = Effect.suspend(() => {
           attempts++
           const counted = attempts > 1 ? Ref.update(stats, (s) => ({ ...s, retries: s.retries + 1 })) : Effect.void
-          const paced = kind === "zone" || kind === "threshold" ? Effect.void : beforeRequest
-          return counted.pipe(
-            Effect.zipRight(paced),
-            Effect.zipRight(exchange(method, url, endpoint, kind, body)),
-            Effect.tapError((f) =>
-              f.kind === "HourlyLimit" ? Ref.update(pace, (p) => ({ ...p, share: undefined })) : Effect.void
-            )
-          )
+          // A threshold reading that failed transiently is read again before a read, as the read would be.
+          const paced =
+            kind === "zone" || kind === "threshold"
+              ? Effect.void
+              : Effect.mapError(beforeRequest, (e) =>
+                  e.reason === "Unavailable" && kind !== "write" ? e.copy({ resend: true }) : e
+                )
+          return counted.pipe(Effect.zipRight(paced), Effect.zipRight(exchange(method, url, endpoint, kind, body)))
         })
-        const retried = attempt.pipe(
-          Effect.retry({
-            schedule,
-            // A Retry-After beyond the limit is left to the next run rather than slept through here.
-            while: (f) =>
-              retryable(f, kind) &&
-              (f.retryAfter === undefined || Duration.lessThanOrEqualTo(f.retryAfter, maxRetryAfter))
-          })
+        return attempt.pipe(
+          Effect.retry(schedule),
+          Exchange.withinDeadline(deadline, { method, path: describePath(url), idempotent: kind !== "write" }),
+          Effect.mapError(toPsaError)
         )
-        return withinDeadline(retried, `${method} ${describePath(url)}`, kind).pipe(Effect.mapError(toPsaError))
       })
-
-    /** Cuts a call (its requests and its retry waits) at the run's deadline. */
-    const withinDeadline = <A>(
-      effect: Effect.Effect<A, Failure>,
-      request: string,
-      kind: Kind
-    ): Effect.Effect<A, Failure> => {
-      if (deadline === undefined) return effect
-      const passed = (sent: boolean) =>
-        new Failure({
-          kind: "Deadline",
-          message: `${deadlineText} (${new Date(deadline).toISOString()})${sent && kind === "write" ? unsentText : ""}`,
-          request
-        })
-      return Effect.flatMap(
-        Effect.clockWith((c) => c.currentTimeMillis),
-        (now) =>
-          now >= deadline
-            ? Effect.fail(passed(false))
-            : Effect.timeoutFail(effect, { duration: Duration.millis(deadline - now), onTimeout: () => passed(true) })
-      )
-    }
 
     // ---- Zone (§2.1) ------------------------------------------------------------------------------
 
@@ -594,7 +425,7 @@ export const make = (
       now - p.checkedAt >= Duration.toMillis(Duration.decode(t.checkInterval))
 
     /** Before an API request: refresh the usage reading when due, stop at the budget, wait per band. */
-    const beforeRequest: Effect.Effect<void, Failure> =
+    const beforeRequest: Effect.Effect<void, VendorCallError> =
       thresholds === false
         ? Effect.void
         : Effect.gen(function* () {
@@ -609,10 +440,14 @@ export const make = (
                 .pipe(
                   Effect.mapError(
                     (e) =>
-                      new Failure({
-                        kind: e.reason === "Unauthorized" ? "Unauthorized" : e.retryable ? "ServerError" : "Invalid",
+                      new VendorCallError({
+                        reason: e.reason === "Unauthorized" ? "Unauthorized" : e.retryable ? "Unavailable" : "Invalid",
                         message: `reading ThresholdInformation: ${e.message}`,
-                        request: "GET /V1.0/ThresholdInformation"
+                        retryable: e.reason !== "Unauthorized" && e.retryable,
+                        resend: false,
+                        method: "GET",
+                        path: "/V1.0/ThresholdInformation",
+                        cause: e
                       })
                   )
                 )
@@ -621,10 +456,13 @@ export const make = (
             const share = p.share ?? 0
             if (share >= thresholds.budgetShare) {
               const usage = (yield* Ref.get(stats)).usage
-              return yield* new Failure({
-                kind: "Budget",
+              return yield* new VendorCallError({
+                reason: "RateLimited",
+                retryable: true,
+                resend: false,
                 message: `the Autotask database has used ${usage?.used ?? "?"} of its ${usage?.limit ?? "?"} requests this hour (${Math.round(share * 100)}%); SeatSync stops at ${Math.round(thresholds.budgetShare * 100)}% to leave the rest to other integrations`,
-                request: "GET /V1.0/ThresholdInformation"
+                method: "GET",
+                path: "/V1.0/ThresholdInformation"
               })
             }
             const band = thresholds.bands
@@ -715,15 +553,9 @@ export const make = (
     } satisfies AutotaskClientShape
   })
 
-/** How a write that may have been applied says so (it is not re-sent). */
-const unsentText = "; it may have been applied, so it is not re-sent"
-
-/** How a call cut by the run's deadline starts its message. */
-const deadlineText = "the run's deadline has passed"
-
 /**
  * Whether an error is worth retrying a whole operation for (the API may not have processed it).
- * Not once the run's deadline has passed: every call would fail again at once.
+ * Not once the run's deadline has passed (`DeadlineExceeded`): every call would fail again at once.
  */
 export const isTransient = (e: Psa.PsaError): boolean =>
-  e.retryable && (e.reason === "Unavailable" || e.reason === "InvalidResponse") && !e.message.startsWith(deadlineText)
+  e.retryable && (e.reason === "Unavailable" || e.reason === "Timeout" || e.reason === "InvalidResponse")

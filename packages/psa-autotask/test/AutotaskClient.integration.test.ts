@@ -290,14 +290,14 @@ describe("failures: typed, retried only when it is safe", () => {
       const { sim, client } = yield* rig({}, { client: { ...testClient, retry, timeout: "150 millis" } })
       const reads = sim.faults.hold({ route: "/V1.0/Companies/query" })
       const read = yield* Effect.flip(listCompanies(client))
-      expect([read.reason, read.retryable]).toEqual(["Unavailable", true])
+      expect([read.reason, read.retryable]).toEqual(["Timeout", true])
       expect(read.message).toContain("no answer within 150ms")
       expect(companyQueries(sim)).toBe(2)
       reads.release()
       const writes = sim.faults.hold({ endpoint: "ContractServices", method: "POST" })
       const target = { path: "Contracts/30400001/Services", endpoint: "ContractServices" }
       const create = yield* Effect.flip(client.create(target, { contractID: 30400001, serviceID: 3005, unitPrice: 6 }))
-      expect([create.reason, create.retryable]).toEqual(["Unavailable", true])
+      expect([create.reason, create.retryable]).toEqual(["Timeout", true])
       expect(sim.counters.calls("POST /V1.0/Contracts/{parentId}/Services")).toBe(1)
       writes.release()
     })
@@ -322,29 +322,27 @@ describe("failures: typed, retried only when it is safe", () => {
     })
   )
 
-  it.scopedLive(
-    "a hung create that took effect fails Unavailable, retryable, naming the call, and is not re-sent",
-    () =>
-      Effect.gen(function* () {
-        const { sim, client } = yield* rig({}, { client: { ...testClient, timeout: "300 millis" } })
-        sim.faults.inject({ kind: "hang", afterWrite: true, match: { endpoint: "ContractServiceAdjustments" } })
-        const target = { path: "ContractServiceAdjustments", endpoint: "ContractServiceAdjustments" }
-        const body = {
-          contractID: 30400001,
-          contractServiceID: 7001,
-          effectiveDate: "2026-11-17T00:00:00Z",
-          unitChange: 1
-        }
-        const error = yield* Effect.flip(client.create(target, body))
-        expect([error.reason, error.retryable, error.context]).toEqual([
-          "Unavailable",
-          true,
-          "POST /V1.0/ContractServiceAdjustments"
-        ])
-        expect(error.message).toBe("no answer within 300ms; it may have been applied, so it is not re-sent")
-        expect(sim.counters.calls("POST /V1.0/ContractServiceAdjustments")).toBe(1)
-        expect(sim.data.adjustments(30400001)).toHaveLength(1)
-      })
+  it.scopedLive("a hung create that took effect fails Timeout, retryable, naming the call, and is not re-sent", () =>
+    Effect.gen(function* () {
+      const { sim, client } = yield* rig({}, { client: { ...testClient, timeout: "300 millis" } })
+      sim.faults.inject({ kind: "hang", afterWrite: true, match: { endpoint: "ContractServiceAdjustments" } })
+      const target = { path: "ContractServiceAdjustments", endpoint: "ContractServiceAdjustments" }
+      const body = {
+        contractID: 30400001,
+        contractServiceID: 7001,
+        effectiveDate: "2026-11-17T00:00:00Z",
+        unitChange: 1
+      }
+      const error = yield* Effect.flip(client.create(target, body))
+      expect([error.reason, error.retryable, error.context]).toEqual([
+        "Timeout",
+        true,
+        "POST /V1.0/ContractServiceAdjustments"
+      ])
+      expect(error.message).toBe("no answer within 300ms; it may have been applied, so it is not re-sent")
+      expect(sim.counters.calls("POST /V1.0/ContractServiceAdjustments")).toBe(1)
+      expect(sim.data.adjustments(30400001)).toHaveLength(1)
+    })
   )
 
   it.scoped("a 503's Retry-After is waited out on a read; one beyond maxRetryAfter is left to the next run", () =>
@@ -382,7 +380,7 @@ describe("failures: typed, retried only when it is safe", () => {
       sim.faults.inject({ kind: "hang", match: { route: "/V1.0/Companies/query" } })
       const cut = yield* Effect.flip(listCompanies(client))
       expect(Date.now()).toBeGreaterThanOrEqual(deadline)
-      expect([cut.reason, cut.retryable, cut.context]).toEqual(["Unavailable", true, "POST /V1.0/Companies/query"])
+      expect([cut.reason, cut.retryable, cut.context]).toEqual(["DeadlineExceeded", true, "POST /V1.0/Companies/query"])
       expect(cut.message).toMatch(/^the run's deadline has passed \(\d{4}-\d\d-\d\dT/)
       expect(AutotaskClient.isTransient(cut)).toBe(false)
       const before = sim.counters.snapshot().total

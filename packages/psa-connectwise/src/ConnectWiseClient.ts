@@ -1,22 +1,33 @@
 /**
  * The HTTP side of the ConnectWise adapter (API-REFERENCE.md §1.1–§1.4, §1.9–§1.10): codebase
  * discovery, authentication headers on every call, the pinned API version, paging, bounded
- * concurrency, retries (429 waits out `Retry-After`, 5xx backs off with jitter) and the mapping
- * of every failure to the port's `PsaError`.
+ * concurrency, and the mapping of every failure to the port's `PsaError`. Retries, `Retry-After`,
+ * timeouts, trace headers and redaction are `@seatsync/http`'s:
  *
- * The transport is the `HttpClient` from the context (e.g. `FetchHttpClient.layer` from
- * `@effect/platform`), so hosts and tests choose it.
+ * - GETs are idempotent: re-sent after a 5xx, a lost connection, a timeout or a cut body;
+ * - POST and PATCH are not: re-sent only after a 429 or a 503 that carries `Retry-After` (the
+ *   server says it did not process them). A PATCH that timed out or met a 5xx may have been
+ *   applied; it fails (`Timeout` / `Unavailable`) and the engine re-reads and repairs.
+ *
+ * The transport is the `HttpClient` from the context (the host's `Transport.layer`, or
+ * `FetchHttpClient.layer` in tests), so hosts and tests choose it.
  */
-import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
-import { Clock, Context, Duration, Effect, Either, Layer, Option, Redacted, Ref, Schema } from "effect"
-import { encodeQuery, type Params, paramsOf, paramValue, parseLinks, withQuery } from "./internal/Http.js"
-import { CallFailure, defaultRetryPolicy, parseRetryAfter, type RetryPolicy, schedule } from "./internal/Retry.js"
+import * as Http from "@seatsync/http"
+import { Decode, Exchange, Pause, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
+import { Context, Duration, Effect, Either, Layer, Option, Redacted, Ref, Schema } from "effect"
+import { acceptFor, apiPath, apiVersion } from "./internal/ApiVersion.js"
+import { type Params, paramsOf, paramValue, parseLinks, withQuery } from "./internal/Http.js"
 import { CompanyInfo, Count, ErrorBody, formatDecodeError, type PatchOperation } from "./Schemas.js"
 
+export { apiVersion, checkedAgainstSpec } from "./internal/ApiVersion.js"
 export type { Params } from "./internal/Http.js"
-export type { RetryPolicy } from "./internal/Retry.js"
-export { defaultRetryPolicy } from "./internal/Retry.js"
+
+/** How the client retries (`@seatsync/http`'s policy). */
+export type RetryPolicy = Retry.RetryPolicy
+
+export const defaultRetryPolicy: RetryPolicy = Retry.defaultRetryPolicy
 
 /** How to reach and sign in to one ConnectWise PSA (§1.1–§1.2). */
 export interface ConnectionOptions {
@@ -35,7 +46,7 @@ export interface ConnectionOptions {
   readonly clientId: string
   /** The codebase (`v2025_1/`); discovered with `/login/companyinfo/{company}` when left out. */
   readonly codebase?: string | undefined
-  /** The model version pinned with the `Accept` header. Default `2025.1`. */
+  /** The model version pinned with the `Accept` header. Default {@link apiVersion} (`2025.1`). */
   readonly apiVersion?: string | undefined
   /** Records per page, at most 1000 (§1.3). Default 1000. */
   readonly pageSize?: number | undefined
@@ -122,7 +133,7 @@ export const resolveOptions = (
     privateKey: options.privateKey,
     clientId: options.clientId,
     codebase: options.codebase === undefined ? undefined : normaliseCodebase(options.codebase),
-    apiVersion: options.apiVersion ?? "2025.1",
+    apiVersion: options.apiVersion ?? apiVersion,
     pageSize: Math.min(1000, Math.max(1, Math.floor(options.pageSize ?? 1000))),
     paging: options.paging ?? "forwardOnly",
     maxUrlLength: options.maxUrlLength ?? 2000,
@@ -149,7 +160,10 @@ export interface ConnectWiseClientShape {
   readonly urlLength: (path: string, params: Params) => Effect.Effect<number, Psa.PsaError>
   /** GET one object. */
   readonly get: <A, I>(path: string, schema: Schema.Schema<A, I>, params?: Params) => Effect.Effect<A, Psa.PsaError>
-  /** GET every page of a list (`pageSize`, following the `Link` header). */
+  /**
+   * GET every page of a list (`pageSize`, following the `Link` header's `next` on the configured
+   * host, whatever codebase path it names; a link to another host fails the call).
+   */
   readonly list: <A, I>(
     path: string,
     item: Schema.Schema<A, I>,
@@ -158,11 +172,14 @@ export interface ConnectWiseClientShape {
   /** GET `path/count`. */
   readonly count: (path: string, params?: Params) => Effect.Effect<number, Psa.PsaError>
   /**
-   * POST a new object. Not repeated after a 5xx or a lost connection (the object may exist):
-   * such failures come back as `Unavailable` for the caller to check and retry.
+   * POST a new object. Not repeated after a 5xx, a timeout or a lost connection (the object may
+   * exist): such failures come back as `Unavailable` / `Timeout` for the caller to check.
    */
   readonly post: <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) => Effect.Effect<A, Psa.PsaError>
-  /** PATCH with JSON-patch operations (§1.5). */
+  /**
+   * PATCH with JSON-patch operations (§1.5). Not repeated after a 5xx, a timeout or a lost
+   * connection either (it may have been applied): the caller re-reads and decides again.
+   */
   readonly patch: <A, I>(
     path: string,
     operations: ReadonlyArray<PatchOperation>,
@@ -179,193 +196,121 @@ export class ConnectWiseClient extends Context.Tag("@seatsync/psa-connectwise/Co
     Layer.effect(ConnectWiseClient, make(options))
 }
 
-/** Whether a failed write may nevertheless have taken effect (5xx, lost connection, cut body). */
-export const outcomeUnknown = (error: Psa.PsaError): boolean =>
-  error.reason === "Unavailable" || (error.reason === "InvalidResponse" && error.retryable)
+/** Whether a failed write may nevertheless have taken effect (5xx, lost connection, timeout, cut body). */
+export const outcomeUnknown: (error: Psa.PsaError) => boolean = Http.outcomeUnknown
 
-const describeError = (status: number, json: unknown): string => {
+/** ConnectWise's error body (`code: message (field: message; …)`), or nothing. */
+const describeError = (json: unknown): string => {
   const decoded = Schema.decodeUnknownOption(ErrorBody)(json)
-  if (Option.isNone(decoded)) return `HTTP ${status}`
+  if (Option.isNone(decoded)) return ""
   const body = decoded.value
   const head = [body.code ?? body.error, body.message].filter((s) => s !== undefined && s !== "").join(": ")
   const details = (body.errors ?? [])
     .map((e) => [e.field, e.message ?? e.code].filter((s) => s !== undefined && s !== "").join(": "))
     .filter((s) => s !== "")
-  const text = [head === "" ? `HTTP ${status}` : head, ...(details.length > 0 ? [`(${details.join("; ")})`] : [])]
-  return `${text.join(" ")} [HTTP ${status}]`
+  return [head, ...(details.length > 0 ? [`(${details.join("; ")})`] : [])].filter((s) => s !== "").join(" ")
 }
 
-const parseJson = (text: string): Either.Either<unknown, string> => {
-  if (text.trim() === "") return Either.right(undefined)
-  try {
-    return Either.right(JSON.parse(text) as unknown)
-  } catch (cause) {
-    // JSON.parse reports bad input only by throwing.
-    return Either.left(String(cause))
-  }
-}
+/** The port's error for a failed call; the structured failure is kept as its `cause`. */
+const toPsaError =
+  (context: string) =>
+  (failure: VendorCallError): Psa.PsaError =>
+    new Psa.PsaError({
+      reason: failure.reason === "ConsentMissing" ? "Forbidden" : failure.reason,
+      message: failure.message,
+      retryable: failure.retryable,
+      context,
+      cause: failure
+    })
+
+const invalidResponse = (message: string, extra: { readonly retryable?: boolean; readonly resend?: boolean } = {}) =>
+  new VendorCallError({
+    reason: "InvalidResponse",
+    message,
+    retryable: extra.retryable ?? false,
+    resend: extra.resend ?? false
+  })
 
 /** Builds the client. */
 export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClientShape, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
     const { options: opts, problem: configError } = resolveOptions(options)
     const policy = opts.retry
-    const maxRetryAfterMillis = Duration.toMillis(policy.maxRetryAfter)
     const semaphore = yield* Effect.makeSemaphore(opts.concurrency)
-    /** Epoch millis before which no call starts: a 429 slows every fiber down, not just the one that got it. */
-    const pausedUntil = yield* Ref.make(0)
+    /** A 429 slows every fiber of this site down, not just the one that got it. */
+    const pause = { pause: yield* Pause.make, key: "connectwise" }
     const codebase = yield* Ref.make<Option.Option<string>>(Option.fromNullable(opts.codebase))
+    const redact = Redact.redactor([opts.privateKey, opts.publicKey])
 
     const authorization = `Basic ${Buffer.from(
       `${opts.company}+${opts.publicKey}:${Redacted.value(opts.privateKey)}`
     ).toString("base64")}`
-    const accept = `application/vnd.connectwise.com+json; version=${opts.apiVersion}`
-
-    const toPsaError =
-      (context: string) =>
-      (failure: CallFailure): Psa.PsaError =>
-        new Psa.PsaError({
-          reason: failure.reason,
-          message: failure.message,
-          retryable: failure.retryable,
-          context
-        })
-
-    const transportFailure = (method: string, message: string) =>
-      new CallFailure({
-        reason: "Unavailable",
-        message,
-        retryable: true,
-        // A request that may have reached the server is repeated only when repeating it is harmless.
-        retryNow: method !== "POST"
-      })
-
-    const failureFor = (method: string, status: number, headers: Readonly<Record<string, string>>, json: unknown) =>
-      Effect.gen(function* () {
-        const message = describeError(status, json)
-        if (status === 429) {
-          const now = yield* Clock.currentTimeMillis
-          const retryAfterMillis = parseRetryAfter(headers["retry-after"], now)
-          if (retryAfterMillis !== undefined) {
-            yield* Ref.update(pausedUntil, (until) => Math.max(until, now + retryAfterMillis))
-          }
-          return new CallFailure({
-            reason: "RateLimited",
-            message,
-            retryable: true,
-            // 429 means the request was not processed: any method may be repeated.
-            retryNow: retryAfterMillis === undefined || retryAfterMillis <= maxRetryAfterMillis,
-            retryAfterMillis,
-            status
-          })
-        }
-        if (status >= 500) {
-          return new CallFailure({
-            reason: "Unavailable",
-            message,
-            retryable: true,
-            retryNow: method !== "POST",
-            status
-          })
-        }
-        const reason: Psa.PsaErrorReason =
-          status === 401
-            ? "Unauthorized"
-            : status === 403
-              ? "Forbidden"
-              : status === 404
-                ? "NotFound"
-                : status === 409
-                  ? "Conflict"
-                  : "Invalid"
-        return new CallFailure({ reason, message, retryable: false, retryNow: false, status })
-      })
-
-    /** Waits while a 429's `Retry-After` is running. */
-    const gate = Effect.gen(function* () {
-      const until = yield* Ref.get(pausedUntil)
-      const now = yield* Clock.currentTimeMillis
-      if (until > now) yield* Effect.sleep(Duration.millis(until - now))
+    const http = yield* HttpClient.HttpClient
+    // No trace headers to ConnectWise; the login call (companyinfo) carries no authentication.
+    const login = VendorClient.untraced(http)
+    const api = VendorClient.make(http, {
+      headers: { authorization, clientId: opts.clientId, accept: acceptFor(opts.apiVersion) }
     })
 
     /** One request, retried per the policy; the body parsed as JSON. */
     const send = (
+      client: HttpClient.HttpClient,
       request: HttpClientRequest.HttpClientRequest,
-      client: HttpClient.HttpClient.With<HttpClientError.HttpClientError | CallFailure>
-    ): Effect.Effect<Reply, CallFailure> => {
-      const method = request.method
-      const attempt = Effect.gen(function* () {
-        yield* gate
-        const { response, text } = yield* semaphore.withPermits(1)(
-          client.execute(request).pipe(
-            Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
-            Effect.timeoutFail({
-              duration: opts.timeout,
-              onTimeout: () => transportFailure(method, `no answer within ${Duration.format(opts.timeout)}`)
-            }),
-            Effect.catchIf(HttpClientError.isHttpClientError, (e) =>
+      path: string
+    ): Effect.Effect<Reply, VendorCallError> =>
+      Exchange.call(client, request, {
+        path,
+        idempotent: request.method === "GET",
+        timeout: opts.timeout,
+        policy,
+        semaphore,
+        pause,
+        redact,
+        detail: (r) => describeError(Either.getOrUndefined(Decode.parseJson(r.text))),
+        answer: (reply) =>
+          Either.match(Decode.parseJson(reply.text), {
+            // A cut body of a read is read again; of a write it says nothing about whether the
+            // write happened, so it is not re-sent.
+            onLeft: (why) =>
               Effect.fail(
-                transportFailure(method, `${e._tag === "RequestError" ? "request" : "response"} failed: ${e.message}`)
-              )
-            )
-          )
-        )
-        const headers = response.headers as Readonly<Record<string, string>>
-        const parsed = parseJson(text)
-        if (response.status < 200 || response.status >= 300) {
-          return yield* Effect.fail(yield* failureFor(method, response.status, headers, Either.getOrUndefined(parsed)))
-        }
-        if (Either.isLeft(parsed)) {
-          return yield* Effect.fail(
-            new CallFailure({
-              reason: "InvalidResponse",
-              message: `the response body is not JSON (${parsed.left})`,
-              retryable: true,
-              // A cut body of a write says nothing about whether the write happened: not repeated here.
-              retryNow: method === "GET",
-              status: response.status
-            })
-          )
-        }
-        return { status: response.status, headers, json: parsed.right }
+                new VendorCallError({
+                  reason: "InvalidResponse",
+                  message: `the response body is not JSON (${why})`,
+                  retryable: true,
+                  resend: request.method === "GET",
+                  method: request.method,
+                  path,
+                  status: reply.status
+                })
+              ),
+            onRight: (json) => Effect.succeed({ status: reply.status, headers: reply.headers, json })
+          })
       })
-      return attempt.pipe(Effect.retry(schedule(policy)))
-    }
 
     const decode = <A, I>(schema: Schema.Schema<A, I>, json: unknown, what: string) =>
-      Schema.decodeUnknown(schema)(json).pipe(
-        Effect.mapError(
-          (e) =>
-            new CallFailure({
-              reason: "InvalidResponse",
-              message: `${what} does not have the documented shape: ${formatDecodeError(e)}`,
-              retryable: false,
-              retryNow: false
-            })
-        )
-      )
+      Decode.decodeValue(schema, json, {
+        where: what,
+        format: (e) => `not the documented shape: ${formatDecodeError(e)}`
+      })
 
-    const withHeaders = HttpClientRequest.setHeaders({ authorization, clientId: opts.clientId, accept })
-
-    const discover: Effect.Effect<string, CallFailure> = Effect.gen(function* () {
+    const discover: Effect.Effect<string, VendorCallError> = Effect.gen(function* () {
       const known = yield* Ref.get(codebase)
       if (Option.isSome(known)) return known.value
       // §1.1: no auth on companyinfo.
+      const path = `/login/companyinfo/${encodeURIComponent(opts.company)}`
       const reply = yield* send(
-        HttpClientRequest.get(`${opts.origin}/login/companyinfo/${encodeURIComponent(opts.company)}`).pipe(
-          HttpClientRequest.acceptJson
-        ),
-        http
+        login,
+        HttpClientRequest.get(`${opts.origin}${path}`).pipe(HttpClientRequest.acceptJson),
+        "/login/companyinfo"
       )
       const info = yield* decode(CompanyInfo, reply.json, "companyinfo")
       if (info === null) {
         return yield* Effect.fail(
-          new CallFailure({
+          new VendorCallError({
             reason: "Unauthorized",
             message: `the site ${opts.origin} knows no company '${opts.company}' (companyinfo answered null)`,
             retryable: false,
-            retryNow: false
+            resend: false
           })
         )
       }
@@ -377,51 +322,71 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
     const apiBase = Effect.gen(function* () {
       if (configError !== undefined) {
         return yield* Effect.fail(
-          new CallFailure({ reason: "Invalid", message: configError, retryable: false, retryNow: false })
+          new VendorCallError({ reason: "Invalid", message: configError, retryable: false, resend: false })
         )
       }
-      return `${opts.apiOrigin}/${yield* discover}apis/3.0`
+      return `${opts.apiOrigin}/${yield* discover}${apiPath}`
     })
 
-    const api = http.pipe(
-      HttpClient.mapRequestEffect((request) =>
-        Effect.map(apiBase, (base) => withHeaders(HttpClientRequest.prependUrl(request, base)))
-      )
-    )
-
-    const call = (
+    /** A call to a full URL on the API host (a `Link` may name another codebase path than ours). */
+    const callUrl = (
       method: "GET" | "POST" | "PATCH",
-      pathAndQuery: string,
+      url: string,
+      path: string,
       init: { readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> } = {}
-    ): Effect.Effect<Reply, CallFailure> =>
+    ): Effect.Effect<Reply, VendorCallError> =>
       Effect.gen(function* () {
-        const base = yield* apiBase
-        const url = `${base}${pathAndQuery}`
         if (url.length > opts.maxUrlLength) {
           return yield* Effect.fail(
-            new CallFailure({
+            new VendorCallError({
               reason: "Invalid",
               message: `the URL would be ${url.length} characters, over the ${opts.maxUrlLength} allowed`,
               retryable: false,
-              retryNow: false
+              resend: false,
+              method,
+              path
             })
           )
         }
-        let request = HttpClientRequest.make(method)(pathAndQuery).pipe(
-          HttpClientRequest.setHeaders(init.headers ?? {})
-        )
+        let request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(init.headers ?? {}))
         if (init.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, init.body)
-        // The client adds the base URL and the auth headers (mapRequestEffect above).
-        return yield* send(request, api)
+        return yield* send(api, request, path)
       })
+
+    const call = (
+      method: "GET" | "POST" | "PATCH",
+      path: string,
+      params: Params,
+      init: { readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> } = {}
+    ) => Effect.flatMap(apiBase, (base) => callUrl(method, `${base}${withQuery(path, params)}`, path, init))
 
     const contextOf = (method: string, path: string) => `${method} ${path}`
 
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>, params: Params = {}) =>
       Effect.gen(function* () {
-        const reply = yield* call("GET", withQuery(path, params))
+        const reply = yield* call("GET", path, params)
         return yield* decode(schema, reply.json, "the response")
       }).pipe(Effect.mapError(toPsaError(contextOf("GET", path))))
+
+    /**
+     * The next page's URL from a `Link` header: on the configured host (origin), whatever codebase
+     * path it names (`v4_6_release` where we discovered `v2025_1`, §1.1's alias); another host is
+     * refused, so the credentials only ever go to the configured site.
+     */
+    const nextOf = (link: string, base: string): Either.Either<URL, VendorCallError> => {
+      const parsed = Either.try({ try: () => new URL(link, base), catch: () => link })
+      if (Either.isLeft(parsed)) {
+        return Either.left(invalidResponse(`the Link header's next URL is not a URL: ${link}`))
+      }
+      const next = parsed.right
+      const origin = new URL(base).origin
+      if (next.origin !== origin) {
+        return Either.left(
+          invalidResponse(`the Link header points to another host (${next.origin}, not ${origin}); not followed`)
+        )
+      }
+      return Either.right(next)
+    }
 
     const list = <A, I>(path: string, item: Schema.Schema<A, I>, params: Params = {}) =>
       Effect.gen(function* () {
@@ -429,71 +394,24 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
         const forward = opts.paging === "forwardOnly"
         const headers: Record<string, string> = forward ? { "pagination-type": "forward-only" } : {}
         const rows: Array<A> = []
-        let query: Params = { ...params, pageSize: opts.pageSize }
+        let url = `${base}${withQuery(path, { ...params, pageSize: opts.pageSize })}`
         const seen = new Set<string>()
         for (;;) {
-          const current = encodeQuery(query)
-          if (seen.has(current)) {
-            return yield* Effect.fail(
-              new CallFailure({
-                reason: "InvalidResponse",
-                message: "the Link header points back at a page already read",
-                retryable: false,
-                retryNow: false
-              })
-            )
-          }
-          seen.add(current)
-          const reply = yield* call("GET", withQuery(path, query), { headers })
-          if (!Array.isArray(reply.json)) {
-            return yield* Effect.fail(
-              new CallFailure({
-                reason: "InvalidResponse",
-                message: "a list response is not a JSON array",
-                retryable: false,
-                retryNow: false
-              })
-            )
-          }
+          if (seen.has(url)) return yield* invalidResponse("the Link header points back at a page already read")
+          seen.add(url)
+          const reply = yield* callUrl("GET", url, path, { headers })
+          if (!Array.isArray(reply.json)) return yield* invalidResponse("a list response is not a JSON array")
           const page: ReadonlyArray<unknown> = reply.json
           rows.push(...(yield* decode(Schema.Array(item), page, `page ${seen.size}`)))
           if (page.length === 0) break
-          const next = parseLinks(reply.headers.link).next
-          if (next === undefined) break
-          let nextUrl: URL
-          try {
-            nextUrl = new URL(next, base)
-          } catch {
-            // `new URL` reports a bad URL only by throwing.
-            return yield* Effect.fail(
-              new CallFailure({
-                reason: "InvalidResponse",
-                message: `the Link header's next URL is not a URL: ${next}`,
-                retryable: false,
-                retryNow: false
-              })
-            )
-          }
-          // Follow only links to the same resource on the configured host (outbound calls only to it).
-          if (
-            nextUrl.origin !== new URL(base).origin ||
-            nextUrl.pathname.toLowerCase().replace(/\/+$/, "") !== `${new URL(base).pathname}${path}`.toLowerCase()
-          ) {
-            return yield* Effect.fail(
-              new CallFailure({
-                reason: "InvalidResponse",
-                message: `the Link header points elsewhere (${nextUrl.origin}${nextUrl.pathname}); not followed`,
-                retryable: false,
-                retryNow: false
-              })
-            )
-          }
-          const nextParams = paramsOf(nextUrl)
+          const link = parseLinks(reply.headers.link).next
+          if (link === undefined) break
+          const next = yield* nextOf(link, base)
           // A short page under the page size the server says it used is the last one: no extra call
           // (forward-only servers may still send a next link on the last page, §1.4).
-          const usedSize = Number(paramValue(nextParams, "pageSize") ?? Number.NaN)
+          const usedSize = Number(paramValue(paramsOf(next), "pageSize") ?? Number.NaN)
           if (Number.isInteger(usedSize) && usedSize > 0 && page.length < usedSize) break
-          query = nextParams
+          url = next.href
         }
         return rows as ReadonlyArray<A>
       }).pipe(Effect.mapError(toPsaError(contextOf("GET", path))))
@@ -503,13 +421,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
 
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
       Effect.gen(function* () {
-        const reply = yield* call("POST", path, { body })
+        const reply = yield* call("POST", path, {}, { body })
         return yield* decode(schema, reply.json, "the created object")
       }).pipe(Effect.mapError(toPsaError(contextOf("POST", path))))
 
     const patch = <A, I>(path: string, operations: ReadonlyArray<PatchOperation>, schema: Schema.Schema<A, I>) =>
       Effect.gen(function* () {
-        const reply = yield* call("PATCH", path, { body: operations })
+        const reply = yield* call("PATCH", path, {}, { body: operations })
         return yield* decode(schema, reply.json, "the updated object")
       }).pipe(Effect.mapError(toPsaError(contextOf("PATCH", path))))
 

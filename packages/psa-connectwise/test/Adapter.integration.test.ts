@@ -210,6 +210,47 @@ describe("reads", () => {
     )
   }
 
+  for (const paging of ["forwardOnly", "navigable"] as const) {
+    it.scopedLive(`follows a next link that names another codebase path on the same host (${paging})`, () =>
+      withAdapter(
+        (r) =>
+          Effect.gen(function* () {
+            manyLines(r, 1500)
+            r.sim.counters.reset()
+            const lines = yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])
+            expect(lines.length).toBe(1501)
+            expect(new Set(lines.map((l) => l.id)).size).toBe(1501)
+            const paths = r.sim.counters
+              .calls()
+              .filter((call) => call.key === "GET /finance/agreements/{id}/additions")
+              .map((call) => new URL(call.url, "http://x").pathname)
+            // The first page under the discovered codebase, the next where the server's link said.
+            expect(paths).toEqual([
+              "/v2025_1/apis/3.0/finance/agreements/1002/additions",
+              "/v4_6_release/apis/3.0/finance/agreements/1002/additions"
+            ])
+          }),
+        { codebase: "v2025_1/", linkCodebase: "v4_6_release/" },
+        { paging }
+      )
+    )
+  }
+
+  it.scopedLive("refuses a next link to another host (the credentials only go to the configured site)", () =>
+    withAdapter(
+      (r) =>
+        Effect.gen(function* () {
+          manyLines(r, 1500)
+          r.sim.counters.reset()
+          const error = yield* Effect.flip((yield* psa).readLines([Ids.AgreementId.make("1002")]))
+          expect(error).toMatchObject({ reason: "InvalidResponse", retryable: false })
+          expect(error.message).toContain("another host (http://elsewhere.example:8080")
+          expect(r.sim.counters.get("GET /finance/agreements/{id}/additions")).toBe(1)
+        }),
+      { linkHost: "elsewhere.example:8080" }
+    )
+  )
+
   it.scopedLive("a full last page ends the read (forward-only, with no Link on the last page)", () =>
     withAdapter(
       (r) =>
@@ -342,6 +383,30 @@ describe("retries and errors (§1.9–§1.10)", () => {
         expect(mine.map((a) => String(a.id))).toEqual([result.lineId])
         expect(r.sim.counters.get("POST /finance/agreements/{id}/additions")).toBe(2)
       })
+    )
+  )
+
+  it.scopedLive("a PATCH is not re-sent after a 5xx or a timeout (it may have been applied)", () =>
+    withAdapter(
+      (r) =>
+        Effect.gen(function* () {
+          const c = yield* client
+          const [first] = r.sim.data.additions(1001)
+          const path = `/finance/agreements/1001/additions/${String(first?.id)}`
+          const patch = c.patch(path, [{ op: "replace", path: "quantity", value: 7 }], Schemas.Addition)
+          r.sim.faults.serverError({ times: 1, route: "PATCH /finance/agreements/{id}/additions/{id}" })
+          const failed = yield* Effect.flip(patch)
+          expect(failed).toMatchObject({ reason: "Unavailable", retryable: true, context: `PATCH ${path}` })
+          expect(r.sim.counters.get("PATCH /finance/agreements/{id}/additions/{id}")).toBe(1)
+          r.sim.faults.latency({ ms: 400, route: "PATCH /finance/agreements/{id}/additions/{id}" })
+          const timedOut = yield* Effect.flip(patch)
+          expect(timedOut).toMatchObject({ reason: "Timeout", retryable: true })
+          expect(timedOut.cause).toMatchObject({ _tag: "VendorCallError", method: "PATCH", resend: false })
+          expect(r.sim.counters.get("PATCH /finance/agreements/{id}/additions/{id}")).toBe(2)
+          expect(ConnectWiseClient.outcomeUnknown(timedOut)).toBe(true)
+        }),
+      {},
+      { timeout: "100 millis" }
     )
   )
 

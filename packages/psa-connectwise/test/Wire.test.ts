@@ -1,9 +1,9 @@
 /** Wire ↔ model conversions and retry timing (pure). */
 import { describe, expect, it } from "@effect/vitest"
 import { BillingPeriod, LocalDate, Money } from "@seatsync/core"
+import { Retry, VendorCallError } from "@seatsync/http"
 import { Duration, Redacted, Schema } from "effect"
 import { ConnectWiseClient, type Schemas } from "../src/index.js"
-import { CallFailure, defaultRetryPolicy, delayFor, parseRetryAfter } from "../src/internal/Retry.js"
 import { agreementOf, cycleOf, lineOf, moneyOf, numberOf } from "../src/internal/Wire.js"
 
 const today = LocalDate.unsafe("2026-11-17")
@@ -143,20 +143,26 @@ describe("lines", () => {
 
 describe("retry timing", () => {
   const failure = (retryAfterMillis?: number) =>
-    new CallFailure({ reason: "RateLimited", message: "x", retryable: true, retryNow: true, retryAfterMillis })
+    new VendorCallError({ reason: "RateLimited", message: "x", retryable: true, resend: true, retryAfterMillis })
 
   it("reads Retry-After as seconds or an HTTP date", () => {
-    expect(parseRetryAfter("30", 0)).toBe(30_000)
-    expect(parseRetryAfter("1.5", 0)).toBe(1500)
-    expect(parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", 4000)).toBe(6000)
-    expect(parseRetryAfter("soon", 0)).toBeUndefined()
-    expect(parseRetryAfter(undefined, 0)).toBeUndefined()
+    expect(Retry.parseRetryAfter("30", 0)).toBe(30_000)
+    expect(Retry.parseRetryAfter("1.5", 0)).toBe(1500)
+    expect(Retry.parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", 4000)).toBe(6000)
+    expect(Retry.parseRetryAfter("soon", 0)).toBeUndefined()
+    expect(Retry.parseRetryAfter(undefined, 0)).toBeUndefined()
   })
 
   it("waits exactly Retry-After when given, else the back-off capped at maxDelay", () => {
-    expect(Duration.toMillis(delayFor(defaultRetryPolicy, failure(30_000), Duration.millis(500)))).toBe(30_000)
-    expect(Duration.toMillis(delayFor(defaultRetryPolicy, failure(), Duration.millis(500)))).toBe(500)
-    expect(Duration.toMillis(delayFor(defaultRetryPolicy, failure(), Duration.minutes(5)))).toBe(30_000)
+    expect(
+      Duration.toMillis(Retry.delayFor(ConnectWiseClient.defaultRetryPolicy, failure(30_000), Duration.millis(500)))
+    ).toBe(30_000)
+    expect(
+      Duration.toMillis(Retry.delayFor(ConnectWiseClient.defaultRetryPolicy, failure(), Duration.millis(500)))
+    ).toBe(500)
+    expect(
+      Duration.toMillis(Retry.delayFor(ConnectWiseClient.defaultRetryPolicy, failure(), Duration.minutes(5)))
+    ).toBe(30_000)
   })
 })
 

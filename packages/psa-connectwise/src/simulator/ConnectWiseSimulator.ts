@@ -58,6 +58,10 @@ export interface ConnectWiseSimulatorOptions {
   readonly pageSizeOverMax?: "cap" | "reject"
   /** Last forward-only page: `Link` present but empty (default) or absent — UNCERTAIN (§1.4). */
   readonly forwardOnlyLastPage?: "emptyLink" | "noLink"
+  /** Codebase written into `Link` URLs (e.g. `v4_6_release/`, as real cloud servers may); default the requested one. */
+  readonly linkCodebase?: string
+  /** `host[:port]` written into `Link` URLs (a server pointing elsewhere); default the request's. */
+  readonly linkHost?: string
   /** URLs longer than this get 414 (§1.3 "keep URLs at or under 2000 characters"); null disables. Default 2000. */
   readonly maxUrlLength?: number | null
   /** How `extendedProratePrice` is rounded (UNCERTAIN, §1.8). Default `extendedOnce`. */
@@ -222,6 +226,8 @@ const start = async (options: ConnectWiseSimulatorOptions = {}): Promise<Connect
     maxPageSize: 1000,
     pageSizeOverMax: options.pageSizeOverMax ?? "cap",
     forwardOnlyLastPage: options.forwardOnlyLastPage ?? "emptyLink",
+    linkCodebase: options.linkCodebase,
+    linkHost: options.linkHost,
     maxUrlLength: options.maxUrlLength === undefined ? 2000 : options.maxUrlLength,
     serverTimeZone: "Eastern Standard Time"
   }

@@ -29,6 +29,10 @@ export interface ServerConfig {
   readonly maxPageSize: number
   readonly pageSizeOverMax: "cap" | "reject"
   readonly forwardOnlyLastPage: "emptyLink" | "noLink"
+  /** Codebase written into `Link` URLs in place of the requested one (e.g. `v4_6_release/`); undefined: the requested one. */
+  readonly linkCodebase: string | undefined
+  /** `host[:port]` written into `Link` URLs in place of the request's; undefined: the request's. */
+  readonly linkHost: string | undefined
   readonly maxUrlLength: number | null
   readonly serverTimeZone: string
 }
@@ -256,13 +260,19 @@ const linkUrl = (
   url: URL,
   host: string,
   set: Readonly<Record<string, string>>,
-  remove: ReadonlyArray<string>
+  remove: ReadonlyArray<string>,
+  config: ServerConfig
 ): string => {
   const params = new URLSearchParams()
   const overridden = new Set([...Object.keys(set), ...remove].map((k) => k.toLowerCase()))
   for (const [key, value] of url.searchParams) if (!overridden.has(key.toLowerCase())) params.append(key, value)
   for (const [key, value] of Object.entries(set)) params.set(key, value)
-  return `http://${host}${url.pathname}?${params.toString()}`
+  // A real server may name another codebase (its alias) or host than the one requested (§1.4).
+  const pathname =
+    config.linkCodebase === undefined
+      ? url.pathname
+      : url.pathname.replace(/^\/[^/]+\//, `/${config.linkCodebase.replace(/^\/+/, "").replace(/\/*$/, "/")}`)
+  return `http://${config.linkHost ?? host}${pathname}?${params.toString()}`
 }
 
 const listReply = (
@@ -308,7 +318,7 @@ const listReply = (
     const more = sorted.length > page.length
     const headers: Record<string, string> = {}
     if (more && last !== undefined) {
-      headers.link = `<${linkUrl(url, host, { pageSize: String(pageSize), pageId: String(last.id) }, ["page"])}>; rel="next"`
+      headers.link = `<${linkUrl(url, host, { pageSize: String(pageSize), pageId: String(last.id) }, ["page"], ctx.config)}>; rel="next"`
     } else if (ctx.config.forwardOnlyLastPage === "emptyLink") {
       headers.link = ""
     }
@@ -330,7 +340,7 @@ const listReply = (
   const page = sorted.slice((pageNumber - 1) * pageSize, pageNumber * pageSize)
   // §1.4: first and last always; prev/next only when they exist.
   const link = (n: number, rel: string) =>
-    `<${linkUrl(url, host, { pageSize: String(pageSize), page: String(n) }, ["pageId"])}>; rel="${rel}"`
+    `<${linkUrl(url, host, { pageSize: String(pageSize), page: String(n) }, ["pageId"], ctx.config)}>; rel="${rel}"`
   const links: Array<string> = [link(1, "first")]
   if (pageNumber > 1) links.push(link(Math.min(pageNumber - 1, lastPage), "prev"))
   if (pageNumber < lastPage) links.push(link(pageNumber + 1, "next"))
