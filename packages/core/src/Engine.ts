@@ -40,6 +40,7 @@ export type {
   CompanyResult,
   CompanyStatus,
   FailedOperation,
+  PortError,
   SyncResult
 } from "./internal/Results.js"
 
@@ -85,12 +86,14 @@ const unlinkedTenants = (config: SyncConfig) =>
     const source = yield* LicenseSource
     const tenants = yield* Effect.either(source.listTenants)
     if (tenants._tag === "Left") {
-      return [{ _tag: "SyncFailed", stage: "listing tenants", message: errorText(tenants.left) }] as Array<Finding>
+      const failed: Finding = { _tag: "SyncFailed", stage: "listing tenants", message: errorText(tenants.left) }
+      return { findings: [failed], listTenantsError: tenants.left }
     }
     const linked = new Set(config.companies.map((c) => c.tenantId.toLowerCase()))
-    return (tenants.right as ReadonlyArray<TenantInfo>)
+    const findings = (tenants.right as ReadonlyArray<TenantInfo>)
       .filter((t) => !linked.has(t.tenantId.toLowerCase()))
       .map((t): Finding => ({ _tag: "TenantNotAdded", tenantId: t.tenantId, name: t.name, domains: t.domains }))
+    return { findings }
   })
 
 /** What one run shares between its companies' work. */
@@ -129,9 +132,9 @@ const syncWith = (
 const dryRunCompany = (run: RunContext, company: CompanyLink) =>
   Effect.gen(function* () {
     const observed = yield* Effect.either(run.observation.observedFor(company.companyId, false))
-    if (observed._tag === "Left") return failedCompany(company, run.asOf, "reading the PSA", errorText(observed.left))
+    if (observed._tag === "Left") return failedCompany(company, run.asOf, "reading the PSA", { error: observed.left })
     return yield* syncWith(run, company, observed.right, [])
-  }).pipe(Effect.catchAll((e) => Effect.succeed(failedCompany(company, run.asOf, "syncing", errorText(e)))))
+  }).pipe(Effect.catchAll((e) => Effect.succeed(failedCompany(company, run.asOf, "syncing", { error: e }))))
 
 /** A company's work under its lease: take it, repair, re-read when stale, sync, give it back. */
 const leasedCompany = (run: RunContext, company: CompanyLink) =>
@@ -154,7 +157,7 @@ const leasedCompany = (run: RunContext, company: CompanyLink) =>
       const fresh = yield* run.observation.touchedSinceRead(company.companyId)
       const observed = yield* Effect.either(run.observation.observedFor(company.companyId, fresh))
       if (observed._tag === "Left") {
-        return failedCompany(company, asOf, "reading the PSA", errorText(observed.left), repaired)
+        return failedCompany(company, asOf, "reading the PSA", { error: observed.left }, repaired)
       }
       return yield* syncWith(run, company, observed.right, repaired)
     }).pipe(Effect.provideService(Store, Leases.guarded(store, held)))
@@ -164,14 +167,20 @@ const leasedCompany = (run: RunContext, company: CompanyLink) =>
           const lost = yield* Ref.get(held.lost)
           // What repair completed before the failure is still reported.
           return Option.isSome(lost)
-            ? failedCompany(company, asOf, "keeping the company's lease", lost.value, repairedHere)
-            : failedCompany(company, asOf, "syncing", errorText(e), repairedHere)
+            ? failedCompany(
+                company,
+                asOf,
+                "keeping the company's lease",
+                { error: e, message: lost.value },
+                repairedHere
+              )
+            : failedCompany(company, asOf, "syncing", { error: e }, repairedHere)
         })
       )
     )
   }).pipe(
     Effect.scoped,
-    Effect.catchAll((e) => Effect.succeed(failedCompany(company, run.asOf, "taking the company's lease", errorText(e))))
+    Effect.catchAll((e) => Effect.succeed(failedCompany(company, run.asOf, "taking the company's lease", { error: e })))
   )
 
 /**
@@ -206,8 +215,8 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   const counters = yield* Ref.make<Counters>(noCounters)
 
   const phases = Effect.gen(function* () {
-    const findings = yield* unlinkedTenants(config)
-    if (companies.length === 0) return { companies: [], findings }
+    const tenants = yield* unlinkedTenants(config)
+    if (companies.length === 0) return { companies: [] as ReadonlyArray<CompanyResult>, ...tenants }
     const observation = yield* observe(companies, mappingsByCompany, { asOf, dryRun })
     const run: RunContext = { config, options, asOf, runId, trigger, holder, timing, mappingsByCompany, observation }
     const progress = (result: CompanyResult) =>
@@ -220,12 +229,12 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       (company) => (dryRun ? dryRunCompany(run, company) : leasedCompany(run, company)).pipe(Effect.tap(progress)),
       { concurrency: options.concurrency ?? config.settings.concurrency }
     )
-    return { companies: results, findings }
+    return { companies: results, ...tenants }
   })
 
   if (dryRun) {
-    const { companies: results, findings } = yield* phases
-    return { run: finishedRun(started, results, iso(yield* Clock.currentTimeMillis)), companies: results, findings }
+    const outcome = yield* phases
+    return { run: finishedRun(started, outcome.companies, iso(yield* Clock.currentTimeMillis)), ...outcome }
   }
 
   // The run's own lease is held for its life (taken before the run is recorded, so that a
@@ -241,7 +250,7 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       // Interrupted (Ctrl-C, shutdown): company leases are given back as their scopes close; the
       // run closes as failed, then gives its own lease back. Operations journaled but not
       // finished stay pending; the next run repairs them.
-      const { companies: results, findings } = yield* phases.pipe(
+      const outcome = yield* phases.pipe(
         Effect.onInterrupt(() =>
           Effect.gen(function* () {
             const at = iso(yield* Clock.currentTimeMillis)
@@ -249,9 +258,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
           })
         )
       )
-      const run = finishedRun(started, results, iso(yield* Clock.currentTimeMillis))
+      const run = finishedRun(started, outcome.companies, iso(yield* Clock.currentTimeMillis))
       yield* store.finishRun(run)
-      return { run, companies: results, findings } satisfies SyncResult
+      return { run, ...outcome } satisfies SyncResult
     })
   )
 })

@@ -6,6 +6,7 @@ import { Context, type Effect, type Option, Redacted, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
 import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
 import { sha256Hex } from "./internal/sha256.js"
+import type { PsaErrorReason } from "./Psa.js"
 import type { SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
@@ -240,7 +241,13 @@ export interface StoreShape {
     completion: { readonly lineId: LineId; readonly at: string },
     ledger: LedgerEntry
   ) => Effect.Effect<void, StoreError>
-  readonly journalFail: (id: OperationId, error: string, at: string) => Effect.Effect<void, StoreError>
+  /** Marks a row failed: nothing of it landed. `reason` is the PSA error's, kept beside the text. */
+  readonly journalFail: (
+    id: OperationId,
+    error: string,
+    at: string,
+    reason?: PsaErrorReason
+  ) => Effect.Effect<void, StoreError>
   /**
    * Marks a pending row `superseded`: a crash left it pending, nothing of it is on the PSA, and it
    * is not replayed; the run plans afresh against today's counts instead. `NotFound` for an unknown id.

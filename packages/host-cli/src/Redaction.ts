@@ -85,7 +85,7 @@ export const store = (inner: Store.StoreShape, redactor: Redactor): Store.StoreS
   ...inner,
   journalBegin: (entry) =>
     inner.journalBegin(entry.error === undefined ? entry : { ...entry, error: redactor.redact(entry.error) }),
-  journalFail: (id, error, at) => inner.journalFail(id, redactor.redact(error), at),
+  journalFail: (id, error, at, reason) => inner.journalFail(id, redactor.redact(error), at, reason),
   appendEvents: (events) =>
     inner.appendEvents(events.map((e) => (e.message === undefined ? e : { ...e, message: redactor.redact(e.message) })))
 })

@@ -7,7 +7,7 @@ import type { LineId, RunId } from "../Ids.js"
 import type { LicenseSourceError } from "../LicenseSource.js"
 import * as Money from "../Money.js"
 import { chargeOf, type Operation } from "../Operation.js"
-import type { ApplyResult, PsaError } from "../Psa.js"
+import type { ApplyResult, PsaError, PsaErrorReason } from "../Psa.js"
 import type { Line } from "../PsaModel.js"
 import type { StoreError } from "../Store.js"
 
@@ -120,6 +120,8 @@ export const eventFor = (
   extra: {
     lineId?: LineId | undefined
     message?: string | undefined
+    /** Why the PSA refused it, for a failed outcome. */
+    reason?: PsaErrorReason | undefined
     prorationAmount?: ApplyResult["prorationAmount"]
     /** The line's quantity, for an update that does not change it. */
     lineQuantity?: number | undefined
@@ -158,6 +160,7 @@ export const eventFor = (
     ...(unitPrice !== undefined ? { unitPrice } : {}),
     ...(proration !== undefined ? { prorationAmount: proration } : {}),
     ...(differs ? { plannedProrationAmount: planned } : {}),
-    ...(message !== "" ? { message } : {})
+    ...(message !== "" ? { message } : {}),
+    ...(extra.reason !== undefined ? { reason: extra.reason } : {})
   }
 }

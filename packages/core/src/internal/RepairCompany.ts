@@ -40,7 +40,7 @@ export const repairCompany = (
       }
       if (outcome._tag === "Unsettled") {
         const message = `repair: ${outcome.stage} the interrupted operation failed, it stays pending for the next run: ${errorText(outcome.error)}`
-        events.push(eventFor(op, "failed", { ...ctx, at }, { message }))
+        events.push(eventFor(op, "failed", { ...ctx, at }, { message, reason: outcome.error.reason }))
         continue
       }
       const result = outcome.result

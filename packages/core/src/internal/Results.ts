@@ -6,10 +6,16 @@
 import type { Finding } from "../Findings.js"
 import type { SyncRun } from "../History.js"
 import type { CompanyId, LineId } from "../Ids.js"
+import type { LicenseSourceError } from "../LicenseSource.js"
 import type { LocalDate } from "../LocalDate.js"
 import type { Operation, Plan } from "../Operation.js"
-import type { ApplyResult } from "../Psa.js"
+import type { ApplyResult, PsaError } from "../Psa.js"
 import type { CompanyLink } from "../Setup.js"
+import type { StoreError } from "../Store.js"
+import { errorText } from "./Records.js"
+
+/** An error of one of the ports the engine runs through: branch on `_tag`, then on `reason`. */
+export type PortError = PsaError | LicenseSourceError | StoreError
 
 export interface AppliedOperation {
   readonly operation: Operation
@@ -19,7 +25,15 @@ export interface AppliedOperation {
 
 export interface FailedOperation {
   readonly operation: Operation
-  readonly error: string
+  /** What the PSA answered (its `reason` says whether retrying can help). */
+  readonly error: PsaError
+  /**
+   * Whether part of the operation may have landed: its journal row stays pending and the next
+   * run completes it (otherwise nothing of it is on the PSA and the row is failed).
+   */
+  readonly pending: boolean
+  /** For people: the error, and for a pending one what landed and what happens next. */
+  readonly message: string
 }
 
 export type CompanyStatus = "unchanged" | "changed" | "held" | "failed" | "skipped"
@@ -34,6 +48,12 @@ export interface CompanyResult {
   /** Journal rows left by an interrupted run and completed by this one. */
   readonly repaired: ReadonlyArray<AppliedOperation>
   readonly findings: ReadonlyArray<Finding>
+  /**
+   * The error that failed the company (reading the PSA, the store, its lease) or held it (its
+   * tenant could not be read); its `SyncFailed` / `CompanyHeld` finding says the same for people.
+   * Failed operations keep their own errors.
+   */
+  readonly error?: PortError
 }
 
 export interface SyncResult {
@@ -41,6 +61,8 @@ export interface SyncResult {
   readonly companies: ReadonlyArray<CompanyResult>
   /** Findings not tied to one company (tenants not added, listing failures). */
   readonly findings: ReadonlyArray<Finding>
+  /** Why the tenants could not be listed, when they could not (a `SyncFailed` finding says it too). */
+  readonly listTenantsError?: LicenseSourceError
 }
 
 export const emptyPlan = (companyId: CompanyId, asOf: LocalDate): Plan => ({
@@ -56,7 +78,8 @@ const withoutPlan = (
   asOf: LocalDate,
   status: CompanyStatus,
   finding: Finding,
-  repaired: ReadonlyArray<AppliedOperation> = []
+  repaired: ReadonlyArray<AppliedOperation> = [],
+  error?: PortError
 ): CompanyResult => ({
   companyId: company.companyId,
   name: company.name,
@@ -65,18 +88,29 @@ const withoutPlan = (
   applied: [],
   failed: [],
   repaired,
-  findings: [finding]
+  findings: [finding],
+  ...(error !== undefined ? { error } : {})
 })
 
-/** A company that failed at `stage`; what repair completed before is still reported. */
+/**
+ * A company that failed at `stage` with `error` (the finding's message is the error's text
+ * unless `message` says more); what repair completed before is still reported.
+ */
 export const failedCompany = (
   company: CompanyLink,
   asOf: LocalDate,
   stage: string,
-  message: string,
+  failure: { readonly error: PortError; readonly message?: string },
   repaired: ReadonlyArray<AppliedOperation> = []
 ): CompanyResult =>
-  withoutPlan(company, asOf, "failed", { _tag: "SyncFailed", companyId: company.companyId, stage, message }, repaired)
+  withoutPlan(
+    company,
+    asOf,
+    "failed",
+    { _tag: "SyncFailed", companyId: company.companyId, stage, message: failure.message ?? errorText(failure.error) },
+    repaired,
+    failure.error
+  )
 
 /** A company another sync holds: not touched by this run. */
 export const skippedCompany = (company: CompanyLink, asOf: LocalDate, message: string): CompanyResult =>
@@ -91,15 +125,22 @@ export const skippedCompany = (company: CompanyLink, asOf: LocalDate, message: s
 export const unreadCompany = (
   company: CompanyLink,
   asOf: LocalDate,
-  message: string,
+  error: LicenseSourceError,
   repaired: ReadonlyArray<AppliedOperation>
 ): CompanyResult =>
   withoutPlan(
     company,
     asOf,
     "held",
-    { _tag: "CompanyHeld", companyId: company.companyId, reason: "ReadFailed", heldOperations: 0, message },
-    repaired
+    {
+      _tag: "CompanyHeld",
+      companyId: company.companyId,
+      reason: "ReadFailed",
+      heldOperations: 0,
+      message: `reading tenant ${company.tenantId} failed, nothing changed: ${errorText(error)}`
+    },
+    repaired,
+    error
   )
 
 /** A company whose plan was made (and, unless a dry run, applied). */
@@ -117,7 +158,7 @@ export const plannedCompany = (
     _tag: "SyncFailed",
     companyId: company.companyId,
     stage: `applying ${f.operation._tag} for mapping ${f.operation.mappingId}`,
-    message: f.error
+    message: f.message
   }))
   const status: CompanyStatus =
     outcome.failed.length > 0

@@ -216,10 +216,17 @@ const applyPlan = (ctx: CompanyContext, planned: Planned) =>
             settled._tag === "NotApplied"
               ? errorText(error)
               : `${errorText(error)}; failed part-way (${settled.missing ?? `what landed is unknown: ${settled.inspectError ? errorText(settled.inspectError) : "?"}`}); the next run completes it`
-          if (settled._tag === "NotApplied") yield* store.journalFail(op.id, message, doneAt)
-          failed.push({ operation: op, error: message })
+          if (settled._tag === "NotApplied") yield* store.journalFail(op.id, message, doneAt, error.reason)
+          failed.push({ operation: op, error, pending: settled._tag !== "NotApplied", message })
           const current = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
-          events.push(eventFor(op, "failed", { ...evCtx, at: doneAt }, { message, lineQuantity: current?.quantity }))
+          events.push(
+            eventFor(
+              op,
+              "failed",
+              { ...evCtx, at: doneAt },
+              { message, reason: error.reason, lineQuantity: current?.quantity }
+            )
+          )
           continue
         }
         const line = op._tag === "CreateLine" ? undefined : byId.get(op.lineId)
@@ -275,10 +282,7 @@ export const syncCompany = (ctx: CompanyContext) =>
     const { company } = ctx
     const request = Counting.requestFor(ctx.mappings, ctx.config.customLicenses)
     const snapshot = yield* Effect.either(source.readSnapshot(company.tenantId, request))
-    if (snapshot._tag === "Left") {
-      const message = `reading tenant ${company.tenantId} failed, nothing changed: ${errorText(snapshot.left)}`
-      return unreadCompany(company, ctx.asOf, message, ctx.repaired)
-    }
+    if (snapshot._tag === "Left") return unreadCompany(company, ctx.asOf, snapshot.left, ctx.repaired)
     if (!ctx.dryRun) yield* store.saveSnapshot(snapshot.right)
     const planned = yield* planCompany(ctx, snapshot.right)
     const outcome = ctx.dryRun ? { applied: [], failed: [] } : yield* applyPlan(ctx, planned)

@@ -109,11 +109,11 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       state.ledger.set(ledger.mappingId, ledger)
       return Effect.void
     }),
-  journalFail: (id, error, at) =>
+  journalFail: (id, error, at, reason) =>
     Effect.suspend(() => {
       const entry = state.journal.get(id)
       if (!entry) return Effect.fail(new StoreError({ reason: "NotFound", message: `journal entry ${id} not found` }))
-      state.journal.set(id, { ...entry, status: "failed", completedAt: at, error })
+      state.journal.set(id, { ...entry, status: "failed", completedAt: at, error, ...(reason ? { reason } : {}) })
       return Effect.void
     }),
   journalSupersede: (id, at) =>

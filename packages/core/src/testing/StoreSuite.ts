@@ -476,22 +476,33 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
         )
       )
 
-      it.effect("journalFail marks the row failed with its error; an unknown operation is NotFound", () =>
+      it.effect("journalFail marks the row failed with its error and reason; an unknown operation is NotFound", () =>
         withStore((store) =>
           Effect.gen(function* () {
             const entry = journalEntry("op-1", "contoso-spb-annual", "2026-11-17T10:00:00.000Z")
             yield* store.journalBegin(entry)
-            yield* store.journalFail(entry.id, "PsaError(Conflict): line is closed", "2026-11-17T10:00:02.000Z")
+            yield* store.journalFail(
+              entry.id,
+              "PsaError(Conflict): line is closed",
+              "2026-11-17T10:00:02.000Z",
+              "Conflict"
+            )
             expect(Option.map(yield* store.journalEntry(entry.id), encodeJournal)).toEqual(
               Option.some(
                 encodeJournal({
                   ...entry,
                   status: "failed",
                   completedAt: "2026-11-17T10:00:02.000Z",
-                  error: "PsaError(Conflict): line is closed"
+                  error: "PsaError(Conflict): line is closed",
+                  reason: "Conflict"
                 })
               )
             )
+            // Without a reason (a caller that has none), none is stored.
+            const other = journalEntry("op-2", "contoso-exo", "2026-11-17T10:00:00.000Z")
+            yield* store.journalBegin(other)
+            yield* store.journalFail(other.id, "refused", "2026-11-17T10:00:03.000Z")
+            expect(Option.map(yield* store.journalEntry(other.id), (e) => e.reason)).toEqual(Option.some(undefined))
             expect(yield* store.unfinished(company)).toEqual([])
             const error = yield* failure(
               store.journalFail(OperationId.make("op-missing"), "x", "2026-11-17T10:00:02.000Z")
@@ -547,7 +558,12 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
             const superseded = journalEntry("op-s", "m-b", "2026-11-17T10:00:00.000Z")
             const done = journalEntry("op-d", "m-c", "2026-11-17T10:00:00.000Z")
             for (const e of [failed, superseded, done]) yield* store.journalBegin(e)
-            yield* store.journalFail(failed.id, "PsaError(Unavailable): down", "2026-11-17T10:00:01.000Z")
+            yield* store.journalFail(
+              failed.id,
+              "PsaError(Unavailable): down",
+              "2026-11-17T10:00:01.000Z",
+              "Unavailable"
+            )
             yield* store.journalSupersede(superseded.id, "2026-11-17T10:00:01.000Z")
             const ledger = ledgerEntry("m-c", 12)
             yield* store.journalComplete(done.id, { lineId: ledger.lineId, at: "2026-11-17T10:00:01.000Z" }, ledger)
@@ -666,13 +682,15 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
         )
       )
 
-      it.effect("an event's planned proration amount comes back exact; absent stays absent", () =>
+      it.effect("an event's planned proration amount and error reason come back exact; absent stays absent", () =>
         withStore((store) =>
           Effect.gen(function* () {
             const differs: SyncEvent = {
               ...event(runA, "m-a", 1),
               prorationAmount: Money.unsafe("-46.83"),
-              plannedProrationAmount: Money.unsafe("-46.84")
+              plannedProrationAmount: Money.unsafe("-46.84"),
+              outcome: "failed",
+              reason: "RateLimited"
             }
             yield* store.appendEvents([differs, event(runA, "m-b", 2)])
             const listed = yield* store.listEvents({ runId: runA })
@@ -682,6 +700,7 @@ export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, 
             ])
             expect(listed[1]?.plannedProrationAmount && Money.format(listed[1].plannedProrationAmount)).toBe("-46.84")
             expect(listed[0]?.plannedProrationAmount).toBeUndefined()
+            expect(listed.map((e) => e.reason)).toEqual([undefined, "RateLimited"])
           })
         )
       )
