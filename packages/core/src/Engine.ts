@@ -33,7 +33,7 @@ import { LicenseSource } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
 import type { CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantInfo } from "./Snapshot.js"
-import { type LeaseHolder, Store } from "./Store.js"
+import { type LeaseHolder, SyncStore } from "./Store.js"
 
 export type {
   AppliedOperation,
@@ -139,7 +139,7 @@ const dryRunCompany = (run: RunContext, company: CompanyLink) =>
 /** A company's work under its lease: take it, repair, re-read when stale, sync, give it back. */
 const leasedCompany = (run: RunContext, company: CompanyLink) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const { asOf, timing } = run
     const leased = yield* Leases.scoped(Leases.companyKey(company.companyId), run.holder, timing)
     if (leased._tag === "Held") {
@@ -160,7 +160,7 @@ const leasedCompany = (run: RunContext, company: CompanyLink) =>
         return failedCompany(company, asOf, "reading the PSA", { error: observed.left }, repaired)
       }
       return yield* syncWith(run, company, observed.right, repaired)
-    }).pipe(Effect.provideService(Store, Leases.guarded(store, held)))
+    }).pipe(Effect.provideService(SyncStore, Leases.guarded(store, held)))
     return yield* work.pipe(
       Effect.catchAll((e) =>
         Effect.gen(function* () {
@@ -193,7 +193,7 @@ const leasedCompany = (run: RunContext, company: CompanyLink) =>
  * a company another run wrote to since that read began is read again once its lease is held.
  */
 export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptions = {}) {
-  const store = yield* Store
+  const store = yield* SyncStore
   const live = yield* Leases.liveness
   const config = yield* store.loadConfig
   const now = yield* Clock.currentTimeMillis

@@ -1,6 +1,8 @@
 /**
- * The store port (DESIGN.md §5, §7): configuration, connections and their secrets, notification
- * settings, users and API tokens, the ledger, the journal, history, snapshots, leases.
+ * The store ports (DESIGN.md §5, §7), two over one database: `SyncStore`, what a sync reads and
+ * records (configuration, ledger, journal, history, snapshots, leases, notified findings), and
+ * `AdminStore`, what administration changes (configuration, connections and their secrets,
+ * notification settings and recipients, users and API tokens).
  */
 import { Context, type Effect, type Option, Redacted, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
@@ -220,12 +222,14 @@ export interface EventQuery {
   readonly limit?: number
 }
 
-export interface StoreShape {
+/**
+ * What a sync needs (DESIGN.md §3, §6): the configuration as it reads it, the ledger, the
+ * journal, runs and events, snapshots, leases, and which findings were already sent. The engine
+ * runs on this port alone; a worker that only syncs needs nothing else.
+ */
+export interface SyncStoreShape {
   /** The whole sync configuration. */
   readonly loadConfig: Effect.Effect<SyncConfig, StoreError>
-  /** Replaces the whole configuration at once (all or nothing). */
-  readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
-
   /** Ledger entries of a company's mappings, by mapping id. */
   readonly ledger: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>
 
@@ -314,6 +318,16 @@ export interface StoreShape {
     findingKeys: ReadonlyArray<string>,
     at: string
   ) => Effect.Effect<void, StoreError>
+}
+
+/**
+ * What administration needs (DESIGN.md §9, §11): saving the configuration, connections and their
+ * secrets, notification settings and recipients, users and API tokens. The hosts' setup and
+ * management paths use it; a sync never does.
+ */
+export interface AdminStoreShape {
+  /** Replaces the whole configuration at once (all or nothing). */
+  readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
 
   /** Connections, by id. */
   readonly listConnections: Effect.Effect<ReadonlyArray<Connection>, StoreError>
@@ -355,4 +369,13 @@ export interface StoreShape {
   readonly touchApiToken: (id: ApiTokenId, at: string) => Effect.Effect<void, StoreError>
 }
 
-export class Store extends Context.Tag("@seatsync/core/Store")<Store, StoreShape>() {}
+/** Both ports over one database, as a store implementation builds them. */
+export interface StoreShape extends SyncStoreShape, AdminStoreShape {}
+
+export class SyncStore extends Context.Tag("@seatsync/core/SyncStore")<SyncStore, SyncStoreShape>() {}
+
+export class AdminStore extends Context.Tag("@seatsync/core/AdminStore")<AdminStore, AdminStoreShape>() {}
+
+/** Both tags from one implementation (in-memory, SQL): they share its connection and data. */
+export const context = (store: StoreShape): Context.Context<SyncStore | AdminStore> =>
+  Context.make(SyncStore, store).pipe(Context.add(AdminStore, store))

@@ -72,7 +72,10 @@ export const layers = (
   resolved: Resolved,
   timeZone: string
 ): {
-  readonly layer: Layer.Layer<LicenseSource.LicenseSource | Psa.Psa | Store.Store | Liveness.Liveness, Store.StoreError>
+  readonly layer: Layer.Layer<
+    LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore | Store.AdminStore | Liveness.Liveness,
+    Store.StoreError
+  >
   readonly counts: CallCounts
 } => {
   const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
@@ -111,7 +114,7 @@ const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => 
  * next time — unless the configured token changed (a new consent), which then wins.
  */
 const keepRotatedRefreshToken = (
-  store: Store.StoreShape,
+  store: Store.AdminStoreShape,
   microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig,
   redactor: Redaction.Redactor
 ): Effect.Effect<MicrosoftLicenseSource.MicrosoftSourceConfig> => {
@@ -292,7 +295,7 @@ export const withConfig = <A, E>(
     /** Learns the configured secrets (the CLI redacts its output with it); the store is redacted either way. */
     readonly redactor?: Redaction.Redactor | undefined
   },
-  f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.Store>
+  f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore>
 ): Effect.Effect<A, E | WiringError | ConfigFile.ConfigFileError | Store.StoreError> =>
   Effect.gen(function* () {
     const redactor = context.redactor ?? Redaction.make()
@@ -301,13 +304,18 @@ export const withConfig = <A, E>(
     yield* redactSecrets(resolved, redactor)
     const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
     const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))
-    const store = Redaction.store(Context.get(storeContext, Store.Store), redactor)
-    yield* store.saveConfig(ConfigFile.syncConfig(file))
-    const microsoft = yield* keepRotatedRefreshToken(store, resolved.microsoft, redactor)
+    const store = Redaction.store(Context.get(storeContext, Store.SyncStore), redactor)
+    const admin = Context.get(storeContext, Store.AdminStore)
+    yield* admin.saveConfig(ConfigFile.syncConfig(file))
+    const microsoft = yield* keepRotatedRefreshToken(admin, resolved.microsoft, redactor)
     const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts)
     return yield* f({ path, file, calls: () => ({ ...counts }) }).pipe(
       Effect.provide(
-        Layer.mergeAll(ports, Layer.succeedContext(Context.add(storeContext, Store.Store, store)), NodeLiveness.layer)
+        Layer.mergeAll(
+          ports,
+          Layer.succeedContext(Context.add(storeContext, Store.SyncStore, store)),
+          NodeLiveness.layer
+        )
       )
     )
   }).pipe(Effect.scoped)
@@ -315,12 +323,12 @@ export const withConfig = <A, E>(
 /** Opens only the store: a configuration file's, or a storage target (SQLite path or postgres:// URL). */
 export const withStore = <A, E>(
   where: { readonly config: string } | { readonly storage: string },
-  f: (store: Store.StoreShape) => Effect.Effect<A, E>
+  f: (store: Store.SyncStoreShape) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | ConfigFile.ConfigFileError | Store.StoreError> =>
   Effect.gen(function* () {
     const target =
       "config" in where ? storageTarget(where.config, (yield* loadFile(where.config)).storage) : where.storage
-    return yield* Effect.flatMap(Store.Store, f).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
+    return yield* Effect.flatMap(Store.SyncStore, f).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
   })
 
 /** Creates or upgrades the database of a configuration file, or of a storage target. */

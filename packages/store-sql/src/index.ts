@@ -1,5 +1,5 @@
 /**
- * @seatsync/store-sql — SeatSync's `Store` port on kysely: SQLite (embedded default) and
+ * @seatsync/store-sql — SeatSync's store ports (`SyncStore`, `AdminStore`) on kysely: SQLite (embedded default) and
  * Postgres, one schema with versioned migrations, secrets encrypted at rest; and the Node
  * `Liveness` that lets a lease of a process that died be taken over at once.
  */

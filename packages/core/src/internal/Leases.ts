@@ -10,7 +10,7 @@ import { Clock, Duration, Effect, Option, Ref, Schedule, type Scope } from "effe
 import type { SyncRun } from "../History.js"
 import type { RunId } from "../Ids.js"
 import { Liveness, type LivenessShape, nothingProvablyDead } from "../Liveness.js"
-import { type Lease, type LeaseHolder, Store, StoreError, type StoreShape } from "../Store.js"
+import { type Lease, type LeaseHolder, StoreError, SyncStore, type SyncStoreShape } from "../Store.js"
 
 export interface LeaseTiming {
   /** How long a lease lasts past its last renewal. */
@@ -52,9 +52,9 @@ export type Taken =
  * Takes `key` for `holder`: free, expired or ours at once; held by a provably dead holder, taken
  * over from exactly that holder (so two takers never both win); held by a live one, refused.
  */
-export const take = (key: string, holder: LeaseHolder, t: LeaseTiming): Effect.Effect<Taken, StoreError, Store> =>
+export const take = (key: string, holder: LeaseHolder, t: LeaseTiming): Effect.Effect<Taken, StoreError, SyncStore> =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const live = yield* liveness
     const now = yield* Clock.currentTimeMillis
     const first = yield* store.acquireLease(key, holder, now, t.ttlMillis)
@@ -90,7 +90,7 @@ export const lostMessage = (key: string) =>
  */
 const heartbeat = (key: string, owner: string, t: LeaseTiming) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const lost = yield* Ref.make(Option.none<string>())
     const renew = Effect.gen(function* () {
       if (Option.isSome(yield* Ref.get(lost))) return false
@@ -128,9 +128,9 @@ export const scoped = (
   key: string,
   holder: LeaseHolder,
   t: LeaseTiming
-): Effect.Effect<Leased, StoreError, Store | Scope.Scope> =>
+): Effect.Effect<Leased, StoreError, SyncStore | Scope.Scope> =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const taken = yield* Effect.acquireRelease(take(key, holder, t), (taken) =>
       taken._tag === "Acquired" ? store.releaseLease(key, holder.owner).pipe(Effect.ignore) : Effect.void
     )
@@ -147,7 +147,7 @@ export const scoped = (
  * The store a company's work runs with: each journal row written before a PSA call is preceded
  * by renewing the company's lease, and refused (nothing written, no PSA call) when it was lost.
  */
-export const guarded = (store: StoreShape, held: Held): StoreShape => ({
+export const guarded = (store: SyncStoreShape, held: Held): SyncStoreShape => ({
   ...store,
   journalBegin: (entry) => Effect.zipRight(held.ensure, store.journalBegin(entry))
 })
@@ -159,7 +159,7 @@ export const guarded = (store: StoreShape, held: Held): StoreShape => ({
  */
 export const abandonStaleRuns = (self: RunId) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const live = yield* liveness
     const running = yield* store.listRunningRuns
     const abandoned: Array<SyncRun> = []

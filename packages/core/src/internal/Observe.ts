@@ -10,7 +10,7 @@ import type { LocalDate } from "../LocalDate.js"
 import { Psa, type PsaError } from "../Psa.js"
 import type { Agreement, Line, Product } from "../PsaModel.js"
 import type { CompanyLink, Mapping } from "../Setup.js"
-import { Store, type StoreError } from "../Store.js"
+import { type StoreError, SyncStore } from "../Store.js"
 import { errorText } from "./Records.js"
 
 export interface Observed {
@@ -67,7 +67,7 @@ export const observe = (
   options: { readonly asOf: LocalDate; readonly dryRun: boolean }
 ) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const psa = yield* Psa
     const { asOf } = options
     const activityBefore = new Map<string, Option.Option<string>>()

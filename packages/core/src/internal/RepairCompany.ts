@@ -8,7 +8,7 @@ import type { SyncEvent, Trigger } from "../History.js"
 import type { CompanyId, RunId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
 import { Psa } from "../Psa.js"
-import { Store } from "../Store.js"
+import { SyncStore } from "../Store.js"
 import { errorText, eventFor, iso, ledgerAfter, ledgerFromLine } from "./Records.js"
 import * as Repair from "./Repair.js"
 import type { AppliedOperation } from "./Results.js"
@@ -25,7 +25,7 @@ export const repairCompany = (
   ctx: { readonly runId: RunId; readonly trigger: Trigger; readonly asOf: LocalDate }
 ) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const psa = yield* Psa
     const pending = yield* store.unfinished(companyId)
     const repaired: Array<AppliedOperation> = []

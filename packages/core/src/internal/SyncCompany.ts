@@ -20,7 +20,7 @@ import type { Line } from "../PsaModel.js"
 import * as SafetyGuard from "../SafetyGuard.js"
 import type { CompanyLink, Mapping, SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
-import { Store } from "../Store.js"
+import { SyncStore } from "../Store.js"
 import { linesOf, type Observed } from "./Observe.js"
 import { errorText, eventFor, iso, ledgerAfter, ledgerAfterDuplicate } from "./Records.js"
 import * as Repair from "./Repair.js"
@@ -104,7 +104,7 @@ interface Planned {
 const planCompany = (ctx: CompanyContext, snapshot: TenantSnapshot) =>
   Effect.gen(function* () {
     const psa = yield* Psa
-    const store = yield* Store
+    const store = yield* SyncStore
     const { company, config, asOf, mappings } = ctx
     const companyId = company.companyId
     const ledger = yield* store.ledger(companyId)
@@ -186,7 +186,7 @@ const planCompany = (ctx: CompanyContext, snapshot: TenantSnapshot) =>
  */
 const applyPlan = (ctx: CompanyContext, planned: Planned) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const { plan, ledger } = planned
     const { asOf } = ctx
     const companyId = ctx.company.companyId
@@ -278,7 +278,7 @@ const applyPlan = (ctx: CompanyContext, planned: Planned) =>
 export const syncCompany = (ctx: CompanyContext) =>
   Effect.gen(function* () {
     const source = yield* LicenseSource
-    const store = yield* Store
+    const store = yield* SyncStore
     const { company } = ctx
     const request = Counting.requestFor(ctx.mappings, ctx.config.customLicenses)
     const snapshot = yield* Effect.either(source.readSnapshot(company.tenantId, request))

@@ -1,18 +1,20 @@
-/** An in-memory store: the Store port over plain maps, for tests, examples and the quick demo. */
+/** An in-memory store: both store ports (sync, admin) over plain maps, for tests, examples and the quick demo. */
 import { Effect, Layer, Option } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "../History.js"
 import { emptyConfig, type SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
+  type AdminStore,
   type ApiToken,
   type Connection,
+  context,
   defaultNotificationSettings,
   type Lease,
   type NotificationRecipient,
   type NotificationSettings,
-  Store,
   StoreError,
   type StoreShape,
+  type SyncStore,
   type User
 } from "../Store.js"
 
@@ -291,4 +293,6 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     })
 })
 
-export const layer = (state: InMemoryStoreState): Layer.Layer<Store> => Layer.succeed(Store, make(state))
+/** `SyncStore` and `AdminStore` over the same state. */
+export const layer = (state: InMemoryStoreState): Layer.Layer<SyncStore | AdminStore> =>
+  Layer.succeedContext(context(make(state)))

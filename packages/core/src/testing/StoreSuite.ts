@@ -1,6 +1,6 @@
 /**
- * The Store behaviour suite: one set of tests every `Store` implementation must pass (the
- * in-memory store, SQLite, Postgres…).
+ * The store behaviour suite: one set of tests every store implementation must pass (the
+ * in-memory store, SQLite, Postgres…), through both of its ports, `SyncStore` and `AdminStore`.
  *
  * The test functions are passed in rather than imported: importing vitest outside its runner
  * throws, and `@seatsync/core/testing` is also used outside tests (demo, examples).
@@ -38,6 +38,8 @@ import type { CreateLine } from "../Operation.js"
 import { type SyncConfig, SyncConfig as SyncConfigSchema } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
+  AdminStore,
+  type AdminStoreShape,
   type ApiToken,
   ApiTokenId,
   type Connection,
@@ -48,8 +50,9 @@ import {
   type NotificationRecipient,
   type NotificationSettings,
   RecipientId,
-  Store,
   type StoreError,
+  type StoreShape,
+  SyncStore,
   type User,
   UserId
 } from "../Store.js"
@@ -328,16 +331,57 @@ const token = (
   ...more
 })
 
+/** The methods of `AdminStore` (the type below fails to compile when one is missing). */
+const adminMethods = [
+  "saveConfig",
+  "listConnections",
+  "getConnection",
+  "saveConnection",
+  "deleteConnection",
+  "loadNotificationSettings",
+  "saveNotificationSettings",
+  "listRecipients",
+  "saveRecipient",
+  "deleteRecipient",
+  "listUsers",
+  "getUser",
+  "saveUser",
+  "deleteUser",
+  "createApiToken",
+  "findApiToken",
+  "listApiTokens",
+  "revokeApiToken",
+  "touchApiToken"
+] as const satisfies ReadonlyArray<keyof AdminStoreShape>
+const adminMethodsComplete: [Exclude<keyof AdminStoreShape, (typeof adminMethods)[number]>] extends [never]
+  ? true
+  : never = true
+void adminMethodsComplete
+
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Registers the Store behaviour suite under `name`. `makeLayer` must give a fresh, empty store
+ * Registers the store behaviour suite under `name`. `makeLayer` must give a fresh, empty store
  * each time it is called (each test calls it once).
  */
-export const runStoreSuite = (name: string, makeLayer: () => Layer.Layer<Store, unknown>, test: TestApi): void => {
+export const runStoreSuite = (
+  name: string,
+  makeLayer: () => Layer.Layer<SyncStore | AdminStore, unknown>,
+  test: TestApi
+): void => {
   const { describe, expect, it } = test
-  const withStore = <A, E>(body: (store: Store["Type"]) => Effect.Effect<A, E>) =>
-    Effect.flatMap(Store, body).pipe(Effect.provide(makeLayer()))
+  /**
+   * Runs `body` with both ports of one fresh store as one object, each method taken from the
+   * port that declares it: a test that saves through one and reads through the other (the
+   * configuration, above all) checks that the two share one database.
+   */
+  const withStore = <A, E>(body: (store: StoreShape) => Effect.Effect<A, E>) =>
+    Effect.gen(function* () {
+      const sync = yield* SyncStore
+      const admin = yield* AdminStore
+      const adminPart = Object.fromEntries(adminMethods.map((k) => [k, admin[k]])) as unknown as AdminStoreShape
+      return yield* body({ ...sync, ...adminPart })
+    }).pipe(Effect.provide(makeLayer()))
   const failure = <A>(effect: Effect.Effect<A, StoreError>) => Effect.flip(effect)
 
   describe(`Store behaviour: ${name}`, () => {
