@@ -4,10 +4,9 @@
  * `AdminStore`, what administration changes (configuration, connections and their secrets,
  * notification settings and recipients, users and API tokens).
  */
-import { Context, type Effect, type Option, Redacted, Schema } from "effect"
+import { Context, type Effect, type Option, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
 import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
-import { sha256Hex } from "./internal/sha256.js"
 import type { PsaErrorReason } from "./Psa.js"
 import type { SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
@@ -156,20 +155,15 @@ export type User = typeof User.Type
 export const ApiTokenId = NonEmpty.pipe(Schema.brand("ApiTokenId")).annotations({ identifier: "ApiTokenId" })
 export type ApiTokenId = typeof ApiTokenId.Type
 
-/** The SHA-256 (lower-case hex) of an API token: what a store keeps instead of the token. */
+/**
+ * The SHA-256 (lower-case hex) of an API token: what a store keeps instead of the token. Hashing
+ * needs a crypto API, so it lives with the store (`ApiTokens.hash` in `@seatsync/store-sql`).
+ */
 export const TokenHash = Schema.String.pipe(
   Schema.pattern(/^[0-9a-f]{64}$/, { message: () => "expected a token hash (64 lower-case hex characters)" }),
   Schema.brand("TokenHash")
 ).annotations({ identifier: "TokenHash" })
 export type TokenHash = typeof TokenHash.Type
-
-/**
- * Hashes an API token for storing and looking up. Tokens are long random strings, so one
- * SHA-256 is enough (no salt or slow hash needed); the lookup is by hash, so no token is ever
- * compared character by character.
- */
-export const hashApiToken = (token: string | Redacted.Redacted<string>): TokenHash =>
-  TokenHash.make(sha256Hex(typeof token === "string" ? token : Redacted.value(token)))
 
 /** An API token, stored by its hash only. */
 export const ApiToken = Schema.Struct({
@@ -355,7 +349,7 @@ export interface AdminStoreShape {
   readonly deleteUser: (id: UserId) => Effect.Effect<boolean, StoreError>
 
   /**
-   * Stores a new API token (its hash: see `hashApiToken`). `NotFound` when the user does not
+   * Stores a new API token (its hash: `ApiTokens.hash` in `@seatsync/store-sql`). `NotFound` when the user does not
    * exist, `Conflict` when the id or the hash is already stored.
    */
   readonly createApiToken: (token: ApiToken) => Effect.Effect<void, StoreError>

@@ -10,7 +10,7 @@ import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
 import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
-import { NodeLiveness, SqlStore } from "@seatsync/store-sql"
+import { ApiTokens, NodeLiveness, SqlStore } from "@seatsync/store-sql"
 import { Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
@@ -120,7 +120,7 @@ const keepRotatedRefreshToken = (
 ): Effect.Effect<MicrosoftLicenseSource.MicrosoftSourceConfig> => {
   if (microsoft.mode !== "partner") return Effect.succeed(microsoft)
   const id = Store.ConnectionId.make(`microsoft-partner-${microsoft.partnerTenantId}`)
-  const seededFrom = Store.hashApiToken(microsoft.refreshToken)
+  const seededFrom = ApiTokens.hash(microsoft.refreshToken)
   let warned = false
   const onRefreshToken = (token: Redacted.Redacted<string>) => {
     redactor.add(token)

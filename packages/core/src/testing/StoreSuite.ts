@@ -45,7 +45,6 @@ import {
   type Connection,
   ConnectionId,
   defaultNotificationSettings,
-  hashApiToken,
   type LeaseHolder,
   type NotificationRecipient,
   type NotificationSettings,
@@ -53,6 +52,7 @@ import {
   type StoreError,
   type StoreShape,
   SyncStore,
+  TokenHash,
   type User,
   UserId
 } from "../Store.js"
@@ -316,6 +316,17 @@ const user = (id: string, email: string, more: Partial<User> = {}): User => ({
   ...more
 })
 
+/**
+ * A stand-in hash, distinct per token text: a store keeps and looks up whatever hash it is given
+ * (hashing is the host's, `ApiTokens.hash` in store-sql), so the suite needs no crypto.
+ */
+const tokenHash = (secret: string): TokenHash =>
+  TokenHash.make(
+    Array.from(secret.padEnd(32, "."), (c) => (c.charCodeAt(0) & 0xff).toString(16).padStart(2, "0"))
+      .join("")
+      .slice(0, 64)
+  )
+
 const token = (
   id: string,
   userId: string,
@@ -326,7 +337,7 @@ const token = (
   id: ApiTokenId.make(id),
   userId: UserId.make(userId),
   name: `token ${id}`,
-  hash: hashApiToken(secret),
+  hash: tokenHash(secret),
   createdAt,
   ...more
 })
@@ -1111,8 +1122,8 @@ export const runStoreSuite = (
             yield* store.createApiToken(t2)
             yield* store.createApiToken(t1)
             yield* store.createApiToken(t3)
-            expect(yield* store.findApiToken(hashApiToken("sst_first-secret-token"))).toEqual(Option.some(t1))
-            expect(yield* store.findApiToken(hashApiToken("sst_unknown"))).toEqual(Option.none())
+            expect(yield* store.findApiToken(tokenHash("sst_first-secret-token"))).toEqual(Option.some(t1))
+            expect(yield* store.findApiToken(tokenHash("sst_unknown"))).toEqual(Option.none())
             expect((yield* store.listApiTokens(alice.id)).map((t) => t.id)).toEqual(["t1", "t2"])
 
             yield* store.touchApiToken(t1.id, "2026-11-17T08:00:00.000Z")
@@ -1138,11 +1149,6 @@ export const runStoreSuite = (
           })
         )
       )
-
-      it("hashApiToken is the SHA-256 of the token, never the token itself", () => {
-        expect(hashApiToken("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        expect(hashApiToken(Redacted.make("abc"))).toBe(hashApiToken("abc"))
-      })
     })
   })
 }
