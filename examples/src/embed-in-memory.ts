@@ -12,7 +12,7 @@ import { Effect, Layer } from "effect"
 export const program: Effect.Effect<
   { readonly lines: ReadonlyArray<string>; readonly findings: ReadonlyArray<string> },
   Store.StoreError,
-  LicenseSource.LicenseSource | Psa.Psa | Store.Store
+  LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore
 > = Effect.gen(function* () {
   const result = yield* Engine.syncAll({ asOf: SampleData.asOf, dryRun: true })
   const lines = result.companies.flatMap((c) =>
@@ -24,11 +24,12 @@ export const program: Effect.Effect<
   return { lines, findings }
 })
 
-export const layer: Layer.Layer<LicenseSource.LicenseSource | Psa.Psa | Store.Store> = Layer.mergeAll(
-  InMemoryLicenseSource.layer(InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)),
-  InMemoryPsa.layer(InMemoryPsa.makeState(SampleData)),
-  InMemoryStore.layer(InMemoryStore.makeState(SampleData.config))
-)
+export const layer: Layer.Layer<LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore | Store.AdminStore> =
+  Layer.mergeAll(
+    InMemoryLicenseSource.layer(InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)),
+    InMemoryPsa.layer(InMemoryPsa.makeState(SampleData)),
+    InMemoryStore.layer(InMemoryStore.makeState(SampleData.config))
+  )
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { lines, findings } = await Effect.runPromise(program.pipe(Effect.provide(layer)))

@@ -4,6 +4,7 @@ import { AgreementId, CompanyId, LineId, MappingId, OperationId, RunId } from ".
 import { LocalDate } from "./LocalDate.js"
 import { MoneyFromString } from "./Money.js"
 import { Coverage, Operation } from "./Operation.js"
+import { PsaErrorReason } from "./Psa.js"
 import { BillingMode } from "./PsaModel.js"
 
 /** SeatSync's record of the line it owns for a mapping, with the last state it wrote. */
@@ -42,7 +43,9 @@ export const JournalEntry = Schema.Struct({
   createdAt: Schema.String,
   completedAt: Schema.optional(Schema.String),
   lineId: Schema.optional(LineId),
-  error: Schema.optional(Schema.String)
+  error: Schema.optional(Schema.String),
+  /** The PSA error's reason, when the PSA refused the operation (absent on older rows). */
+  reason: Schema.optional(PsaErrorReason)
 }).annotations({ identifier: "JournalEntry" })
 export type JournalEntry = typeof JournalEntry.Type
 
@@ -91,6 +94,8 @@ export const SyncEvent = Schema.Struct({
   effectiveDate: LocalDate,
   trigger: Trigger,
   at: Schema.String,
-  message: Schema.optional(Schema.String)
+  message: Schema.optional(Schema.String),
+  /** The PSA error's reason, for a failed outcome (absent on older rows). */
+  reason: Schema.optional(PsaErrorReason)
 }).annotations({ identifier: "SyncEvent" })
 export type SyncEvent = typeof SyncEvent.Type

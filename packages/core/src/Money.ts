@@ -35,52 +35,36 @@ export const unsafe = (s: string): Money => BigDecimal.unsafeFromString(s)
 
 export const parse = (s: string): Option.Option<Money> => BigDecimal.fromString(s.trim())
 
-/** Divides two bigints rounding half away from zero. */
-export const divRoundHalfAwayFromZero = (num: bigint, den: bigint): bigint => {
-  if (den === 0n) throw new RangeError("division by zero")
-  const negative = num < 0n !== den < 0n
-  const n = num < 0n ? -num : num
-  const d = den < 0n ? -den : den
-  const q = n / d
-  const r = n % d
-  const rounded = r * 2n >= d ? q + 1n : q
-  return negative ? -rounded : rounded
-}
+/** Half away from zero at cents: how every amount is rounded, once. */
+const centRounding = { scale: 2, mode: "half-from-zero" } as const
+
+/** Rounds to cents, half away from zero. */
+export const roundToCents = (m: Money): Money => BigDecimal.round(m, centRounding)
 
 /** Integer cents of an exact value, rounded half away from zero. */
-export const toCents = (m: Money): bigint => {
-  const scale = m.scale
-  if (scale <= 2) return m.value * 10n ** BigInt(2 - scale)
-  return divRoundHalfAwayFromZero(m.value, 10n ** BigInt(scale - 2))
-}
+export const toCents = (m: Money): bigint => BigDecimal.scale(roundToCents(m), 2).value
 
 export const fromCents = (cents: bigint): Money => BigDecimal.make(cents, 2)
 
-/** Rounds to cents, half away from zero. */
-export const roundToCents = (m: Money): Money => fromCents(toCents(m))
-
 /**
  * `units × unitPrice × numerator / denominator`, rounded once to cents.
- * The one place where proration-like amounts are computed.
+ * The one place where proration-like amounts are computed. The division keeps 100 significant
+ * digits (effect's precision), far beyond the third decimal, so rounding its result to cents
+ * gives what rounding the exact fraction would: a quotient that close to a half cent would need
+ * a denominator of some 10^97.
  */
 export const amountForFraction = (units: bigint, unitPrice: Money, numerator: bigint, denominator: bigint): Money => {
-  const scaleFactor = unitPrice.scale >= 0 ? 10n ** BigInt(unitPrice.scale) : 1n
-  const value = unitPrice.scale >= 0 ? unitPrice.value : unitPrice.value * 10n ** BigInt(-unitPrice.scale)
-  // cents = units × value × num × 100 / (den × 10^scale)
-  return fromCents(divRoundHalfAwayFromZero(units * value * numerator * 100n, denominator * scaleFactor))
+  if (denominator === 0n) throw new RangeError("division by zero")
+  const whole = BigDecimal.multiply(unitPrice, BigDecimal.fromBigInt(units * numerator))
+  return roundToCents(BigDecimal.unsafeDivide(whole, BigDecimal.fromBigInt(denominator)))
 }
 
 export const add = (a: Money, b: Money): Money => BigDecimal.sum(a, b)
 export const subtract = (a: Money, b: Money): Money => BigDecimal.subtract(a, b)
 export const times = (a: Money, units: bigint | number): Money =>
   BigDecimal.multiply(a, BigDecimal.fromBigInt(BigInt(units)))
-/** Exact equality ("4.0" equals "4.00"), without allocating. */
-export const equals = (a: Money, b: Money): boolean => {
-  if (a.scale === b.scale) return a.value === b.value
-  return a.scale < b.scale
-    ? a.value * 10n ** BigInt(b.scale - a.scale) === b.value
-    : a.value === b.value * 10n ** BigInt(a.scale - b.scale)
-}
+/** Exact equality: "4.0" equals "4.00". */
+export const equals = (a: Money, b: Money): boolean => BigDecimal.equals(a, b)
 export const isNegative = (a: Money): boolean => a.value < 0n
 
 /**
@@ -90,13 +74,10 @@ export const isNegative = (a: Money): boolean => a.value < 0n
  */
 export const applyPercent = (price: Money, percent: Money, decimals = 4): Money => {
   const factor = BigDecimal.sum(BigDecimal.fromBigInt(100n), percent)
-  const product = BigDecimal.multiply(price, factor) // price × (100 + p), to be divided by 100
-  // value / 10^scale / 100, at `decimals` decimals: value × 10^decimals / (10^scale × 100)
-  const scale = product.scale
-  const unit = 10n ** BigInt(decimals)
-  const num = scale >= 0 ? product.value * unit : product.value * 10n ** BigInt(-scale) * unit
-  const den = (scale >= 0 ? 10n ** BigInt(scale) : 1n) * 100n
-  return BigDecimal.normalize(BigDecimal.make(divRoundHalfAwayFromZero(num, den), decimals))
+  // price × (100 + p) / 100: exact, the division by 100 only moves the decimal point.
+  const product = BigDecimal.multiply(price, factor)
+  const adjusted = BigDecimal.make(product.value, product.scale + 2)
+  return BigDecimal.normalize(BigDecimal.round(adjusted, { scale: decimals, mode: "half-from-zero" }))
 }
 
 /** Formats with exactly two decimals ("20.53", "-4.00"); values with more precision keep it. */

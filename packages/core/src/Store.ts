@@ -1,11 +1,13 @@
 /**
- * The store port (DESIGN.md §5, §7): configuration, connections and their secrets, notification
- * settings, users and API tokens, the ledger, the journal, history, snapshots, leases.
+ * The store ports (DESIGN.md §5, §7), two over one database: `SyncStore`, what a sync reads and
+ * records (configuration, ledger, journal, history, snapshots, leases, notified findings), and
+ * `AdminStore`, what administration changes (configuration, connections and their secrets,
+ * notification settings and recipients, users and API tokens).
  */
-import { Context, type Effect, type Option, Redacted, Schema } from "effect"
+import { Context, type Effect, type Option, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
 import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
-import { sha256Hex } from "./internal/sha256.js"
+import type { PsaErrorReason } from "./Psa.js"
 import type { SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
@@ -153,20 +155,15 @@ export type User = typeof User.Type
 export const ApiTokenId = NonEmpty.pipe(Schema.brand("ApiTokenId")).annotations({ identifier: "ApiTokenId" })
 export type ApiTokenId = typeof ApiTokenId.Type
 
-/** The SHA-256 (lower-case hex) of an API token: what a store keeps instead of the token. */
+/**
+ * The SHA-256 (lower-case hex) of an API token: what a store keeps instead of the token. Hashing
+ * needs a crypto API, so it lives with the store (`ApiTokens.hash` in `@seatsync/store-sql`).
+ */
 export const TokenHash = Schema.String.pipe(
   Schema.pattern(/^[0-9a-f]{64}$/, { message: () => "expected a token hash (64 lower-case hex characters)" }),
   Schema.brand("TokenHash")
 ).annotations({ identifier: "TokenHash" })
 export type TokenHash = typeof TokenHash.Type
-
-/**
- * Hashes an API token for storing and looking up. Tokens are long random strings, so one
- * SHA-256 is enough (no salt or slow hash needed); the lookup is by hash, so no token is ever
- * compared character by character.
- */
-export const hashApiToken = (token: string | Redacted.Redacted<string>): TokenHash =>
-  TokenHash.make(sha256Hex(typeof token === "string" ? token : Redacted.value(token)))
 
 /** An API token, stored by its hash only. */
 export const ApiToken = Schema.Struct({
@@ -219,12 +216,14 @@ export interface EventQuery {
   readonly limit?: number
 }
 
-export interface StoreShape {
+/**
+ * What a sync needs (DESIGN.md §3, §6): the configuration as it reads it, the ledger, the
+ * journal, runs and events, snapshots, leases, and which findings were already sent. The engine
+ * runs on this port alone; a worker that only syncs needs nothing else.
+ */
+export interface SyncStoreShape {
   /** The whole sync configuration. */
   readonly loadConfig: Effect.Effect<SyncConfig, StoreError>
-  /** Replaces the whole configuration at once (all or nothing). */
-  readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
-
   /** Ledger entries of a company's mappings, by mapping id. */
   readonly ledger: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>
 
@@ -240,7 +239,13 @@ export interface StoreShape {
     completion: { readonly lineId: LineId; readonly at: string },
     ledger: LedgerEntry
   ) => Effect.Effect<void, StoreError>
-  readonly journalFail: (id: OperationId, error: string, at: string) => Effect.Effect<void, StoreError>
+  /** Marks a row failed: nothing of it landed. `reason` is the PSA error's, kept beside the text. */
+  readonly journalFail: (
+    id: OperationId,
+    error: string,
+    at: string,
+    reason?: PsaErrorReason
+  ) => Effect.Effect<void, StoreError>
   /**
    * Marks a pending row `superseded`: a crash left it pending, nothing of it is on the PSA, and it
    * is not replayed; the run plans afresh against today's counts instead. `NotFound` for an unknown id.
@@ -307,6 +312,16 @@ export interface StoreShape {
     findingKeys: ReadonlyArray<string>,
     at: string
   ) => Effect.Effect<void, StoreError>
+}
+
+/**
+ * What administration needs (DESIGN.md §9, §11): saving the configuration, connections and their
+ * secrets, notification settings and recipients, users and API tokens. The hosts' setup and
+ * management paths use it; a sync never does.
+ */
+export interface AdminStoreShape {
+  /** Replaces the whole configuration at once (all or nothing). */
+  readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
 
   /** Connections, by id. */
   readonly listConnections: Effect.Effect<ReadonlyArray<Connection>, StoreError>
@@ -334,7 +349,7 @@ export interface StoreShape {
   readonly deleteUser: (id: UserId) => Effect.Effect<boolean, StoreError>
 
   /**
-   * Stores a new API token (its hash: see `hashApiToken`). `NotFound` when the user does not
+   * Stores a new API token (its hash: `ApiTokens.hash` in `@seatsync/store-sql`). `NotFound` when the user does not
    * exist, `Conflict` when the id or the hash is already stored.
    */
   readonly createApiToken: (token: ApiToken) => Effect.Effect<void, StoreError>
@@ -348,4 +363,13 @@ export interface StoreShape {
   readonly touchApiToken: (id: ApiTokenId, at: string) => Effect.Effect<void, StoreError>
 }
 
-export class Store extends Context.Tag("@seatsync/core/Store")<Store, StoreShape>() {}
+/** Both ports over one database, as a store implementation builds them. */
+export interface StoreShape extends SyncStoreShape, AdminStoreShape {}
+
+export class SyncStore extends Context.Tag("@seatsync/core/SyncStore")<SyncStore, SyncStoreShape>() {}
+
+export class AdminStore extends Context.Tag("@seatsync/core/AdminStore")<AdminStore, AdminStoreShape>() {}
+
+/** Both tags from one implementation (in-memory, SQL): they share its connection and data. */
+export const context = (store: StoreShape): Context.Context<SyncStore | AdminStore> =>
+  Context.make(SyncStore, store).pipe(Context.add(AdminStore, store))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import fc from "fast-check"
-import { Engine, Ids, LocalDate, Psa } from "../src/index.js"
+import { Engine, Ids, LicenseSource, LocalDate, Psa } from "../src/index.js"
 import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "../src/testing/index.js"
 import { configWith, makeWorld, ownedLines } from "./helpers.js"
 
@@ -46,6 +46,28 @@ describe("Engine", () => {
       const r = yield* w.sync()
       const event = w.store.events.find((e) => e.runId === r.run.id && e.mappingId === "contoso-spb-annual")
       expect(event).toMatchObject({ kind: "UpdateLine", outcome: "applied", quantityBefore: 20, quantityAfter: 20 })
+    })
+  )
+
+  it.effect("a failed tenant listing is a finding, and the result keeps the source's error", () =>
+    Effect.gen(function* () {
+      const w = makeWorld()
+      const inner = InMemoryLicenseSource.make(w.source)
+      const layer = Layer.mergeAll(
+        Layer.succeed(LicenseSource.LicenseSource, {
+          ...inner,
+          listTenants: Effect.fail(
+            new LicenseSource.LicenseSourceError({ reason: "Unauthorized", message: "AADSTS7000215", retryable: false })
+          )
+        }),
+        InMemoryPsa.layer(w.psa),
+        InMemoryStore.layer(w.store)
+      )
+      const r = yield* Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(layer))
+      expect(r.findings).toMatchObject([{ _tag: "SyncFailed", stage: "listing tenants" }])
+      expect(r.listTenantsError).toMatchObject({ _tag: "LicenseSourceError", reason: "Unauthorized" })
+      // The companies are synced all the same.
+      expect(r.companies.map((c) => c.status)).toEqual(["changed", "changed", "changed"])
     })
   )
 
@@ -278,8 +300,11 @@ describe("Engine", () => {
           const contoso = first.companies.find((c) => c.companyId === "250")
           expect(contoso?.status).toBe("failed")
           const [failure] = contoso?.failed ?? []
-          expect(failure?.error).toContain("failed part-way")
-          expect(failure?.error).toContain("the next run completes it")
+          expect(failure?.message).toContain("failed part-way")
+          expect(failure?.message).toContain("the next run completes it")
+          // The PSA's own error is kept, for a program to branch on.
+          expect(failure?.error).toMatchObject({ _tag: "PsaError", reason: "RateLimited", retryable: true })
+          expect(failure?.pending).toBe(true)
           const op = failure?.operation
           expect(op?._tag).toBe("UpdateLine")
           expect(op && w.store.journal.get(op.id)?.status).toBe("pending")
@@ -324,7 +349,8 @@ describe("Engine", () => {
             : undefined
         const r = yield* Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(layer))
         const [failure] = r.companies.flatMap((c) => c.failed)
-        expect(failure?.error).toContain("what landed is unknown")
+        expect(failure?.message).toContain("what landed is unknown")
+        expect([failure?.error.reason, failure?.pending]).toEqual(["Unavailable", true])
         expect(failure && w.store.journal.get(failure.operation.id)?.status).toBe("pending")
         // Next run, the PSA answers: nothing landed, so the row is superseded and the change planned afresh.
         w.psa.failBefore = undefined
@@ -402,8 +428,20 @@ describe("Engine", () => {
             : undefined
         const r = yield* w.sync()
         const [failure] = r.companies.flatMap((c) => c.failed)
-        expect(failure?.error).not.toContain("part-way")
-        expect(failure && w.store.journal.get(failure.operation.id)?.status).toBe("failed")
+        expect(failure?.message).not.toContain("part-way")
+        expect([failure?.error.reason, failure?.error.message, failure?.pending]).toEqual([
+          "Invalid",
+          "quantity refused",
+          false
+        ])
+        // The journal row and the event keep the reason beside the text.
+        expect(failure && w.store.journal.get(failure.operation.id)).toMatchObject({
+          status: "failed",
+          reason: "Invalid"
+        })
+        expect(
+          w.store.events.find((e) => e.operationId === failure?.operation.id && e.outcome === "failed")
+        ).toMatchObject({ reason: "Invalid", message: expect.stringContaining("quantity refused") })
       })
     )
 

@@ -222,6 +222,13 @@ describe("Engine leases", () => {
       const f = r.companies.find((c) => c.companyId === fabrikam)?.findings[0]
       expect(f).toMatchObject({ _tag: "SyncFailed", stage: "reading the PSA" })
       expect(f?._tag === "SyncFailed" && f.message).toContain("HTTP 500")
+      // The company's result keeps the PSA's error itself.
+      expect(r.companies.find((c) => c.companyId === fabrikam)?.error).toMatchObject({
+        _tag: "PsaError",
+        reason: "Unavailable",
+        message: "HTTP 500"
+      })
+      expect(r.companies.find((c) => c.companyId === contoso)?.error).toBeUndefined()
     })
   )
 

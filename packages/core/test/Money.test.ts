@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { BigDecimal } from "effect"
 import fc from "fast-check"
 import { Money } from "../src/index.js"
 
@@ -26,22 +27,43 @@ describe("Money", () => {
     expect(Money.format(Money.applyPercent(Money.unsafe("6.00"), Money.unsafe("0")))).toBe("6.00")
   })
 
-  it("divides with half-away-from-zero rounding for any sign", () => {
+  it("rounds a fraction to the nearest cent, ties away from zero, for any sign (against exact integers)", () => {
     fc.assert(
       fc.property(
-        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
-        fc.bigInt({ min: 1n, max: 10n ** 6n }),
-        (n, d) => {
-          const q = Money.divRoundHalfAwayFromZero(n, d)
-          // |n/d - q| <= 1/2, and ties go away from zero
+        fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }),
+        fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.bigInt({ min: 0n, max: 400n }),
+        fc.bigInt({ min: 1n, max: 400n }),
+        (units, value, scale, num, den) => {
+          const price = BigDecimal.make(value, scale)
+          const amount = Money.amountForFraction(units, price, num, den)
+          expect(amount.scale).toBe(2)
+          // The exact amount in cents is n / d; the rounded cents q is within half a cent of it.
+          const n = units * value * num * 100n
+          const d = den * 10n ** BigInt(scale)
+          const q = amount.value
           const diff2 = (n - q * d) * 2n
           expect(diff2 <= d && diff2 >= -d).toBe(true)
+          // A tie goes away from zero.
           if (diff2 === d) expect(n < 0n).toBe(true)
           if (diff2 === -d) expect(n > 0n).toBe(true)
-          expect(Money.divRoundHalfAwayFromZero(-n, d)).toBe(-q)
+          expect(Money.amountForFraction(-units, price, num, den).value).toBe(-q)
         }
       )
     )
+  })
+
+  it("rounds to cents and compares exactly with effect's BigDecimal", () => {
+    expect(Money.toCents(Money.unsafe("-0.015"))).toBe(-2n)
+    expect(Money.toCents(Money.unsafe("7"))).toBe(700n)
+    expect(Money.roundToCents(Money.unsafe("1.004")).scale).toBe(2)
+    expect(Money.equals(Money.unsafe("4.0"), Money.unsafe("4.00"))).toBe(true)
+    expect(Money.equals(Money.unsafe("4.01"), Money.unsafe("4.010"))).toBe(true)
+    expect(Money.equals(Money.unsafe("4.01"), Money.unsafe("4.001"))).toBe(false)
+    expect(Money.equals(Money.unsafe("-1"), Money.unsafe("1"))).toBe(false)
+    expect(Money.format(Money.applyPercent(Money.unsafe("0.99995"), Money.unsafe("0")))).toBe("1.00")
+    expect(Money.format(Money.applyPercent(Money.unsafe("-10.00005"), Money.unsafe("0")))).toBe("-10.0001")
   })
 
   it("parses and formats decimal strings", () => {

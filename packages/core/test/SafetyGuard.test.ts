@@ -46,6 +46,8 @@ describe("Safety guard", () => {
       const contoso = r.companies.find((c) => c.companyId === SampleData.companyIds.contoso)
       expect(contoso?.status).toBe("held")
       expect(contoso?.findings[0]?._tag).toBe("CompanyHeld")
+      // The source's error is kept: a program can tell a missing consent from an outage.
+      expect(contoso?.error).toMatchObject({ _tag: "LicenseSourceError", reason: "ConsentMissing" })
       expect(JSON.stringify([...w.psa.lines.values()])).toBe(before)
       // Other companies are unaffected.
       expect(

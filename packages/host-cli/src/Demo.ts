@@ -120,8 +120,7 @@ export const run = (options: {
         config.settings.timeZone
       )
       return yield* Effect.gen(function* () {
-        const store = yield* Store.Store
-        yield* store.saveConfig(config)
+        yield* (yield* Store.AdminStore).saveConfig(config)
         const first = yield* Engine.syncAll({ trigger: "cli" })
         const firstWrites = psaCounters.writes()
         const firstCalls = { ...counts }

@@ -38,9 +38,16 @@ export const syncResult = (result: Engine.SyncResult) => ({
     operations: c.plan.operations.map((o) => encodeOperation(o)),
     held: c.plan.held.map((h) => encodeHeld(h)),
     applied: c.applied.map(encodeApplied),
-    failed: c.failed.map((f) => ({ operationId: f.operation.id, mappingId: f.operation.mappingId, error: f.error })),
+    failed: c.failed.map((f) => ({
+      operationId: f.operation.id,
+      mappingId: f.operation.mappingId,
+      error: f.message,
+      reason: f.error.reason
+    })),
     repaired: c.repaired.map(encodeApplied),
-    findings: c.findings.map((f) => encodeFinding(f))
+    findings: c.findings.map((f) => encodeFinding(f)),
+    // Why the company failed or was held (its finding says it for people), for programs to branch on.
+    ...(c.error !== undefined ? { reason: c.error.reason } : {})
   })),
   findings: result.findings.map((f) => encodeFinding(f))
 })

@@ -81,11 +81,11 @@ export const writer = <W extends { write(s: string): unknown; readonly isTTY?: b
  * A store that redacts the vendor text the engine persists (journal errors, event messages), so
  * that `history` and later runs never show a secret, whoever reads the database.
  */
-export const store = (inner: Store.StoreShape, redactor: Redactor): Store.StoreShape => ({
+export const store = (inner: Store.SyncStoreShape, redactor: Redactor): Store.SyncStoreShape => ({
   ...inner,
   journalBegin: (entry) =>
     inner.journalBegin(entry.error === undefined ? entry : { ...entry, error: redactor.redact(entry.error) }),
-  journalFail: (id, error, at) => inner.journalFail(id, redactor.redact(error), at),
+  journalFail: (id, error, at, reason) => inner.journalFail(id, redactor.redact(error), at, reason),
   appendEvents: (events) =>
     inner.appendEvents(events.map((e) => (e.message === undefined ? e : { ...e, message: redactor.redact(e.message) })))
 })

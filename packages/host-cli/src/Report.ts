@@ -62,7 +62,7 @@ export const format = (result: Engine.SyncResult, options: { readonly color?: bo
     for (const h of c.plan.held) {
       out.push(`  ${h.operation.mappingId.padEnd(24)} ${change(h.operation).padEnd(40)} HELD (${h.reason})`)
     }
-    for (const f of c.failed) out.push(`  ! ${f.operation.mappingId}: ${f.error}`)
+    for (const f of c.failed) out.push(`  ! ${f.operation.mappingId}: ${f.message}`)
     for (const r of c.repaired)
       out.push(`  repaired ${r.operation._tag} ${r.operation.mappingId} (left by an interrupted run)`)
   }

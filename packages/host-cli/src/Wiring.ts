@@ -11,7 +11,7 @@ import { Transport } from "@seatsync/http"
 import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
 import { AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWisePsa } from "@seatsync/psa-connectwise"
-import { NodeLiveness, SqlStore } from "@seatsync/store-sql"
+import { ApiTokens, NodeLiveness, SqlStore } from "@seatsync/store-sql"
 import { Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
@@ -69,7 +69,10 @@ export const layers = (
   resolved: Resolved,
   timeZone: string
 ): {
-  readonly layer: Layer.Layer<LicenseSource.LicenseSource | Psa.Psa | Store.Store | Liveness.Liveness, Store.StoreError>
+  readonly layer: Layer.Layer<
+    LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore | Store.AdminStore | Liveness.Liveness,
+    Store.StoreError
+  >
   readonly counts: CallCounts
 } => {
   const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
@@ -108,13 +111,13 @@ const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => 
  * next time — unless the configured token changed (a new consent), which then wins.
  */
 const keepRotatedRefreshToken = (
-  store: Store.StoreShape,
+  store: Store.AdminStoreShape,
   microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig,
   redactor: Redaction.Redactor
 ): Effect.Effect<MicrosoftLicenseSource.MicrosoftSourceConfig> => {
   if (microsoft.mode !== "partner") return Effect.succeed(microsoft)
   const id = Store.ConnectionId.make(`microsoft-partner-${microsoft.partnerTenantId}`)
-  const seededFrom = Store.hashApiToken(microsoft.refreshToken)
+  const seededFrom = ApiTokens.hash(microsoft.refreshToken)
   let warned = false
   const onRefreshToken = (token: Redacted.Redacted<string>) => {
     redactor.add(token)
@@ -289,7 +292,7 @@ export const withConfig = <A, E>(
     /** Learns the configured secrets (the CLI redacts its output with it); the store is redacted either way. */
     readonly redactor?: Redaction.Redactor | undefined
   },
-  f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.Store>
+  f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore>
 ): Effect.Effect<A, E | WiringError | ConfigFile.ConfigFileError | Store.StoreError> =>
   Effect.gen(function* () {
     const redactor = context.redactor ?? Redaction.make()
@@ -298,13 +301,18 @@ export const withConfig = <A, E>(
     yield* redactSecrets(resolved, redactor)
     const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
     const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))
-    const store = Redaction.store(Context.get(storeContext, Store.Store), redactor)
-    yield* store.saveConfig(ConfigFile.syncConfig(file))
-    const microsoft = yield* keepRotatedRefreshToken(store, resolved.microsoft, redactor)
+    const store = Redaction.store(Context.get(storeContext, Store.SyncStore), redactor)
+    const admin = Context.get(storeContext, Store.AdminStore)
+    yield* admin.saveConfig(ConfigFile.syncConfig(file))
+    const microsoft = yield* keepRotatedRefreshToken(admin, resolved.microsoft, redactor)
     const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts)
     return yield* f({ path, file, calls: () => ({ ...counts }) }).pipe(
       Effect.provide(
-        Layer.mergeAll(ports, Layer.succeedContext(Context.add(storeContext, Store.Store, store)), NodeLiveness.layer)
+        Layer.mergeAll(
+          ports,
+          Layer.succeedContext(Context.add(storeContext, Store.SyncStore, store)),
+          NodeLiveness.layer
+        )
       )
     )
   }).pipe(Effect.scoped)
@@ -312,12 +320,12 @@ export const withConfig = <A, E>(
 /** Opens only the store: a configuration file's, or a storage target (SQLite path or postgres:// URL). */
 export const withStore = <A, E>(
   where: { readonly config: string } | { readonly storage: string },
-  f: (store: Store.StoreShape) => Effect.Effect<A, E>
+  f: (store: Store.SyncStoreShape) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | ConfigFile.ConfigFileError | Store.StoreError> =>
   Effect.gen(function* () {
     const target =
       "config" in where ? storageTarget(where.config, (yield* loadFile(where.config)).storage) : where.storage
-    return yield* Effect.flatMap(Store.Store, f).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
+    return yield* Effect.flatMap(Store.SyncStore, f).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
   })
 
 /** Creates or upgrades the database of a configuration file, or of a storage target. */

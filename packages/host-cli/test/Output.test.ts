@@ -1,6 +1,6 @@
 /** What `sync --json` and the report say about money: the PSA's figure, and SeatSync's when they differ. */
 import { describe, expect, it } from "@effect/vitest"
-import { Engine, LocalDate, Money } from "@seatsync/core"
+import { Engine, LocalDate, Money, Psa } from "@seatsync/core"
 import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "@seatsync/core/testing"
 import { Effect, Layer } from "effect"
 import * as Output from "../src/Output.js"
@@ -36,6 +36,42 @@ describe("Output", () => {
         "prorated 205.33 (20 × 22.00 × 14/30 from 2026-11-17; the PSA charges 205.32)"
       )
       expect(Report.formatHistory([], store.events)).toContain("prorated 205.32 (planned 205.33)")
+    })
+  )
+
+  it.effect("a failed operation keeps its message as `error` and adds the PSA's `reason`; so does a held company", () =>
+    Effect.gen(function* () {
+      const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
+      const psa = InMemoryPsa.makeState(SampleData)
+      const store = InMemoryStore.makeState(SampleData.config)
+      const layer = Layer.mergeAll(
+        InMemoryLicenseSource.layer(source),
+        InMemoryPsa.layer(psa),
+        InMemoryStore.layer(store)
+      )
+      psa.failBefore = (op) =>
+        op.mappingId === "contoso-exo"
+          ? new Psa.PsaError({ reason: "Invalid", message: "quantity refused", retryable: false })
+          : undefined
+      source.failing.set(SampleData.tenantIds.fabrikam, "ConsentMissing")
+      const result = yield* Engine.syncAll({ asOf: LocalDate.unsafe("2026-11-17"), trigger: "test" }).pipe(
+        Effect.provide(layer)
+      )
+      const json = Output.syncResult(result)
+      const contoso = json.companies.find((c) => c.companyId === SampleData.companyIds.contoso)
+      expect(contoso?.failed).toEqual([
+        {
+          operationId: expect.any(String),
+          mappingId: "contoso-exo",
+          error: "PsaError(Invalid): quantity refused",
+          reason: "Invalid"
+        }
+      ])
+      const fabrikam = json.companies.find((c) => c.companyId === SampleData.companyIds.fabrikam)
+      expect(fabrikam).toMatchObject({ status: "held", reason: "ConsentMissing" })
+      expect(contoso && "reason" in contoso).toBe(false)
+      // Still plain JSON.
+      expect(JSON.parse(JSON.stringify(json))).toEqual(json)
     })
   )
 })

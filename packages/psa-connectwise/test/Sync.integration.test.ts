@@ -162,7 +162,7 @@ describe("engine → ConnectWise simulator (sample world)", () => {
             expect(contoso?.applied.map((a) => a.operation.mappingId)).toContain("contoso-exo")
           } else {
             expect(contoso?.status).toBe("failed")
-            expect(contoso?.failed[0]?.error).toContain("failed part-way")
+            expect(contoso?.failed[0]?.message).toContain("failed part-way")
             expect(prorationLines()).toEqual([])
             const pending = [...store.journal.values()].filter((j) => j.status === "pending")
             expect(pending.map((j) => j.operation.mappingId)).toEqual(["contoso-exo"])

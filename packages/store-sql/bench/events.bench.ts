@@ -56,11 +56,11 @@ const timed = <A, E>(effect: Effect.Effect<A, E>) =>
 
 const bench = (
   name: string,
-  layer: Layer.Layer<Store.Store, Store.StoreError>,
+  layer: Layer.Layer<Store.SyncStore | Store.AdminStore, Store.StoreError>,
   explain: Effect.Effect<string, Store.StoreError>
 ) =>
   Effect.gen(function* () {
-    const store = yield* Store.Store
+    const store = yield* Store.SyncStore
     console.log(`\n${name}`)
     const appends: Array<number> = []
     for (let run = 0; run < RUNS; run++) {

@@ -1,7 +1,8 @@
 /**
- * SeatSync's `Store` on SQL (DESIGN.md §7): SQLite (the embedded default, one file) or Postgres
- * (for the service and several workers), with the same repository code, migrations run on
- * start, and secrets encrypted at rest with AES-256-GCM under `SEATSYNC_SECRET_KEY`.
+ * SeatSync's store ports, `SyncStore` and `AdminStore`, on SQL (DESIGN.md §7): SQLite (the
+ * embedded default, one file) or Postgres (for the service and several workers), with the same
+ * repository code, migrations run on start, and secrets encrypted at rest with AES-256-GCM under
+ * `SEATSYNC_SECRET_KEY`. Both ports share one connection (or pool).
  */
 import { Store } from "@seatsync/core"
 import { Config, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
@@ -116,24 +117,27 @@ export const makePostgres = (
     (opened) => makeWith(opened, options)
   )
 
-/** `Store` on SQLite (default `./seatsync.db`, WAL, created on first use). */
-export const layerSqlite = (options: SqliteOptions = {}): Layer.Layer<Store.Store, Store.StoreError> =>
-  Layer.scoped(Store.Store, makeSqlite(options))
+/** Both store ports, `SyncStore` and `AdminStore`, over one connection (or pool). */
+type Stores = Store.SyncStore | Store.AdminStore
 
-/** `Store` on Postgres. */
-export const layerPostgres = (options: PostgresOptions): Layer.Layer<Store.Store, Store.StoreError> =>
-  Layer.scoped(Store.Store, makePostgres(options))
+/** The store ports on SQLite (default `./seatsync.db`, WAL, created on first use). */
+export const layerSqlite = (options: SqliteOptions = {}): Layer.Layer<Stores, Store.StoreError> =>
+  Layer.scopedContext(Effect.map(makeSqlite(options), Store.context))
+
+/** The store ports on Postgres. */
+export const layerPostgres = (options: PostgresOptions): Layer.Layer<Stores, Store.StoreError> =>
+  Layer.scopedContext(Effect.map(makePostgres(options), Store.context))
 
 const sqliteFile = (target: string): string => target.replace(/^sqlite:(\/\/)?/i, "")
 
 /**
- * `Store` for a target: a `postgres://` (or `postgresql://`) URL selects Postgres; anything
+ * The store ports for a target: a `postgres://` (or `postgresql://`) URL selects Postgres; anything
  * else is a SQLite file path (an optional `sqlite:` prefix is dropped).
  */
 export const layerFromUrl = (
   target: string | Redacted.Redacted<string>,
   options: BaseOptions & { readonly poolSize?: number | undefined } = {}
-): Layer.Layer<Store.Store, Store.StoreError> => {
+): Layer.Layer<Stores, Store.StoreError> => {
   const value = typeof target === "string" ? target : Redacted.value(target)
   return isPostgresUrl(value)
     ? layerPostgres({ ...options, url: typeof target === "string" ? Redacted.make(target) : target })

@@ -57,9 +57,8 @@ if (availability._tag === "Unavailable") {
       Effect.gen(function* () {
         const url = yield* Postgres.freshDatabase(current())
         const loaded = yield* Effect.gen(function* () {
-          const store = yield* StorePort.Store
-          yield* store.saveConfig(SampleData.config)
-          return yield* store.loadConfig
+          yield* (yield* StorePort.AdminStore).saveConfig(SampleData.config)
+          return yield* (yield* StorePort.SyncStore).loadConfig
         }).pipe(Effect.provide(SqlStore.layerFromUrl(Redacted.make(url), { secretKey })))
         expect(loaded.companies.length).toBe(SampleData.config.companies.length)
       })

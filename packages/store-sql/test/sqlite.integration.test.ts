@@ -38,9 +38,8 @@ describe("SQLite files", () => {
     Effect.gen(function* () {
       const filename = join(yield* tempDir(), "via-url.db")
       const loaded = yield* Effect.gen(function* () {
-        const store = yield* StorePort.Store
-        yield* store.saveConfig(SampleData.config)
-        return yield* store.loadConfig
+        yield* (yield* StorePort.AdminStore).saveConfig(SampleData.config)
+        return yield* (yield* StorePort.SyncStore).loadConfig
       }).pipe(Effect.provide(SqlStore.layerFromUrl(`sqlite:${filename}`, { secretKey })))
       expect(loaded.mappings.length).toBe(SampleData.config.mappings.length)
       expect(existsSync(filename)).toBe(true)

@@ -6,11 +6,11 @@
  * workers on one Postgres: the store makes each step atomic, the engine never trusts a lease it
  * has not just renewed.
  */
-import { Clock, Duration, Effect, Option, Ref, Schedule } from "effect"
+import { Clock, Duration, Effect, Option, Ref, Schedule, type Scope } from "effect"
 import type { SyncRun } from "../History.js"
 import type { RunId } from "../Ids.js"
 import { Liveness, type LivenessShape, nothingProvablyDead } from "../Liveness.js"
-import { type Lease, type LeaseHolder, Store, StoreError, type StoreShape } from "../Store.js"
+import { type Lease, type LeaseHolder, StoreError, SyncStore, type SyncStoreShape } from "../Store.js"
 
 export interface LeaseTiming {
   /** How long a lease lasts past its last renewal. */
@@ -52,9 +52,9 @@ export type Taken =
  * Takes `key` for `holder`: free, expired or ours at once; held by a provably dead holder, taken
  * over from exactly that holder (so two takers never both win); held by a live one, refused.
  */
-export const take = (key: string, holder: LeaseHolder, t: LeaseTiming) =>
+export const take = (key: string, holder: LeaseHolder, t: LeaseTiming): Effect.Effect<Taken, StoreError, SyncStore> =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const live = yield* liveness
     const now = yield* Clock.currentTimeMillis
     const first = yield* store.acquireLease(key, holder, now, t.ttlMillis)
@@ -85,13 +85,12 @@ export const lostMessage = (key: string) =>
   `the lease ${key} was lost (it expired or another run took it over, e.g. this process was paused longer than the lease lasts); stopped before the next PSA write: the run that holds it now syncs the company`
 
 /**
- * Keeps an acquired lease alive for the scope: a heartbeat renews it every `heartbeatMillis`
- * (a failed renewal is retried on the next beat; a refused one marks it lost), and the scope's
- * end gives it back.
+ * Keeps an acquired lease alive while the scope is open: a heartbeat fiber renews it every
+ * `heartbeatMillis` (a failed renewal is retried on the next beat; a refused one marks it lost).
  */
-export const hold = (key: string, owner: string, t: LeaseTiming) =>
+const heartbeat = (key: string, owner: string, t: LeaseTiming) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const lost = yield* Ref.make(Option.none<string>())
     const renew = Effect.gen(function* () {
       if (Option.isSome(yield* Ref.get(lost))) return false
@@ -102,7 +101,6 @@ export const hold = (key: string, owner: string, t: LeaseTiming) =>
     const beat = renew.pipe(
       Effect.catchAll((e) => Effect.as(Effect.logWarning(`renewing lease ${key} failed: ${e.message}`), true))
     )
-    yield* Effect.addFinalizer(() => store.releaseLease(key, owner).pipe(Effect.ignore))
     yield* beat.pipe(
       Effect.delay(Duration.millis(t.heartbeatMillis)),
       Effect.repeat(Schedule.recurWhile((ok: boolean) => ok)),
@@ -116,11 +114,40 @@ export const hold = (key: string, owner: string, t: LeaseTiming) =>
     return { key, owner, lost, ensure } satisfies Held
   })
 
+/** A lease as a resource: `Held` by someone else (nothing to give back), or ours for the scope. */
+export type Leased =
+  | { readonly _tag: "Held"; readonly lease: Lease }
+  | { readonly _tag: "Acquired"; readonly held: Held; readonly tookOverFrom?: Lease }
+
+/**
+ * The lease `key` as one scoped resource: taken (`take`), kept alive by a heartbeat while the
+ * scope is open, given back when it closes (the heartbeat stops first). A lease held by a live
+ * holder is answered as `Held`, and nothing is given back for it.
+ */
+export const scoped = (
+  key: string,
+  holder: LeaseHolder,
+  t: LeaseTiming
+): Effect.Effect<Leased, StoreError, SyncStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const store = yield* SyncStore
+    const taken = yield* Effect.acquireRelease(take(key, holder, t), (taken) =>
+      taken._tag === "Acquired" ? store.releaseLease(key, holder.owner).pipe(Effect.ignore) : Effect.void
+    )
+    if (taken._tag === "Held") return taken
+    const held = yield* heartbeat(key, holder.owner, t)
+    return {
+      _tag: "Acquired",
+      held,
+      ...(taken.tookOverFrom !== undefined ? { tookOverFrom: taken.tookOverFrom } : {})
+    } satisfies Leased
+  })
+
 /**
  * The store a company's work runs with: each journal row written before a PSA call is preceded
  * by renewing the company's lease, and refused (nothing written, no PSA call) when it was lost.
  */
-export const guarded = (store: StoreShape, held: Held): StoreShape => ({
+export const guarded = (store: SyncStoreShape, held: Held): SyncStoreShape => ({
   ...store,
   journalBegin: (entry) => Effect.zipRight(held.ensure, store.journalBegin(entry))
 })
@@ -132,7 +159,7 @@ export const guarded = (store: StoreShape, held: Held): StoreShape => ({
  */
 export const abandonStaleRuns = (self: RunId) =>
   Effect.gen(function* () {
-    const store = yield* Store
+    const store = yield* SyncStore
     const live = yield* liveness
     const running = yield* store.listRunningRuns
     const abandoned: Array<SyncRun> = []

@@ -1,18 +1,20 @@
-/** An in-memory store: the Store port over plain maps, for tests, examples and the quick demo. */
+/** An in-memory store: both store ports (sync, admin) over plain maps, for tests, examples and the quick demo. */
 import { Effect, Layer, Option } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "../History.js"
 import { emptyConfig, type SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
+  type AdminStore,
   type ApiToken,
   type Connection,
+  context,
   defaultNotificationSettings,
   type Lease,
   type NotificationRecipient,
   type NotificationSettings,
-  Store,
   StoreError,
   type StoreShape,
+  type SyncStore,
   type User
 } from "../Store.js"
 
@@ -109,11 +111,11 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       state.ledger.set(ledger.mappingId, ledger)
       return Effect.void
     }),
-  journalFail: (id, error, at) =>
+  journalFail: (id, error, at, reason) =>
     Effect.suspend(() => {
       const entry = state.journal.get(id)
       if (!entry) return Effect.fail(new StoreError({ reason: "NotFound", message: `journal entry ${id} not found` }))
-      state.journal.set(id, { ...entry, status: "failed", completedAt: at, error })
+      state.journal.set(id, { ...entry, status: "failed", completedAt: at, error, ...(reason ? { reason } : {}) })
       return Effect.void
     }),
   journalSupersede: (id, at) =>
@@ -291,4 +293,6 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     })
 })
 
-export const layer = (state: InMemoryStoreState): Layer.Layer<Store> => Layer.succeed(Store, make(state))
+/** `SyncStore` and `AdminStore` over the same state. */
+export const layer = (state: InMemoryStoreState): Layer.Layer<SyncStore | AdminStore> =>
+  Layer.succeedContext(context(make(state)))

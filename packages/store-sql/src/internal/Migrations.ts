@@ -264,6 +264,16 @@ export const migrations: ReadonlyArray<Migration> = [
         .columns(["company_id", "completed_at"])
         .execute()
     }
+  },
+  {
+    version: 4,
+    name: "error reasons of failed journal rows and events",
+    up: async (db) => {
+      // The PSA error's reason beside its text, so that a program can branch on it
+      // (e.g. RateLimited or Timeout: retry later; Invalid: fix the mapping). NULL on older rows.
+      await db.schema.alterTable("journal").addColumn("error_reason", "text").execute()
+      await db.schema.alterTable("sync_events").addColumn("error_reason", "text").execute()
+    }
   }
 ]
 

@@ -359,7 +359,8 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
                   created_at: row.created_at,
                   completed_at: null,
                   line_id: null,
-                  error: null
+                  error: null,
+                  error_reason: null
                 })
                 .where("journal.status", "in", ["failed", "superseded"])
             )
@@ -386,12 +387,12 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
         )
       }),
 
-    journalFail: (id, error, at) =>
+    journalFail: (id, error, at, reason) =>
       Effect.gen(function* () {
         const updated = yield* query("failing a journal entry", () =>
           db
             .updateTable("journal")
-            .set({ status: "failed", completed_at: at, error })
+            .set({ status: "failed", completed_at: at, error, error_reason: reason ?? null })
             .where("id", "=", id)
             .executeTakeFirst()
         )

@@ -309,7 +309,8 @@ export const journalRow = (e: Encoded<typeof History.JournalEntry>): JournalTabl
   created_at: e.createdAt,
   completed_at: e.completedAt ?? null,
   line_id: e.lineId ?? null,
-  error: e.error ?? null
+  error: e.error ?? null,
+  error_reason: e.reason ?? null
 })
 
 export const decodeJournal = (row: JournalTable) =>
@@ -322,7 +323,8 @@ export const decodeJournal = (row: JournalTable) =>
         companyId: "company_id",
         createdAt: "created_at",
         completedAt: "completed_at",
-        lineId: "line_id"
+        lineId: "line_id",
+        reason: "error_reason"
       }
     },
     row.id,
@@ -336,7 +338,8 @@ export const decodeJournal = (row: JournalTable) =>
         createdAt: row.created_at,
         completedAt: row.completed_at,
         lineId: row.line_id,
-        error: row.error
+        error: row.error,
+        reason: row.error_reason
       })
   )
 
@@ -404,11 +407,12 @@ export const eventRow = (e: Encoded<typeof History.SyncEvent>): EventRow => ({
   effective_date: e.effectiveDate,
   trigger: e.trigger,
   at: e.at,
-  message: e.message ?? null
+  message: e.message ?? null,
+  error_reason: e.reason ?? null
 })
 
 /** Columns of an event row (for batching inserts). */
-export const eventColumns = 17
+export const eventColumns = 18
 
 export const decodeEvent = (row: EventRow & { readonly seq: number | string }) =>
   decodeRow(
@@ -427,7 +431,8 @@ export const decodeEvent = (row: EventRow & { readonly seq: number | string }) =
         unitPrice: "unit_price",
         prorationAmount: "proration_amount",
         plannedProrationAmount: "planned_proration_amount",
-        effectiveDate: "effective_date"
+        effectiveDate: "effective_date",
+        reason: "error_reason"
       }
     },
     String(row.seq),
@@ -449,7 +454,8 @@ export const decodeEvent = (row: EventRow & { readonly seq: number | string }) =
         effectiveDate: row.effective_date,
         trigger: row.trigger,
         at: row.at,
-        message: row.message
+        message: row.message,
+        reason: row.error_reason
       })
   )
 

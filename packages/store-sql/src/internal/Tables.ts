@@ -95,6 +95,8 @@ export interface JournalTable {
   completed_at: string | null
   line_id: string | null
   error: string | null
+  /** The PSA error's reason beside `error` (schema version 4). */
+  error_reason: string | null
 }
 
 export interface SyncRunsTable {
@@ -132,6 +134,8 @@ export interface SyncEventsTable {
   trigger: string
   at: string
   message: string | null
+  /** The PSA error's reason of a failed outcome (schema version 4). */
+  error_reason: string | null
 }
 
 export interface SnapshotsTable {
