@@ -29,6 +29,7 @@ import {
   make as makeClient
 } from "./AutotaskClient.js"
 import * as ContractInfo from "./internal/ContractInfo.js"
+import * as FieldCapabilities from "./internal/FieldCapabilities.js"
 import * as Inspect from "./internal/Inspect.js"
 import * as Reads from "./internal/Reads.js"
 import * as Writes from "./internal/Writes.js"
@@ -100,15 +101,18 @@ export const makeWith = (
       options?.asOf !== undefined ? Effect.succeed(options.asOf) : today
 
     const contracts = yield* ContractInfo.make(client, { ttl, pageSize })
+    // Read once per adapter (a run), before the first write or inspect: gap 5, internal/FieldCapabilities.
+    const serviceFields = yield* FieldCapabilities.make(client)
     const reads = Reads.make({
       client,
       pageSize,
       today,
       contracts,
+      serviceFields,
       proration: config.proration,
       productIdentifier: config.productIdentifier
     })
-    const writes = Writes.make({ client, contracts, reads })
+    const writes = Writes.make({ client, contracts, reads, serviceFields })
     const { inspect } = Inspect.make({ contracts, reads, dayOf })
 
     // A transient failure may hide a write that took effect: the whole operation is re-read and

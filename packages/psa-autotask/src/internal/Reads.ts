@@ -12,6 +12,7 @@ import * as Query from "../Query.js"
 import * as Schemas from "../Schemas.js"
 import { rowAt, type UnitRow, type Window } from "./Adjustments.js"
 import { type ContractInfo, type ContractInfos, horizon } from "./ContractInfo.js"
+import type { ServiceFields } from "./FieldCapabilities.js"
 import { invalid, notFound, wireDate } from "./Wire.js"
 
 /** Domains from a company's web address (`https://www.fabrikam.com/x` → `fabrikam.com`). */
@@ -37,6 +38,8 @@ export interface ReadsDeps {
   /** "Today" in the billing time zone (or the configured fixed day). */
   readonly today: Effect.Effect<LocalDate.LocalDate>
   readonly contracts: ContractInfos
+  /** The tenant's ContractServices field capabilities (read once). */
+  readonly serviceFields: Effect.Effect<ServiceFields, Psa.PsaError>
   readonly proration?: ProrationSettings | undefined
   readonly productIdentifier?: "description" | "name" | undefined
 }
@@ -274,9 +277,14 @@ export const make = (deps: ReadsDeps) => {
   /** Unit rows of one line over a change's window. */
   const rowsFor = (csId: number, window: Window) => unitRows(csId, window.readFrom, window.check)
 
-  /** SeatSync's line for a mapping on a contract and service, found by its marker (the ledger may be lost). */
+  /**
+   * SeatSync's line for a mapping on a contract and service, found by its marker (the ledger may
+   * be lost): filtered on the marker where the tenant lets `internalDescription` be queried, else
+   * among the contract's lines of the service.
+   */
   const findOwned = (contractId: number, serviceId: number, mappingId: Ids.MappingId) =>
     Effect.gen(function* () {
+      const { markerQueryable } = yield* deps.serviceFields
       const marked = yield* client.query(
         "ContractServices",
         Schemas.ContractService,
@@ -284,7 +292,7 @@ export const make = (deps: ReadsDeps) => {
           [
             Query.eq("contractID", contractId),
             Query.eq("serviceID", serviceId),
-            Query.contains("internalDescription", Ownership.markerFor(mappingId))
+            ...(markerQueryable ? [Query.contains("internalDescription", Ownership.markerFor(mappingId))] : [])
           ],
           { fields: Schemas.contractServiceFields }
         )

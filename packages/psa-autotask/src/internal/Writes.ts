@@ -23,6 +23,7 @@ import {
   windowFor
 } from "./Adjustments.js"
 import type { ContractInfos } from "./ContractInfo.js"
+import { fieldRefused, type ServiceFields } from "./FieldCapabilities.js"
 import type { Reads } from "./Reads.js"
 import {
   adjustmentsTarget,
@@ -69,6 +70,8 @@ export interface WritesDeps {
   readonly client: AutotaskClientShape
   readonly contracts: ContractInfos
   readonly reads: Reads
+  /** The tenant's ContractServices field capabilities (read once). */
+  readonly serviceFields: Effect.Effect<ServiceFields, Psa.PsaError>
 }
 
 /** The writes over a client: `applyOnce` decides an operation from what Autotask holds now and sends what is missing. */
@@ -87,24 +90,43 @@ export const make = (deps: WritesDeps) => {
       readonly marker: string
     }
   ) =>
-    Effect.map(
-      client.create(servicesOf(contractId), {
+    Effect.gen(function* () {
+      const { markerOnCreate, price } = yield* deps.serviceFields
+      const line = `service ${serviceId} on contract ${contractId}`
+      if (!markerOnCreate.allowed) {
+        return yield* fieldRefused(
+          "internalDescription",
+          markerOnCreate.why,
+          `SeatSync writes its ownership marker there on create, so no line can be created for ${line}`
+        )
+      }
+      if (!price.allowed) {
+        return yield* fieldRefused(
+          "unitPrice",
+          price.why,
+          `no line can be created for ${line} at ${Money.format(fields.unitPrice)}`
+        )
+      }
+      return yield* client.create(servicesOf(contractId), {
         contractID: contractId,
         serviceID: serviceId,
         unitPrice: wireMoney(fields.unitPrice),
         ...(fields.unitCost !== undefined ? { unitCost: wireMoney(fields.unitCost) } : {}),
         invoiceDescription: fields.description,
         internalDescription: fields.marker
-      }),
-      (id): Schemas.ContractService => ({
-        id,
-        contractID: contractId,
-        serviceID: serviceId,
-        unitPrice: fields.unitPrice,
-        unitCost: fields.unitCost ?? null,
-        invoiceDescription: fields.description,
-        internalDescription: fields.marker
       })
+    }).pipe(
+      Effect.map(
+        (id): Schemas.ContractService => ({
+          id,
+          contractID: contractId,
+          serviceID: serviceId,
+          unitPrice: fields.unitPrice,
+          unitCost: fields.unitCost ?? null,
+          invoiceDescription: fields.description,
+          internalDescription: fields.marker
+        })
+      )
     )
 
   /** PATCHes price and invoice description when they differ (one write, or none). */
@@ -119,9 +141,19 @@ export const make = (deps: WritesDeps) => {
     if (wanted.description !== undefined && wanted.description !== (cs.invoiceDescription ?? "")) {
       body.invoiceDescription = wanted.description
     }
-    return Object.keys(body).length === 0
-      ? Effect.void
-      : Effect.asVoid(client.update(servicesOf(cs.contractID), { id: cs.id, ...body }))
+    if (Object.keys(body).length === 0) return Effect.void
+    return Effect.gen(function* () {
+      const { price } = yield* deps.serviceFields
+      if (wanted.unitPrice !== undefined && body.unitPrice !== undefined && !price.allowed) {
+        const from = cs.unitPrice === null ? "none" : Money.format(cs.unitPrice)
+        return yield* fieldRefused(
+          "unitPrice",
+          price.why,
+          `the price of line ${cs.id} cannot change from ${from} to ${Money.format(wanted.unitPrice)}`
+        )
+      }
+      yield* client.update(servicesOf(cs.contractID), { id: cs.id, ...body })
+    })
   }
 
   /**
