@@ -18,7 +18,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { LocalDate, type Operation, Psa } from "@seatsync/core"
-import { Clock, Duration, Effect, Layer, Schedule } from "effect"
+import { Clock, type Config, type ConfigError, Duration, Effect, Layer, Schedule } from "effect"
 import {
   AutotaskClient,
   type AutotaskClientShape,
@@ -28,6 +28,7 @@ import {
   isTransient,
   make as makeClient
 } from "./AutotaskClient.js"
+import { AutotaskOptions, defaults, optionsFromEnv } from "./AutotaskOptions.js"
 import * as ContractInfo from "./internal/ContractInfo.js"
 import * as FieldCapabilities from "./internal/FieldCapabilities.js"
 import * as Inspect from "./internal/Inspect.js"
@@ -36,6 +37,7 @@ import * as Writes from "./internal/Writes.js"
 
 export { adjustmentsFor, adjustmentsForSegments, type Segment } from "./internal/Adjustments.js"
 export { domainsOf } from "./internal/Reads.js"
+export { AutotaskOptions, defaults, optionsFromEnv }
 
 /** Whether SeatSync may send mid-period effective dates (Autotask then prorates) on a contract. */
 export interface ProrationSettings {
@@ -47,7 +49,11 @@ export interface ProrationSettings {
   readonly udf?: string | undefined
 }
 
-/** How to reach an Autotask database and how to map it. */
+/**
+ * How to reach an Autotask database and how to map it. `AutotaskOptions` is its Schema
+ * (configuration files, environment variables); this interface also takes what only code sets
+ * (a fixed `today`, every client option).
+ */
 export interface AutotaskConfig extends Connection {
   /** Client behaviour: concurrency, page size, retries, threshold pacing. */
   readonly client?: Partial<ClientOptions> | undefined
@@ -83,8 +89,8 @@ export const makeWith = (
   config: Omit<AutotaskConfig, keyof Connection> & Partial<Connection> = {}
 ): Effect.Effect<Psa.PsaShape> =>
   Effect.gen(function* () {
-    const ttl = Duration.toMillis(Duration.decode(config.cacheTtl ?? "15 minutes"))
-    const timeZone = config.timeZone ?? "UTC"
+    const ttl = Duration.toMillis(Duration.decode(config.cacheTtl ?? defaults.cacheTtl))
+    const timeZone = config.timeZone ?? defaults.timeZone
     const pageSize = config.client?.pageSize ?? defaultOptions.pageSize
     const retry = { ...defaultOptions.retry, ...config.client?.retry }
     const opSchedule = Schedule.exponential(retry.baseDelay, 2).pipe(
@@ -152,3 +158,13 @@ export const layerFromClient = (
     Psa.Psa,
     Effect.flatMap(AutotaskClient, (client) => makeWith(client, config))
   )
+
+/**
+ * The adapter with its options read from an effect `Config`: by default {@link optionsFromEnv}
+ * (the `AUTOTASK_*` environment variables, README "Environment").
+ */
+export const layerConfig = (
+  config: Config.Config<AutotaskOptions> = optionsFromEnv
+): Layer.Layer<Psa.Psa, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  // The schema's decoded options are what `layer` takes (checked here by the compiler).
+  Layer.unwrapEffect(Effect.map(config, (options) => layer(options)))

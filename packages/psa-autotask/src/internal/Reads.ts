@@ -6,6 +6,7 @@
 import { Ids, LocalDate, Money, Ownership, type Psa, type PsaModel } from "@seatsync/core"
 import { Effect, Either } from "effect"
 import type { AutotaskClientShape } from "../AutotaskClient.js"
+import { defaults } from "../AutotaskOptions.js"
 import type { ProrationSettings } from "../AutotaskPsa.js"
 import * as Picklists from "../Picklists.js"
 import * as Query from "../Query.js"
@@ -74,7 +75,7 @@ export const make = (deps: ReadsDeps) => {
       if (yes.test(value)) return true
       if (no.test(value)) return false
     }
-    return config.proration?.default ?? true
+    return config.proration?.default ?? defaults.prorate
   }
 
   const listAgreements = Effect.fn("AutotaskPsa.listAgreements")(function* (companyIds?: ReadonlyArray<Ids.CompanyId>) {
