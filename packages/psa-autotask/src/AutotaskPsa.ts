@@ -28,7 +28,7 @@ import {
   isTransient,
   make as makeClient
 } from "./AutotaskClient.js"
-import { AutotaskOptions, defaults, optionsFromEnv } from "./AutotaskOptions.js"
+import { AutotaskOptions, defaults, optionsFromEnv, RequestTimeoutSeconds } from "./AutotaskOptions.js"
 import * as ContractInfo from "./internal/ContractInfo.js"
 import * as FieldCapabilities from "./internal/FieldCapabilities.js"
 import * as Inspect from "./internal/Inspect.js"
@@ -37,7 +37,7 @@ import * as Writes from "./internal/Writes.js"
 
 export { adjustmentsFor, adjustmentsForSegments, type Segment } from "./internal/Adjustments.js"
 export { domainsOf } from "./internal/Reads.js"
-export { AutotaskOptions, defaults, optionsFromEnv }
+export { AutotaskOptions, defaults, optionsFromEnv, RequestTimeoutSeconds }
 
 /** Whether SeatSync may send mid-period effective dates (Autotask then prorates) on a contract. */
 export interface ProrationSettings {
