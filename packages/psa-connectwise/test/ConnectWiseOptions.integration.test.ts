@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Psa } from "@seatsync/core"
 import { ConfigProvider, Effect, Either, Layer, Redacted, Schema } from "effect"
 import { ConnectWiseOptions, ConnectWisePsa } from "../src/index.js"
-import { connectWiseSimulator } from "../src/simulator/index.js"
+import { ConnectWiseSimulator } from "../src/simulator/index.js"
 import { sampleNow } from "./adapter.js"
 
 const provider = (env: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(env)))
@@ -56,7 +56,7 @@ describe("ConnectWiseOptions", () => {
 
   it.scopedLive("layerConfig builds the adapter from the environment; it reads the simulator over HTTP", () =>
     Effect.gen(function* () {
-      const sim = yield* connectWiseSimulator({ port: 0, now: () => sampleNow })
+      const sim = yield* ConnectWiseSimulator.scoped({ port: 0, now: () => sampleNow })
       const env = {
         CONNECTWISE_SITE: sim.url,
         CONNECTWISE_COMPANY: sim.credentials.company,
