@@ -4,8 +4,13 @@
  * (settings, billing profiles, companies, mappings, exclusions, custom licenses).
  */
 import { open } from "node:fs/promises"
-import { ConfigValidation, Setup as CoreConfig, Ids } from "@seatsync/core"
-import { Data, Effect, Either, Redacted, Schema } from "effect"
+import { dirname, resolve } from "node:path"
+import { FileSystem } from "@effect/platform"
+import { ConfigValidation, Setup as CoreConfig } from "@seatsync/core"
+import { MicrosoftOptions } from "@seatsync/partner-center"
+import { AutotaskOptions, AutotaskPsa } from "@seatsync/psa-autotask"
+import { ConnectWiseOptions } from "@seatsync/psa-connectwise"
+import { Config, ConfigProvider, Data, Effect, Either, Redacted, Schema, Struct } from "effect"
 import YAML from "yaml"
 import { scanJson, scanYaml, valueTooDeep } from "./internal/Nesting.js"
 
@@ -27,90 +32,52 @@ export const maxEntries = 500_000
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
-/** A secret: `{ env: NAME }` reads the environment at load time; a plain string is taken as is. */
+/**
+ * A secret: `{ env: NAME }` is read from the environment (with `Config.redacted`), `{ file: PATH }`
+ * from a file (relative to the configuration file's folder; one trailing newline dropped), when
+ * the connections are resolved; a plain string is taken as is.
+ */
 export const SecretRef = Schema.Union(
   Schema.Struct({ env: Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/)) }),
+  Schema.Struct({ file: Schema.String.pipe(Schema.minLength(1)) }),
   Schema.String.pipe(Schema.minLength(1))
-).annotations({ identifier: "SecretRef", description: "{ env: NAME } or a literal value" })
+).annotations({ identifier: "SecretRef", description: "{ env: NAME }, { file: PATH } or a literal value" })
 export type SecretRef = typeof SecretRef.Type
 
-const Url = Schema.String.pipe(
-  Schema.filter((s) => {
-    try {
-      const u = new URL(s)
-      return u.protocol === "http:" || u.protocol === "https:" || `expected an http(s) URL, got ${JSON.stringify(s)}`
-    } catch {
-      return `expected a URL, got ${JSON.stringify(s)}`
-    }
-  })
-)
-
-const Endpoints = Schema.Struct({
-  login: Schema.optional(Url),
-  graph: Schema.optional(Url),
-  partnerCenter: Schema.optional(Url)
-})
+// The connections are the adapters' own option schemas (`MicrosoftOptions`, `ConnectWiseOptions`,
+// `AutotaskOptions`), with each secret given as a `SecretRef` and the few names this file has
+// always used: `microsoft.tenantId` for the partner tenant, `psa.requestTimeoutSeconds`.
+const partner = MicrosoftOptions.members[0].fields
+const tenant = MicrosoftOptions.members[1].fields
 
 export const MicrosoftConnection = Schema.Union(
   /** CSP partner: Partner Center lists the customers; Graph is read per customer tenant. */
   Schema.Struct({
-    mode: Schema.Literal("partner"),
+    ...Struct.omit(partner, "partnerTenantId", "clientSecret", "refreshToken"),
     /** The partner's own tenant. */
-    tenantId: Ids.TenantId,
-    clientId: Schema.String,
+    tenantId: partner.partnerTenantId,
     clientSecret: SecretRef,
     /** Partner Center refresh token from the consent flow. */
-    refreshToken: SecretRef,
-    /** Where tenants' domains come from: partnerCenter (no extra call) or graph (all verified domains, for automap). */
-    tenantDomains: Schema.optional(Schema.Literal("partnerCenter", "graph")),
-    /** Endpoint overrides, e.g. a simulator's address. */
-    endpoints: Schema.optional(Endpoints)
+    refreshToken: SecretRef
   }),
   /** No CSP relationship: the app is consented in each listed tenant. */
-  Schema.Struct({
-    mode: Schema.Literal("tenant"),
-    tenantIds: Schema.NonEmptyArray(Ids.TenantId),
-    clientId: Schema.String,
-    clientSecret: SecretRef,
-    endpoints: Schema.optional(Endpoints)
-  })
+  Schema.Struct({ ...Struct.omit(tenant, "clientSecret"), clientSecret: SecretRef })
 ).annotations({ identifier: "MicrosoftConnection" })
 export type MicrosoftConnection = typeof MicrosoftConnection.Type
 
 export const ConnectWiseConnection = Schema.Struct({
   kind: Schema.Literal("connectwise"),
-  /** API host or URL, e.g. api-na.myconnectwise.net or https://cw.example.com. */
-  site: Schema.String,
-  company: Schema.String,
-  publicKey: Schema.String,
-  privateKey: SecretRef,
-  clientId: Schema.String,
-  codebase: Schema.optional(Schema.String)
+  ...Struct.omit(ConnectWiseOptions.fields, "privateKey"),
+  privateKey: SecretRef
 }).annotations({ identifier: "ConnectWiseConnection" })
 
 export const AutotaskConnection = Schema.Struct({
   kind: Schema.Literal("autotask"),
-  userName: Schema.String,
+  // The time zone is the sync's (`settings.timeZone`); client options other than the time limit are code's.
+  ...Struct.omit(AutotaskOptions.fields, "secret", "integrationCode", "timeZone", "client"),
   secret: SecretRef,
   integrationCode: SecretRef,
-  /** Zone discovery endpoint (default: Autotask's). */
-  zoneInformationUrl: Schema.optional(Url),
-  /** A fixed zone URL, skipping discovery. */
-  zoneUrl: Schema.optional(Url),
-  impersonationResourceId: Schema.optional(Schema.Int),
-  /**
-   * Seconds one request may go unanswered before it is given up (default 15): a read is then
-   * asked again, a create or update is re-read by the next attempt, never re-sent.
-   */
-  requestTimeoutSeconds: Schema.optional(Schema.Number.pipe(Schema.between(1, 600))),
-  /** Whether mid-period changes are prorated per contract (Autotask's API has no such switch). */
-  proration: Schema.optional(
-    Schema.Struct({
-      default: Schema.optional(Schema.Boolean),
-      contracts: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Boolean })),
-      udf: Schema.optional(Schema.String)
-    })
-  )
+  requestTimeoutSeconds: Schema.optional(AutotaskPsa.RequestTimeoutSeconds)
 }).annotations({ identifier: "AutotaskConnection" })
 
 export const PsaConnection = Schema.Union(ConnectWiseConnection, AutotaskConnection)
@@ -312,18 +279,42 @@ export const syncConfig = (file: ConfigFile): CoreConfig.SyncConfig => ({
   customLicenses: file.customLicenses
 })
 
-/** Resolves a secret reference from the environment; the error names the setting. */
+const secretIssue = (file: string, path: string, message: string) =>
+  new ConfigFileError({ file, issues: [{ path, message }] })
+
+/**
+ * Resolves a secret reference: `{ env }` with `Config.redacted` from `env`, `{ file }` with
+ * `FileSystem` (relative to the configuration file's folder), a literal as is. The error names
+ * the setting; an empty value counts as missing.
+ */
 export const resolveSecret = (
   file: string,
   path: string,
   ref: SecretRef,
   env: NodeJS.ProcessEnv = process.env
-): Either.Either<Redacted.Redacted<string>, ConfigFileError> => {
-  if (typeof ref === "string") return Either.right(Redacted.make(ref))
-  const value = env[ref.env]
-  return value === undefined || value === ""
-    ? Either.left(
-        new ConfigFileError({ file, issues: [{ path, message: `environment variable ${ref.env} is not set` }] })
-      )
-    : Either.right(Redacted.make(value))
+): Effect.Effect<Redacted.Redacted<string>, ConfigFileError, FileSystem.FileSystem> => {
+  if (typeof ref === "string") return Effect.succeed(Redacted.make(ref))
+  if ("env" in ref) {
+    const provider = ConfigProvider.fromMap(
+      new Map(Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as const])))
+    )
+    return Config.redacted(ref.env).pipe(
+      Effect.withConfigProvider(provider),
+      Effect.filterOrFail(
+        (value) => Redacted.value(value) !== "",
+        () => undefined
+      ),
+      Effect.mapError(() => secretIssue(file, path, `environment variable ${ref.env} is not set`))
+    )
+  }
+  const target = resolve(dirname(file), ref.file)
+  return Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(target)).pipe(
+    Effect.mapError((e) => secretIssue(file, path, `secret file ${target} cannot be read (${e.message})`)),
+    Effect.map((text) => text.replace(/\r?\n$/, "")),
+    Effect.filterOrFail(
+      (text) => text !== "",
+      () => secretIssue(file, path, `secret file ${target} is empty`)
+    ),
+    Effect.map(Redacted.make)
+  )
 }

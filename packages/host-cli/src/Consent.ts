@@ -8,9 +8,10 @@ import { randomBytes } from "node:crypto"
 import { writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Transport } from "@seatsync/http"
 import { Consent } from "@seatsync/partner-center"
-import { Deferred, Effect, Either, Redacted } from "effect"
+import { Deferred, Effect, Redacted } from "effect"
 import * as ConfigFile from "./ConfigFile.js"
 import type * as Redaction from "./Redaction.js"
 import { WiringError } from "./Wiring.js"
@@ -68,20 +69,19 @@ export const run = (options: {
           message: `${options.configPath}: consent is for microsoft.mode partner (a tenant-mode app is consented by each tenant's admin)`
         })
       }
-      const secret = ConfigFile.resolveSecret(
+      const secret = yield* ConfigFile.resolveSecret(
         options.configPath,
         "microsoft.clientSecret",
         ms.clientSecret,
         options.env
-      )
-      if (Either.isLeft(secret)) return yield* secret.left
-      options.redactor?.add(secret.right)
+      ).pipe(Effect.provide(NodeFileSystem.layer))
+      options.redactor?.add(secret)
       const endpoints = ms.endpoints
         ? Object.fromEntries(Object.entries(ms.endpoints).filter(([, v]) => v !== undefined))
         : undefined
       const consentOptions: Consent.ConsentOptions = {
         clientId: ms.clientId,
-        clientSecret: secret.right,
+        clientSecret: secret,
         tenant: ms.tenantId,
         ...(endpoints ? { endpoints } : {})
       }

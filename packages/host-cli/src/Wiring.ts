@@ -1,18 +1,21 @@
 /**
- * Connects the CLI to the real adapters and storage: configuration file → secrets → layers
- * (Microsoft license source, PSA adapter, SQL store) on one HTTP client that counts its calls.
+ * Connects the CLI to the real adapters and storage: configuration file (sections that are the
+ * adapters' option schemas) → secrets → the adapters' options → their layers
+ * (`MicrosoftLicenseSource.layer`, `ConnectWisePsa.layer` / `AutotaskPsa.layer`, the SQL store)
+ * on one HTTP client that counts its calls.
  */
 
 import { writeFile } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
-import type { HttpClient } from "@effect/platform"
+import type { FileSystem, HttpClient } from "@effect/platform"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
 import { Transport } from "@seatsync/http"
-import { isKnownSku, MicrosoftLicenseSource } from "@seatsync/partner-center"
-import { AutotaskPsa } from "@seatsync/psa-autotask"
-import { ConnectWisePsa } from "@seatsync/psa-connectwise"
+import { isKnownSku, MicrosoftLicenseSource, type MicrosoftOptions } from "@seatsync/partner-center"
+import { type AutotaskOptions, AutotaskPsa } from "@seatsync/psa-autotask"
+import { type ConnectWiseOptions, ConnectWisePsa } from "@seatsync/psa-connectwise"
 import { ApiTokens, NodeLiveness, SqlStore } from "@seatsync/store-sql"
-import { Context, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
 import * as Redaction from "./Redaction.js"
@@ -159,85 +162,60 @@ const keepRotatedRefreshToken = (
   )
 }
 
-/** Resolves a configuration file's connections (secrets from the environment). */
+/**
+ * Resolves a configuration file's connections into the adapters' options: each section is the
+ * adapter's own option schema with its secrets as references, so resolving is putting the
+ * secrets in (`{ env }` with `Config.redacted`, `{ file }` with `FileSystem`).
+ */
 export const resolveConnections = (
   path: string,
   file: ConfigFile.ConfigFile,
   env: NodeJS.ProcessEnv
-): Either.Either<Resolved, ConfigFile.ConfigFileError | WiringError> => {
-  // A configuration problem (exit 2), not a failed run: the file lacks what a sync needs.
-  const missing = [
-    ...(file.microsoft
-      ? []
-      : [{ path: "microsoft", message: "missing: the Microsoft connection (mode partner or tenant)" }]),
-    ...(file.psa ? [] : [{ path: "psa", message: "missing: the PSA connection (kind connectwise or autotask)" }])
-  ]
-  if (!file.microsoft || !file.psa) return Either.left(new ConfigFile.ConfigFileError({ file: path, issues: missing }))
-  const secret = (at: string, ref: ConfigFile.SecretRef) => ConfigFile.resolveSecret(path, at, ref, env)
-  const unwrap = <A>(e: Either.Either<A, ConfigFile.ConfigFileError>): A => {
-    if (Either.isLeft(e)) throw e.left
-    return e.right
-  }
-  try {
+): Effect.Effect<Resolved, ConfigFile.ConfigFileError | WiringError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
     const ms = file.microsoft
-    const endpoints = ms.endpoints
-      ? Object.fromEntries(Object.entries(ms.endpoints).filter(([, v]) => v !== undefined))
-      : undefined
-    const microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig =
-      ms.mode === "partner"
-        ? {
-            mode: "partner",
-            partnerTenantId: ms.tenantId,
-            clientId: ms.clientId,
-            clientSecret: unwrap(secret("microsoft.clientSecret", ms.clientSecret)),
-            refreshToken: unwrap(secret("microsoft.refreshToken", ms.refreshToken)),
-            ...(ms.tenantDomains ? { tenantDomains: ms.tenantDomains } : {}),
-            ...(endpoints ? { endpoints } : {})
-          }
-        : {
-            mode: "tenant",
-            tenantIds: ms.tenantIds,
-            clientId: ms.clientId,
-            clientSecret: unwrap(secret("microsoft.clientSecret", ms.clientSecret)),
-            ...(endpoints ? { endpoints } : {})
-          }
     const p = file.psa
-    const psa: Resolved["psa"] =
-      p.kind === "connectwise"
-        ? {
-            kind: "connectwise",
-            options: {
-              site: p.site,
-              company: p.company,
-              publicKey: p.publicKey,
-              privateKey: unwrap(secret("psa.privateKey", p.privateKey)),
-              clientId: p.clientId,
-              ...(p.codebase ? { codebase: p.codebase } : {})
-            }
-          }
-        : {
-            kind: "autotask",
-            config: {
-              userName: p.userName,
-              secret: unwrap(secret("psa.secret", p.secret)),
-              integrationCode: unwrap(secret("psa.integrationCode", p.integrationCode)),
-              ...(p.zoneInformationUrl ? { zoneInformationUrl: p.zoneInformationUrl } : {}),
-              ...(p.zoneUrl ? { zoneUrl: p.zoneUrl } : {}),
-              ...(p.impersonationResourceId !== undefined
-                ? { impersonationResourceId: p.impersonationResourceId }
-                : {}),
-              ...(p.proration ? { proration: p.proration } : {}),
-              ...(p.requestTimeoutSeconds !== undefined
-                ? { client: { timeout: Duration.seconds(p.requestTimeoutSeconds) } }
-                : {})
-            }
-          }
-    return Either.right({ storage: storageTarget(path, file.storage), microsoft, psa })
-  } catch (e) {
-    if (e instanceof ConfigFile.ConfigFileError) return Either.left(e)
-    throw e
-  }
-}
+    // A configuration problem (exit 2), not a failed run: the file lacks what a sync needs.
+    if (!ms || !p) {
+      return yield* new ConfigFile.ConfigFileError({
+        file: path,
+        issues: [
+          ...(ms ? [] : [{ path: "microsoft", message: "missing: the Microsoft connection (mode partner or tenant)" }]),
+          ...(p ? [] : [{ path: "psa", message: "missing: the PSA connection (kind connectwise or autotask)" }])
+        ]
+      })
+    }
+    const secret = (at: string, ref: ConfigFile.SecretRef) => ConfigFile.resolveSecret(path, at, ref, env)
+    let microsoft: MicrosoftOptions
+    if (ms.mode === "partner") {
+      const { tenantId, clientSecret, refreshToken, ...rest } = ms
+      microsoft = {
+        ...rest,
+        partnerTenantId: tenantId,
+        clientSecret: yield* secret("microsoft.clientSecret", clientSecret),
+        refreshToken: yield* secret("microsoft.refreshToken", refreshToken)
+      }
+    } else {
+      microsoft = { ...ms, clientSecret: yield* secret("microsoft.clientSecret", ms.clientSecret) }
+    }
+    let psa: Resolved["psa"]
+    if (p.kind === "connectwise") {
+      const { kind, privateKey, ...rest } = p
+      const options: ConnectWiseOptions = { ...rest, privateKey: yield* secret("psa.privateKey", privateKey) }
+      psa = { kind, options }
+    } else {
+      const { kind, secret: secretRef, integrationCode, requestTimeoutSeconds, ...rest } = p
+      const config: AutotaskOptions = {
+        ...rest,
+        secret: yield* secret("psa.secret", secretRef),
+        integrationCode: yield* secret("psa.integrationCode", integrationCode),
+        timeZone: file.settings.timeZone,
+        ...(requestTimeoutSeconds !== undefined ? { client: { timeout: requestTimeoutSeconds } } : {})
+      }
+      psa = { kind, config }
+    }
+    return { storage: storageTarget(path, file.storage), microsoft, psa }
+  })
 
 /**
  * The secrets of resolved connections, by configuration path, in the forms they are sent in
@@ -297,7 +275,7 @@ export const withConfig = <A, E>(
   Effect.gen(function* () {
     const redactor = context.redactor ?? Redaction.make()
     const file = yield* loadFile(path)
-    const resolved = yield* resolveConnections(path, file, context.env)
+    const resolved = yield* resolveConnections(path, file, context.env).pipe(Effect.provide(NodeFileSystem.layer))
     yield* redactSecrets(resolved, redactor)
     const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
     const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))

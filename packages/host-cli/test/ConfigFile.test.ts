@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Redacted } from "effect"
-import { decode, load, maxFileBytes, resolveSecret } from "../src/ConfigFile.js"
+import { decode, load, maxFileBytes, resolveSecret, type SecretRef } from "../src/ConfigFile.js"
 import { starterYaml } from "../src/Starter.js"
 import { resolveConnections } from "../src/Wiring.js"
 
@@ -58,20 +59,98 @@ describe("ConfigFile", () => {
     expect(Either.isLeft(bad) && bad.left.issues.map((i) => i.path)).toEqual(["psa.requestTimeoutSeconds"])
     const ok = decode("x.json", file(5))
     if (Either.isLeft(ok)) throw ok.left
-    const resolved = resolveConnections("x.json", ok.right, {})
+    const resolved = Effect.runSync(
+      Effect.either(resolveConnections("x.json", ok.right, {}).pipe(Effect.provide(NodeFileSystem.layer)))
+    )
     if (Either.isLeft(resolved)) throw resolved.left
     const psa = resolved.right.psa
     expect(psa.kind === "autotask" && Duration.toMillis(Duration.decode(psa.config.client?.timeout ?? 0))).toBe(5000)
   })
 
-  it("resolves secrets from the environment, redacted", () => {
-    const ok = resolveSecret("f", "psa.privateKey", { env: "CW_KEY" }, { CW_KEY: "s3cret" })
+  const resolveNow = (ref: SecretRef, env: NodeJS.ProcessEnv = {}, file = "f") =>
+    Effect.runPromise(
+      Effect.either(resolveSecret(file, "psa.privateKey", ref, env).pipe(Effect.provide(NodeFileSystem.layer)))
+    )
+
+  it("resolves secrets from the environment, redacted", async () => {
+    const ok = await resolveNow({ env: "CW_KEY" }, { CW_KEY: "s3cret" })
     expect(Either.isRight(ok) && Redacted.value(ok.right)).toBe("s3cret")
     expect(Either.isRight(ok) && String(ok.right)).not.toContain("s3cret")
-    const missing = resolveSecret("f", "psa.privateKey", { env: "CW_KEY" }, {})
+    const empty = await resolveNow({ env: "CW_KEY" }, { CW_KEY: "" })
+    expect(Either.isLeft(empty) && empty.left.message).toBe("f: psa.privateKey: environment variable CW_KEY is not set")
+    const missing = await resolveNow({ env: "CW_KEY" }, {})
     expect(Either.isLeft(missing) && missing.left.message).toBe(
       "f: psa.privateKey: environment variable CW_KEY is not set"
     )
+  })
+
+  it("resolves { file } secrets relative to the configuration file, dropping one trailing newline", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "seatsync-secret-"))
+    try {
+      await writeFile(join(dir, "cw.key"), "fi1e-secret\n")
+      await writeFile(join(dir, "empty.key"), "\n")
+      const config = join(dir, "seatsync.yaml")
+      const ok = await resolveNow({ file: "cw.key" }, {}, config)
+      expect(Either.isRight(ok) && Redacted.value(ok.right)).toBe("fi1e-secret")
+      const empty = await resolveNow({ file: "empty.key" }, {}, config)
+      expect(Either.isLeft(empty) && empty.left.message).toBe(
+        `${config}: psa.privateKey: secret file ${join(dir, "empty.key")} is empty`
+      )
+      const absent = await resolveNow({ file: "absent.key" }, {}, config)
+      expect(Either.isLeft(absent) && absent.left.message).toContain(
+        `${config}: psa.privateKey: secret file ${join(dir, "absent.key")} cannot be read`
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("composes the adapters' option schemas: their checks and defaults apply to the file's sections", () => {
+    const file = (psa: Record<string, unknown>) =>
+      JSON.stringify({
+        microsoft: {
+          mode: "partner",
+          tenantId: "5f8a1c3e-0d2b-4c6e-9a7f-1b2c3d4e5f01",
+          clientId: "c",
+          clientSecret: { env: "MS_SECRET" },
+          refreshToken: { file: "refresh.token" }
+        },
+        psa,
+        mappings: []
+      })
+    const cw = decode(
+      "x.json",
+      file({
+        kind: "connectwise",
+        site: "cw.example.com",
+        company: "c",
+        publicKey: "p",
+        privateKey: "k",
+        clientId: "i"
+      })
+    )
+    if (Either.isLeft(cw)) throw cw.left
+    expect(cw.right.microsoft).toMatchObject({ tenantDomains: "partnerCenter", mailboxReportPeriod: "D7" })
+    expect(cw.right.psa).toMatchObject({ kind: "connectwise", batchSize: 100 })
+    const bad = decode(
+      "x.json",
+      file({
+        kind: "connectwise",
+        site: "cw.example.com",
+        company: "c",
+        publicKey: "p",
+        privateKey: "k",
+        clientId: "i",
+        pageSize: 5000
+      })
+    )
+    expect(Either.isLeft(bad) && bad.left.issues.map((i) => i.path)).toEqual(["psa.pageSize"])
+    const at = decode(
+      "x.json",
+      file({ kind: "autotask", userName: "u", secret: "s", integrationCode: "i", productIdentifier: "sku" })
+    )
+    // One issue per literal the value is not (as for every literal union of the file).
+    expect(Either.isLeft(at) && [...new Set(at.left.issues.map((i) => i.path))]).toEqual(["psa.productIdentifier"])
   })
 
   const problems = (file: string, text: string) => {

@@ -5,7 +5,7 @@
  * adapters only require `HttpClient`; this layer is the host's choice.
  */
 import type { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, type Scope } from "effect"
 import { Agent, type Dispatcher } from "undici"
 

@@ -15,10 +15,11 @@
 import type { HttpClient } from "@effect/platform"
 import { Ids, LicenseSource, type Snapshot } from "@seatsync/core"
 import { Decode, Pause, type VendorCallError } from "@seatsync/http"
-import { Clock, type Duration, Effect, Layer, type Redacted, Schema } from "effect"
+import { Clock, type Config, type ConfigError, type Duration, Effect, Layer, type Redacted } from "effect"
 import * as GraphClient from "./GraphClient.js"
 import * as Combine from "./internal/Combine.js"
 import { defaultRetryPolicy, failure, type RetryPolicy, toLicenseSourceError } from "./internal/Http.js"
+import { defaults, MicrosoftOptions, optionsFromEnv } from "./MicrosoftOptions.js"
 import * as PartnerCenterClient from "./PartnerCenterClient.js"
 import {
   CompanySubscription,
@@ -87,26 +88,12 @@ export interface TenantModeConfig extends CommonConfig {
 
 export type MicrosoftSourceConfig = PartnerModeConfig | TenantModeConfig
 
-/** The configuration as a Schema (for configuration files); secrets are `Redacted`. */
-export const MicrosoftSourceConfigSchema = Schema.Union(
-  Schema.Struct({
-    mode: Schema.Literal("partner"),
-    clientId: Schema.NonEmptyTrimmedString,
-    clientSecret: Schema.Redacted(Schema.NonEmptyString),
-    partnerTenantId: Ids.TenantId,
-    refreshToken: Schema.Redacted(Schema.NonEmptyString),
-    customersPageSize: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-    tenantDomains: Schema.optional(Schema.Literal("partnerCenter", "graph")),
-    mailboxReportPeriod: Schema.optional(Schema.Literal("D7", "D30", "D90", "D180"))
-  }),
-  Schema.Struct({
-    mode: Schema.Literal("tenant"),
-    clientId: Schema.NonEmptyTrimmedString,
-    clientSecret: Schema.Redacted(Schema.NonEmptyString),
-    tenantIds: Schema.NonEmptyArray(Ids.TenantId),
-    mailboxReportPeriod: Schema.optional(Schema.Literal("D7", "D30", "D90", "D180"))
-  })
-).annotations({ identifier: "MicrosoftSourceConfig" })
+/**
+ * The options as a Schema (`MicrosoftOptions.ts`): decoded, they are a {@link MicrosoftSourceConfig}.
+ * Kept under its former name for existing callers.
+ */
+export const MicrosoftSourceConfigSchema = MicrosoftOptions
+export { defaults, MicrosoftOptions, optionsFromEnv } from "./MicrosoftOptions.js"
 
 /** The Microsoft license source, plus what a host may want beside the port. */
 export interface MicrosoftLicenseSource extends LicenseSource.LicenseSourceShape {
@@ -130,8 +117,8 @@ export const make = (
         clientSecret: config.clientSecret,
         endpoints,
         retry,
-        concurrency: config.concurrency?.identity ?? 4,
-        refreshMargin: config.tokenRefreshMargin ?? "1 minute"
+        concurrency: config.concurrency?.identity ?? defaults.concurrency.identity,
+        refreshMargin: config.tokenRefreshMargin ?? defaults.tokenRefreshMargin
       },
       config.mode === "partner"
         ? {
@@ -144,18 +131,23 @@ export const make = (
     const graph = yield* GraphClient.make(tokens, {
       baseUrl: endpoints.graph,
       retry,
-      semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.graph ?? 8)),
+      semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.graph ?? defaults.concurrency.graph)),
       pause: yield* Pause.make
     })
     const partnerCenter = yield* PartnerCenterClient.make(tokens, {
       baseUrl: endpoints.partnerCenter,
-      pageSize: config.mode === "partner" ? (config.customersPageSize ?? 100) : 100,
+      pageSize:
+        config.mode === "partner"
+          ? (config.customersPageSize ?? defaults.customersPageSize)
+          : defaults.customersPageSize,
       retry,
-      semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.partnerCenter ?? 4)),
+      semaphore: yield* Effect.makeSemaphore(
+        Math.max(1, config.concurrency?.partnerCenter ?? defaults.concurrency.partnerCenter)
+      ),
       pause: yield* Pause.make,
       applicationName: "SeatSync"
     })
-    const graphConcurrency = Math.max(1, config.concurrency?.graph ?? 8)
+    const graphConcurrency = Math.max(1, config.concurrency?.graph ?? defaults.concurrency.graph)
 
     // Names learnt from listTenants, so errors say "Contoso Ltd (5f8a…)" rather than a bare id.
     const names = new Map<string, string>()
@@ -327,7 +319,10 @@ export const make = (
 
         const mailboxes = request.mailboxes
           ? graph
-              .report(tenantId, `/reports/getMailboxUsageDetail(period='${config.mailboxReportPeriod ?? "D7"}')`)
+              .report(
+                tenantId,
+                `/reports/getMailboxUsageDetail(period='${config.mailboxReportPeriod ?? defaults.mailboxReportPeriod}')`
+              )
               .pipe(
                 Effect.flatMap((csv) => {
                   const counted = Combine.mailboxCounts(csv)
@@ -387,8 +382,17 @@ export const make = (
     } satisfies MicrosoftLicenseSource
   })
 
-/** The license source as a layer; needs an `HttpClient` (e.g. `FetchHttpClient.layer` from `@effect/platform`). */
+/** The license source as a layer; needs an `HttpClient` (e.g. `Transport.layer` from `@seatsync/http`). */
 export const layer = (
   config: MicrosoftSourceConfig
 ): Layer.Layer<LicenseSource.LicenseSource, never, HttpClient.HttpClient> =>
   Layer.effect(LicenseSource.LicenseSource, make(config))
+
+/**
+ * The license source with its options read from an effect `Config`: by default
+ * {@link optionsFromEnv} (the `MICROSOFT_*` environment variables, README "Environment").
+ */
+export const layerConfig = (
+  config: Config.Config<MicrosoftOptions> = optionsFromEnv
+): Layer.Layer<LicenseSource.LicenseSource, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(config, layer))

@@ -6,6 +6,8 @@
 export * as Consent from "./Consent.js"
 export * as GraphClient from "./GraphClient.js"
 export * as MicrosoftLicenseSource from "./MicrosoftLicenseSource.js"
+/** The license source's options as a Schema (the decoded Type is what `MicrosoftLicenseSource.layer` takes). */
+export { MicrosoftOptions } from "./MicrosoftOptions.js"
 export * as PartnerCenterClient from "./PartnerCenterClient.js"
 export * as ProductNames from "./ProductNames.js"
 /** Whether Microsoft's product table knows a part number or skuId (for `ConfigValidation.validate`). */

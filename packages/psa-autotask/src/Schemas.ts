@@ -103,6 +103,10 @@ export type PicklistValue = typeof PicklistValue.Type
 /** One field of `entityInformation/fields`. */
 export const FieldInfo = Schema.Struct({
   name: Schema.String,
+  /** Whether the API refuses a value for the field (absent: not refused). */
+  isReadOnly: Schema.optionalWith(Schema.Boolean, { default: () => false, nullable: true }),
+  /** Whether a query may filter on the field (absent: it may). */
+  isQueryable: Schema.optionalWith(Schema.Boolean, { default: () => true, nullable: true }),
   isPickList: Schema.optionalWith(Schema.Boolean, { default: () => false, nullable: true }),
   picklistValues: Schema.optionalWith(Schema.Array(PicklistValue), { default: () => [], nullable: true })
 })

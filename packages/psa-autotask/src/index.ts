@@ -3,6 +3,8 @@
  * is exported separately from `@seatsync/psa-autotask/simulator`.
  */
 export * as AutotaskClient from "./AutotaskClient.js"
+/** The adapter's options as a Schema (the decoded Type is what `AutotaskPsa.layer` takes). */
+export { AutotaskOptions } from "./AutotaskOptions.js"
 export * as AutotaskPsa from "./AutotaskPsa.js"
 export * as Picklists from "./Picklists.js"
 export * as Query from "./Query.js"

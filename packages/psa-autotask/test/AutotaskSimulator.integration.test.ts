@@ -676,10 +676,13 @@ describe("metadata (§2.3) and thresholds (§2.8)", () => {
     const csFields = (await call("GET", "ContractServices/entityInformation/fields")).body as {
       fields: ReadonlyArray<Record<string, unknown>>
     }
+    // Set on create only: the entity's update rule makes it read-only afterwards, not its field flag.
     expect(csFields.fields.find((f) => f.name === "internalDescription")).toMatchObject({
       length: 100,
-      isReadOnly: true
+      isReadOnly: false,
+      isQueryable: true
     })
+    expect(csFields.fields.find((f) => f.name === "contractID")).toMatchObject({ isReadOnly: true })
     expect(csFields.fields.find((f) => f.name === "invoiceDescription")).toMatchObject({
       length: 1000,
       isReadOnly: false

@@ -4,6 +4,8 @@ import { Picklists, type Schemas } from "../src/index.js"
 
 const field = (name: string, values: ReadonlyArray<[string, string, boolean?]>): Schemas.FieldInfo => ({
   name,
+  isReadOnly: false,
+  isQueryable: true,
   isPickList: true,
   picklistValues: values.map(([value, label, isActive = true]) => ({ value, label, isActive, isDefaultValue: false }))
 })

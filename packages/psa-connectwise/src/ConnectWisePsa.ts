@@ -19,7 +19,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Ids, LocalDate, Money, type Operation, Ownership, Psa, type PsaModel } from "@seatsync/core"
-import { Clock, Duration, Effect, Layer } from "effect"
+import { Clock, type Config, type ConfigError, Duration, Effect, Layer } from "effect"
 import * as Conditions from "./Conditions.js"
 import {
   type ConnectionOptions,
@@ -27,6 +27,7 @@ import {
   type ConnectWiseClientShape,
   outcomeUnknown
 } from "./ConnectWiseClient.js"
+import { ConnectWiseOptions, defaults, optionsFromEnv } from "./ConnectWiseOptions.js"
 import { additionsOf, additionsOrNone, agreementsOf } from "./internal/Reads.js"
 import {
   agreementOf,
@@ -50,8 +51,13 @@ export interface AdapterOptions extends CycleOptions {
   readonly capabilities?: Partial<Psa.PsaCapabilities> | undefined
 }
 
-/** Options of the adapter: the connection, plus {@link AdapterOptions}. */
+/**
+ * Options of the adapter: the connection, plus {@link AdapterOptions}. `ConnectWiseOptions` is
+ * their Schema (configuration files, environment variables).
+ */
 export interface ConnectWisePsaOptions extends ConnectionOptions, AdapterOptions {}
+
+export { ConnectWiseOptions, defaults, optionsFromEnv }
 
 export const capabilities: Psa.PsaCapabilities = {
   name: "ConnectWise PSA",
@@ -81,7 +87,7 @@ const notFound = (message: string, context: string) =>
 export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, never, ConnectWiseClient> =>
   Effect.gen(function* () {
     const client: ConnectWiseClientShape = yield* ConnectWiseClient
-    const batchSize = Math.max(1, Math.floor(options.batchSize ?? 100))
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? defaults.batchSize))
     /** Agreements' proration flags, as last read (listAgreements fills it; apply reads one when missing). */
     const prorates = new Map<number, boolean>()
 
@@ -441,3 +447,13 @@ export const layer = (
   // One client (one codebase cache, one concurrency limit) shared by the port and the caller.
   return Layer.effect(Psa.Psa, make(options)).pipe(Layer.provideMerge(ConnectWiseClient.layer(options)))
 }
+
+/**
+ * The adapter with its options read from an effect `Config`: by default {@link optionsFromEnv}
+ * (the `CONNECTWISE_*` environment variables, README "Environment").
+ */
+export const layerConfig = (
+  config: Config.Config<ConnectWiseOptions> = optionsFromEnv
+): Layer.Layer<Psa.Psa | ConnectWiseClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  // The schema's decoded options are what `layer` takes (checked here by the compiler).
+  Layer.unwrapEffect(Effect.map(config, (options) => layer(options)))

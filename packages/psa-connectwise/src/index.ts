@@ -9,6 +9,8 @@ export * as BulkCancel from "./BulkCancel.js"
 export * as Conditions from "./Conditions.js"
 /** The REST client: discovery, auth, paging, retries, error mapping. */
 export * as ConnectWiseClient from "./ConnectWiseClient.js"
+/** The adapter's options as a Schema (the decoded Type is what `ConnectWisePsa.layer` takes). */
+export { ConnectWiseOptions } from "./ConnectWiseOptions.js"
 /** The `Psa` implementation and its layer. */
 export * as ConnectWisePsa from "./ConnectWisePsa.js"
 /** Microsoft users → ConnectWise contacts. */

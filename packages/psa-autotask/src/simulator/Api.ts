@@ -8,6 +8,7 @@ import { Either, Schema } from "effect"
 import type { Behaviour } from "./AutotaskSimulator.js"
 import type { ThresholdState } from "./Control.js"
 import { type EntityDef, entityDefs } from "./Entities.js"
+import type { FieldRefusals } from "./FieldRefusals.js"
 import * as Query from "./Query.js"
 import type { Matched } from "./Routes.js"
 import type { ApiError, Store, WriteContext } from "./Store.js"
@@ -17,6 +18,8 @@ export interface Api {
   readonly store: Store
   readonly thresholds: ThresholdState
   readonly behaviour: Behaviour
+  /** The fields this tenant refuses (served by `entityInformation/fields` and enforced). */
+  readonly fieldRefusals: FieldRefusals
   /** `{url}/ATServicesRest/`. */
   readonly zoneUrl: string
 }
@@ -136,6 +139,8 @@ export const dispatch = (
       }
       const parsed = safeJson(body)
       if (parsed === undefined) return errors(500, "The request body is not valid JSON.")
+      const refused = api.fieldRefusals.writeRefusals(route.entity.name, parsed.value)
+      if (refused.length > 0) return errors(500, ...refused.map((f) => `Field ${f} is read-only.`))
       const result =
         method === "POST"
           ? api.store.create(route.entity.name, parsed.value, ctx, route.parentId)
@@ -204,6 +209,8 @@ const compilePredicate = (
   entity: EntityDef,
   query: Query.QueryModel
 ): Either.Either<Query.Predicate, Query.QueryError> => {
+  const [refused] = api.fieldRefusals.queryRefusals(entity.name, query.filter)
+  if (refused !== undefined) return Either.left(new Query.QueryError({ message: `Field ${refused} is not queryable.` }))
   return Query.compileFilter(api.store.catalog(entity.name), query.filter, {
     orConditionLimit: api.behaviour.orConditionLimit,
     requireFilter: api.behaviour.requireFilter
@@ -279,8 +286,11 @@ const fieldInformation = (api: Api, entity: EntityDef) => {
       dataType: f.dataType,
       length: f.length ?? 0,
       isRequired: f.required === true,
-      isReadOnly: f.system === true || f.readOnly === true,
-      isQueryable: entity.root.query,
+      // A field set on create only is not reported read-only (the entity's update rule, §2.6).
+      ...api.fieldRefusals.flags(entity.name, f.name, {
+        isReadOnly: f.system === true || (f.readOnly === true && f.writableOnCreate !== true),
+        isQueryable: entity.root.query
+      }),
       isReference: f.reference !== undefined,
       referenceEntityType: f.reference === undefined ? "" : entityDefs[f.reference].singular,
       isPickList: f.picklist === true,

@@ -10,6 +10,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import type { Counters, FaultSpec, Faults, LatencySpec, ThresholdOptions, Thresholds } from "./Control.js"
 import * as Dates from "./Dates.js"
 import type { EntityName } from "./Entities.js"
+import type { FieldRefusal, FieldRefusals } from "./FieldRefusals.js"
 import * as Query from "./Query.js"
 import { decodeSeed, loadSampleSeed } from "./Seed.js"
 import { Simulator } from "./Server.js"
@@ -67,6 +68,11 @@ export interface AutotaskSimulatorOptions {
   readonly random?: () => number
   /** Serve the `/_sim/…` control routes (default true). */
   readonly controlRoutes?: boolean
+  /**
+   * Fields this tenant refuses (read-only, or not queryable), served by `entityInformation/fields`
+   * and enforced; replaced at run time by `PUT /_sim/fields/refusals`.
+   */
+  readonly fieldRefusals?: ReadonlyArray<FieldRefusal>
 }
 
 /** The API user's credentials. */
@@ -117,6 +123,8 @@ export interface AutotaskSimulatorHandle {
   readonly faults: Faults
   readonly thresholds: Thresholds
   readonly data: SimulatorData
+  /** The fields this tenant refuses (see `AutotaskSimulatorOptions.fieldRefusals`). */
+  readonly fieldRefusals: FieldRefusals
   /** Stops listening and closes open connections. */
   stop(): Promise<void>
 }
@@ -189,6 +197,7 @@ const start = async (options: AutotaskSimulatorOptions = {}): Promise<AutotaskSi
     },
     counters: sim.counters,
     faults: sim.faults,
+    fieldRefusals: sim.fieldRefusals,
     thresholds: sim.thresholds,
     data: dataView(sim),
     stop: () => running.close()

@@ -17,6 +17,11 @@ export interface FieldDef {
   readonly required?: boolean
   /** Cannot change on update (a different value is a validation error; the same value is accepted). */
   readonly readOnly?: boolean
+  /**
+   * With `readOnly`: may still be given on create (the entity's rule makes it read-only on update,
+   * §2.6), so `entityInformation/fields` reports it `isReadOnly: false`.
+   */
+  readonly writableOnCreate?: boolean
   /** Set by the server only: ignored on create, read-only on update. */
   readonly system?: boolean
   readonly picklist?: boolean
@@ -271,11 +276,11 @@ const ContractServices: EntityDef = {
     { name: "contractID", dataType: "long", reference: "Contracts", required: true, readOnly: true },
     ref("serviceID", "Services", { required: true, readOnly: true }),
     money("unitPrice"),
-    money("unitCost", { readOnly: true }),
+    money("unitCost", { readOnly: true, writableOnCreate: true }),
     money("internalCurrencyUnitPrice", { system: true }),
     money("internalCurrencyAdjustedPrice"),
     text("invoiceDescription", 1000),
-    text("internalDescription", 100, { readOnly: true }),
+    text("internalDescription", 100, { readOnly: true, writableOnCreate: true }),
     { name: "quoteItemID", dataType: "long", readOnly: true }
   ]
 }

@@ -30,6 +30,7 @@ import {
   ThresholdOptionsSchema,
   ThresholdState
 } from "./Control.js"
+import { FieldRefusalSchema, FieldRefusals } from "./FieldRefusals.js"
 import { type Matched, match } from "./Routes.js"
 import type { Seed } from "./Seed.js"
 import { Store, type WriteContext } from "./Store.js"
@@ -63,6 +64,7 @@ export class Simulator implements Api {
   readonly thresholds: ThresholdState
   readonly store: Store
   readonly behaviour: Behaviour
+  readonly fieldRefusals: FieldRefusals
   readonly user: ApiUser
   readonly integrationCode: string
   /** Requests accepted and in progress, by integration code and endpoint. */
@@ -79,6 +81,7 @@ export class Simulator implements Api {
     this.store = new Store(seed, { now, unitSplitEnd: this.behaviour.unitSplitEnd })
     this.faults = new FaultState(options.faults ?? [], options.latency, options.random ?? Math.random)
     this.thresholds = new ThresholdState({ ...defaultThresholds, ...options.thresholds }, now)
+    this.fieldRefusals = new FieldRefusals(options.fieldRefusals)
     this.user = {
       userName: options.user ?? seed.credentials?.userName ?? DEFAULT_CREDENTIALS.userName,
       secret: options.secret ?? seed.credentials?.secret ?? DEFAULT_CREDENTIALS.secret,
@@ -323,7 +326,19 @@ export class Simulator implements Api {
       }),
       Http.route("control", "GET", "/_sim/adjustments", () =>
         controlAnswers.value({ adjustments: this.store.adjustments() })
-      )
+      ),
+      Http.route("control", "GET", "/_sim/fields/refusals", () =>
+        controlAnswers.value({ refusals: this.fieldRefusals.list() })
+      ),
+      Http.route("control", "PUT", "/_sim/fields/refusals", ({ body }: Control.ControlRequest) => {
+        const { refusals } = decodeBody(
+          Schema.Struct({ refusals: Schema.Array(FieldRefusalSchema) }),
+          body,
+          "field refusals"
+        )
+        this.fieldRefusals.set(refusals)
+        return controlAnswers.value({ refusals: this.fieldRefusals.list() })
+      })
     ]
   )
 }

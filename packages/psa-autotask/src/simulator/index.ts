@@ -26,6 +26,7 @@ export type {
 } from "./Control.js"
 export { defaultThresholds, FaultSpecSchema, LatencySpecSchema } from "./Control.js"
 export type { EntityName } from "./Entities.js"
+export { type FieldRefusal, FieldRefusalSchema, FieldRefusals } from "./FieldRefusals.js"
 export * as Query from "./Query.js"
 export {
   decodeSeed,
