@@ -5,6 +5,7 @@
  * transport a host supplies.
  */
 export * as Decode from "./Decode.js"
+export * as EnvOptions from "./EnvOptions.js"
 export * as Exchange from "./Exchange.js"
 export * as Pause from "./Pause.js"
 export * as Redact from "./Redact.js"

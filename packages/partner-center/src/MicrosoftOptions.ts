@@ -4,8 +4,10 @@
  * `optionsFromEnv`, the same options read from environment variables through effect's `Config`
  * (secrets with `Config.redacted`) for `MicrosoftLicenseSource.layerConfig`.
  */
+
 import { Ids } from "@seatsync/core"
-import { Config, ConfigError, Either, Option, ParseResult, Schema } from "effect"
+import { EnvOptions } from "@seatsync/http"
+import { Config, Schema } from "effect"
 
 /** The defaults, stated once: the schema fills them in, the source falls back to them. */
 export const defaults = {
@@ -77,23 +79,7 @@ export const MicrosoftOptions = Schema.Union(PartnerOptions, TenantOptions).anno
 })
 export type MicrosoftOptions = typeof MicrosoftOptions.Type
 
-const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
-  Config.map(Config.option(config), Option.getOrUndefined)
-
-const fromSchema = <A, I extends string>(name: string, schema: Schema.Schema<A, I>): Config.Config<A> =>
-  Config.mapOrFail(Config.string(name), (raw) =>
-    Either.mapLeft(Schema.decodeUnknownEither(schema)(raw), (e) =>
-      ConfigError.InvalidData([name], ParseResult.TreeFormatter.formatErrorSync(e))
-    )
-  )
-
-const list = (name: string) =>
-  Config.map(Config.string(name), (raw) =>
-    raw
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "")
-  )
+const { fromSchema, list, optional } = EnvOptions
 
 /**
  * The options from environment variables (README "Environment"): `MICROSOFT_MODE` (partner or
@@ -148,8 +134,6 @@ export const optionsFromEnv: Config.Config<MicrosoftOptions> = Config.all({
           }
         : { mode: env.mode, ...common, tenantIds: env.tenantIds }
     // Checked against the schema's Type (the secrets are Redacted already); the error names the field.
-    return Either.mapLeft(Schema.validateEither(MicrosoftOptions)(value), (e) =>
-      ConfigError.InvalidData([], `MICROSOFT_*: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
-    )
+    return EnvOptions.validate(MicrosoftOptions, "MICROSOFT_*")(value)
   })
 )

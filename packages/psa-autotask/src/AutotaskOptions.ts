@@ -4,7 +4,8 @@
  * `optionsFromEnv`, the same options read from environment variables through effect's `Config`
  * (secrets with `Config.redacted`) for `AutotaskPsa.layerConfig`.
  */
-import { Config, ConfigError, Duration, Either, Option, ParseResult, Schema } from "effect"
+import { EnvOptions } from "@seatsync/http"
+import { Config, Duration, Schema } from "effect"
 
 /** The adapter's own defaults, stated once: the schema fills them in, the adapter falls back to them. */
 export const defaults = {
@@ -94,23 +95,7 @@ export const AutotaskOptions = Schema.Struct({
 }).annotations({ identifier: "AutotaskOptions" })
 export type AutotaskOptions = typeof AutotaskOptions.Type
 
-const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
-  Config.map(Config.option(config), Option.getOrUndefined)
-
-const fromSchema = <A, I extends string>(name: string, schema: Schema.Schema<A, I>): Config.Config<A> =>
-  Config.mapOrFail(Config.string(name), (raw) =>
-    Either.mapLeft(Schema.decodeUnknownEither(schema)(raw), (e) =>
-      ConfigError.InvalidData([name], ParseResult.TreeFormatter.formatErrorSync(e))
-    )
-  )
-
-const list = (name: string) =>
-  Config.map(Config.string(name), (raw) =>
-    raw
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "")
-  )
+const { fromSchema, list, optional } = EnvOptions
 
 /**
  * The options from environment variables (README "Environment"): `AUTOTASK_USER_NAME`,
@@ -152,8 +137,6 @@ export const optionsFromEnv: Config.Config<AutotaskOptions> = Config.all({
           }
     const value = { ...env, ...proration, ...(timeout !== undefined ? { client: { timeout } } : {}) }
     // Checked against the schema's Type (the secrets are Redacted already); the error names the field.
-    return Either.mapLeft(Schema.validateEither(AutotaskOptions)(value), (e) =>
-      ConfigError.InvalidData([], `AUTOTASK_*: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
-    )
+    return EnvOptions.validate(AutotaskOptions, "AUTOTASK_*")(value)
   })
 )

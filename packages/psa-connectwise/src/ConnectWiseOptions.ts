@@ -4,8 +4,10 @@
  * the same options read from environment variables through effect's `Config` (the private key
  * with `Config.redacted`) for `ConnectWisePsa.layerConfig`.
  */
+
 import { PsaModel } from "@seatsync/core"
-import { Config, ConfigError, Either, Option, ParseResult, Schema } from "effect"
+import { EnvOptions } from "@seatsync/http"
+import { Config, Schema } from "effect"
 import { ConnectionOptionsSchema } from "./ConnectWiseClient.js"
 
 /** The adapter's own defaults, stated once: the schema fills them in, the adapter falls back to them. */
@@ -30,8 +32,7 @@ export const ConnectWiseOptions = Schema.Struct({
 }).annotations({ identifier: "ConnectWiseOptions" })
 export type ConnectWiseOptions = typeof ConnectWiseOptions.Type
 
-const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
-  Config.map(Config.option(config), Option.getOrUndefined)
+const { optional } = EnvOptions
 
 /**
  * The options from environment variables (README "Environment"): `CONNECTWISE_SITE`,
@@ -51,10 +52,4 @@ export const optionsFromEnv: Config.Config<ConnectWiseOptions> = Config.all({
   pageSize: optional(Config.integer("CONNECTWISE_PAGE_SIZE")),
   concurrency: optional(Config.integer("CONNECTWISE_CONCURRENCY")),
   batchSize: Config.withDefault(Config.integer("CONNECTWISE_BATCH_SIZE"), defaults.batchSize)
-}).pipe(
-  Config.mapOrFail((env) =>
-    Either.mapLeft(Schema.validateEither(ConnectWiseOptions)(env), (e) =>
-      ConfigError.InvalidData([], `CONNECTWISE_*: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
-    )
-  )
-)
+}).pipe(Config.mapOrFail((env) => EnvOptions.validate(ConnectWiseOptions, "CONNECTWISE_*")(env)))
