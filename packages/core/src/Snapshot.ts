@@ -69,13 +69,30 @@ export const User = Schema.Struct({
 }).annotations({ identifier: "User" })
 export type User = typeof User.Type
 
+/** A directory count a custom license can bill. */
+export const DirectoryCountName = Schema.Literal("userMailboxes", "sharedMailboxes", "devices")
+export type DirectoryCountName = typeof DirectoryCountName.Type
+
+/**
+ * A count the source was asked for and could not give, and why (e.g. a mailbox report without the
+ * column that tells user from shared mailboxes). The snapshot still stands: only the licenses
+ * billed by that count cannot be counted, and a missing count is never 0.
+ */
+export const UnavailableCount = Schema.Struct({
+  count: DirectoryCountName,
+  reason: Schema.String
+}).annotations({ identifier: "UnavailableCount" })
+export type UnavailableCount = typeof UnavailableCount.Type
+
 /** Directory counts for custom licenses; each present only when asked for. */
 export const DirectoryCounts = Schema.Struct({
   userMailboxes: Schema.optional(Count),
   sharedMailboxes: Schema.optional(Count),
   devices: Schema.optional(Count),
   /** Transitive (nested) member counts per group id. */
-  groupMembers: Schema.optional(Schema.Record({ key: Schema.String, value: Count }))
+  groupMembers: Schema.optional(Schema.Record({ key: Schema.String, value: Count })),
+  /** Counts asked for that the source could not read. */
+  unavailable: Schema.optional(Schema.Array(UnavailableCount))
 })
 export type DirectoryCounts = typeof DirectoryCounts.Type
 

@@ -106,6 +106,36 @@ describe("Counting", () => {
     expect(Counting.countCustom(withGroup, { _tag: "GroupMembers", groupId: Ids.GroupId.make("g1") }).counted).toBe(7)
   })
 
+  it("a directory count the source could not read is unavailable with its reason, never 0", () => {
+    const unread = ctx("contoso", {
+      snapshot: {
+        ...snapshotOf("contoso"),
+        directory: {
+          devices: 18,
+          unavailable: [{ count: "userMailboxes", reason: "the report has no Recipient Type column" }]
+        }
+      }
+    })
+    const mailboxes = Counting.countCustom(unread, { _tag: "UserMailboxes" })
+    expect(mailboxes.unavailable).toBe("the user mailbox count is unavailable: the report has no Recipient Type column")
+    // Not reported at all: unavailable too (a count nobody read must not bill 0).
+    expect(Counting.countCustom(unread, { _tag: "SharedMailboxes" }).unavailable).toBe(
+      "the shared mailbox count is unavailable: the license source did not report it"
+    )
+    expect(
+      Counting.countCustom(unread, { _tag: "GroupMembers", groupId: Ids.GroupId.make("g9") }).unavailable
+    ).toContain("group g9")
+    expect(Counting.countCustom(unread, { _tag: "Devices" })).toEqual({ counted: 18, usernames: [] })
+    const custom = { id: Ids.CustomLicenseId.make("mbx"), name: "Mailboxes", rule: { _tag: "UserMailboxes" as const } }
+    const counted = Counting.count(
+      { ...unread, customLicenses: [custom] },
+      { _tag: "Custom", customLicenseId: custom.id },
+      purchased,
+      "any"
+    )
+    expect(counted.unavailable).toContain("user mailbox count")
+  })
+
   it("managed users leave out users holding only excluded or trial licenses", () => {
     const c = ctx("fabrikam", { exclusions: [{ partNumber: "O365_BUSINESS_PREMIUM" }, { partNumber: "AAD_PREMIUM" }] })
     expect(Counting.countCustom(c, { _tag: "ManagedUsers" }).counted).toBe(0)

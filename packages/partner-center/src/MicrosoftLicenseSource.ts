@@ -329,12 +329,10 @@ export const make = (
           ? graph
               .report(tenantId, `/reports/getMailboxUsageDetail(period='${config.mailboxReportPeriod ?? "D7"}')`)
               .pipe(
-                Effect.flatMap((csv) => {
-                  const counted = Combine.mailboxCounts(csv)
-                  return counted._tag === "ok"
-                    ? Effect.succeed(counted)
-                    : Effect.fail(invalid(`Graph GET /reports/getMailboxUsageDetail: ${counted.message}`))
-                })
+                // A report Graph serves but that cannot be counted (§4.6: v1.0 documents no Recipient
+                // Type column) makes the two mailbox counts unavailable, not the tenant's snapshot:
+                // the core fails only the mappings billed by them.
+                Effect.map((csv) => Combine.mailboxCounts(csv))
               )
           : Effect.succeed(undefined)
 
@@ -366,8 +364,16 @@ export const make = (
           ...(wantsDirectory
             ? {
                 directory: {
-                  ...(mailboxCounts !== undefined
+                  ...(mailboxCounts?._tag === "ok"
                     ? { userMailboxes: mailboxCounts.userMailboxes, sharedMailboxes: mailboxCounts.sharedMailboxes }
+                    : {}),
+                  ...(mailboxCounts?._tag === "error"
+                    ? {
+                        unavailable: (["userMailboxes", "sharedMailboxes"] as const).map((count) => ({
+                          count,
+                          reason: `Graph GET /reports/getMailboxUsageDetail: ${mailboxCounts.message}`
+                        }))
+                      }
                     : {}),
                   ...(fromGraph.devices !== undefined ? { devices: fromGraph.devices } : {}),
                   ...(fromGraph.groupMembers !== undefined ? { groupMembers: fromGraph.groupMembers } : {})

@@ -194,6 +194,23 @@ describe("MicrosoftLicenseSource (partner mode) against the simulator", () => {
     })
   )
 
+  it.scopedLive("a mailbox report without Recipient Type makes the mailbox counts unavailable, not the snapshot", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator({ reports: { recipientType: false } })
+      const s = yield* source(partnerConfig(sim))
+      const snapshot = yield* s.readSnapshot(tenant.contoso, { ...minimal, mailboxes: true, devices: true })
+      expect(sku(snapshot, "SPB")).toMatchObject({ enabled: 25, consumed: 22 })
+      expect(snapshot.directory?.devices).toBe(18)
+      expect(snapshot.directory?.userMailboxes).toBeUndefined()
+      expect(snapshot.directory?.sharedMailboxes).toBeUndefined()
+      expect(snapshot.directory?.unavailable?.map((u) => u.count)).toEqual(["userMailboxes", "sharedMailboxes"])
+      for (const u of snapshot.directory?.unavailable ?? []) {
+        expect(u.reason).toContain("getMailboxUsageDetail")
+        expect(u.reason).toContain("no Recipient Type column")
+      }
+    })
+  )
+
   it.scopedLive("follows @odata.nextLink across pages of users (an empty page included)", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ graph: { emptyPageBeforeLast: true } })
