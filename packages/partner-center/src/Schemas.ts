@@ -211,10 +211,33 @@ export type Organization = typeof Organization.Type
 /** A group found by name. */
 export const GroupRef = Schema.Struct({ id: Schema.String, displayName: opt(Schema.String) })
 
-/** A `/$count` answer (§4.7): `text/plain` with a bare integer; in `$batch` the same text as a string. */
+const decimal = /^\d+$/
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * The text of a count as Graph may write it inside a `$batch`: the bare integer, or (Graph
+ * base64-encodes non-JSON inner bodies, §4.8) that integer's base64 ("MjU=" for 25). The two
+ * cannot be confused: base64 of ASCII digits starts with `M` or `N`, never with a digit.
+ */
+const CountString = Schema.transformOrFail(Schema.Trim, Schema.String, {
+  strict: true,
+  decode: (text, _, ast) => {
+    if (decimal.test(text)) return ParseResult.succeed(text)
+    const decoded = text.length > 0 && base64.test(text) ? atob(text).trim() : ""
+    return decimal.test(decoded)
+      ? ParseResult.succeed(decoded)
+      : ParseResult.fail(new ParseResult.Type(ast, text, `expected a count (an integer, or its base64), got "${text}"`))
+  },
+  encode: (text) => ParseResult.succeed(text)
+})
+
+/**
+ * A `/$count` answer (§4.7): `text/plain` with a bare integer; inside `$batch` a JSON number, the
+ * text as a string, or the text base64-encoded.
+ */
 export const CountText = Schema.Union(
   Count,
-  Schema.compose(Schema.Trim, Schema.NumberFromString).pipe(Schema.compose(Count))
+  Schema.compose(CountString, Schema.NumberFromString).pipe(Schema.compose(Count))
 )
 
 /** Graph's error body (§4.9). */

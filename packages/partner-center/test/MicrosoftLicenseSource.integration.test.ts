@@ -194,6 +194,28 @@ describe("MicrosoftLicenseSource (partner mode) against the simulator", () => {
     })
   )
 
+  it.scopedLive("reads $count inside $batch whether Graph writes it base64 (its way), as text or as a number", () =>
+    Effect.gen(function* () {
+      for (const batchTextBodies of ["base64", "plain", "number"] as const) {
+        const sim = yield* simulator({ graph: { batchTextBodies } })
+        const s = yield* source(partnerConfig(sim))
+        const allStaff = sim.world.group(SAMPLE.contoso, "All Staff").id
+        const snapshot = yield* s.readSnapshot(tenant.contoso, {
+          ...minimal,
+          devices: true,
+          groups: [Ids.GroupId.make(allStaff), Ids.GroupId.make("Sales")]
+        })
+        expect(snapshot.directory, batchTextBodies).toEqual({ devices: 18, groupMembers: { [allStaff]: 23, Sales: 6 } })
+        // The counts came from inside $batch, not from plain GETs.
+        expect(sim.counters.get("GET /v1.0/devices/$count"), batchTextBodies).toBe(1)
+        expect(
+          sim.counters.requests().filter((r) => r.route === "GET /v1.0/devices/$count" && r.viaBatch),
+          batchTextBodies
+        ).toHaveLength(1)
+      }
+    })
+  )
+
   it.scopedLive("a mailbox report without Recipient Type makes the mailbox counts unavailable, not the snapshot", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ reports: { recipientType: false } })

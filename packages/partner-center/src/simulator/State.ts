@@ -30,6 +30,11 @@ export interface SimulatorConfig {
     readonly resourceUnitLimit: number | undefined
     /** Insert an empty page with a nextLink before the last page of every paged list (§4.5). Default false. */
     readonly emptyPageBeforeLast: boolean
+    /**
+     * How a non-JSON inner body (`$count`'s `text/plain`) is written in a `$batch` answer: base64
+     * as Graph does (§4.8; default), the text as a JSON string, or a numeric text as a JSON number.
+     */
+    readonly batchTextBodies: "base64" | "plain" | "number"
   }
   readonly reports: {
     /** Start the CSV with a UTF-8 BOM (default true). */
@@ -54,7 +59,8 @@ export const defaultConfig: SimulatorConfig = {
     batchResponseOrder: "reversed",
     resourceUnitThrottling: true,
     resourceUnitLimit: undefined,
-    emptyPageBeforeLast: false
+    emptyPageBeforeLast: false,
+    batchTextBodies: "base64"
   },
   reports: { bom: true, recipientType: true, recipientTypeSpelling: "long", booleans: "TrueFalse", throttling: true }
 }
