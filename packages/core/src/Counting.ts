@@ -150,6 +150,35 @@ const singleTerm = (subs: ReadonlyArray<Subscription>): Count["term"] => {
   return { term: subs[0]?.term ?? "Unknown", endDate: ends[0] }
 }
 
+/** Why the source left out a record this license is counted from, if it did (never a count of 0). */
+const leftOut = (
+  snapshot: TenantSnapshot,
+  license: LicenseRef,
+  sku: SkuCount | undefined,
+  termFilter: TermFilter
+): string | undefined => {
+  for (const p of snapshot.problems ?? []) {
+    if (license._tag === "Subscription" && p._tag === "SubscriptionUnlinked") {
+      if (p.subscriptionId.toLowerCase() === license.subscriptionId.toLowerCase()) {
+        return `subscription ${p.subscriptionId} (${p.offerName}) is linked to no SKU of the tenant`
+      }
+    }
+    if (p._tag !== "RecordSkipped") continue
+    const skipped = `the license source left out ${p.record} ${p.id}: its ${p.field} "${p.value}" is unknown`
+    if (license._tag === "Subscription") {
+      if (p.record === "subscription" && p.id.toLowerCase() === license.subscriptionId.toLowerCase()) return skipped
+    } else if (license._tag === "Sku") {
+      const sameSku =
+        (p.skuId !== undefined &&
+          (p.skuId.toLowerCase() === license.skuId?.toLowerCase() || p.skuId.toLowerCase() === sku?.skuId)) ||
+        (p.partNumber !== undefined && p.partNumber.toUpperCase() === license.partNumber?.toUpperCase())
+      // A skipped SKU has no counts; a skipped subscription is missing from a count by term.
+      if (sameSku && (p.record === "sku" || termFilter !== "any")) return skipped
+    }
+  }
+  return undefined
+}
+
 export interface CountContext {
   readonly companyId: CompanyId
   readonly snapshot: TenantSnapshot
@@ -169,6 +198,8 @@ export const count = (
   switch (license._tag) {
     case "Sku": {
       const sku = findSku(snapshot, license)
+      const unavailable = leftOut(snapshot, license, sku, termFilter)
+      if (unavailable !== undefined) return { counted: 0, usernames: [], excluded: false, unavailable }
       if (!sku) return { counted: 0, usernames: [], excluded: false }
       if (isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
       const subs = subscriptionsOf(snapshot, sku.skuId)
@@ -188,7 +219,10 @@ export const count = (
     }
     case "Subscription": {
       const sub = snapshot.subscriptions.find((s) => s.id === license.subscriptionId)
-      if (!sub) return { counted: 0, usernames: [], excluded: false }
+      if (!sub) {
+        const unavailable = leftOut(snapshot, license, undefined, termFilter)
+        return { counted: 0, usernames: [], excluded: false, ...(unavailable !== undefined ? { unavailable } : {}) }
+      }
       const sku = findSku(snapshot, { skuId: sub.skuId })
       if (sku && isExcluded(ctx.exclusions, ctx.companyId, sku))
         return { counted: 0, usernames: [], excluded: true, sku }

@@ -96,6 +96,29 @@ export const DirectoryCounts = Schema.Struct({
 })
 export type DirectoryCounts = typeof DirectoryCounts.Type
 
+/**
+ * A record the source read but could not use, reported rather than failing the tenant:
+ * - `SubscriptionUnlinked`: a Partner Center subscription linked to no SKU of the tenant (an
+ *   Azure plan, software, or commerce ids that differ and no unique name);
+ * - `RecordSkipped`: a record with a value the source does not know (a new status, billing
+ *   cycle, term…), left out of the snapshot. `skuId`/`partNumber` say which SKU it concerns.
+ */
+export const SnapshotProblem = Schema.Union(
+  Schema.TaggedStruct("SubscriptionUnlinked", {
+    subscriptionId: Schema.String,
+    offerName: Schema.String
+  }),
+  Schema.TaggedStruct("RecordSkipped", {
+    record: Schema.Literal("sku", "subscription"),
+    id: Schema.String,
+    skuId: Schema.optional(SkuId),
+    partNumber: Schema.optional(Schema.String),
+    field: Schema.String,
+    value: Schema.String
+  })
+).annotations({ identifier: "SnapshotProblem" })
+export type SnapshotProblem = typeof SnapshotProblem.Type
+
 export const TenantSnapshot = Schema.Struct({
   tenantId: TenantId,
   /** ISO instant of the read. */
@@ -103,7 +126,9 @@ export const TenantSnapshot = Schema.Struct({
   skus: Schema.Array(SkuCount),
   subscriptions: Schema.Array(Subscription),
   users: Schema.optional(Schema.Array(User)),
-  directory: Schema.optional(DirectoryCounts)
+  directory: Schema.optional(DirectoryCounts),
+  /** Records left out, each a finding of the company's sync; the rest of the snapshot stands. */
+  problems: Schema.optional(Schema.Array(SnapshotProblem))
 }).annotations({ identifier: "TenantSnapshot" })
 export type TenantSnapshot = typeof TenantSnapshot.Type
 

@@ -136,6 +136,38 @@ describe("Counting", () => {
     expect(counted.unavailable).toContain("user mailbox count")
   })
 
+  it("a license whose record the source left out is unavailable, not 0", () => {
+    const base = snapshotOf("contoso")
+    const annualId = base.subscriptions.find((x) => x.term === "P1Y")?.id ?? ""
+    const snapshot = {
+      ...base,
+      subscriptions: base.subscriptions.filter((x) => x.id !== annualId),
+      problems: [
+        { _tag: "SubscriptionUnlinked" as const, subscriptionId: "azure-plan", offerName: "Azure plan" },
+        {
+          _tag: "RecordSkipped" as const,
+          record: "subscription" as const,
+          id: annualId,
+          skuId: base.skus.find((x) => x.partNumber === "SPB")?.skuId,
+          field: "status",
+          value: "pendingCancellation"
+        }
+      ]
+    }
+    const c = ctx("contoso", { snapshot })
+    const bySubscription = (id: string) => ({
+      _tag: "Subscription" as const,
+      subscriptionId: Ids.SubscriptionId.make(id)
+    })
+    expect(Counting.count(c, bySubscription(annualId), purchased, "any").unavailable).toContain("pendingCancellation")
+    expect(Counting.count(c, bySubscription("azure-plan"), purchased, "any").unavailable).toContain("linked to no SKU")
+    // By term, the SKU's count lacks the skipped subscription; from the SKU's own counts it does not.
+    expect(Counting.count(c, sku("SPB"), purchased, "annual").unavailable).toContain(annualId)
+    const fromSku = Counting.count(c, sku("SPB"), purchased, "any")
+    expect([fromSku.counted, fromSku.unavailable]).toEqual([25, undefined])
+    expect(Counting.count(c, sku("EXCHANGESTANDARD"), purchased, "annual").unavailable).toBeUndefined()
+  })
+
   it("managed users leave out users holding only excluded or trial licenses", () => {
     const c = ctx("fabrikam", { exclusions: [{ partNumber: "O365_BUSINESS_PREMIUM" }, { partNumber: "AAD_PREMIUM" }] })
     expect(Counting.countCustom(c, { _tag: "ManagedUsers" }).counted).toBe(0)

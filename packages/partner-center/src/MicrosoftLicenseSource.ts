@@ -344,12 +344,16 @@ export const make = (
         })
 
         let subscriptions: ReadonlyArray<Snapshot.Subscription>
+        const problems: Array<Snapshot.SnapshotProblem> = []
         if (pc !== undefined) {
           const linked = Combine.partnerSubscriptions(pc, fromGraph.skus, fromGraph.directory)
+          // Each is a finding of the company's sync: an Azure plan, or a SKU none of the three ways links.
           for (const sub of linked.unlinked) {
-            yield* Effect.logDebug(
-              `tenant ${label(tenantId)}: Partner Center subscription ${sub.id} (${sub.offerName ?? "?"}) is no SKU of the tenant; left out`
-            )
+            problems.push({
+              _tag: "SubscriptionUnlinked",
+              subscriptionId: sub.id,
+              offerName: sub.offerName ?? sub.friendlyName ?? "(no offer name)"
+            })
           }
           subscriptions = linked.subscriptions
         } else subscriptions = Combine.tenantSubscriptions(fromGraph.directory)
@@ -379,7 +383,8 @@ export const make = (
                   ...(fromGraph.groupMembers !== undefined ? { groupMembers: fromGraph.groupMembers } : {})
                 }
               }
-            : {})
+            : {}),
+          ...(problems.length > 0 ? { problems } : {})
         } satisfies Snapshot.TenantSnapshot
       }).pipe(
         Effect.catchAll(fail(tenantId)),

@@ -176,4 +176,32 @@ describe("Engine.syncAll with the Microsoft license source", () => {
       expect(mailboxLine()).toEqual([[25, true]])
     })
   )
+
+  it.scopedLive("commerce ids unlike Partner Center's plan the same; a subscription nothing links is a finding", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator({ graph: { commerceIds: "distinct" } })
+      sim.world.updateSubscription(SampleData.tenantIds.northwind, "6b1d3c2a-1003-4a5b-8c6d-000000000002", {
+        offerName: "Exchange Online Kiosk (legacy)",
+        friendlyName: "Exchange Online Kiosk (legacy)"
+      })
+      const microsoft = run(MicrosoftLicenseSource.layer(partnerConfig(sim)).pipe(Layer.provide(FetchHttpClient.layer)))
+      const reference = run(
+        InMemoryLicenseSource.layer(InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots))
+      )
+      const planned = yield* microsoft.sync(true)
+      const expected = yield* reference.sync(true)
+      const ops = (r: Engine.SyncResult) => r.companies.flatMap((c) => c.plan.operations).map(effect)
+      expect(ops(planned)).toEqual(ops(expected))
+      const unlinked = Engine.allFindings(planned).filter((f) => f._tag === "SubscriptionUnlinked")
+      expect(unlinked).toEqual([
+        {
+          _tag: "SubscriptionUnlinked",
+          companyId: SampleData.companyIds.northwind,
+          tenantId: SampleData.tenantIds.northwind,
+          subscriptionId: "6b1d3c2a-1003-4a5b-8c6d-000000000002",
+          offerName: "Exchange Online Kiosk (legacy)"
+        }
+      ])
+    })
+  )
 })

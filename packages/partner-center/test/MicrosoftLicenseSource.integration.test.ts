@@ -216,6 +216,39 @@ describe("MicrosoftLicenseSource (partner mode) against the simulator", () => {
     })
   )
 
+  it.scopedLive(
+    "links subscriptions by offer name when Graph's commerce ids differ; one nothing links is reported",
+    () =>
+      Effect.gen(function* () {
+        const same = yield* simulator()
+        const distinct = yield* simulator({ graph: { commerceIds: "distinct" } })
+        const expected = yield* (yield* source(partnerConfig(same))).readSnapshot(tenant.contoso, minimal)
+        const s = yield* source(partnerConfig(distinct))
+        const linked = yield* s.readSnapshot(tenant.contoso, minimal)
+        // The ids really differ: neither Graph list names a Partner Center id.
+        const pcIds = expected.subscriptions.map((x) => x.id)
+        expect(pcIds).toHaveLength(3)
+        expect(linked.subscriptions).toEqual(expected.subscriptions)
+        expect(linked.problems).toBeUndefined()
+
+        distinct.world.updateSubscription(SAMPLE.contoso, "6b1d3c2a-1001-4a5b-8c6d-000000000003", {
+          offerName: "Exchange Online Kiosk (legacy)",
+          friendlyName: "Exchange Online Kiosk (legacy)"
+        })
+        const unlinked = yield* s.readSnapshot(tenant.contoso, minimal)
+        expect(unlinked.subscriptions.map((x) => x.id)).toEqual(pcIds.filter((id) => !id.endsWith("000000000003")))
+        expect(unlinked.problems).toEqual([
+          {
+            _tag: "SubscriptionUnlinked",
+            subscriptionId: "6b1d3c2a-1001-4a5b-8c6d-000000000003",
+            offerName: "Exchange Online Kiosk (legacy)"
+          }
+        ])
+        // The SKU's own counts still stand (subscribedSkus).
+        expect(sku(unlinked, "EXCHANGESTANDARD")).toMatchObject({ enabled: 3, consumed: 3 })
+      })
+  )
+
   it.scopedLive("a mailbox report without Recipient Type makes the mailbox counts unavailable, not the snapshot", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ reports: { recipientType: false } })

@@ -35,6 +35,12 @@ export interface SimulatorConfig {
      * as Graph does (§4.8; default), the text as a JSON string, or a numeric text as a JSON number.
      */
     readonly batchTextBodies: "base64" | "plain" | "number"
+    /**
+     * The commerce subscription ids Graph states (`directory/subscriptions.commerceSubscriptionId`,
+     * `subscribedSkus.subscriptionIds`): Partner Center's subscription ids (§3.4 "probably", the
+     * default) or ids of their own, so linking must fall back to the offer name.
+     */
+    readonly commerceIds: "partnerCenter" | "distinct"
   }
   readonly reports: {
     /** Start the CSV with a UTF-8 BOM (default true). */
@@ -60,7 +66,8 @@ export const defaultConfig: SimulatorConfig = {
     resourceUnitThrottling: true,
     resourceUnitLimit: undefined,
     emptyPageBeforeLast: false,
-    batchTextBodies: "base64"
+    batchTextBodies: "base64",
+    commerceIds: "partnerCenter"
   },
   reports: { bom: true, recipientType: true, recipientTypeSpelling: "long", booleans: "TrueFalse", throttling: true }
 }
