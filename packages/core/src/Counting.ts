@@ -151,12 +151,7 @@ const singleTerm = (subs: ReadonlyArray<Subscription>): Count["term"] => {
 }
 
 /** Why the source left out a record this license is counted from, if it did (never a count of 0). */
-const leftOut = (
-  snapshot: TenantSnapshot,
-  license: LicenseRef,
-  sku: SkuCount | undefined,
-  termFilter: TermFilter
-): string | undefined => {
+const leftOut = (snapshot: TenantSnapshot, license: LicenseRef, sku: SkuCount | undefined): string | undefined => {
   for (const p of snapshot.problems ?? []) {
     if (license._tag === "Subscription" && p._tag === "SubscriptionUnlinked") {
       if (p.subscriptionId.toLowerCase() === license.subscriptionId.toLowerCase()) {
@@ -172,8 +167,9 @@ const leftOut = (
         (p.skuId !== undefined &&
           (p.skuId.toLowerCase() === license.skuId?.toLowerCase() || p.skuId.toLowerCase() === sku?.skuId)) ||
         (p.partNumber !== undefined && p.partNumber.toUpperCase() === license.partNumber?.toUpperCase())
-      // A skipped SKU has no counts; a skipped subscription is missing from a count by term.
-      if (sameSku && (p.record === "sku" || termFilter !== "any")) return skipped
+      // A skipped SKU has no counts; a skipped subscription is missing from a count by term, and
+      // from the trial units a count of the SKU's own units leaves out.
+      if (sameSku) return skipped
     }
   }
   return undefined
@@ -198,7 +194,7 @@ export const count = (
   switch (license._tag) {
     case "Sku": {
       const sku = findSku(snapshot, license)
-      const unavailable = leftOut(snapshot, license, sku, termFilter)
+      const unavailable = leftOut(snapshot, license, sku)
       if (unavailable !== undefined) return { counted: 0, usernames: [], excluded: false, unavailable }
       if (!sku) return { counted: 0, usernames: [], excluded: false }
       if (isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
@@ -220,7 +216,7 @@ export const count = (
     case "Subscription": {
       const sub = snapshot.subscriptions.find((s) => s.id === license.subscriptionId)
       if (!sub) {
-        const unavailable = leftOut(snapshot, license, undefined, termFilter)
+        const unavailable = leftOut(snapshot, license, undefined)
         return { counted: 0, usernames: [], excluded: false, ...(unavailable !== undefined ? { unavailable } : {}) }
       }
       const sku = findSku(snapshot, { skuId: sub.skuId })

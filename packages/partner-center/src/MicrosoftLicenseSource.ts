@@ -355,8 +355,12 @@ export const make = (
               offerName: sub.offerName ?? sub.friendlyName ?? "(no offer name)"
             })
           }
+          problems.push(...linked.skipped)
           subscriptions = linked.subscriptions
-        } else subscriptions = Combine.tenantSubscriptions(fromGraph.directory)
+        } else {
+          problems.push(...Combine.skippedDirectorySubscriptions(fromGraph.directory))
+          subscriptions = Combine.tenantSubscriptions(fromGraph.directory)
+        }
 
         const wantsDirectory = request.mailboxes || request.devices || request.groups.length > 0
         return {

@@ -67,8 +67,9 @@ export type PcSubscriptionStatus = typeof PcSubscriptionStatus.Type
 /**
  * `Subscription` (§3.4). There is no skuId: the adapter links a subscription to its SKU through
  * Graph (`directory/subscriptions.commerceSubscriptionId`, `subscribedSkus.subscriptionIds`).
- * `billingCycle` and `termDuration` are kept as text so a value Microsoft adds later reads as
- * "Unknown" instead of failing the whole tenant; `status` decides billing, so it must be known.
+ * `status`, `billingCycle` and `termDuration` are kept as text so that a value Microsoft adds
+ * later skips that subscription alone, reported with the value (Combine.ts), instead of failing
+ * the whole tenant's read.
  */
 export const PcSubscription = Schema.Struct({
   id: Schema.String.pipe(Schema.minLength(1)),
@@ -76,7 +77,7 @@ export const PcSubscription = Schema.Struct({
   offerName: opt(Schema.String),
   friendlyName: opt(Schema.String),
   quantity: Count,
-  status: PcSubscriptionStatus,
+  status: Schema.String,
   billingCycle: opt(Schema.String),
   termDuration: opt(Schema.String),
   isTrial: opt(Schema.Boolean),
@@ -145,15 +146,16 @@ export const subscribedSkuSelect = [
 
 /** `companySubscription.status` (§4.3). */
 export const CompanySubscriptionStatus = Schema.Literal("Enabled", "Deleted", "Suspended", "Warning", "LockedOut")
+export type CompanySubscriptionStatus = typeof CompanySubscriptionStatus.Type
 
-/** `companySubscription` (§4.3). */
+/** `companySubscription` (§4.3); `status` as text: an unknown one skips that subscription alone (Combine.ts). */
 export const CompanySubscription = Schema.Struct({
   id: Schema.String,
   commerceSubscriptionId: opt(Schema.String),
   skuId: Guid,
   skuPartNumber: opt(Schema.String),
   isTrial: opt(Schema.Boolean),
-  status: CompanySubscriptionStatus,
+  status: Schema.String,
   totalLicenses: Count,
   createdDateTime: opt(Schema.String),
   nextLifecycleDateTime: opt(Schema.String)

@@ -204,4 +204,41 @@ describe("Engine.syncAll with the Microsoft license source", () => {
       ])
     })
   )
+
+  it.scopedLive("an unknown subscription status holds only its SKU's mappings, reported with the value", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator()
+      const microsoft = run(MicrosoftLicenseSource.layer(partnerConfig(sim)).pipe(Layer.provide(FetchHttpClient.layer)))
+      yield* microsoft.sync(false)
+      const lines = () => [...microsoft.psa.lines.values()].map((l) => [l.id, l.quantity, l.active])
+      const before = lines()
+      // Contoso's annual Business Premium gets a status SeatSync does not know, and Exchange grows.
+      sim.world.updateSubscription(SampleData.tenantIds.contoso, "6b1d3c2a-1001-4a5b-8c6d-000000000001", {
+        servedAs: { status: "pendingCancellation" }
+      })
+      sim.world.setSkuUnits(SampleData.tenantIds.contoso, "EXCHANGESTANDARD", { enabled: 4 })
+      const result = yield* microsoft.sync(false)
+      const contoso = result.companies.find((c) => c.companyId === SampleData.companyIds.contoso)
+      expect(contoso?.status).toBe("held")
+      expect(contoso?.applied.map((a) => a.operation.mappingId)).toEqual(["contoso-exo"])
+      expect(contoso?.findings.find((f) => f._tag === "RecordSkipped")).toEqual({
+        _tag: "RecordSkipped",
+        companyId: SampleData.companyIds.contoso,
+        tenantId: SampleData.tenantIds.contoso,
+        record: "subscription",
+        id: "6b1d3c2a-1001-4a5b-8c6d-000000000001",
+        field: "status",
+        value: "pendingCancellation"
+      })
+      const held = contoso?.findings.find((f) => f._tag === "CompanyHeld")
+      const message = held?._tag === "CompanyHeld" ? held.message : ""
+      expect(message).toContain("mapping contoso-spb-annual")
+      expect(message).toContain("mapping contoso-spb-monthly")
+      expect(message).toContain("pendingCancellation")
+      expect(result.companies.filter((c) => c !== contoso).map((c) => c.status)).toEqual(["unchanged", "unchanged"])
+      // Only the Exchange line moved; the Business Premium lines are as they were.
+      const changed = lines().filter((l, i) => JSON.stringify(l) !== JSON.stringify(before[i]))
+      expect(changed).toHaveLength(1)
+    })
+  )
 })

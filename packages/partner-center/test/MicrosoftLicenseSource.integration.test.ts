@@ -249,6 +249,77 @@ describe("MicrosoftLicenseSource (partner mode) against the simulator", () => {
       })
   )
 
+  it.scopedLive("a status, billing cycle or term Microsoft may add later skips that subscription alone", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator()
+      const s = yield* source(partnerConfig(sim))
+      const annual = "6b1d3c2a-1001-4a5b-8c6d-000000000001"
+      const monthly = "6b1d3c2a-1001-4a5b-8c6d-000000000002"
+      const exchange = "6b1d3c2a-1001-4a5b-8c6d-000000000003"
+      sim.world.updateSubscription(SAMPLE.contoso, annual, { servedAs: { status: "pendingCancellation" } })
+      sim.world.updateSubscription(SAMPLE.contoso, monthly, { servedAs: { billingCycle: "quarterly" } })
+      sim.world.updateSubscription(SAMPLE.contoso, exchange, { servedAs: { termDuration: "P2Y" } })
+      const snapshot = yield* s.readSnapshot(tenant.contoso, minimal)
+      expect(snapshot.subscriptions).toEqual([])
+      expect(snapshot.problems).toEqual([
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: annual,
+          skuId: SAMPLE.sku.SPB,
+          field: "status",
+          value: "pendingCancellation"
+        },
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: monthly,
+          skuId: SAMPLE.sku.SPB,
+          field: "billingCycle",
+          value: "quarterly"
+        },
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: exchange,
+          skuId: SAMPLE.sku.EXCHANGESTANDARD,
+          field: "termDuration",
+          value: "P2Y"
+        }
+      ])
+      // The tenant's SKUs still read, and the other tenants are untouched.
+      expect(sku(snapshot, "SPB")).toMatchObject({ enabled: 25, consumed: 22 })
+      const fabrikam = yield* s.readSnapshot(tenant.fabrikam, minimal)
+      expect(fabrikam.problems).toBeUndefined()
+      expect(fabrikam.subscriptions.length).toBeGreaterThan(0)
+    })
+  )
+
+  it.scopedLive("tenant mode: a directory subscription status Graph may add later skips that subscription alone", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator()
+      const s = yield* source(tenantConfig(sim, [SAMPLE.contoso]))
+      sim.world.updateSubscription(SAMPLE.contoso, "6b1d3c2a-1001-4a5b-8c6d-000000000003", {
+        servedAs: { directoryStatus: "PendingRenewal" }
+      })
+      const snapshot = yield* s.readSnapshot(tenant.contoso, minimal)
+      expect(snapshot.subscriptions.map((x) => x.skuId).sort()).toEqual(
+        [SAMPLE.sku.FLOW_FREE, SAMPLE.sku.SPB, SAMPLE.sku.SPB].sort()
+      )
+      expect(snapshot.problems).toEqual([
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: "6b1d3c2a-1001-4a5b-8c6d-000000000003",
+          skuId: SAMPLE.sku.EXCHANGESTANDARD,
+          partNumber: "EXCHANGESTANDARD",
+          field: "status",
+          value: "PendingRenewal"
+        }
+      ])
+    })
+  )
+
   it.scopedLive("a mailbox report without Recipient Type makes the mailbox counts unavailable, not the snapshot", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ reports: { recipientType: false } })

@@ -313,7 +313,7 @@ export const directorySubscriptions = (sim: SimContext["sim"], tenant: TenantSta
           serviceStatus,
           skuId: sku.skuId,
           skuPartNumber: sku.skuPartNumber,
-          status: directoryStatus(sub),
+          status: sub.servedAs?.directoryStatus ?? directoryStatus(sub),
           totalLicenses: sub.quantity
         }
       })
