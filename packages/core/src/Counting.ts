@@ -15,7 +15,15 @@ import type {
   TermFilter,
   UnitStatusPolicy
 } from "./Setup.js"
-import type { SkuCount, SnapshotRequest, Subscription, TenantSnapshot, Term, User } from "./Snapshot.js"
+import type {
+  DirectoryCountName,
+  SkuCount,
+  SnapshotRequest,
+  Subscription,
+  TenantSnapshot,
+  Term,
+  User
+} from "./Snapshot.js"
 
 export interface Count {
   /** Units counted under the mapping's basis and policies. */
@@ -30,6 +38,11 @@ export interface Count {
   readonly sku?: SkuCount
   /** True when the license is excluded: never billed. */
   readonly excluded: boolean
+  /**
+   * Why the units cannot be counted (a directory count the source could not read): the mapping
+   * is then a read failure, never a count of 0 (which would cancel its line).
+   */
+  readonly unavailable?: string | undefined
 }
 
 const termMatches = (filter: TermFilter, term: Term): boolean =>
@@ -137,6 +150,31 @@ const singleTerm = (subs: ReadonlyArray<Subscription>): Count["term"] => {
   return { term: subs[0]?.term ?? "Unknown", endDate: ends[0] }
 }
 
+/** Why the source left out a record this license is counted from, if it did (never a count of 0). */
+const leftOut = (snapshot: TenantSnapshot, license: LicenseRef, sku: SkuCount | undefined): string | undefined => {
+  for (const p of snapshot.problems ?? []) {
+    if (license._tag === "Subscription" && p._tag === "SubscriptionUnlinked") {
+      if (p.subscriptionId.toLowerCase() === license.subscriptionId.toLowerCase()) {
+        return `subscription ${p.subscriptionId} (${p.offerName}) is linked to no SKU of the tenant`
+      }
+    }
+    if (p._tag !== "RecordSkipped") continue
+    const skipped = `the license source left out ${p.record} ${p.id}: its ${p.field} "${p.value}" is unknown`
+    if (license._tag === "Subscription") {
+      if (p.record === "subscription" && p.id.toLowerCase() === license.subscriptionId.toLowerCase()) return skipped
+    } else if (license._tag === "Sku") {
+      const sameSku =
+        (p.skuId !== undefined &&
+          (p.skuId.toLowerCase() === license.skuId?.toLowerCase() || p.skuId.toLowerCase() === sku?.skuId)) ||
+        (p.partNumber !== undefined && p.partNumber.toUpperCase() === license.partNumber?.toUpperCase())
+      // A skipped SKU has no counts; a skipped subscription is missing from a count by term, and
+      // from the trial units a count of the SKU's own units leaves out.
+      if (sameSku) return skipped
+    }
+  }
+  return undefined
+}
+
 export interface CountContext {
   readonly companyId: CompanyId
   readonly snapshot: TenantSnapshot
@@ -156,6 +194,8 @@ export const count = (
   switch (license._tag) {
     case "Sku": {
       const sku = findSku(snapshot, license)
+      const unavailable = leftOut(snapshot, license, sku)
+      if (unavailable !== undefined) return { counted: 0, usernames: [], excluded: false, unavailable }
       if (!sku) return { counted: 0, usernames: [], excluded: false }
       if (isExcluded(ctx.exclusions, ctx.companyId, sku)) return { counted: 0, usernames: [], excluded: true, sku }
       const subs = subscriptionsOf(snapshot, sku.skuId)
@@ -175,7 +215,10 @@ export const count = (
     }
     case "Subscription": {
       const sub = snapshot.subscriptions.find((s) => s.id === license.subscriptionId)
-      if (!sub) return { counted: 0, usernames: [], excluded: false }
+      if (!sub) {
+        const unavailable = leftOut(snapshot, license, undefined)
+        return { counted: 0, usernames: [], excluded: false, ...(unavailable !== undefined ? { unavailable } : {}) }
+      }
       const sku = findSku(snapshot, { skuId: sub.skuId })
       if (sku && isExcluded(ctx.exclusions, ctx.companyId, sku))
         return { counted: 0, usernames: [], excluded: true, sku }
@@ -211,10 +254,30 @@ const paidSkuIds = (ctx: CountContext): Set<string> => {
 const enabledMembers = (users: ReadonlyArray<User> | undefined): ReadonlyArray<User> =>
   (users ?? []).filter((u) => u.accountEnabled && u.userType === "Member")
 
+const countLabels: Record<DirectoryCountName, string> = {
+  userMailboxes: "user mailbox count",
+  sharedMailboxes: "shared mailbox count",
+  devices: "device count"
+}
+
+/**
+ * A directory count, or why it is unavailable: the source's reason when it gave one, else that
+ * the snapshot lacks it. Never 0 in place of a count nobody read.
+ */
+const directoryCount = (snapshot: TenantSnapshot, name: DirectoryCountName): Omit<Count, "excluded"> => {
+  const value = snapshot.directory?.[name]
+  const reason = snapshot.directory?.unavailable?.find((u) => u.count === name)?.reason
+  if (value !== undefined && reason === undefined) return { counted: value, usernames: [] }
+  return {
+    counted: 0,
+    usernames: [],
+    unavailable: `the ${countLabels[name]} is unavailable: ${reason ?? "the license source did not report it"}`
+  }
+}
+
 /** Counts a custom license rule. */
 export const countCustom = (ctx: CountContext, rule: CustomRule): Omit<Count, "excluded"> => {
   const { snapshot } = ctx
-  const directory = snapshot.directory ?? {}
   switch (rule._tag) {
     case "ManagedUsers": {
       const paid = paidSkuIds(ctx)
@@ -222,13 +285,21 @@ export const countCustom = (ctx: CountContext, rule: CustomRule): Omit<Count, "e
       return { counted: users.length, usernames: names(users) }
     }
     case "UserMailboxes":
-      return { counted: directory.userMailboxes ?? 0, usernames: [] }
+      return directoryCount(snapshot, "userMailboxes")
     case "SharedMailboxes":
-      return { counted: directory.sharedMailboxes ?? 0, usernames: [] }
+      return directoryCount(snapshot, "sharedMailboxes")
     case "Devices":
-      return { counted: directory.devices ?? 0, usernames: [] }
-    case "GroupMembers":
-      return { counted: directory.groupMembers?.[rule.groupId] ?? 0, usernames: [] }
+      return directoryCount(snapshot, "devices")
+    case "GroupMembers": {
+      const members = snapshot.directory?.groupMembers?.[rule.groupId]
+      return members !== undefined
+        ? { counted: members, usernames: [] }
+        : {
+            counted: 0,
+            usernames: [],
+            unavailable: `the member count of group ${rule.groupId} is unavailable: the license source did not report it`
+          }
+    }
     case "UsersWithAnySku": {
       const wanted = new Set(
         rule.skus.flatMap((ref) => {

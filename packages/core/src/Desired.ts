@@ -79,6 +79,7 @@ export const desire = (input: DesireInput): Desire => {
   const { company, config, snapshot } = input
   const lines: Array<DesiredLine> = []
   const findings: Array<Finding> = []
+  const unread: Array<string> = []
   const profiles = profilesOf(config)
   const ctx: Counting.CountContext = {
     companyId: company.companyId,
@@ -125,6 +126,11 @@ export const desire = (input: DesireInput): Desire => {
       continue
     }
     const count = Counting.count(ctx, mapping.license, mapping.options, profile.term)
+    if (count.unavailable !== undefined) {
+      // A read failure of this mapping alone: no desired line, so its line is left as it is.
+      unread.push(`mapping ${mapping.id}: ${count.unavailable}`)
+      continue
+    }
     const options = mapping.options
     const billed = count.excluded ? 0 : billedQuantity(count.counted, options.minimumQuantity)
     const quantity = input.capabilities.lessIncluded ? billed : Math.max(0, billed - options.includedQuantity)
@@ -159,6 +165,15 @@ export const desire = (input: DesireInput): Desire => {
       description,
       prorate: options.prorate && agreement.prorate,
       negativeProration: options.negativeProration
+    })
+  }
+  if (unread.length > 0) {
+    findings.push({
+      _tag: "CompanyHeld",
+      companyId: company.companyId,
+      reason: "ReadFailed",
+      heldOperations: 0,
+      message: `${unread.join("; ")}; ${unread.length === 1 ? "its line is" : "their lines are"} left unchanged, the other mappings are synced`
     })
   }
   return { lines, findings }

@@ -63,6 +63,23 @@ export const MappingProblem = Schema.TaggedStruct("MappingProblem", {
   message: Schema.String
 })
 
+/** A Partner Center subscription linked to no SKU of the tenant: not billed by any SKU mapping. */
+export const SubscriptionUnlinked = Schema.TaggedStruct("SubscriptionUnlinked", {
+  companyId: CompanyId,
+  tenantId: TenantId,
+  subscriptionId: Schema.String,
+  offerName: Schema.String
+})
+/** A license source record with a value SeatSync does not know: that record alone is left out. */
+export const RecordSkipped = Schema.TaggedStruct("RecordSkipped", {
+  companyId: CompanyId,
+  tenantId: TenantId,
+  record: Schema.String,
+  id: Schema.String,
+  field: Schema.String,
+  value: Schema.String
+})
+
 export const Finding = Schema.Union(
   TenantNotAdded,
   LicenseNotLinked,
@@ -73,7 +90,9 @@ export const Finding = Schema.Union(
   SyncFailed,
   UnownedLineExists,
   ProrationDisabledByAgreement,
-  MappingProblem
+  MappingProblem,
+  SubscriptionUnlinked,
+  RecordSkipped
 ).annotations({ identifier: "Finding" })
 export type Finding = typeof Finding.Type
 
@@ -100,6 +119,10 @@ export const keyOf = (f: Finding): string => {
       return `ProrationDisabledByAgreement:${f.mappingId}`
     case "MappingProblem":
       return `MappingProblem:${f.mappingId}:${f.message}`
+    case "SubscriptionUnlinked":
+      return `SubscriptionUnlinked:${f.companyId}:${f.subscriptionId}`
+    case "RecordSkipped":
+      return `RecordSkipped:${f.companyId}:${f.record}:${f.id}:${f.field}:${f.value}`
   }
 }
 
@@ -126,5 +149,9 @@ export const describe = (f: Finding): string => {
       return `Mapping ${f.mappingId} asks for proration but agreement ${f.agreementId} does not prorate`
     case "MappingProblem":
       return `Mapping ${f.mappingId}: ${f.message}`
+    case "SubscriptionUnlinked":
+      return `Partner Center subscription ${f.subscriptionId} (${f.offerName}) of tenant ${f.tenantId} (company ${f.companyId}) is linked to no SKU of the tenant: no SKU mapping bills it`
+    case "RecordSkipped":
+      return `The ${f.record} ${f.id} of tenant ${f.tenantId} (company ${f.companyId}) has ${f.field} "${f.value}", which SeatSync does not know: that ${f.record} is left out, the rest of the tenant is synced`
   }
 }

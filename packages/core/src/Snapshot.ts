@@ -69,15 +69,55 @@ export const User = Schema.Struct({
 }).annotations({ identifier: "User" })
 export type User = typeof User.Type
 
+/** A directory count a custom license can bill. */
+export const DirectoryCountName = Schema.Literal("userMailboxes", "sharedMailboxes", "devices")
+export type DirectoryCountName = typeof DirectoryCountName.Type
+
+/**
+ * A count the source was asked for and could not give, and why (e.g. a mailbox report without the
+ * column that tells user from shared mailboxes). The snapshot still stands: only the licenses
+ * billed by that count cannot be counted, and a missing count is never 0.
+ */
+export const UnavailableCount = Schema.Struct({
+  count: DirectoryCountName,
+  reason: Schema.String
+}).annotations({ identifier: "UnavailableCount" })
+export type UnavailableCount = typeof UnavailableCount.Type
+
 /** Directory counts for custom licenses; each present only when asked for. */
 export const DirectoryCounts = Schema.Struct({
   userMailboxes: Schema.optional(Count),
   sharedMailboxes: Schema.optional(Count),
   devices: Schema.optional(Count),
   /** Transitive (nested) member counts per group id. */
-  groupMembers: Schema.optional(Schema.Record({ key: Schema.String, value: Count }))
+  groupMembers: Schema.optional(Schema.Record({ key: Schema.String, value: Count })),
+  /** Counts asked for that the source could not read. */
+  unavailable: Schema.optional(Schema.Array(UnavailableCount))
 })
 export type DirectoryCounts = typeof DirectoryCounts.Type
+
+/**
+ * A record the source read but could not use, reported rather than failing the tenant:
+ * - `SubscriptionUnlinked`: a Partner Center subscription linked to no SKU of the tenant (an
+ *   Azure plan, software, or commerce ids that differ and no unique name);
+ * - `RecordSkipped`: a record with a value the source does not know (a new status, billing
+ *   cycle, term…), left out of the snapshot. `skuId`/`partNumber` say which SKU it concerns.
+ */
+export const SnapshotProblem = Schema.Union(
+  Schema.TaggedStruct("SubscriptionUnlinked", {
+    subscriptionId: Schema.String,
+    offerName: Schema.String
+  }),
+  Schema.TaggedStruct("RecordSkipped", {
+    record: Schema.Literal("sku", "subscription"),
+    id: Schema.String,
+    skuId: Schema.optional(SkuId),
+    partNumber: Schema.optional(Schema.String),
+    field: Schema.String,
+    value: Schema.String
+  })
+).annotations({ identifier: "SnapshotProblem" })
+export type SnapshotProblem = typeof SnapshotProblem.Type
 
 export const TenantSnapshot = Schema.Struct({
   tenantId: TenantId,
@@ -86,7 +126,9 @@ export const TenantSnapshot = Schema.Struct({
   skus: Schema.Array(SkuCount),
   subscriptions: Schema.Array(Subscription),
   users: Schema.optional(Schema.Array(User)),
-  directory: Schema.optional(DirectoryCounts)
+  directory: Schema.optional(DirectoryCounts),
+  /** Records left out, each a finding of the company's sync; the rest of the snapshot stands. */
+  problems: Schema.optional(Schema.Array(SnapshotProblem))
 }).annotations({ identifier: "TenantSnapshot" })
 export type TenantSnapshot = typeof TenantSnapshot.Type
 

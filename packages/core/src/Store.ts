@@ -79,7 +79,9 @@ export const FindingKind = Schema.Literal(
   "SyncFailed",
   "UnownedLineExists",
   "ProrationDisabledByAgreement",
-  "MappingProblem"
+  "MappingProblem",
+  "SubscriptionUnlinked",
+  "RecordSkipped"
 )
 export type FindingKind = typeof FindingKind.Type
 

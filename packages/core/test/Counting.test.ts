@@ -106,6 +106,68 @@ describe("Counting", () => {
     expect(Counting.countCustom(withGroup, { _tag: "GroupMembers", groupId: Ids.GroupId.make("g1") }).counted).toBe(7)
   })
 
+  it("a directory count the source could not read is unavailable with its reason, never 0", () => {
+    const unread = ctx("contoso", {
+      snapshot: {
+        ...snapshotOf("contoso"),
+        directory: {
+          devices: 18,
+          unavailable: [{ count: "userMailboxes", reason: "the report has no Recipient Type column" }]
+        }
+      }
+    })
+    const mailboxes = Counting.countCustom(unread, { _tag: "UserMailboxes" })
+    expect(mailboxes.unavailable).toBe("the user mailbox count is unavailable: the report has no Recipient Type column")
+    // Not reported at all: unavailable too (a count nobody read must not bill 0).
+    expect(Counting.countCustom(unread, { _tag: "SharedMailboxes" }).unavailable).toBe(
+      "the shared mailbox count is unavailable: the license source did not report it"
+    )
+    expect(
+      Counting.countCustom(unread, { _tag: "GroupMembers", groupId: Ids.GroupId.make("g9") }).unavailable
+    ).toContain("group g9")
+    expect(Counting.countCustom(unread, { _tag: "Devices" })).toEqual({ counted: 18, usernames: [] })
+    const custom = { id: Ids.CustomLicenseId.make("mbx"), name: "Mailboxes", rule: { _tag: "UserMailboxes" as const } }
+    const counted = Counting.count(
+      { ...unread, customLicenses: [custom] },
+      { _tag: "Custom", customLicenseId: custom.id },
+      purchased,
+      "any"
+    )
+    expect(counted.unavailable).toContain("user mailbox count")
+  })
+
+  it("a license whose record the source left out is unavailable, not 0", () => {
+    const base = snapshotOf("contoso")
+    const annualId = base.subscriptions.find((x) => x.term === "P1Y")?.id ?? ""
+    const snapshot = {
+      ...base,
+      subscriptions: base.subscriptions.filter((x) => x.id !== annualId),
+      problems: [
+        { _tag: "SubscriptionUnlinked" as const, subscriptionId: "azure-plan", offerName: "Azure plan" },
+        {
+          _tag: "RecordSkipped" as const,
+          record: "subscription" as const,
+          id: annualId,
+          skuId: base.skus.find((x) => x.partNumber === "SPB")?.skuId,
+          field: "status",
+          value: "pendingCancellation"
+        }
+      ]
+    }
+    const c = ctx("contoso", { snapshot })
+    const bySubscription = (id: string) => ({
+      _tag: "Subscription" as const,
+      subscriptionId: Ids.SubscriptionId.make(id)
+    })
+    expect(Counting.count(c, bySubscription(annualId), purchased, "any").unavailable).toContain("pendingCancellation")
+    expect(Counting.count(c, bySubscription("azure-plan"), purchased, "any").unavailable).toContain("linked to no SKU")
+    // The SKU's counts lack the skipped subscription: by term, and in the trial units left out.
+    expect(Counting.count(c, sku("SPB"), purchased, "annual").unavailable).toContain(annualId)
+    expect(Counting.count(c, sku("SPB"), purchased, "any").unavailable).toContain(annualId)
+    expect(Counting.count(c, sku("EXCHANGESTANDARD"), purchased, "any").unavailable).toBeUndefined()
+    expect(Counting.count(c, sku("EXCHANGESTANDARD"), purchased, "annual").unavailable).toBeUndefined()
+  })
+
   it("managed users leave out users holding only excluded or trial licenses", () => {
     const c = ctx("fabrikam", { exclusions: [{ partNumber: "O365_BUSINESS_PREMIUM" }, { partNumber: "AAD_PREMIUM" }] })
     expect(Counting.countCustom(c, { _tag: "ManagedUsers" }).counted).toBe(0)

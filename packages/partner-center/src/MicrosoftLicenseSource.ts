@@ -324,12 +324,10 @@ export const make = (
                 `/reports/getMailboxUsageDetail(period='${config.mailboxReportPeriod ?? defaults.mailboxReportPeriod}')`
               )
               .pipe(
-                Effect.flatMap((csv) => {
-                  const counted = Combine.mailboxCounts(csv)
-                  return counted._tag === "ok"
-                    ? Effect.succeed(counted)
-                    : Effect.fail(invalid(`Graph GET /reports/getMailboxUsageDetail: ${counted.message}`))
-                })
+                // A report Graph serves but that cannot be counted (§4.6: v1.0 documents no Recipient
+                // Type column) makes the two mailbox counts unavailable, not the tenant's snapshot:
+                // the core fails only the mappings billed by them.
+                Effect.map((csv) => Combine.mailboxCounts(csv))
               )
           : Effect.succeed(undefined)
 
@@ -341,15 +339,23 @@ export const make = (
         })
 
         let subscriptions: ReadonlyArray<Snapshot.Subscription>
+        const problems: Array<Snapshot.SnapshotProblem> = []
         if (pc !== undefined) {
           const linked = Combine.partnerSubscriptions(pc, fromGraph.skus, fromGraph.directory)
+          // Each is a finding of the company's sync: an Azure plan, or a SKU none of the three ways links.
           for (const sub of linked.unlinked) {
-            yield* Effect.logDebug(
-              `tenant ${label(tenantId)}: Partner Center subscription ${sub.id} (${sub.offerName ?? "?"}) is no SKU of the tenant; left out`
-            )
+            problems.push({
+              _tag: "SubscriptionUnlinked",
+              subscriptionId: sub.id,
+              offerName: sub.offerName ?? sub.friendlyName ?? "(no offer name)"
+            })
           }
+          problems.push(...linked.skipped)
           subscriptions = linked.subscriptions
-        } else subscriptions = Combine.tenantSubscriptions(fromGraph.directory)
+        } else {
+          problems.push(...Combine.skippedDirectorySubscriptions(fromGraph.directory))
+          subscriptions = Combine.tenantSubscriptions(fromGraph.directory)
+        }
 
         const wantsDirectory = request.mailboxes || request.devices || request.groups.length > 0
         return {
@@ -361,14 +367,23 @@ export const make = (
           ...(wantsDirectory
             ? {
                 directory: {
-                  ...(mailboxCounts !== undefined
+                  ...(mailboxCounts?._tag === "ok"
                     ? { userMailboxes: mailboxCounts.userMailboxes, sharedMailboxes: mailboxCounts.sharedMailboxes }
+                    : {}),
+                  ...(mailboxCounts?._tag === "error"
+                    ? {
+                        unavailable: (["userMailboxes", "sharedMailboxes"] as const).map((count) => ({
+                          count,
+                          reason: `Graph GET /reports/getMailboxUsageDetail: ${mailboxCounts.message}`
+                        }))
+                      }
                     : {}),
                   ...(fromGraph.devices !== undefined ? { devices: fromGraph.devices } : {}),
                   ...(fromGraph.groupMembers !== undefined ? { groupMembers: fromGraph.groupMembers } : {})
                 }
               }
-            : {})
+            : {}),
+          ...(problems.length > 0 ? { problems } : {})
         } satisfies Snapshot.TenantSnapshot
       }).pipe(
         Effect.catchAll(fail(tenantId)),

@@ -67,8 +67,9 @@ export type PcSubscriptionStatus = typeof PcSubscriptionStatus.Type
 /**
  * `Subscription` (§3.4). There is no skuId: the adapter links a subscription to its SKU through
  * Graph (`directory/subscriptions.commerceSubscriptionId`, `subscribedSkus.subscriptionIds`).
- * `billingCycle` and `termDuration` are kept as text so a value Microsoft adds later reads as
- * "Unknown" instead of failing the whole tenant; `status` decides billing, so it must be known.
+ * `status`, `billingCycle` and `termDuration` are kept as text so that a value Microsoft adds
+ * later skips that subscription alone, reported with the value (Combine.ts), instead of failing
+ * the whole tenant's read.
  */
 export const PcSubscription = Schema.Struct({
   id: Schema.String.pipe(Schema.minLength(1)),
@@ -76,7 +77,7 @@ export const PcSubscription = Schema.Struct({
   offerName: opt(Schema.String),
   friendlyName: opt(Schema.String),
   quantity: Count,
-  status: PcSubscriptionStatus,
+  status: Schema.String,
   billingCycle: opt(Schema.String),
   termDuration: opt(Schema.String),
   isTrial: opt(Schema.Boolean),
@@ -145,15 +146,16 @@ export const subscribedSkuSelect = [
 
 /** `companySubscription.status` (§4.3). */
 export const CompanySubscriptionStatus = Schema.Literal("Enabled", "Deleted", "Suspended", "Warning", "LockedOut")
+export type CompanySubscriptionStatus = typeof CompanySubscriptionStatus.Type
 
-/** `companySubscription` (§4.3). */
+/** `companySubscription` (§4.3); `status` as text: an unknown one skips that subscription alone (Combine.ts). */
 export const CompanySubscription = Schema.Struct({
   id: Schema.String,
   commerceSubscriptionId: opt(Schema.String),
   skuId: Guid,
   skuPartNumber: opt(Schema.String),
   isTrial: opt(Schema.Boolean),
-  status: CompanySubscriptionStatus,
+  status: Schema.String,
   totalLicenses: Count,
   createdDateTime: opt(Schema.String),
   nextLifecycleDateTime: opt(Schema.String)
@@ -211,10 +213,33 @@ export type Organization = typeof Organization.Type
 /** A group found by name. */
 export const GroupRef = Schema.Struct({ id: Schema.String, displayName: opt(Schema.String) })
 
-/** A `/$count` answer (§4.7): `text/plain` with a bare integer; in `$batch` the same text as a string. */
+const decimal = /^\d+$/
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * The text of a count as Graph may write it inside a `$batch`: the bare integer, or (Graph
+ * base64-encodes non-JSON inner bodies, §4.8) that integer's base64 ("MjU=" for 25). The two
+ * cannot be confused: base64 of ASCII digits starts with `M` or `N`, never with a digit.
+ */
+const CountString = Schema.transformOrFail(Schema.Trim, Schema.String, {
+  strict: true,
+  decode: (text, _, ast) => {
+    if (decimal.test(text)) return ParseResult.succeed(text)
+    const decoded = text.length > 0 && base64.test(text) ? atob(text).trim() : ""
+    return decimal.test(decoded)
+      ? ParseResult.succeed(decoded)
+      : ParseResult.fail(new ParseResult.Type(ast, text, `expected a count (an integer, or its base64), got "${text}"`))
+  },
+  encode: (text) => ParseResult.succeed(text)
+})
+
+/**
+ * A `/$count` answer (§4.7): `text/plain` with a bare integer; inside `$batch` a JSON number, the
+ * text as a string, or the text base64-encoded.
+ */
 export const CountText = Schema.Union(
   Count,
-  Schema.compose(Schema.Trim, Schema.NumberFromString).pipe(Schema.compose(Count))
+  Schema.compose(CountString, Schema.NumberFromString).pipe(Schema.compose(Count))
 )
 
 /** Graph's error body (§4.9). */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import * as Combine from "../src/internal/Combine.js"
-import { CompanySubscription, GraphUser, PcSubscription, SubscribedSku } from "../src/Schemas.js"
+import { CompanySubscription, CountText, GraphUser, PcSubscription, SubscribedSku } from "../src/Schemas.js"
 import { SAMPLE } from "./support.js"
 
 const pc = (fields: Schema.Schema.Encoded<typeof PcSubscription>) => Schema.decodeUnknownSync(PcSubscription)(fields)
@@ -326,5 +326,25 @@ describe("mailboxCounts", () => {
     const result = Combine.mailboxCounts(csv)
     expect(result._tag).toBe("error")
     expect(result._tag === "error" && result.message).toContain("Recipient Type")
+  })
+})
+
+describe("CountText ($count, plain or inside $batch)", () => {
+  const decode = Schema.decodeUnknownEither(CountText)
+  it("accepts a number, the text, and the text base64-encoded", () => {
+    expect(Schema.decodeUnknownSync(CountText)(25)).toBe(25)
+    expect(Schema.decodeUnknownSync(CountText)(" 25\n")).toBe(25)
+    expect(Schema.decodeUnknownSync(CountText)("MjU=")).toBe(25)
+    expect(Schema.decodeUnknownSync(CountText)(btoa("1200"))).toBe(1200)
+    // Digits that are also valid base64 are read as digits (base64 of digits starts with M or N).
+    expect(Schema.decodeUnknownSync(CountText)("1234")).toBe(1234)
+  })
+  it("rejects what is neither, naming the value", () => {
+    for (const bad of ["abcd", btoa("twelve"), "-3", "", 2.5]) {
+      const result = decode(bad)
+      expect(result._tag, String(bad)).toBe("Left")
+    }
+    const result = decode(btoa("twelve"))
+    expect(result._tag === "Left" && String(result.left)).toContain(btoa("twelve"))
   })
 })

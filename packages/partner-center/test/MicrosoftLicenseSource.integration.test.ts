@@ -194,6 +194,149 @@ describe("MicrosoftLicenseSource (partner mode) against the simulator", () => {
     })
   )
 
+  it.scopedLive("reads $count inside $batch whether Graph writes it base64 (its way), as text or as a number", () =>
+    Effect.gen(function* () {
+      for (const batchTextBodies of ["base64", "plain", "number"] as const) {
+        const sim = yield* simulator({ graph: { batchTextBodies } })
+        const s = yield* source(partnerConfig(sim))
+        const allStaff = sim.world.group(SAMPLE.contoso, "All Staff").id
+        const snapshot = yield* s.readSnapshot(tenant.contoso, {
+          ...minimal,
+          devices: true,
+          groups: [Ids.GroupId.make(allStaff), Ids.GroupId.make("Sales")]
+        })
+        expect(snapshot.directory, batchTextBodies).toEqual({ devices: 18, groupMembers: { [allStaff]: 23, Sales: 6 } })
+        // The counts came from inside $batch, not from plain GETs.
+        expect(sim.counters.get("GET /v1.0/devices/$count"), batchTextBodies).toBe(1)
+        expect(
+          sim.counters.requests().filter((r) => r.route === "GET /v1.0/devices/$count" && r.viaBatch),
+          batchTextBodies
+        ).toHaveLength(1)
+      }
+    })
+  )
+
+  it.scopedLive(
+    "links subscriptions by offer name when Graph's commerce ids differ; one nothing links is reported",
+    () =>
+      Effect.gen(function* () {
+        const same = yield* simulator()
+        const distinct = yield* simulator({ graph: { commerceIds: "distinct" } })
+        const expected = yield* (yield* source(partnerConfig(same))).readSnapshot(tenant.contoso, minimal)
+        const s = yield* source(partnerConfig(distinct))
+        const linked = yield* s.readSnapshot(tenant.contoso, minimal)
+        // The ids really differ: neither Graph list names a Partner Center id.
+        const pcIds = expected.subscriptions.map((x) => x.id)
+        expect(pcIds).toHaveLength(3)
+        expect(linked.subscriptions).toEqual(expected.subscriptions)
+        expect(linked.problems).toBeUndefined()
+
+        distinct.world.updateSubscription(SAMPLE.contoso, "6b1d3c2a-1001-4a5b-8c6d-000000000003", {
+          offerName: "Exchange Online Kiosk (legacy)",
+          friendlyName: "Exchange Online Kiosk (legacy)"
+        })
+        const unlinked = yield* s.readSnapshot(tenant.contoso, minimal)
+        expect(unlinked.subscriptions.map((x) => x.id)).toEqual(pcIds.filter((id) => !id.endsWith("000000000003")))
+        expect(unlinked.problems).toEqual([
+          {
+            _tag: "SubscriptionUnlinked",
+            subscriptionId: "6b1d3c2a-1001-4a5b-8c6d-000000000003",
+            offerName: "Exchange Online Kiosk (legacy)"
+          }
+        ])
+        // The SKU's own counts still stand (subscribedSkus).
+        expect(sku(unlinked, "EXCHANGESTANDARD")).toMatchObject({ enabled: 3, consumed: 3 })
+      })
+  )
+
+  it.scopedLive("a status, billing cycle or term Microsoft may add later skips that subscription alone", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator()
+      const s = yield* source(partnerConfig(sim))
+      const annual = "6b1d3c2a-1001-4a5b-8c6d-000000000001"
+      const monthly = "6b1d3c2a-1001-4a5b-8c6d-000000000002"
+      const exchange = "6b1d3c2a-1001-4a5b-8c6d-000000000003"
+      sim.world.updateSubscription(SAMPLE.contoso, annual, { servedAs: { status: "pendingCancellation" } })
+      sim.world.updateSubscription(SAMPLE.contoso, monthly, { servedAs: { billingCycle: "quarterly" } })
+      sim.world.updateSubscription(SAMPLE.contoso, exchange, { servedAs: { termDuration: "P2Y" } })
+      const snapshot = yield* s.readSnapshot(tenant.contoso, minimal)
+      expect(snapshot.subscriptions).toEqual([])
+      expect(snapshot.problems).toEqual([
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: annual,
+          skuId: SAMPLE.sku.SPB,
+          field: "status",
+          value: "pendingCancellation"
+        },
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: monthly,
+          skuId: SAMPLE.sku.SPB,
+          field: "billingCycle",
+          value: "quarterly"
+        },
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: exchange,
+          skuId: SAMPLE.sku.EXCHANGESTANDARD,
+          field: "termDuration",
+          value: "P2Y"
+        }
+      ])
+      // The tenant's SKUs still read, and the other tenants are untouched.
+      expect(sku(snapshot, "SPB")).toMatchObject({ enabled: 25, consumed: 22 })
+      const fabrikam = yield* s.readSnapshot(tenant.fabrikam, minimal)
+      expect(fabrikam.problems).toBeUndefined()
+      expect(fabrikam.subscriptions.length).toBeGreaterThan(0)
+    })
+  )
+
+  it.scopedLive("tenant mode: a directory subscription status Graph may add later skips that subscription alone", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator()
+      const s = yield* source(tenantConfig(sim, [SAMPLE.contoso]))
+      sim.world.updateSubscription(SAMPLE.contoso, "6b1d3c2a-1001-4a5b-8c6d-000000000003", {
+        servedAs: { directoryStatus: "PendingRenewal" }
+      })
+      const snapshot = yield* s.readSnapshot(tenant.contoso, minimal)
+      expect(snapshot.subscriptions.map((x) => x.skuId).sort()).toEqual(
+        [SAMPLE.sku.FLOW_FREE, SAMPLE.sku.SPB, SAMPLE.sku.SPB].sort()
+      )
+      expect(snapshot.problems).toEqual([
+        {
+          _tag: "RecordSkipped",
+          record: "subscription",
+          id: "6b1d3c2a-1001-4a5b-8c6d-000000000003",
+          skuId: SAMPLE.sku.EXCHANGESTANDARD,
+          partNumber: "EXCHANGESTANDARD",
+          field: "status",
+          value: "PendingRenewal"
+        }
+      ])
+    })
+  )
+
+  it.scopedLive("a mailbox report without Recipient Type makes the mailbox counts unavailable, not the snapshot", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator({ reports: { recipientType: false } })
+      const s = yield* source(partnerConfig(sim))
+      const snapshot = yield* s.readSnapshot(tenant.contoso, { ...minimal, mailboxes: true, devices: true })
+      expect(sku(snapshot, "SPB")).toMatchObject({ enabled: 25, consumed: 22 })
+      expect(snapshot.directory?.devices).toBe(18)
+      expect(snapshot.directory?.userMailboxes).toBeUndefined()
+      expect(snapshot.directory?.sharedMailboxes).toBeUndefined()
+      expect(snapshot.directory?.unavailable?.map((u) => u.count)).toEqual(["userMailboxes", "sharedMailboxes"])
+      for (const u of snapshot.directory?.unavailable ?? []) {
+        expect(u.reason).toContain("getMailboxUsageDetail")
+        expect(u.reason).toContain("no Recipient Type column")
+      }
+    })
+  )
+
   it.scopedLive("follows @odata.nextLink across pages of users (an empty page included)", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ graph: { emptyPageBeforeLast: true } })

@@ -189,7 +189,7 @@ describe("fault injection", () => {
     const byId = new Map(body.responses.map((r) => [r.id, r]))
     expect(byId.get("a")?.status).toBe(429)
     expect(byId.get("a")?.headers["Retry-After"]).toBe("4")
-    expect(byId.get("b")).toMatchObject({ status: 200, body: "18" })
+    expect(byId.get("b")).toMatchObject({ status: 200, body: btoa("18") })
   })
 })
 

@@ -163,7 +163,8 @@ export const plannedCompany = (
   const status: CompanyStatus =
     outcome.failed.length > 0
       ? "failed"
-      : outcome.plan.held.length > 0
+      : // Held operations, or a mapping that could not be counted (a read failure of that mapping).
+        outcome.plan.held.length > 0 || outcome.findings.some((f) => f._tag === "CompanyHeld")
         ? "held"
         : outcome.plan.operations.length > 0 || outcome.repaired.length > 0
           ? "changed"

@@ -32,7 +32,10 @@ import {
   unreadCompany
 } from "./Results.js"
 
-/** Findings about the licenses of a snapshot: not linked to a billing profile, unassigned. */
+/**
+ * Findings about the licenses of a snapshot: not linked to a billing profile, unassigned; and the
+ * records the license source left out (unlinked subscriptions, unknown values).
+ */
 const licenseFindings = (
   company: CompanyLink,
   config: SyncConfig,
@@ -72,6 +75,24 @@ const licenseFindings = (
     } else {
       const unassigned = Math.max(0, sku.enabled + sku.warning - sku.consumed)
       if (unassigned > 0) findings.push({ _tag: "UnassignedLicenses", ...base, unassigned })
+    }
+  }
+  const where = { companyId: company.companyId, tenantId: company.tenantId }
+  for (const problem of snapshot.problems ?? []) {
+    switch (problem._tag) {
+      case "SubscriptionUnlinked":
+        findings.push({ ...problem, ...where })
+        break
+      case "RecordSkipped":
+        findings.push({
+          _tag: "RecordSkipped",
+          ...where,
+          record: problem.record,
+          id: problem.id,
+          field: problem.field,
+          value: problem.value
+        })
+        break
     }
   }
   return findings

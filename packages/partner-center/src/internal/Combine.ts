@@ -9,8 +9,16 @@
  *   dates are wrong).
  */
 import { Ids, LocalDate, type Snapshot } from "@seatsync/core"
+import { Schema } from "effect"
 import * as ProductNames from "../ProductNames.js"
-import type { CompanySubscription, GraphUser, PcSubscription, SubscribedSku } from "../Schemas.js"
+import {
+  type CompanySubscription,
+  CompanySubscriptionStatus,
+  type GraphUser,
+  type PcSubscription,
+  PcSubscriptionStatus,
+  type SubscribedSku
+} from "../Schemas.js"
 import { parseCsv } from "./csv.js"
 
 /** `YYYY-MM-DD` of a date or date-time; none for a missing value or a "never ends" date (§3.4 legacy `9999-12-…`). */
@@ -28,6 +36,34 @@ export const termOf = (termDuration: string | null | undefined): Snapshot.Term =
   if (match === null || (match[1] === undefined && match[2] === undefined)) return "Unknown"
   const months = Number(match[1] ?? 0) * 12 + Number(match[2] ?? 0)
   return months === 1 ? "P1M" : months === 12 ? "P1Y" : months === 36 ? "P3Y" : "Unknown"
+}
+
+type Skipped = Extract<Snapshot.SnapshotProblem, { readonly _tag: "RecordSkipped" }>
+
+const isPcStatus = Schema.is(PcSubscriptionStatus)
+const isGraphStatus = Schema.is(CompanySubscriptionStatus)
+
+/** Partner Center's billing cycles (§3.4), "unknown" included: it is Microsoft's own value. */
+const KNOWN_BILLING_CYCLES = new Set(["unknown", "monthly", "annual", "triennial", "one_time", "none"])
+
+/**
+ * Why a Partner Center subscription cannot be used as read: a status, billing cycle or term
+ * SeatSync does not know (a value Microsoft adds later). Absent values are known: "Unknown".
+ */
+const unknownPcValue = (
+  sub: PcSubscription,
+  graph: CompanySubscription | undefined
+): { readonly field: string; readonly value: string } | undefined => {
+  if (!isPcStatus(sub.status)) return { field: "status", value: sub.status }
+  if ((sub.status === "pending" || sub.status === "none") && graph !== undefined && !isGraphStatus(graph.status)) {
+    // Graph's lifecycle decides the status of these, and it is not one SeatSync knows.
+    return { field: "Graph directory subscription status", value: graph.status }
+  }
+  const cycle = (sub.billingCycle ?? "").trim()
+  if (cycle !== "" && !KNOWN_BILLING_CYCLES.has(cycle.toLowerCase())) return { field: "billingCycle", value: cycle }
+  const term = (sub.termDuration ?? "").trim()
+  if (term !== "" && termOf(term) === "Unknown") return { field: "termDuration", value: term }
+  return undefined
 }
 
 /** The core's billing cycle from Partner Center's lower-case `billingCycle` (§3.4). */
@@ -48,7 +84,7 @@ export const billingCycleOf = (billingCycle: string | null | undefined): Snapsho
   }
 }
 
-const graphStatus: Record<CompanySubscription["status"], Snapshot.SubscriptionStatus> = {
+const graphStatus: Record<CompanySubscriptionStatus, Snapshot.SubscriptionStatus> = {
   Enabled: "Active",
   Warning: "Warning",
   Suspended: "Suspended",
@@ -61,8 +97,8 @@ const graphStatus: Record<CompanySubscription["status"], Snapshot.SubscriptionSt
  * coarser (an active subscription whose units Graph shows in their grace period is "Warning").
  */
 export const statusOf = (
-  pc: PcSubscription["status"],
-  graph: CompanySubscription["status"] | undefined
+  pc: PcSubscriptionStatus,
+  graph: CompanySubscriptionStatus | undefined
 ): Snapshot.SubscriptionStatus => {
   switch (pc) {
     case "active":
@@ -110,6 +146,8 @@ export interface PartnerSubscriptions {
   readonly linkedBy: ReadonlyMap<string, LinkedBy>
   /** Partner Center subscriptions that are no SKU of the tenant (Azure plans, software…): left out. */
   readonly unlinked: ReadonlyArray<PcSubscription>
+  /** Subscriptions with a value SeatSync does not know: left out, each reported with the value. */
+  readonly skipped: ReadonlyArray<Skipped>
 }
 
 /**
@@ -141,6 +179,7 @@ export const partnerSubscriptions = (
   const subscriptions: Array<Snapshot.Subscription> = []
   const linkedBy = new Map<string, LinkedBy>()
   const unlinked: Array<PcSubscription> = []
+  const skipped: Array<Skipped> = []
   for (const sub of pc) {
     if (sub.status === "deleted") continue
     const key = sub.id.toLowerCase()
@@ -167,6 +206,19 @@ export const partnerSubscriptions = (
       unlinked.push(sub)
       continue
     }
+    const unknown = unknownPcValue(sub, graph)
+    if (unknown !== undefined || !isPcStatus(sub.status)) {
+      skipped.push({
+        _tag: "RecordSkipped",
+        record: "subscription",
+        id: sub.id,
+        skuId: Ids.SkuId.make(skuId.toLowerCase()),
+        field: unknown?.field ?? "status",
+        value: unknown?.value ?? sub.status
+      })
+      continue
+    }
+    const graphStatus = graph !== undefined && isGraphStatus(graph.status) ? graph.status : undefined
     linkedBy.set(sub.id, how)
     const endDate =
       localDateOf(sub.commitmentEndDateTime) ??
@@ -181,14 +233,14 @@ export const partnerSubscriptions = (
       quantity: sub.quantity,
       term: termOf(sub.termDuration),
       billingCycle: billingCycleOf(sub.billingCycle),
-      status: statusOf(sub.status, graph?.status),
+      status: statusOf(sub.status, graphStatus),
       isTrial: sub.isTrial === true || graph?.isTrial === true,
       ...(startDate !== undefined ? { startDate } : {}),
       ...(endDate !== undefined ? { endDate } : {}),
       ...(sub.autoRenewEnabled !== undefined ? { autoRenew: sub.autoRenewEnabled } : {})
     })
   }
-  return { subscriptions, linkedBy, unlinked }
+  return { subscriptions, linkedBy, unlinked, skipped }
 }
 
 /**
@@ -201,6 +253,7 @@ export const tenantSubscriptions = (
   directory: ReadonlyArray<CompanySubscription>
 ): ReadonlyArray<Snapshot.Subscription> =>
   directory
+    .filter((d): d is CompanySubscription & { readonly status: CompanySubscriptionStatus } => isGraphStatus(d.status))
     .filter((d) => d.status !== "Deleted")
     .map((d) => {
       const startDate = localDateOf(d.createdDateTime)
@@ -218,6 +271,20 @@ export const tenantSubscriptions = (
         ...(endDate !== undefined ? { endDate } : {})
       }
     })
+
+/** Directory subscriptions whose status SeatSync does not know: left out of tenant mode, reported. */
+export const skippedDirectorySubscriptions = (directory: ReadonlyArray<CompanySubscription>): ReadonlyArray<Skipped> =>
+  directory
+    .filter((d) => !isGraphStatus(d.status))
+    .map((d) => ({
+      _tag: "RecordSkipped",
+      record: "subscription",
+      id: d.commerceSubscriptionId ?? d.id,
+      skuId: Ids.SkuId.make(d.skuId.toLowerCase()),
+      ...(d.skuPartNumber !== undefined ? { partNumber: d.skuPartNumber } : {}),
+      field: "status",
+      value: d.status
+    }))
 
 /** Users with their licenses (§4.4). A missing `userType` is a member; a missing `accountEnabled` counts as enabled. */
 export const users = (list: ReadonlyArray<GraphUser>): ReadonlyArray<Snapshot.User> =>

@@ -25,12 +25,15 @@ const BatchBody = Schema.parseJson(
 
 const MAX_BATCH = 20
 
-const inlineBody = (response: SimResponse): unknown => {
+const inlineBody = (response: SimResponse, text: SimContext["sim"]["config"]["graph"]["batchTextBodies"]): unknown => {
   switch (response.body._tag) {
     case "json":
       return response.body.value
-    case "text":
-      return response.body.value
+    case "text": {
+      const value = response.body.value
+      if (text === "base64") return Buffer.from(value, "utf8").toString("base64")
+      return text === "number" && /^\d+$/.test(value.trim()) ? Number(value) : value
+    }
     case "none":
       return undefined
   }
@@ -142,7 +145,7 @@ export const batch =
       }
       if (response.body._tag === "json") headers["Content-Type"] = "application/json"
       if (response.body._tag === "text") headers["Content-Type"] = response.body.contentType
-      const body = inlineBody(response)
+      const body = inlineBody(response, ctx.sim.config.graph.batchTextBodies)
       results.set(request.id, {
         id: request.id,
         status: response.status,

@@ -282,6 +282,10 @@ const directoryStatus = (sub: SubscriptionState): string => {
   }
 }
 
+/** The commerce id Graph states for a Partner Center subscription (`graph.commerceIds`). */
+export const commerceIdOf = (sim: SimContext["sim"], subscriptionId: string): string =>
+  sim.config.graph.commerceIds === "partnerCenter" ? subscriptionId : stableGuid("commerce-id", subscriptionId)
+
 /** Directory subscriptions: one per Partner Center subscription, plus one for a SKU nobody bought (free SKUs). */
 export const directorySubscriptions = (sim: SimContext["sim"], tenant: TenantState): ReadonlyArray<Item> => {
   const items: Array<Item> = []
@@ -299,7 +303,7 @@ export const directorySubscriptions = (sim: SimContext["sim"], tenant: TenantSta
         kind: COMPANY_SUBSCRIPTION,
         json: {
           id: stableGuid("directory-subscription", sub.id),
-          commerceSubscriptionId: sub.id,
+          commerceSubscriptionId: commerceIdOf(sim, sub.id),
           createdDateTime: sub.creationDate,
           isTrial: sub.isTrial,
           nextLifecycleDateTime: sub.commitmentEndDate,
@@ -309,7 +313,7 @@ export const directorySubscriptions = (sim: SimContext["sim"], tenant: TenantSta
           serviceStatus,
           skuId: sku.skuId,
           skuPartNumber: sku.skuPartNumber,
-          status: directoryStatus(sub),
+          status: sub.servedAs?.directoryStatus ?? directoryStatus(sub),
           totalLicenses: sub.quantity
         }
       })

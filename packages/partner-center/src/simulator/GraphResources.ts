@@ -15,6 +15,7 @@ import {
   option,
   unsupportedQuery
 } from "./GraphAuth.js"
+import { commerceIdOf } from "./GraphEntities.js"
 import { encodeQuery, isResponse } from "./GraphQuery.js"
 import { empty, json, type Route, route, type SimResponse, text } from "./Http.js"
 import { opaqueToken, stableGuid } from "./Ids.js"
@@ -25,7 +26,7 @@ import { capabilityStatusOf, consumedUnitsOf, type TenantState } from "./World.j
 
 // ---- resources ---------------------------------------------------------------------------------
 
-const subscribedSkuJson = (tenant: TenantState, sku: TenantState["skus"][number]) => ({
+const subscribedSkuJson = (sim: SimContext["sim"], tenant: TenantState, sku: TenantState["skus"][number]) => ({
   accountId: tenant.tenantId,
   accountName: tenant.companyName,
   appliesTo: sku.appliesTo,
@@ -42,7 +43,7 @@ const subscribedSkuJson = (tenant: TenantState, sku: TenantState["skus"][number]
   skuId: sku.skuId,
   skuPartNumber: sku.skuPartNumber,
   subscriptionIds: (() => {
-    const ids = tenant.subscriptions.filter((s) => s.skuId === sku.skuId).map((s) => s.id)
+    const ids = tenant.subscriptions.filter((s) => s.skuId === sku.skuId).map((s) => commerceIdOf(sim, s.id))
     return ids.length > 0 ? ids : [stableGuid("commerce-subscription", tenant.tenantId, sku.skuId)]
   })()
 })
@@ -83,7 +84,7 @@ export const listSubscribedSkus: GraphHandler = (call) => {
   const selected = selectOnly(call, SKU_PROPERTIES, "subscribedSku")
   if (isResponse(selected)) return selected
   const value = call.tenant.skus.map((sku) => {
-    const item = subscribedSkuJson(call.tenant, sku)
+    const item = subscribedSkuJson(call.ctx.sim, call.tenant, sku)
     return selected ? project(item, selected) : item
   })
   return json(200, {
@@ -98,7 +99,7 @@ export const getSubscribedSku: GraphHandler = (call, params) => {
   const id = (params.id ?? "").toLowerCase()
   const sku = call.tenant.skus.find((s) => `${call.tenant.tenantId}_${s.skuId}` === id)
   if (sku === undefined) return notFound(call.ctx, params.id ?? "")
-  const item = subscribedSkuJson(call.tenant, sku)
+  const item = subscribedSkuJson(call.ctx.sim, call.tenant, sku)
   return json(200, {
     "@odata.context": `${GRAPH_HOST}/${call.version}/$metadata#subscribedSkus/$entity`,
     ...(selected ? project(item, selected) : item)

@@ -107,6 +107,17 @@ export const TermDuration = Schema.String.pipe(
   })
 )
 
+/** Wire values of a subscription that need not be known ones (see `SeedSubscription.servedAs`). */
+export const ServedAs = Schema.Struct({
+  /** Partner Center `status`. */
+  status: optional(Schema.String),
+  billingCycle: optional(Schema.String),
+  termDuration: optional(Schema.String),
+  /** Graph `directory/subscriptions.status`. */
+  directoryStatus: optional(Schema.String)
+})
+export type ServedAs = Schema.Schema.Type<typeof ServedAs>
+
 /** A Partner Center subscription (one purchase of a SKU). */
 export const SeedSubscription = Schema.Struct({
   id: optional(Guid),
@@ -129,7 +140,12 @@ export const SeedSubscription = Schema.Struct({
   unitType: withDefault(Schema.String, () => "Licenses"),
   orderId: optional(Schema.String),
   partnerId: optional(Schema.String),
-  suspensionReasons: withDefault(Schema.Array(Schema.String), () => [])
+  suspensionReasons: withDefault(Schema.Array(Schema.String), () => []),
+  /**
+   * Values served in place of the modelled ones, as a later Microsoft API may write them (a new
+   * status, billing cycle or term): the simulator's own behaviour still follows the fields above.
+   */
+  servedAs: optional(ServedAs)
 })
 
 export const AssignedLicense = Schema.Union(

@@ -30,6 +30,17 @@ export interface SimulatorConfig {
     readonly resourceUnitLimit: number | undefined
     /** Insert an empty page with a nextLink before the last page of every paged list (§4.5). Default false. */
     readonly emptyPageBeforeLast: boolean
+    /**
+     * How a non-JSON inner body (`$count`'s `text/plain`) is written in a `$batch` answer: base64
+     * as Graph does (§4.8; default), the text as a JSON string, or a numeric text as a JSON number.
+     */
+    readonly batchTextBodies: "base64" | "plain" | "number"
+    /**
+     * The commerce subscription ids Graph states (`directory/subscriptions.commerceSubscriptionId`,
+     * `subscribedSkus.subscriptionIds`): Partner Center's subscription ids (§3.4 "probably", the
+     * default) or ids of their own, so linking must fall back to the offer name.
+     */
+    readonly commerceIds: "partnerCenter" | "distinct"
   }
   readonly reports: {
     /** Start the CSV with a UTF-8 BOM (default true). */
@@ -54,7 +65,9 @@ export const defaultConfig: SimulatorConfig = {
     batchResponseOrder: "reversed",
     resourceUnitThrottling: true,
     resourceUnitLimit: undefined,
-    emptyPageBeforeLast: false
+    emptyPageBeforeLast: false,
+    batchTextBodies: "base64",
+    commerceIds: "partnerCenter"
   },
   reports: { bom: true, recipientType: true, recipientTypeSpelling: "long", booleans: "TrueFalse", throttling: true }
 }

@@ -26,6 +26,7 @@ import {
   type SeedSubscriptionInput,
   SeedUser,
   type SeedUserInput,
+  ServedAs,
   SubscriptionStatus,
   seedError
 } from "./Seed.js"
@@ -99,7 +100,8 @@ export const SubscriptionPatch = Schema.Struct({
   autoRenewEnabled: Schema.optionalWith(Schema.Boolean, { exact: true }),
   effectiveStartDate: Schema.optionalWith(SeedSubscription.fields.effectiveStartDate, { exact: true }),
   commitmentEndDate: Schema.optionalWith(SeedSubscription.fields.commitmentEndDate, { exact: true }),
-  suspensionReasons: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
+  suspensionReasons: Schema.optionalWith(Schema.Array(Schema.String), { exact: true }),
+  servedAs: Schema.optionalWith(ServedAs, { exact: true })
 })
 export type SubscriptionPatch = Schema.Schema.Encoded<typeof SubscriptionPatch>
 

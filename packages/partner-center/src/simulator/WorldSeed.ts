@@ -122,7 +122,8 @@ export const subscriptionFrom = (tenantId: string, index: number, sub: SeedSubsc
     unitType: sub.unitType,
     orderId: sub.orderId ?? stableGuid("order", id).replaceAll("-", "").slice(0, 24),
     partnerId: sub.partnerId,
-    suspensionReasons: sub.suspensionReasons
+    suspensionReasons: sub.suspensionReasons,
+    servedAs: sub.servedAs
   }
 }
 
@@ -252,7 +253,8 @@ export const customerToSeed = (tenant: TenantState): SeedCustomerInput => {
       unitType: sub.unitType,
       orderId: sub.orderId,
       ...(sub.partnerId ? { partnerId: sub.partnerId } : {}),
-      suspensionReasons: [...sub.suspensionReasons]
+      suspensionReasons: [...sub.suspensionReasons],
+      ...(sub.servedAs !== undefined ? { servedAs: { ...sub.servedAs } } : {})
     })),
     users: tenant.users.map((user) => ({
       id: user.id,

@@ -3,7 +3,7 @@
  * subscriptions, users, mailboxes, devices and groups; and the world's error.
  */
 import { Data } from "effect"
-import type { CapabilityStatus, ConsentState, MailboxType, SubscriptionStatus } from "./Seed.js"
+import type { CapabilityStatus, ConsentState, MailboxType, ServedAs, SubscriptionStatus } from "./Seed.js"
 
 /** A world helper was asked about a tenant, SKU, user… that does not exist, or to create a duplicate. */
 export class SimulatorWorldError extends Data.TaggedError("SimulatorWorldError")<{ readonly message: string }> {}
@@ -58,6 +58,8 @@ export interface SubscriptionState {
   readonly orderId: string
   readonly partnerId: string | undefined
   suspensionReasons: ReadonlyArray<string>
+  /** Wire values served in place of the modelled ones (SeedSubscription.servedAs). */
+  servedAs: ServedAs | undefined
 }
 
 export interface MailboxState {
