@@ -33,3 +33,15 @@ export const validate =
     Either.mapLeft(Schema.validateEither(schema)(value), (e) =>
       ConfigError.InvalidData([], `${prefix}: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
     )
+
+/** An http(s) URL (https for a vendor's cloud; http for a simulator on loopback), as options take it. */
+export const HttpUrl = Schema.String.pipe(
+  Schema.filter((s) => {
+    try {
+      const u = new URL(s)
+      return u.protocol === "http:" || u.protocol === "https:" || `expected an http(s) URL, got ${JSON.stringify(s)}`
+    } catch {
+      return `expected a URL, got ${JSON.stringify(s)}`
+    }
+  })
+).annotations({ identifier: "HttpUrl" })

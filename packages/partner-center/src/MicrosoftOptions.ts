@@ -18,17 +18,8 @@ export const defaults = {
   tokenRefreshMargin: "1 minute"
 } as const
 
-/** An http(s) URL (https for Microsoft's clouds; http for a simulator on loopback). */
-export const HttpUrl = Schema.String.pipe(
-  Schema.filter((s) => {
-    try {
-      const u = new URL(s)
-      return u.protocol === "http:" || u.protocol === "https:" || `expected an http(s) URL, got ${JSON.stringify(s)}`
-    } catch {
-      return `expected a URL, got ${JSON.stringify(s)}`
-    }
-  })
-).annotations({ identifier: "HttpUrl" })
+/** An http(s) URL (the adapter kit's one definition). */
+export const HttpUrl = EnvOptions.HttpUrl
 
 /** Where the services are reached (default: Microsoft's public cloud; a simulator's `url` for all three in tests). */
 export const Endpoints = Schema.Struct({

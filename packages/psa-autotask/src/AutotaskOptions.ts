@@ -19,17 +19,8 @@ export const defaults = {
   cacheTtl: "15 minutes"
 } as const
 
-/** An http(s) URL. */
-export const HttpUrl = Schema.String.pipe(
-  Schema.filter((s) => {
-    try {
-      const u = new URL(s)
-      return u.protocol === "http:" || u.protocol === "https:" || `expected an http(s) URL, got ${JSON.stringify(s)}`
-    } catch {
-      return `expected a URL, got ${JSON.stringify(s)}`
-    }
-  })
-).annotations({ identifier: "HttpUrl" })
+/** An http(s) URL (the adapter kit's one definition). */
+export const HttpUrl = EnvOptions.HttpUrl
 
 /** An IANA time zone the runtime knows (`America/Chicago`). */
 export const TimeZone = Schema.String.pipe(
