@@ -7,10 +7,12 @@ import type { Count } from "./Counting.js"
 import * as Counting from "./Counting.js"
 import * as Description from "./Description.js"
 import type { Finding } from "./Findings.js"
-import type { AgreementId, ProductId } from "./Ids.js"
+import type { LedgerEntry } from "./History.js"
+import type { AgreementId, MappingId, ProductId } from "./Ids.js"
 import type { Money } from "./Money.js"
+import * as Ownership from "./Ownership.js"
 import * as Pricing from "./Pricing.js"
-import type { Agreement, BillingMode, Product } from "./PsaModel.js"
+import type { Agreement, BillingMode, Product, SkippedLine } from "./PsaModel.js"
 import type { BillingProfile, CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
@@ -53,6 +55,15 @@ export interface DesireInput {
   readonly agreements: ReadonlyMap<AgreementId, Agreement>
   readonly products: ReadonlyMap<ProductId, Product>
   readonly capabilities: LineCapabilities
+  /**
+   * Lines of the company's agreements the PSA adapter left out (a value SeatSync does not know).
+   * A mapping one of them concerns is held: its own line (by marker or ledger) or an unowned
+   * line of its product on its agreement, which it might adopt. Without that line, a desired
+   * line would be planned against a line SeatSync cannot see: a duplicate create.
+   */
+  readonly skipped?: ReadonlyArray<SkippedLine> | undefined
+  /** The company's ledger: which line is each mapping's, when a skipped line's marker was edited away. */
+  readonly ledger?: ReadonlyArray<LedgerEntry> | undefined
 }
 
 export interface Desire {
@@ -88,6 +99,20 @@ export const desire = (input: DesireInput): Desire => {
     policy: config.settings.unitStatus,
     customLicenses: config.customLicenses
   }
+  const skipped = input.skipped ?? []
+  const heldBy = new Map<string, MappingId>()
+  const ledgerLine = new Map<string, string>()
+  for (const e of input.ledger ?? []) if (e.active) ledgerLine.set(e.mappingId, e.lineId)
+  /** The left-out lines that concern a mapping: its own (marker or ledger), or one it could adopt. */
+  const skippedFor = (mapping: Mapping, productId: ProductId) =>
+    skipped.filter((l) => {
+      const owner = Ownership.mappingOf(l.internalNote)
+      if (owner !== undefined) return owner === mapping.id && Ownership.operationOf(l.internalNote) === undefined
+      return (
+        ledgerLine.get(mapping.id) === l.id ||
+        (l.agreementId === mapping.agreementId && (l.productId === undefined || l.productId === productId))
+      )
+    })
   for (const mapping of input.mappings ?? config.mappings) {
     if (mapping.companyId !== company.companyId) continue
     const problem = (message: string) =>
@@ -123,6 +148,14 @@ export const desire = (input: DesireInput): Desire => {
     const product = input.products.get(profile.productId)
     if (!product) {
       problem(`product ${profile.productId} of billing profile ${profile.id} is not in the PSA catalog`)
+      continue
+    }
+    const unknown = skippedFor(mapping, product.id)
+    if (unknown.length > 0) {
+      for (const l of unknown) if (!heldBy.has(l.id)) heldBy.set(l.id, mapping.id)
+      unread.push(
+        `mapping ${mapping.id}: ${unknown.map((l) => `line ${l.id} has ${l.field} "${l.value}"`).join(", ")}, which SeatSync does not know`
+      )
       continue
     }
     const count = Counting.count(ctx, mapping.license, mapping.options, profile.term)
@@ -165,6 +198,18 @@ export const desire = (input: DesireInput): Desire => {
       description,
       prorate: options.prorate && agreement.prorate,
       negativeProration: options.negativeProration
+    })
+  }
+  for (const l of skipped) {
+    const mappingId = heldBy.get(l.id)
+    findings.push({
+      _tag: "LineSkipped",
+      companyId: company.companyId,
+      agreementId: l.agreementId,
+      lineId: l.id,
+      field: l.field,
+      value: l.value,
+      ...(mappingId !== undefined ? { mappingId } : {})
     })
   }
   if (unread.length > 0) {

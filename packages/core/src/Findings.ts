@@ -79,6 +79,19 @@ export const RecordSkipped = Schema.TaggedStruct("RecordSkipped", {
   field: Schema.String,
   value: Schema.String
 })
+/**
+ * A PSA line with a value SeatSync does not know (a new billing mode): that line alone is left
+ * out. `mappingId` names the mapping held for it: the line is that mapping's own, or one it could
+ * adopt; that mapping's line is left as it is until the value is known.
+ */
+export const LineSkipped = Schema.TaggedStruct("LineSkipped", {
+  companyId: CompanyId,
+  agreementId: AgreementId,
+  lineId: LineId,
+  field: Schema.String,
+  value: Schema.String,
+  mappingId: Schema.optional(MappingId)
+})
 
 export const Finding = Schema.Union(
   TenantNotAdded,
@@ -92,7 +105,8 @@ export const Finding = Schema.Union(
   ProrationDisabledByAgreement,
   MappingProblem,
   SubscriptionUnlinked,
-  RecordSkipped
+  RecordSkipped,
+  LineSkipped
 ).annotations({ identifier: "Finding" })
 export type Finding = typeof Finding.Type
 
@@ -123,6 +137,8 @@ export const keyOf = (f: Finding): string => {
       return `SubscriptionUnlinked:${f.companyId}:${f.subscriptionId}`
     case "RecordSkipped":
       return `RecordSkipped:${f.companyId}:${f.record}:${f.id}:${f.field}:${f.value}`
+    case "LineSkipped":
+      return `LineSkipped:${f.companyId}:${f.lineId}:${f.field}:${f.value}`
   }
 }
 
@@ -153,5 +169,7 @@ export const describe = (f: Finding): string => {
       return `Partner Center subscription ${f.subscriptionId} (${f.offerName}) of tenant ${f.tenantId} (company ${f.companyId}) is linked to no SKU of the tenant: no SKU mapping bills it`
     case "RecordSkipped":
       return `The ${f.record} ${f.id} of tenant ${f.tenantId} (company ${f.companyId}) has ${f.field} "${f.value}", which SeatSync does not know: that ${f.record} is left out, the rest of the tenant is synced`
+    case "LineSkipped":
+      return `Line ${f.lineId} on agreement ${f.agreementId} (company ${f.companyId}) has ${f.field} "${f.value}", which SeatSync does not know: that line is left out${f.mappingId === undefined ? "" : `, and mapping ${f.mappingId}'s line is left unchanged until it is known`}`
   }
 }

@@ -24,7 +24,7 @@ import type {
 } from "./Operation.js"
 import * as Ownership from "./Ownership.js"
 import * as Proration from "./Proration.js"
-import type { Agreement, Line } from "./PsaModel.js"
+import type { Agreement, Line, SkippedLine } from "./PsaModel.js"
 import type { CompanyLink } from "./Setup.js"
 
 export interface PlanInput {
@@ -33,6 +33,12 @@ export interface PlanInput {
   readonly desired: ReadonlyArray<DesiredLine>
   /** Current lines on the company's agreements (owned or not), and on agreements the ledger names. */
   readonly lines: ReadonlyArray<Line>
+  /**
+   * Lines of those agreements the PSA adapter left out (a value SeatSync does not know). They
+   * were read, so a ledger line among them is not missing; the mappings they concern are held
+   * before planning (no desired line), so nothing is planned on them.
+   */
+  readonly skipped?: ReadonlyArray<SkippedLine> | undefined
   readonly ledger: ReadonlyArray<LedgerEntry>
   /**
    * Agreements by id: the billing period of a line on an agreement other than its mapping's own
@@ -447,7 +453,7 @@ export const plan = (input: PlanInput): PlanOutput => {
   // PSA's answer lacks hold what would be planned in their place.
   const readAgreements = new Set<string>()
   const readLines = new Set<string>()
-  for (const l of input.lines) {
+  for (const l of [...input.lines, ...(input.skipped ?? [])]) {
     readAgreements.add(l.agreementId)
     readLines.add(l.id)
   }

@@ -9,7 +9,7 @@ import type { AgreementId, CompanyId, LineId } from "./Ids.js"
 import type { LocalDate } from "./LocalDate.js"
 import type { Money } from "./Money.js"
 import type { Operation } from "./Operation.js"
-import type { Agreement, AgreementType, BillingMode, Line, Product, PsaCompany } from "./PsaModel.js"
+import type { Agreement, AgreementType, BillingMode, LinesRead, Product, PsaCompany } from "./PsaModel.js"
 
 export const PsaErrorReason = Schema.Literal(
   "Unauthorized",
@@ -118,11 +118,15 @@ export interface PsaShape {
   readonly listAgreements: (companyIds?: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<Agreement>, PsaError>
   readonly listAgreementTypes: Effect.Effect<ReadonlyArray<AgreementType>, PsaError>
   readonly listProducts: Effect.Effect<ReadonlyArray<Product>, PsaError>
-  /** The current lines of many agreements at once (batched, not one call per agreement). */
+  /**
+   * The current lines of many agreements at once (batched, not one call per agreement). A line
+   * with a value SeatSync does not know (a new billing mode) is not a reason to fail the read:
+   * it goes into `skipped` with the member and value, and the other lines are read.
+   */
   readonly readLines: (
     agreementIds: ReadonlyArray<AgreementId>,
     options?: ReadLinesOptions
-  ) => Effect.Effect<ReadonlyArray<Line>, PsaError>
+  ) => Effect.Effect<LinesRead, PsaError>
   /**
    * Applies one operation. Must be idempotent for the same operation id: applying an operation
    * that already took effect (fully or in part, e.g. after a crash) completes it without

@@ -72,3 +72,29 @@ export const Line = Schema.Struct({
   cancelledDate: Schema.optional(LocalDate)
 }).annotations({ identifier: "Line" })
 export type Line = typeof Line.Type
+
+/**
+ * A line the adapter read but could not turn into a {@link Line}: one of its values is one
+ * SeatSync does not know (a billing mode or status the PSA added later). That line alone is left
+ * out; what the core knows of it is enough to keep from billing around it: its marker (a mapping
+ * whose own line it is is held, never re-created) and its agreement and product (a mapping that
+ * could adopt it is held too).
+ */
+export const SkippedLine = Schema.Struct({
+  id: LineId,
+  agreementId: AgreementId,
+  productId: Schema.optional(ProductId),
+  /** The hidden text, when it could be read: it may carry SeatSync's ownership marker. */
+  internalNote: Schema.optional(Schema.String),
+  /** The member whose value is unknown ("billCustomer"), and that value. */
+  field: Schema.String,
+  value: Schema.String
+}).annotations({ identifier: "SkippedLine" })
+export type SkippedLine = typeof SkippedLine.Type
+
+/** What `readLines` answers: the lines, and the lines left out for a value SeatSync does not know. */
+export const LinesRead = Schema.Struct({
+  lines: Schema.Array(Line),
+  skipped: Schema.Array(SkippedLine)
+}).annotations({ identifier: "LinesRead" })
+export type LinesRead = typeof LinesRead.Type

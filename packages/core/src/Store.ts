@@ -81,7 +81,8 @@ export const FindingKind = Schema.Literal(
   "ProrationDisabledByAgreement",
   "MappingProblem",
   "SubscriptionUnlinked",
-  "RecordSkipped"
+  "RecordSkipped",
+  "LineSkipped"
 )
 export type FindingKind = typeof FindingKind.Type
 

@@ -15,6 +15,7 @@ const harness: PsaConformance.Harness = {
   moveTo: "1006" as Agreement["id"],
   faults: { retries: false },
   writeFaults: true,
+  unknownValues: true,
   setup: Effect.sync(() => {
     const contoso = SampleData.agreements.find((a) => a.id === "1001")
     const second = contoso && { ...contoso, id: "1006" as Agreement["id"], name: "Contoso - Microsoft 365 (2)" }
@@ -35,6 +36,10 @@ const harness: PsaConformance.Harness = {
       injectFault: (kind, times) =>
         Effect.sync(() => {
           for (let i = 0; i < times; i++) state.nextFailures.push(failures[kind]())
+        }),
+      unknownValue: (lineId) =>
+        Effect.sync(() => {
+          state.unreadable.set(lineId, { field: "billing", value: "BillOnInvoice" })
         }),
       // In process there is no answer to cut short: a truncated answer is a refused write here.
       failWrites: (landed, kind) =>

@@ -31,7 +31,7 @@ const unitsOn = (sim: AutotaskSimulatorHandle, lineId: Ids.LineId | number, day:
   sim.data.unitsOn(Number(lineId), day)
 
 const lineOf = (psa: Psa.PsaShape, lineId: Ids.LineId, agreementId: Ids.AgreementId = sampleIds.agreements.contoso) =>
-  Effect.flatMap(psa.readLines([agreementId]), (lines) => {
+  Effect.flatMap(psa.readLines([agreementId]), ({ lines }) => {
     const line = lines.find((l) => l.id === lineId)
     return line === undefined ? Effect.dieMessage(`line ${lineId} not found`) : Effect.succeed(line)
   })
@@ -63,7 +63,7 @@ describe("reads", () => {
         })
         sim.counters.reset()
         expect(yield* psa.listAgreements([])).toEqual([])
-        expect(yield* psa.readLines([])).toEqual([])
+        expect((yield* psa.readLines([])).lines).toEqual([])
         expect(sim.counters.snapshot().total).toBe(0)
       })
   )
@@ -196,7 +196,7 @@ describe("reading lines as of a day", () => {
       const quantityOn = (asOf: string | undefined) =>
         Effect.map(
           psa.readLines([sampleIds.agreements.contoso], asOf === undefined ? undefined : { asOf: date(asOf) }),
-          (lines) => lines.find((l) => l.id === lineId)?.quantity
+          ({ lines }) => lines.find((l) => l.id === lineId)?.quantity
         )
       // The adapter's own "today" is 17 November: December's units.
       expect(yield* quantityOn(undefined)).toBe(5)
@@ -317,7 +317,7 @@ describe("the kit's ConnectWise-shaped tests, the Autotask way", () => {
       expect(serviceOf(sim, 7002)?.internalDescription).toBeNull()
       expect([unitsOn(sim, 7002, "2026-11-20"), unitsOn(sim, 7002, "2026-12-05")]).toEqual([6, 0])
       expect([unitsOn(sim, result.lineId, "2026-11-20"), unitsOn(sim, result.lineId, "2026-12-05")]).toEqual([0, 8])
-      const lines = yield* psa.readLines([sampleIds.agreements.northwind])
+      const lines = (yield* psa.readLines([sampleIds.agreements.northwind])).lines
       expect(lines.find((l) => l.id === sampleIds.lines.northwindBasic)).toMatchObject({ active: false, quantity: 0 })
       const adopted = lines.find((l) => l.id === result.lineId)
       expect(adopted).toMatchObject({

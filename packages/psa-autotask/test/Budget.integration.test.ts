@@ -69,7 +69,7 @@ describe("reads are batched", () => {
       const psa = yield* Effect.provide(Psa.Psa, psaLayer(configFor(sim)))
       const agreements = yield* psa.listAgreements(Object.values(sampleIds.companies))
       yield* psa.listProducts
-      const lines = yield* psa.readLines(agreements.map((a) => a.id))
+      const lines = (yield* psa.readLines(agreements.map((a) => a.id))).lines
       report("listAgreements + listProducts + readLines (5 contracts, 3 lines)", sim)
       expect(lines.map((l) => [l.id, l.quantity])).toEqual([
         ["7001", 22],
@@ -92,7 +92,7 @@ describe("reads are batched", () => {
       const sim = yield* simulator({ seed: bigSeed(30, 20) })
       const psa = yield* Effect.provide(Psa.Psa, psaLayer(configFor(sim)))
       const contractIds = Array.from({ length: 30 }, (_, i) => Ids.AgreementId.make(String(30500000 + i)))
-      const lines = yield* psa.readLines(contractIds)
+      const lines = (yield* psa.readLines(contractIds)).lines
       report("readLines (30 contracts, 600 lines)", sim)
       expect(lines).toHaveLength(600)
       expect(lines.every((l) => l.active && l.quantity >= 1 && l.quantity <= 20)).toBe(true)

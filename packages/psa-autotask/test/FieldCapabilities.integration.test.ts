@@ -47,7 +47,7 @@ describe("ContractServices field capabilities (gap 5)", () => {
       )
       expect(sim.counters.writes()).toBe(0)
       // Reads are not concerned.
-      expect((yield* psa.readLines([sampleIds.agreements.contoso])).length).toBe(1)
+      expect((yield* psa.readLines([sampleIds.agreements.contoso])).lines.length).toBe(1)
     })
   )
 

@@ -86,7 +86,7 @@ describe("picklists resolved by label", () => {
         const sim = yield* simulator({ seed: otherIds() })
         const psa = yield* Effect.provide(Psa.Psa, psaLayer(configFor(sim)))
         const obrien = Ids.AgreementId.make("30400005")
-        const hand = (yield* psa.readLines([obrien]))[0]
+        const hand = (yield* psa.readLines([obrien])).lines[0]
         expect(hand).toMatchObject({ id: "7004", quantity: 4, active: true })
         // A line SeatSync created earlier on that contract (its marker set when it was created).
         const created = sim.data.addContractService({
@@ -114,7 +114,7 @@ describe("picklists resolved by label", () => {
           sim.data.unitsOn(Number(lineId), "2027-04-30"),
           sim.data.unitsOn(Number(lineId), "2027-05-01")
         ]).toEqual([4, 6])
-        expect((yield* psa.readLines([obrien])).find((l) => l.id === lineId)?.quantity).toBe(6)
+        expect((yield* psa.readLines([obrien])).lines.find((l) => l.id === lineId)?.quantity).toBe(6)
       })
   )
 

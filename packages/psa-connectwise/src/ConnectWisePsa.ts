@@ -19,7 +19,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Ids, LocalDate, Money, type Operation, Ownership, Psa, type PsaModel } from "@seatsync/core"
-import { Clock, type Config, type ConfigError, Duration, Effect, Layer } from "effect"
+import { Clock, type Config, type ConfigError, Duration, Effect, Either, Layer } from "effect"
 import * as Conditions from "./Conditions.js"
 import {
   type ConnectionOptions,
@@ -126,7 +126,12 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
           (id) => Effect.map(additionsOrNone(client, id), (additions) => additions.map((a) => lineOf(String(id), a))),
           { concurrency: client.options.concurrency }
         )
-        return perAgreement.flat()
+        const read = { lines: [] as Array<PsaModel.Line>, skipped: [] as Array<PsaModel.SkippedLine> }
+        for (const line of perAgreement.flat()) {
+          if (Either.isRight(line)) read.lines.push(line.right)
+          else read.skipped.push(line.left)
+        }
+        return read satisfies PsaModel.LinesRead
       }).pipe(Effect.withSpan("ConnectWisePsa.readLines"))
 
     /** Whether the agreement prorates (§1.8), from the last listing or read now. */
@@ -257,7 +262,8 @@ export const make = (options: AdapterOptions = {}): Effect.Effect<Psa.PsaShape, 
         /** The proration addition of this operation: found again, or added now. */
         const prorate = (main: {
           readonly title: string
-          readonly billing: PsaModel.BillingMode
+          /** The main line's `billCustomer`, which the proration addition copies (any value ConnectWise has). */
+          readonly billing: string
           readonly unitCost: Money.Money | undefined
         }) =>
           Effect.gen(function* () {

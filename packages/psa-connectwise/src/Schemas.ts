@@ -95,8 +95,13 @@ export const CatalogItem = Schema.Struct({
 })
 export type CatalogItem = typeof CatalogItem.Type
 
+/**
+ * The billing modes SeatSync knows. The wire member is read as text: a value ConnectWise adds
+ * later leaves that one addition out of `readLines` (a skipped line), not the agreement's read.
+ */
 export const BillCustomer = Schema.Literal("Billable", "DoNotBill", "NoCharge")
 export type BillCustomer = typeof BillCustomer.Type
+export const isBillCustomer = Schema.is(BillCustomer)
 
 /** `Addition` (§1.7 `/finance/agreements/{parentId}/additions`): an agreement line. */
 export const Addition = Schema.Struct({
@@ -107,7 +112,7 @@ export const Addition = Schema.Struct({
   lessIncluded: opt(Schema.Number),
   unitPrice: opt(Schema.Number),
   unitCost: opt(Schema.Number),
-  billCustomer: BillCustomer,
+  billCustomer: Schema.String,
   effectiveDate: opt(Schema.String),
   cancelledDate: opt(Schema.String),
   serialNumber: opt(Schema.String),

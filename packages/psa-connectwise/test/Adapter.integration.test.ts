@@ -193,7 +193,7 @@ describe("reads", () => {
           Effect.gen(function* () {
             manyLines(r, 2500)
             r.sim.counters.reset()
-            const lines = yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])
+            const lines = (yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])).lines
             expect(lines.length).toBe(2501)
             expect(new Set(lines.map((l) => l.id)).size).toBe(2501)
             expect(r.sim.counters.get("GET /finance/agreements/{id}/additions")).toBe(3)
@@ -217,7 +217,7 @@ describe("reads", () => {
           Effect.gen(function* () {
             manyLines(r, 1500)
             r.sim.counters.reset()
-            const lines = yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])
+            const lines = (yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])).lines
             expect(lines.length).toBe(1501)
             expect(new Set(lines.map((l) => l.id)).size).toBe(1501)
             const paths = r.sim.counters
@@ -257,7 +257,7 @@ describe("reads", () => {
         Effect.gen(function* () {
           manyLines(r, 1999)
           r.sim.counters.reset()
-          const lines = yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])
+          const lines = (yield* (yield* psa).readLines([Ids.AgreementId.make("1002")])).lines
           expect(lines.length).toBe(2000)
           expect(r.sim.counters.get("GET /finance/agreements/{id}/additions")).toBe(2)
         }),
@@ -269,9 +269,9 @@ describe("reads", () => {
     withAdapter((r) =>
       Effect.gen(function* () {
         const p = yield* psa
-        expect(yield* p.readLines([Ids.AgreementId.make("424242")])).toEqual([])
+        expect((yield* p.readLines([Ids.AgreementId.make("424242")])).lines).toEqual([])
         r.sim.counters.reset()
-        expect(yield* p.readLines([])).toEqual([])
+        expect((yield* p.readLines([])).lines).toEqual([])
         expect(r.sim.counters.total()).toBe(0)
       })
     )
@@ -485,7 +485,7 @@ describe("writes", () => {
           quantity: 3
         })
         expect(r.sim.counters.total("DELETE")).toBe(0)
-        const line = (yield* p.readLines([Ids.AgreementId.make("1001")])).find((l) => l.id === lineId)
+        const line = (yield* p.readLines([Ids.AgreementId.make("1001")])).lines.find((l) => l.id === lineId)
         expect(line).toMatchObject({ active: false, cancelledDate: "2026-12-01" })
       })
     )
@@ -527,7 +527,7 @@ describe("writes", () => {
         })
         expect(String(proration?.invoiceDescription)).toContain("prorated charge for 2 units, 2026-11-17 to 2026-11-30")
         // Read back: the proration line is not the mapping's main line.
-        const lines = yield* p.readLines([Ids.AgreementId.make("1001")])
+        const lines = (yield* p.readLines([Ids.AgreementId.make("1001")])).lines
         const marked = lines.filter((l) => Ownership.mappingOf(l.internalNote) === mapping)
         expect(marked.map((l) => [l.quantity, l.active, Ownership.operationOf(l.internalNote) !== undefined])).toEqual([
           [12, true, false],
@@ -631,7 +631,7 @@ describe("writes", () => {
           )
         )
         expect(foreign).toMatchObject({ reason: "Conflict", retryable: false })
-        const lines = yield* p.readLines([Ids.AgreementId.make("1001")])
+        const lines = (yield* p.readLines([Ids.AgreementId.make("1001")])).lines
         const prorationLine = lines.find((l) => Ownership.operationOf(l.internalNote) !== undefined)
         expect(prorationLine).toBeDefined()
         if (prorationLine === undefined) return

@@ -69,7 +69,7 @@ describe("call budget (simulator counters)", () => {
           sim.counters.reset()
           const agreements = yield* psa.listAgreements(companyIds.map((id) => Ids.CompanyId.make(String(id))))
           const agreementCalls = sim.counters.get("GET /finance/agreements")
-          const read = yield* psa.readLines(agreements.map((a) => a.id))
+          const read = (yield* psa.readLines(agreements.map((a) => a.id))).lines
           const additionCalls = sim.counters.get("GET /finance/agreements/{id}/additions")
           expect(agreements.length).toBe(agreementIds.length)
           expect(read.length).toBe(lines)

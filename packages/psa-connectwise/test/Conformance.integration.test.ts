@@ -81,11 +81,17 @@ const harness: PsaConformance.Harness = {
           else if (kind === "serverError") sim.faults.serverError(scope)
           else sim.faults.malformedJson(scope)
         }),
-      clearFaults: Effect.sync(() => sim.faults.clear())
+      clearFaults: Effect.sync(() => sim.faults.clear()),
+      // A billing mode a later ConnectWise version could hold.
+      unknownValue: (lineId, agreementId) =>
+        Effect.sync(() => {
+          sim.data.forceAddition(Number(agreementId), Number(lineId), { billCustomer: "BillOnInvoice" })
+        })
     }
   }),
   faults: { retries: true },
-  writeFaults: true
+  writeFaults: true,
+  unknownValues: true
 }
 
 PsaConformance.run("ConnectWise (simulator over HTTP)", harness, { describe, expect, it })

@@ -182,4 +182,64 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         })
     )
   }
+  it.scopedLive(
+    "an addition with a billCustomer ConnectWise added later holds its mapping: no second addition, ledger or not",
+    () =>
+      Effect.gen(function* () {
+        const { sim, layer } = yield* rig()
+        const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
+        const store = InMemoryStore.makeState(SampleData.config)
+        const world = yield* Layer.build(
+          Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
+        )
+        const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+        yield* sync
+        const exoLines = () =>
+          sim.data.additions(1001).filter((a) => text(a.description) === "SeatSync mapping contoso-exo")
+        const [exo] = exoLines()
+        if (exo === undefined) throw new Error("no contoso-exo addition")
+        sim.data.forceAddition(1001, Number(exo.id), { billCustomer: "BillOnInvoice" })
+        const key = SampleData.tenantIds.contoso.toLowerCase()
+        const snapshot = source.snapshots.get(key)
+        if (snapshot === undefined) throw new Error("no Contoso snapshot")
+        source.snapshots.set(key, {
+          ...snapshot,
+          skus: snapshot.skus.map((s) =>
+            s.partNumber === "EXCHANGESTANDARD" ? { ...s, enabled: s.enabled + 2, consumed: s.consumed + 2 } : s
+          )
+        })
+        store.ledger.clear()
+        sim.counters.reset()
+
+        const held = yield* sync
+        const contoso = held.companies.find((c) => c.name === "Contoso Ltd")
+        expect(contoso?.status).toBe("held")
+        expect(sim.counters.writes()).toBe(0)
+        expect(exoLines()).toEqual([
+          expect.objectContaining({ id: exo.id, quantity: 3, billCustomer: "BillOnInvoice" })
+        ])
+        expect(Engine.allFindings(held)).toContainEqual(
+          expect.objectContaining({
+            _tag: "LineSkipped",
+            lineId: String(exo.id),
+            field: "billCustomer",
+            value: "BillOnInvoice",
+            mappingId: "contoso-exo"
+          })
+        )
+        // The other companies read and sync as before.
+        expect(held.companies.filter((c) => c.name !== "Contoso Ltd").map((c) => c.status)).toEqual([
+          "unchanged",
+          "unchanged"
+        ])
+
+        // Once the value is one SeatSync knows, the line is updated in place.
+        sim.data.forceAddition(1001, Number(exo.id), { billCustomer: "Billable" })
+        const after = yield* sync
+        expect(after.companies.flatMap((c) => c.applied).map((a) => [a.operation.mappingId, a.operation._tag])).toEqual(
+          [["contoso-exo", "UpdateLine"]]
+        )
+        expect(exoLines()).toEqual([expect.objectContaining({ id: exo.id, quantity: 5 })])
+      })
+  )
 })

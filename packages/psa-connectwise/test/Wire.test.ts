@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { BillingPeriod, LocalDate, Money } from "@seatsync/core"
 import { Retry, VendorCallError } from "@seatsync/http"
-import { Duration, Redacted, Schema } from "effect"
+import { Duration, Either, Option, Redacted, Schema } from "effect"
 import { ConnectWiseClient, type Schemas } from "../src/index.js"
 import { agreementOf, cycleOf, lineOf, moneyOf, numberOf } from "../src/internal/Wire.js"
 
@@ -117,7 +117,7 @@ describe("lines", () => {
   }
 
   it("maps an addition; prices stay exact decimals", () => {
-    const line = lineOf("1001", addition)
+    const line = Either.getOrThrow(lineOf("1001", addition))
     expect(line).toMatchObject({
       id: "9001",
       agreementId: "1001",
@@ -133,8 +133,21 @@ describe("lines", () => {
     expect(numberOf(Money.unsafe("24.2000"))).toBe(24.2)
   })
 
+  it("an addition whose billCustomer SeatSync does not know is a skipped line with its marker, not a failure", () => {
+    const skipped = lineOf("1001", { ...addition, billCustomer: "BillOnInvoice", description: "SeatSync mapping m-1" })
+    expect(Either.isLeft(skipped)).toBe(true)
+    expect(Either.getLeft(skipped).pipe(Option.getOrUndefined)).toEqual({
+      id: "9001",
+      agreementId: "1001",
+      productId: "508",
+      internalNote: "SeatSync mapping m-1",
+      field: "billCustomer",
+      value: "BillOnInvoice"
+    })
+  })
+
   it("a line with a cancelled date is ended, even when the date is still ahead", () => {
-    expect(lineOf("1001", { ...addition, cancelledDate: "2027-01-01T00:00:00Z" })).toMatchObject({
+    expect(Either.getOrThrow(lineOf("1001", { ...addition, cancelledDate: "2027-01-01T00:00:00Z" }))).toMatchObject({
       active: false,
       cancelledDate: "2027-01-01"
     })

@@ -8,7 +8,7 @@ import type { LedgerEntry } from "../History.js"
 import type { AgreementId, CompanyId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
 import { Psa, type PsaError } from "../Psa.js"
-import type { Agreement, Line, Product } from "../PsaModel.js"
+import type { Agreement, Line, LinesRead, Product, SkippedLine } from "../PsaModel.js"
 import type { CompanyLink, Mapping } from "../Setup.js"
 import { type StoreError, SyncStore } from "../Store.js"
 import { errorText } from "./Records.js"
@@ -18,6 +18,8 @@ export interface Observed {
   readonly products: ReadonlyMap<Product["id"], Product>
   /** The lines read, by agreement, each with its place in the PSA's answer. */
   readonly linesByAgreement: ReadonlyMap<string, ReadonlyArray<readonly [number, Line]>>
+  /** The lines the PSA adapter left out (a value SeatSync does not know), by agreement. */
+  readonly skippedByAgreement: ReadonlyMap<string, ReadonlyArray<SkippedLine>>
 }
 
 /** Groups items by a key, once per run: per-company lookups then cost nothing like a scan. */
@@ -39,13 +41,26 @@ export const linesOf = (observed: Observed, agreementIds: Iterable<string>): Rea
   return found.sort((a, b) => a[0] - b[0]).map(([, line]) => line)
 }
 
-/** The lines read, by agreement, each with its place in the answer. */
-const byAgreement = (lines: ReadonlyArray<Line>) =>
-  groupBy(
-    lines,
+/** The lines left out of these agreements. */
+export const skippedOf = (observed: Observed, agreementIds: Iterable<string>): ReadonlyArray<SkippedLine> => {
+  const found: Array<SkippedLine> = []
+  for (const id of agreementIds) for (const s of observed.skippedByAgreement.get(id) ?? []) found.push(s)
+  return found
+}
+
+/** The lines read (and those left out), by agreement, each line with its place in the answer. */
+const byAgreement = (read: LinesRead) => ({
+  lines: groupBy(
+    read.lines,
     (l) => l.agreementId,
     (l, i) => [i, l] as const
+  ),
+  skipped: groupBy(
+    read.skipped,
+    (l) => l.agreementId,
+    (l) => l
   )
+})
 
 /** What the company's work is planned against, and whether another run wrote to it since the read. */
 export interface Observation {
@@ -103,7 +118,7 @@ export const observe = (
         const agreements =
           sharedAgreements._tag === "Right" ? sharedAgreements.right : yield* psa.listAgreements([companyId])
         const products = sharedProducts._tag === "Right" ? sharedProducts.right : yield* psa.listProducts
-        const linesByAgreement =
+        const lines =
           sharedLines._tag === "Right" && !fresh
             ? sharedLines.right
             : yield* Effect.gen(function* () {
@@ -113,7 +128,8 @@ export const observe = (
         return {
           agreements: new Map(agreements.map((a) => [a.id, a])),
           products: new Map(products.map((p) => [p.id, p])),
-          linesByAgreement
+          linesByAgreement: lines.lines,
+          skippedByAgreement: lines.skipped
         } satisfies Observed
       })
 

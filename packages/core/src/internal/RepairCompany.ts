@@ -45,7 +45,7 @@ export const repairCompany = (
       }
       const result = outcome.result
       const lines = yield* Effect.either(psa.readLines([op.agreementId], { asOf: ctx.asOf }))
-      const line = lines._tag === "Right" ? lines.right.find((l) => l.id === result.lineId) : undefined
+      const line = lines._tag === "Right" ? lines.right.lines.find((l) => l.id === result.lineId) : undefined
       const entryFromLine = ledgerFromLine(ledgerAfter(op, result.lineId, line, at), line)
       yield* store.journalComplete(op.id, { lineId: result.lineId, at }, entryFromLine)
       repaired.push({ operation: op, lineId: result.lineId, prorationAmount: result.prorationAmount })

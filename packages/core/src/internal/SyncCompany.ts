@@ -21,7 +21,7 @@ import * as SafetyGuard from "../SafetyGuard.js"
 import type { CompanyLink, Mapping, SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import { SyncStore } from "../Store.js"
-import { linesOf, type Observed } from "./Observe.js"
+import { linesOf, type Observed, skippedOf } from "./Observe.js"
 import { errorText, eventFor, iso, ledgerAfter, ledgerAfterDuplicate } from "./Records.js"
 import * as Repair from "./Repair.js"
 import {
@@ -129,6 +129,11 @@ const planCompany = (ctx: CompanyContext, snapshot: TenantSnapshot) =>
     const { company, config, asOf, mappings } = ctx
     const companyId = company.companyId
     const ledger = yield* store.ledger(companyId)
+    const relevantAgreements = new Set<string>([
+      ...mappings.map((m) => m.agreementId),
+      ...ledger.map((e) => e.agreementId)
+    ])
+    const skipped = skippedOf(ctx.observed, relevantAgreements)
     const desire = Desired.desire({
       company,
       config,
@@ -136,18 +141,17 @@ const planCompany = (ctx: CompanyContext, snapshot: TenantSnapshot) =>
       snapshot,
       agreements: ctx.observed.agreements,
       products: ctx.observed.products,
-      capabilities: psa.capabilities
+      capabilities: psa.capabilities,
+      skipped,
+      ledger
     })
-    const relevantAgreements = new Set<string>([
-      ...mappings.map((m) => m.agreementId),
-      ...ledger.map((e) => e.agreementId)
-    ])
     const lines = linesOf(ctx.observed, relevantAgreements)
     const planned = Planner.plan({
       company,
       asOf,
       desired: desire.lines,
       lines,
+      skipped,
       ledger,
       agreements: ctx.observed.agreements,
       release: ctx.releaseHolds

@@ -24,7 +24,7 @@ import {
   type PsaShape,
   type ReadLinesOptions
 } from "../Psa.js"
-import type { Agreement, AgreementType, Line, Product, PsaCompany } from "../PsaModel.js"
+import type { Agreement, AgreementType, Line, LinesRead, Product, PsaCompany, SkippedLine } from "../PsaModel.js"
 
 /** A prorated charge or credit the PSA recorded. */
 export interface Charge {
@@ -41,6 +41,11 @@ export interface InMemoryPsaState {
   readonly agreementTypes: Array<AgreementType>
   readonly products: Array<Product>
   readonly lines: Map<string, Line>
+  /**
+   * Lines that read as left out, by line id: as if the PSA now held a value SeatSync does not
+   * know in `field` (an adapter's tolerant decode). They stay in `lines` and take writes.
+   */
+  readonly unreadable: Map<string, { readonly field: string; readonly value: string }>
   readonly charges: Array<Charge>
   /** The PSA's own figure for a proration (e.g. per-row rounding); default: SeatSync's. */
   amountFor?: ((proration: Proration) => Money) | undefined
@@ -87,6 +92,7 @@ export const makeState = (seed: {
   agreementTypes: [...(seed.agreementTypes ?? [])],
   products: [...(seed.products ?? [])],
   lines: new Map((seed.lines ?? []).map((l) => [l.id, l])),
+  unreadable: new Map(),
   charges: [],
   calls: { reads: 0, writes: 0, readLines: 0 },
   readLinesAsOf: [],
@@ -315,7 +321,23 @@ export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilit
       state.calls.readLines++
       state.readLinesAsOf.push(options?.asOf)
       const wanted = new Set<string>(agreementIds)
-      return [...state.lines.values()].filter((l) => wanted.has(l.agreementId))
+      const lines: Array<Line> = []
+      const skipped: Array<SkippedLine> = []
+      for (const l of state.lines.values()) {
+        if (!wanted.has(l.agreementId)) continue
+        const unknown = state.unreadable.get(l.id)
+        if (unknown === undefined) lines.push(l)
+        else {
+          skipped.push({
+            id: l.id,
+            agreementId: l.agreementId,
+            productId: l.productId,
+            ...(l.internalNote !== undefined ? { internalNote: l.internalNote } : {}),
+            ...unknown
+          })
+        }
+      }
+      return { lines, skipped } satisfies LinesRead
     }),
   apply: (op) =>
     call(state, () => {

@@ -115,6 +115,11 @@ export interface Backend {
   readonly failWrites?: (landed: number, kind: WriteFaultKind) => Effect.Effect<void>
   /** Removes every injected fault. */
   readonly clearFaults?: Effect.Effect<void>
+  /**
+   * Makes a line hold a value the adapter reads but SeatSync does not know (a billing mode the
+   * PSA added later), as the PSA could (used when the harness declares `unknownValues`).
+   */
+  readonly unknownValue?: (lineId: LineId, agreementId: AgreementId) => Effect.Effect<void>
 }
 
 export interface Harness {
@@ -129,6 +134,11 @@ export interface Harness {
   readonly timeoutMs?: number
   /** The backend implements `failWrites` and `clearFaults`: the multi-write sequences run. */
   readonly writeFaults?: boolean
+  /**
+   * The adapter reads an enumerated value off its lines that the PSA could extend, and the
+   * backend implements `unknownValue`: the skipped-line test runs. (Autotask lines carry none.)
+   */
+  readonly unknownValues?: boolean
   /**
    * A second active, monthly, prorating agreement of Contoso that the backend seeds, starting
    * 2026-01-01 like the first: the billing sequences then also move a mapping between the two.
@@ -223,7 +233,7 @@ export const cancelOp = (
 const lineOf = (lineId: LineId, agreementId: AgreementId) =>
   Effect.gen(function* () {
     const psa = yield* Psa
-    const lines = yield* psa.readLines([agreementId])
+    const lines = (yield* psa.readLines([agreementId])).lines
     const line = lines.find((l) => l.id === lineId)
     if (!line) return yield* Effect.dieMessage(`line ${lineId} not found on agreement ${agreementId}`)
     return line
@@ -305,17 +315,45 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
       test("reads the lines of many agreements at once; hand-made lines carry no SeatSync marker", ({ ids }) =>
         Effect.gen(function* () {
           const psa = yield* Psa
-          const lines = yield* psa.readLines([
+          const lines = (yield* psa.readLines([
             ids.agreements.contoso,
             ids.agreements.northwind,
             ids.agreements.fabrikam
-          ])
+          ])).lines
           const backup = lines.find((l) => l.id === ids.lines.backup)
           expect(backup).toMatchObject({ agreementId: ids.agreements.contoso, quantity: 22, active: true })
           expect(Ownership.isOwned(backup?.internalNote)).toBe(false)
           expect(lines.find((l) => l.id === ids.lines.northwindBasic)?.quantity).toBe(6)
-          expect(yield* psa.readLines([])).toEqual([])
+          expect(yield* psa.readLines([])).toEqual({ lines: [], skipped: [] })
         }))
+
+      const unknownValueTest: typeof test = harness.unknownValues
+        ? test
+        : (title) => it.skip(`${title} (skipped: this adapter reads no value the PSA could extend)`, () => {})
+
+      unknownValueTest(
+        "a line with a value SeatSync does not know is skipped alone, with its marker and product; the others are read",
+        (backend) =>
+          Effect.gen(function* () {
+            const psa = yield* Psa
+            const unknownValue = backend.unknownValue
+            if (unknownValue === undefined) {
+              return yield* Effect.dieMessage("the harness declares unknownValues without unknownValue")
+            }
+            const op = createOp(backend.ids)
+            const { lineId } = yield* psa.apply(op)
+            yield* unknownValue(lineId, op.agreementId)
+            const read = yield* psa.readLines([backend.ids.agreements.contoso, backend.ids.agreements.northwind])
+            expect(read.lines.some((l) => l.id === lineId)).toBe(false)
+            expect(read.lines.find((l) => l.id === backend.ids.lines.backup)?.quantity).toBe(22)
+            expect(read.lines.find((l) => l.id === backend.ids.lines.northwindBasic)?.quantity).toBe(6)
+            const skipped = read.skipped.find((l) => l.id === lineId)
+            expect(skipped).toMatchObject({ agreementId: op.agreementId, productId: op.productId })
+            expect(Ownership.mappingOf(skipped?.internalNote)).toBe(op.mappingId)
+            expect(skipped?.field).not.toBe("")
+            expect(skipped?.value).not.toBe("")
+          })
+      )
     })
 
     describe("writes", () => {
@@ -368,7 +406,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           const psa = yield* Psa
           const { lineId } = yield* psa.apply(createOp(backend.ids))
           yield* psa.apply(cancelOp(backend.ids, lineId, 3))
-          const lines = yield* psa.readLines([backend.ids.agreements.contoso])
+          const lines = (yield* psa.readLines([backend.ids.agreements.contoso])).lines
           const line = lines.find((l) => l.id === lineId)
           expect(line === undefined || line.active === false).toBe(true)
           const owned = lines.filter(
@@ -400,7 +438,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           expect(records.every((r) => r.effectiveDate === today)).toBe(true)
           expect((yield* lineOf(lineId, backend.ids.agreements.contoso)).quantity).toBe(4)
           // Proration lines are never mistaken for the mapping's main line.
-          const main = (yield* psa.readLines([backend.ids.agreements.contoso])).filter(
+          const main = (yield* psa.readLines([backend.ids.agreements.contoso])).lines.filter(
             (l) =>
               l.active &&
               Ownership.mappingOf(l.internalNote) === mapping("conformance-exo") &&
@@ -425,7 +463,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           yield* psa.apply(up)
           yield* psa.apply(up)
           expect((yield* backend.prorations(first.lineId)).map((r) => r.units)).toEqual([3])
-          const lines = (yield* psa.readLines([backend.ids.agreements.contoso])).filter(
+          const lines = (yield* psa.readLines([backend.ids.agreements.contoso])).lines.filter(
             (l) =>
               l.active &&
               Ownership.mappingOf(l.internalNote) === create.mappingId &&
@@ -486,7 +524,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           // The mapping now owns one active line with the new quantity: the adopted line itself where
           // the PSA can mark it, or a new line taking over its units where the hidden field is
           // write-once (Autotask); either way the hand-made line no longer bills on its own.
-          const lines = yield* psa.readLines([ids.agreements.northwind])
+          const lines = (yield* psa.readLines([ids.agreements.northwind])).lines
           const owned = lines.filter(
             (l) =>
               l.active &&
@@ -562,7 +600,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           expect(
             (yield* backend.prorations(first.lineId)).map(({ units, effectiveDate }) => ({ units, effectiveDate }))
           ).toEqual([{ units: 2, effectiveDate: today }])
-          const lines = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
+          const lines = mainLines((yield* psa.readLines([backend.ids.agreements.contoso], asOf)).lines, m)
           expect(lines.map((l) => [l.id, l.quantity])).toEqual([[first.lineId, 5]])
           const inspected = yield* psa.inspect(op, asOf)
           expect(inspected._tag === "Applied" && inspected.result.lineId).toBe(first.lineId)
@@ -637,7 +675,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
                   yield* clearFaults
                   const found = yield* psa.inspect(op, asOf)
                   seen.push(found._tag)
-                  const lines = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
+                  const lines = mainLines((yield* psa.readLines([backend.ids.agreements.contoso], asOf)).lines, m)
                   if (attempt._tag === "Right") expect(found._tag).toBe("Applied")
                   if (found._tag === "Partial") expect(attempt._tag).toBe("Left")
                   if (found._tag === "NotApplied") {
@@ -651,7 +689,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
                   const after = yield* psa.inspect(op, asOf)
                   expect(after._tag === "Applied" && after.result.lineId).toBe(done.lineId)
                   expect((yield* backend.prorations(done.lineId)).map((r) => r.units)).toEqual([chargeUnits])
-                  const settled = mainLines(yield* psa.readLines([backend.ids.agreements.contoso], asOf), m)
+                  const settled = mainLines((yield* psa.readLines([backend.ids.agreements.contoso], asOf)).lines, m)
                   expect(settled.map((l) => [l.id, l.quantity])).toEqual(
                     quantity === undefined ? [] : [[done.lineId, quantity]]
                   )
@@ -684,7 +722,7 @@ export const run = (name: string, harness: Harness, { describe, expect, it }: Te
           const error = yield* failureOf(psa.apply(createOp(backend.ids, { productId: "987654" as ProductId })))
           expect(["Invalid", "NotFound"]).toContain(error.reason)
           expect(error.retryable).toBe(false)
-          const lines = yield* psa.readLines([backend.ids.agreements.contoso])
+          const lines = (yield* psa.readLines([backend.ids.agreements.contoso])).lines
           expect(lines.some((l) => l.productId === "987654")).toBe(false)
         }))
 

@@ -219,7 +219,9 @@ export const make = (deps: ReadsDeps) => {
     options?: Psa.ReadLinesOptions
   ) {
     const ids = Query.numericIds(agreementIds)
-    if (ids.length === 0) return []
+    // Autotask lines carry no enumerated value SeatSync reads (billing is always Billable), so
+    // none is ever skipped.
+    if (ids.length === 0) return { lines: [], skipped: [] } satisfies PsaModel.LinesRead
     // Units are dated: a line reports what is billed for the period after the sync's day.
     const day = options?.asOf ?? (yield* today)
     const infos = yield* contracts.infos(ids)
@@ -241,7 +243,8 @@ export const make = (deps: ReadsDeps) => {
     )
     const rowsByService = new Map<number, Array<UnitRow>>()
     for (const r of rows) rowsByService.set(r.contractServiceID, [...(rowsByService.get(r.contractServiceID) ?? []), r])
-    return services.map((cs) => toLine(cs, rowsByService.get(cs.id) ?? [], infos.get(cs.contractID), day))
+    const lines = services.map((cs) => toLine(cs, rowsByService.get(cs.id) ?? [], infos.get(cs.contractID), day))
+    return { lines, skipped: [] } satisfies PsaModel.LinesRead
   })
 
   const readService = (lineId: Ids.LineId) =>

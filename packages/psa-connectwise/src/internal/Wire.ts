@@ -1,7 +1,7 @@
 /** Conversions between ConnectWise wire values and SeatSync's PSA model (API-REFERENCE.md §1.6–§1.8). */
 import { Ids, LocalDate, Money, type PsaModel } from "@seatsync/core"
-import { BigDecimal, Option } from "effect"
-import type * as Schemas from "../Schemas.js"
+import { BigDecimal, Either, Option } from "effect"
+import * as Schemas from "../Schemas.js"
 
 const { AgreementId, AgreementTypeId, CompanyId, LineId, ProductId } = Ids
 
@@ -55,13 +55,29 @@ export const productOf = (p: Schemas.CatalogItem): PsaModel.Product => ({
  * A line from an addition. `active` is false as soon as a `cancelledDate` is set, even a future
  * one: SeatSync considers a line ended once it set (or saw) its end date, so a cancellation
  * effective next period is not planned again every day until then (README "Line state").
+ * An addition whose `billCustomer` SeatSync does not know is a skipped line instead.
  */
-export const lineOf = (agreementId: string, a: Schemas.Addition): PsaModel.Line => {
+export const lineOf = (
+  agreementId: string,
+  a: Schemas.Addition
+): Either.Either<PsaModel.Line, PsaModel.SkippedLine> => {
+  const id = LineId.make(String(a.id))
+  const agreement = AgreementId.make(agreementId)
+  if (!Schemas.isBillCustomer(a.billCustomer)) {
+    return Either.left({
+      id,
+      agreementId: agreement,
+      productId: ProductId.make(String(a.product.id)),
+      ...(a.description !== undefined ? { internalNote: a.description } : {}),
+      field: "billCustomer",
+      value: a.billCustomer
+    })
+  }
   const effectiveDate = dateOf(a.effectiveDate)
   const cancelledDate = dateOf(a.cancelledDate)
-  return {
-    id: LineId.make(String(a.id)),
-    agreementId: AgreementId.make(agreementId),
+  return Either.right({
+    id,
+    agreementId: agreement,
     productId: ProductId.make(String(a.product.id)),
     quantity: units(a.quantity),
     lessIncluded: Math.max(0, units(a.lessIncluded)),
@@ -73,7 +89,7 @@ export const lineOf = (agreementId: string, a: Schemas.Addition): PsaModel.Line 
     active: a.cancelledDate === undefined,
     ...(effectiveDate !== undefined ? { effectiveDate } : {}),
     ...(cancelledDate !== undefined ? { cancelledDate } : {})
-  }
+  })
 }
 
 /** How billing cycles map to SeatSync's (Monthly, Quarterly, SemiAnnual, Annual). */

@@ -118,6 +118,13 @@ export interface SimulatorData {
   addAddition(agreementId: number, addition: JsonObject, options?: ByHandOptions): JsonObject
   /** Replaces fields of an addition as if edited by hand (`{ quantity: 3 }`). Throws {@link SimulatorDataError}. */
   updateAddition(agreementId: number, id: number, changes: JsonObject, options?: ByHandOptions): JsonObject
+  /**
+   * Sets fields of an addition without the model's validation: a value this simulator's
+   * ConnectWise version does not have, as a later version could store (a new `billCustomer`
+   * mode), served as stored. Throws {@link SimulatorDataError} when the addition does
+   * not exist.
+   */
+  forceAddition(agreementId: number, id: number, fields: JsonObject): JsonObject
   /** Deletes an addition. Throws {@link SimulatorDataError} when it does not exist. */
   removeAddition(agreementId: number, id: number): void
   /** Creates any record as if by hand (`parentId`: the agreement of an addition). Throws {@link SimulatorDataError}. */
@@ -302,6 +309,18 @@ const start = async (options: ConnectWiseSimulatorOptions = {}): Promise<Connect
     },
     updateAddition: (agreementId, id, changes, opts) =>
       orThrow(store.patch("additions", id, toWritePatch(changes), byHand(opts?.by), agreementId)),
+    forceAddition: (agreementId, id, fields) => {
+      const row = store.rows.additions.get(id)
+      if (row === undefined || row.parentId !== agreementId) {
+        throw new SimulatorDataError({
+          message: `addition with id ${id} was not found.`,
+          status: 404,
+          body: { code: "NotFound", message: `addition with id ${id} was not found.`, errors: null }
+        })
+      }
+      row.data = { ...row.data, ...fields }
+      return store.get("additions", id, agreementId) ?? {}
+    },
     removeAddition: (agreementId, id) => {
       const result = store.remove("additions", id, agreementId)
       if (result._tag === "Error") orThrow(result)
