@@ -198,7 +198,8 @@ describe("engine → ConnectWise simulator (sample world)", () => {
           sim.data.additions(1001).filter((a) => text(a.description) === "SeatSync mapping contoso-exo")
         const [exo] = exoLines()
         if (exo === undefined) throw new Error("no contoso-exo addition")
-        sim.data.forceAddition(1001, Number(exo.id), { billCustomer: "BillOnInvoice" })
+        const exoId = Number(exo.id)
+        sim.data.forceAddition(1001, exoId, { billCustomer: "BillOnInvoice" })
         const key = SampleData.tenantIds.contoso.toLowerCase()
         const snapshot = source.snapshots.get(key)
         if (snapshot === undefined) throw new Error("no Contoso snapshot")
@@ -215,13 +216,11 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         const contoso = held.companies.find((c) => c.name === "Contoso Ltd")
         expect(contoso?.status).toBe("held")
         expect(sim.counters.writes()).toBe(0)
-        expect(exoLines()).toEqual([
-          expect.objectContaining({ id: exo.id, quantity: 3, billCustomer: "BillOnInvoice" })
-        ])
+        expect(exoLines()).toEqual([expect.objectContaining({ id: exoId, quantity: 3, billCustomer: "BillOnInvoice" })])
         expect(Engine.allFindings(held)).toContainEqual(
           expect.objectContaining({
             _tag: "LineSkipped",
-            lineId: String(exo.id),
+            lineId: String(exoId),
             field: "billCustomer",
             value: "BillOnInvoice",
             mappingId: "contoso-exo"
@@ -234,12 +233,12 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         ])
 
         // Once the value is one SeatSync knows, the line is updated in place.
-        sim.data.forceAddition(1001, Number(exo.id), { billCustomer: "Billable" })
+        sim.data.forceAddition(1001, exoId, { billCustomer: "Billable" })
         const after = yield* sync
         expect(after.companies.flatMap((c) => c.applied).map((a) => [a.operation.mappingId, a.operation._tag])).toEqual(
           [["contoso-exo", "UpdateLine"]]
         )
-        expect(exoLines()).toEqual([expect.objectContaining({ id: exo.id, quantity: 5 })])
+        expect(exoLines()).toEqual([expect.objectContaining({ id: exoId, quantity: 5 })])
       })
   )
 })
