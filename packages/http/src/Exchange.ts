@@ -1,5 +1,5 @@
 /**
- * One vendor call over the host's `HttpClient`: one attempt ({@link exchange}: pause, permit,
+ * One vendor call over the host's `HttpClient`: one attempt ({@link exchange}: pause, pool,
  * per-call timeout, body read), the status read as a failure ({@link failureOf}), the retry
  * schedule, and the run's deadline ({@link withinDeadline}). {@link call} is the composition the
  * adapters use; a client with its own per-attempt bookkeeping (Autotask's pace and counters)
@@ -10,8 +10,9 @@
  * adapters, is not (a timed-out PATCH may have applied: the engine re-reads and repairs).
  */
 import { type HttpClient, HttpClientError, type HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Exit } from "effect"
 import type { Pause } from "./Pause.js"
+import type * as Pool from "./Pool.js"
 import { redact as redactDefault } from "./Redact.js"
 import { parseRetryAfter, type RetryPolicy, retryAfterUnitMillis, retrySchedule, waitable } from "./Retry.js"
 import { VendorCallError } from "./VendorCallError.js"
@@ -44,20 +45,45 @@ export interface Target {
 export interface AttemptOptions extends Target {
   /** Time allowed for one request (`Duration.infinity` waits for ever). */
   readonly timeout: Duration.DurationInput
-  /** Bounds requests in flight (per client, per endpoint…). */
+  /** Bounds requests in flight with a fixed number of permits. */
   readonly semaphore?: Effect.Semaphore | undefined
+  /** Bounds requests in flight with an adaptive pool (per vendor host, per endpoint…). */
+  readonly pool?: PoolUse | undefined
   /** Waits out the scope's pause first (see {@link Pause}). */
   readonly pause?: { readonly pause: Pause; readonly key: string } | undefined
   /** Masks secrets in the messages built here (default: the well-known shapes only). */
   readonly redact?: ((text: string) => string) | undefined
 }
 
+/** Which pool an attempt runs in, and what of its answer counts as a throttle. */
+export interface PoolUse {
+  readonly pool: Pool.Pool
+  /** The pool's key: the vendor host ({@link Pool.hostOf}), or finer. */
+  readonly key: string
+  /** The key's sizing, used when its pool is first created. */
+  readonly sizing: Pool.PoolOptions
+  /** Requests the attempt counts as (a Graph `$batch`: its items). Default 1. */
+  readonly weight?: number | undefined
+  /** The vendor's own throttle signal besides 429 and 503 (Autotask's thread-limit rejection). */
+  readonly throttled?: ((reply: Reply) => boolean) | undefined
+}
+
+/** How an attempt's end counts for its pool: a 429/503 (or the vendor's signal) is a throttle; any other failure says nothing. */
+export const poolOutcome =
+  (use: Pick<PoolUse, "throttled">) =>
+  (exit: Exit.Exit<Reply, unknown>): Pool.Outcome => {
+    if (Exit.isFailure(exit)) return "ignored"
+    const reply = exit.value
+    if (reply.status === 429 || reply.status === 503 || use.throttled?.(reply) === true) return "throttled"
+    return reply.status < 400 ? "success" : "ignored"
+  }
+
 const prefix = (target: Target, method: string) =>
   target.api === undefined || target.api === "" ? "" : `${target.api} ${method} ${target.path}: `
 
 /**
- * One attempt: waits out a pause, takes a permit, sends, reads the body, all within the per-call
- * timeout. Any status is an answer here; a transport failure is `Unavailable` and a timeout is
+ * One attempt: waits out a pause, waits for room in its pool, sends, reads the body, all within
+ * the per-call timeout (a request waiting for room is not yet timed). Any status is an answer here; a transport failure is `Unavailable` and a timeout is
  * `Timeout`, re-sent only when the call is idempotent (the request may have reached the vendor).
  */
 export const exchange = (
@@ -105,7 +131,12 @@ export const exchange = (
         })
       )
     : send
-  const permitted = options.semaphore === undefined ? timed : options.semaphore.withPermits(1)(timed)
+  const held = options.semaphore === undefined ? timed : options.semaphore.withPermits(1)(timed)
+  const use = options.pool
+  const permitted =
+    use === undefined
+      ? held
+      : use.pool.run(use.key, use.sizing, held, { weight: use.weight, outcome: poolOutcome(use) })
   return options.pause === undefined
     ? permitted
     : Effect.zipRight(options.pause.pause.wait(options.pause.key), permitted)
