@@ -1,7 +1,8 @@
 /**
  * The HTTP side of the ConnectWise adapter (API-REFERENCE.md §1.1–§1.4, §1.9–§1.10): codebase
- * discovery, authentication headers on every call, the pinned API version, paging, bounded
- * concurrency, and the mapping of every failure to the port's `PsaError`. Retries, `Retry-After`,
+ * discovery, authentication headers on every call, the pinned API version, paging, an adaptive
+ * pool of requests in flight for the site's host, and the mapping of every failure to the port's
+ * `PsaError`. Retries, `Retry-After`,
  * timeouts, trace headers and redaction are `@seatsync/http`'s:
  *
  * - GETs are idempotent: re-sent after a 5xx, a lost connection, a timeout or a cut body;
@@ -15,7 +16,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
 import * as Http from "@seatsync/http"
-import { Decode, Exchange, Pause, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
+import { Decode, Exchange, Pause, Pool, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
 import { Context, Duration, Effect, Either, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { acceptFor, apiPath, apiVersion } from "./internal/ApiVersion.js"
 import { type Params, paramsOf, paramValue, parseLinks, withQuery } from "./internal/Http.js"
@@ -28,6 +29,14 @@ export type { Params } from "./internal/Http.js"
 export type RetryPolicy = Retry.RetryPolicy
 
 export const defaultRetryPolicy: RetryPolicy = Retry.defaultRetryPolicy
+
+/**
+ * The pool of requests in flight per host (§1.10): ConnectWise publishes no concurrency limit,
+ * only that more than about 1,000 requests a minute are likely to be throttled with 429 and
+ * `Retry-After`. So the pool starts at 8 and grows while calls succeed, up to 32 (the
+ * `concurrency` option); a 429 halves it.
+ */
+export const defaultPool = { initial: 8, max: 32 } as const
 
 /** How to reach and sign in to one ConnectWise PSA (§1.1–§1.2). */
 export interface ConnectionOptions {
@@ -54,8 +63,14 @@ export interface ConnectionOptions {
   readonly paging?: "forwardOnly" | "navigable" | undefined
   /** Longest URL sent (§1.3: "keep URLs at or under 2000 characters"). Default 2000. */
   readonly maxUrlLength?: number | undefined
-  /** Requests in flight at once. Default 4. */
+  /**
+   * The most requests in flight at once: the max of the site's adaptive pool, which starts at 8
+   * (or at this, when lower) and grows while calls succeed. Default 32 ({@link defaultPool}).
+   * Also how many companies' reads are issued at once.
+   */
   readonly concurrency?: number | undefined
+  /** The pools to count this client's requests in (shared with other clients, read for logs); default its own. */
+  readonly pool?: Pool.Pool | undefined
   /** Time allowed for one request. Default 60 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
   readonly retry?: Partial<RetryPolicy> | undefined
@@ -76,7 +91,10 @@ export interface ResolvedOptions {
   readonly pageSize: number
   readonly paging: "forwardOnly" | "navigable"
   readonly maxUrlLength: number
+  /** The pool's max. */
   readonly concurrency: number
+  /** The pool's sizing: starts at `initial`, at most `concurrency`. */
+  readonly pool: Pool.PoolOptions
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
 }
@@ -125,6 +143,7 @@ export const resolveOptions = (
     // `new URL` reports a bad URL only by throwing.
     problem = `site is not a URL: ${options.site}`
   }
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? defaultPool.max))
   const resolved: ResolvedOptions = {
     origin,
     apiOrigin,
@@ -137,7 +156,8 @@ export const resolveOptions = (
     pageSize: Math.min(1000, Math.max(1, Math.floor(options.pageSize ?? 1000))),
     paging: options.paging ?? "forwardOnly",
     maxUrlLength: options.maxUrlLength ?? 2000,
-    concurrency: Math.max(1, Math.floor(options.concurrency ?? 4)),
+    concurrency,
+    pool: { initial: Math.min(defaultPool.initial, concurrency), max: concurrency },
     timeout: Duration.decode(options.timeout ?? "60 seconds"),
     retry: { ...defaultRetryPolicy, ...options.retry }
   }
@@ -236,7 +256,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
   Effect.gen(function* () {
     const { options: opts, problem: configError } = resolveOptions(options)
     const policy = opts.retry
-    const semaphore = yield* Effect.makeSemaphore(opts.concurrency)
+    /** One pool per host (the API host, and the login host for discovery), not per company. */
+    const pool = options.pool ?? (yield* Pool.make)
     /** A 429 slows every fiber of this site down, not just the one that got it. */
     const pause = { pause: yield* Pause.make, key: "connectwise" }
     const codebase = yield* Ref.make<Option.Option<string>>(Option.fromNullable(opts.codebase))
@@ -263,7 +284,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
         idempotent: request.method === "GET",
         timeout: opts.timeout,
         policy,
-        semaphore,
+        pool: { pool, key: Pool.hostOf(request.url), sizing: opts.pool },
         pause,
         redact,
         detail: (r) => describeError(Either.getOrUndefined(Decode.parseJson(r.text))),
@@ -293,7 +314,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
         format: (e) => `not the documented shape: ${formatDecodeError(e)}`
       })
 
-    const discover: Effect.Effect<string, VendorCallError> = Effect.gen(function* () {
+    // One discovery at a time: the fibers of a wide first fan-out wait for the first one's answer
+    // instead of each asking companyinfo.
+    const discovering = yield* Effect.makeSemaphore(1)
+    const discoverOnce: Effect.Effect<string, VendorCallError> = Effect.gen(function* () {
       const known = yield* Ref.get(codebase)
       if (Option.isSome(known)) return known.value
       // §1.1: no auth on companyinfo.
@@ -318,6 +342,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
       yield* Ref.set(codebase, Option.some(found))
       return found
     })
+    const discover: Effect.Effect<string, VendorCallError> = Effect.flatMap(Ref.get(codebase), (known) =>
+      Option.isSome(known) ? Effect.succeed(known.value) : discovering.withPermits(1)(discoverOnce)
+    )
 
     const apiBase = Effect.gen(function* () {
       if (configError !== undefined) {

@@ -17,8 +17,9 @@ export const defaults = {
 } as const
 
 /**
- * The connection (site, company, keys, client id, codebase, API version, paging, concurrency:
- * `ConnectWiseClient`'s, which fills in its own defaults) and how agreements are read and mapped.
+ * The connection (site, company, keys, client id, codebase, API version, paging, concurrency — the
+ * max of the site's adaptive pool: `ConnectWiseClient`'s, which fills in its own defaults) and how
+ * agreements are read and mapped.
  */
 export const ConnectWiseOptions = Schema.Struct({
   ...ConnectionOptionsSchema.fields,
