@@ -1,6 +1,7 @@
 /**
  * The Autotask REST v1.0 client (API-REFERENCE §2): zone discovery (cached), the three
- * authentication headers on every call, at most 3 requests in flight per endpoint, paging that
+ * authentication headers on every call, at most 3 requests in flight per endpoint (an adaptive
+ * pool per host and endpoint: a thread-limit rejection halves it, success grows it back), paging that
  * follows `pageDetails.nextPageUrl`, retries with backoff and jitter for thread-limit rejections
  * and, on reads only, server errors, a time limit per request (and optionally per run), and a pace
  * that slows down as the database's hourly request count rises (`ThresholdInformation`). Failures
@@ -17,7 +18,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
-import { Exchange, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
+import { Exchange, Pool, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
 import { Context, Duration, Effect, Either, Layer, Redacted, Ref, type Schema } from "effect"
 import { type Classified, classify, type Kind, reasonOf, resendable, toPsaError } from "./AutotaskFailures.js"
 import { successCache } from "./internal/Cache.js"
@@ -83,8 +84,14 @@ export interface ThresholdOptions {
 }
 
 export interface ClientOptions {
-  /** Requests in flight at once per endpoint (default 3: Autotask's thread limit, §2.8). */
+  /**
+   * The most requests in flight at once per endpoint: the max of the endpoint's adaptive pool,
+   * which also starts there (default 3: Autotask's thread limit per API tracking identifier and
+   * object endpoint, §2.8). A thread-limit rejection halves it; successes grow it back.
+   */
   readonly concurrencyPerEndpoint: number
+  /** The pools to count this client's requests in (shared with other clients, read for logs); default its own. */
+  readonly pool?: Pool.Pool | undefined
   /** `MaxRecords` per page (1–500, default 500). */
   readonly pageSize: number
   readonly retry: RetryOptions
@@ -211,6 +218,13 @@ interface PaceState {
   readonly share: number | undefined
 }
 
+/** Autotask's thread-limit rejection, whatever its status (§2.8): a throttle for the endpoint's pool. */
+const threadLimited = (reply: Exchange.Reply): boolean => {
+  if (reply.status < 400) return false
+  const read = classify(reply.status, reply.text)
+  return Either.isLeft(read) && read.left.kind === "ThreadLimit"
+}
+
 const mergeOptions = (options: Partial<ClientOptions>): ClientOptions => ({
   ...defaultOptions,
   ...options,
@@ -242,16 +256,17 @@ export const make = (
     const stats = yield* Ref.make<ClientStats>({ requests: 0, retries: 0, timeouts: 0, paced: 0, thresholdChecks: 0 })
     const pace = yield* Ref.make<PaceState>({ sinceCheck: 0, checkedAt: undefined, share: undefined })
     const checkLock = yield* Effect.makeSemaphore(1)
-    const limiters = new Map<string, Effect.Semaphore>()
-    const limiter = (endpoint: string): Effect.Semaphore => {
-      const key = endpoint.toLowerCase()
-      let semaphore = limiters.get(key)
-      if (semaphore === undefined) {
-        semaphore = Effect.unsafeMakeSemaphore(Math.max(1, options.concurrencyPerEndpoint))
-        limiters.set(key, semaphore)
-      }
-      return semaphore
-    }
+    // §2.8: the thread limit is per API tracking identifier and object endpoint, so one pool per
+    // host and endpoint, starting at the limit (it is documented, not to be discovered).
+    const pool = options.pool ?? (yield* Pool.make)
+    const perEndpoint = Math.max(1, Math.floor(options.concurrencyPerEndpoint))
+    const sizing: Pool.PoolOptions = { initial: perEndpoint, max: perEndpoint }
+    const poolUse = (url: URL, endpoint: string): Exchange.PoolUse => ({
+      pool,
+      key: `${url.host.toLowerCase()} ${endpoint.toLowerCase()}`,
+      sizing,
+      throttled: threadLimited
+    })
 
     const policy: Retry.RetryPolicy = {
       ...options.retry,
@@ -314,7 +329,7 @@ export const make = (
         path,
         idempotent: kind !== "write",
         timeout,
-        semaphore: endpoint === undefined ? undefined : limiter(endpoint),
+        pool: endpoint === undefined ? undefined : poolUse(url, endpoint),
         redact
       }).pipe(
         Effect.tapError((f) =>

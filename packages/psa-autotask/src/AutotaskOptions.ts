@@ -80,6 +80,7 @@ export const AutotaskOptions = Schema.Struct({
     Schema.Struct({
       timeout: Schema.optionalWith(RequestTimeoutSeconds, { exact: true }),
       pageSize: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 500)), { exact: true }),
+      /** The most requests in flight per endpoint: its adaptive pool's max (at most Autotask's 3, §2.8). */
       concurrencyPerEndpoint: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 3)), { exact: true })
     })
   )

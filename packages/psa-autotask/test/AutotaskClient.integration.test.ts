@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Psa } from "@seatsync/core"
+import { Pool } from "@seatsync/http"
 import { Chunk, Effect, Fiber, Redacted, TestClock } from "effect"
 import { AutotaskClient, Query, Schemas } from "../src/index.js"
 import type { AutotaskSimulatorHandle, AutotaskSimulatorOptions, FaultSpec } from "../src/simulator/index.js"
@@ -418,6 +419,63 @@ describe("failures: typed, retried only when it is safe", () => {
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(fiber)).toHaveLength(5)
       expect(companyQueries(sim)).toBe(2)
+    })
+  )
+})
+
+describe("a pool per host and endpoint (§2.8: 3 threads per API tracking identifier and endpoint)", () => {
+  /** A client counting its requests in `pool`, on a simulator that answers after `ms`. */
+  const pooled = (ms: number) =>
+    Effect.gen(function* () {
+      const sim = yield* simulator({ latency: { fixedMs: ms } })
+      const pool = yield* Pool.make
+      const client = yield* Effect.provide(
+        AutotaskClient.AutotaskClient,
+        clientLayer(configFor(sim, { client: { ...testClient, pool } }))
+      )
+      const keyOf = (endpoint: string) => `${new URL(sim.zoneUrl).host} ${endpoint.toLowerCase()}`
+      return { sim, client, pool, keyOf }
+    })
+
+  const burst = (client: AutotaskClient.AutotaskClientShape, n: number) =>
+    Effect.all(
+      [
+        Effect.forEach(Array.from({ length: n }), () => listCompanies(client), { concurrency: "unbounded" }),
+        Effect.forEach(Array.from({ length: n }), () => client.fields("Contracts"), { concurrency: "unbounded" })
+      ],
+      { concurrency: "unbounded" }
+    )
+
+  it.scopedLive("many reads at once on two endpoints: 3 in flight on each, never more, none rejected", () =>
+    Effect.gen(function* () {
+      const { sim, client, pool, keyOf } = yield* pooled(20)
+      const [companies, fields] = yield* burst(client, 24)
+      expect(companies.every((c) => c.length === 5)).toBe(true)
+      expect(fields.every((f) => f.length > 0)).toBe(true)
+      const highWater = sim.counters.snapshot().inFlightHighWater
+      console.log(
+        `[autotask pool] 48 reads at once on 2 endpoints: simulator in-flight high water ${JSON.stringify(highWater)}`
+      )
+      expect(Object.values(highWater).every((n) => n <= 3)).toBe(true)
+      expect(highWater.Companies).toBe(3)
+      expect(highWater.Contracts).toBe(3)
+      expect(sim.counters.snapshot().rejected).toEqual({})
+      expect(yield* pool.snapshot(keyOf("Companies"))).toMatchObject({ limit: 3, maxInFlight: 3, throttles: 0 })
+    })
+  )
+
+  it.scopedLive("a thread-limit rejection halves that endpoint's pool, not another's; every call still succeeds", () =>
+    Effect.gen(function* () {
+      const { sim, client, pool, keyOf } = yield* pooled(20)
+      sim.faults.inject({ kind: "threadLimit", times: 1, match: { route: "/V1.0/Companies/query" } })
+      const [companies] = yield* burst(client, 12)
+      expect(companies.every((c) => c.length === 5)).toBe(true)
+      const throttled = yield* pool.snapshot(keyOf("Companies"))
+      const untouched = yield* pool.snapshot(keyOf("Contracts"))
+      expect(throttled?.throttles).toBe(1)
+      expect(throttled?.limit).toBeLessThan(3)
+      expect(untouched).toMatchObject({ limit: 3, throttles: 0, maxInFlight: 3 })
+      expect(Object.values(sim.counters.snapshot().inFlightHighWater).every((n) => n <= 3)).toBe(true)
     })
   )
 })
