@@ -6,7 +6,7 @@
  * body (§4.9). A rejected token (401) is dropped and the call tried once more with a new one.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Decode, Exchange, type Pause, Retry, type VendorCallError, VendorClient } from "@seatsync/http"
+import { Decode, Exchange, type Pause, Pool, Retry, type VendorCallError, VendorClient } from "@seatsync/http"
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { failure, header, type RetryPolicy, failureOf as statusFailure } from "./internal/Http.js"
 import { BatchResponse, type GraphErrorBody, GraphPage } from "./Schemas.js"
@@ -48,7 +48,10 @@ export interface GraphClientOptions {
   /** Graph without the version, e.g. `https://graph.microsoft.com` or a simulator's url. */
   readonly baseUrl: string
   readonly retry: RetryPolicy
-  readonly semaphore: Effect.Semaphore
+  /** The pools of requests in flight: one for the Graph host (and one for the report download's host). */
+  readonly pool: Pool.Pool
+  /** The Graph pool's sizing; a `$batch` counts as its items. */
+  readonly sizing: Pool.PoolOptions
   /** Shared by every call of a tenant after a 429 (key `graph:{tenant}`). */
   readonly pause: Pause.Pause
 }
@@ -99,13 +102,15 @@ export const make = (
     const origin = new URL(base).origin
     const policy = options.retry
     const schedule = Retry.retrySchedule<VendorCallError>(policy)
-    const attemptOptions = (tenantId: string, path: string) => ({
+    const graphHost = Pool.hostOf(base)
+    const attemptOptions = (tenantId: string, path: string, weight = 1, host = graphHost) => ({
       api: "Graph",
       path,
       // Every Graph call SeatSync makes reads, `$batch` of GETs included.
       idempotent: true,
       timeout: policy.timeout,
-      semaphore: options.semaphore,
+      // Graph's limits count each request inside a `$batch` (§4.8): so does the pool.
+      pool: { pool: options.pool, key: host, sizing: options.sizing, weight },
       pause: { pause: options.pause, key: `graph:${tenantId}` }
     })
 
@@ -223,7 +228,7 @@ export const make = (
                 }))
               })
             ),
-            attemptOptions(tenantId, "/$batch")
+            attemptOptions(tenantId, "/$batch", chunk.length)
           )
           if (!isSuccess(reply.status)) {
             return yield* Effect.fail(
@@ -330,7 +335,10 @@ export const make = (
             return yield* Effect.fail(failure("InvalidResponse", `Graph ${label}: ${first.status} without a Location`))
           }
           // §4.6: the Location is pre-authenticated and short-lived; it gets no Authorization header.
-          const download = { ...attemptOptions(tenantId, `${pathOf(path)} (download)`), idempotent: true }
+          const download = {
+            ...attemptOptions(tenantId, `${pathOf(path)} (download)`, 1, Pool.hostOf(location)),
+            idempotent: true
+          }
           const reply = yield* Exchange.exchange(http, HttpClientRequest.get(location), download)
           if (!isSuccess(reply.status)) {
             return yield* Effect.fail(

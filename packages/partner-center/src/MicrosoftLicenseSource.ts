@@ -14,7 +14,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Ids, LicenseSource, type Snapshot } from "@seatsync/core"
-import { Decode, Pause, type VendorCallError } from "@seatsync/http"
+import { Decode, Pause, Pool, type VendorCallError } from "@seatsync/http"
 import { Clock, type Config, type ConfigError, type Duration, Effect, Layer, type Redacted } from "effect"
 import * as GraphClient from "./GraphClient.js"
 import * as Combine from "./internal/Combine.js"
@@ -46,7 +46,11 @@ export interface CommonConfig {
   readonly clientSecret: Redacted.Redacted<string>
   /** Where the services are reached (default: Microsoft's public cloud; a simulator's `url` for all three in tests). */
   readonly endpoints?: Partial<Tokens.Endpoints> | undefined
-  /** Requests in flight at once, per API (defaults: Graph 8, Partner Center 4, identity 4). */
+  /**
+   * The most requests in flight at once, per API: for Graph and Partner Center the max of the
+   * host's adaptive pool, which starts at 16 / 8 (or this, when lower) and grows while calls
+   * succeed (defaults: Graph 64, Partner Center 32; identity a fixed 4).
+   */
   readonly concurrency?:
     | {
         readonly graph?: number | undefined
@@ -55,6 +59,8 @@ export interface CommonConfig {
       }
     | undefined
   readonly retry?: Partial<RetryPolicy> | undefined
+  /** The pools to count Graph and Partner Center requests in (shared with other clients, read for logs); default its own. */
+  readonly pool?: Pool.Pool | undefined
   /** A cached token is renewed this long before it expires (default 1 minute). */
   readonly tokenRefreshMargin?: Duration.DurationInput | undefined
   /** The mailbox usage report's period (§4.6; default D7). */
@@ -128,10 +134,14 @@ export const make = (
           }
         : undefined
     )
+    const pool = config.pool ?? (yield* Pool.make)
+    const graphConcurrency = Math.max(1, config.concurrency?.graph ?? defaults.concurrency.graph)
+    const pcConcurrency = Math.max(1, config.concurrency?.partnerCenter ?? defaults.concurrency.partnerCenter)
     const graph = yield* GraphClient.make(tokens, {
       baseUrl: endpoints.graph,
       retry,
-      semaphore: yield* Effect.makeSemaphore(Math.max(1, config.concurrency?.graph ?? defaults.concurrency.graph)),
+      pool,
+      sizing: { initial: Math.min(defaults.initialConcurrency.graph, graphConcurrency), max: graphConcurrency },
       pause: yield* Pause.make
     })
     const partnerCenter = yield* PartnerCenterClient.make(tokens, {
@@ -141,13 +151,11 @@ export const make = (
           ? (config.customersPageSize ?? defaults.customersPageSize)
           : defaults.customersPageSize,
       retry,
-      semaphore: yield* Effect.makeSemaphore(
-        Math.max(1, config.concurrency?.partnerCenter ?? defaults.concurrency.partnerCenter)
-      ),
+      pool,
+      sizing: { initial: Math.min(defaults.initialConcurrency.partnerCenter, pcConcurrency), max: pcConcurrency },
       pause: yield* Pause.make,
       applicationName: "SeatSync"
     })
-    const graphConcurrency = Math.max(1, config.concurrency?.graph ?? defaults.concurrency.graph)
 
     // Names learnt from listTenants, so errors say "Contoso Ltd (5f8a…)" rather than a bare id.
     const names = new Map<string, string>()

@@ -14,7 +14,14 @@ export const defaults = {
   customersPageSize: 100,
   tenantDomains: "partnerCenter",
   mailboxReportPeriod: "D7",
-  concurrency: { graph: 8, partnerCenter: 4, identity: 4 },
+  /**
+   * The most requests in flight per API: the max of its adaptive pool (Graph's per-app-per-tenant
+   * limits are high, and a `$batch` counts its items; Partner Center's per partner). Identity
+   * calls keep a fixed bound.
+   */
+  concurrency: { graph: 64, partnerCenter: 32, identity: 4 },
+  /** Where the Graph and Partner Center pools start (then grow while calls succeed). */
+  initialConcurrency: { graph: 16, partnerCenter: 8 },
   tokenRefreshMargin: "1 minute"
 } as const
 

@@ -5,7 +5,7 @@
  * and the call tried once more with a new one.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Decode, Exchange, type Pause, type VendorCallError, VendorClient } from "@seatsync/http"
+import { Decode, Exchange, type Pause, Pool, type VendorCallError, VendorClient } from "@seatsync/http"
 import { Effect, Either, Redacted, Schema } from "effect"
 import { failure, inLicenseTerms, type RetryPolicy } from "./internal/Http.js"
 import {
@@ -31,7 +31,10 @@ export interface PartnerCenterClientOptions {
   /** Customers per page (`size`; the maximum is undocumented, §3.3 UNCERTAIN). */
   readonly pageSize: number
   readonly retry: RetryPolicy
-  readonly semaphore: Effect.Semaphore
+  /** The pools of requests in flight (key: the Partner Center host). */
+  readonly pool: Pool.Pool
+  /** The Partner Center pool's sizing. */
+  readonly sizing: Pool.PoolOptions
   /** Shared by every Partner Center call after a 429 (key `partnerCenter`). */
   readonly pause: Pause.Pause
   /** Sent as `MS-PartnerCenter-Application` (§3.1). */
@@ -109,7 +112,7 @@ export const make = (
         idempotent: true,
         timeout: options.retry.timeout,
         policy: options.retry,
-        semaphore: options.semaphore,
+        pool: { pool: options.pool, key: Pool.hostOf(url), sizing: options.sizing },
         pause: { pause: options.pause, key: "partnerCenter" },
         detail: (reply) => pcDetail(reply.text).detail,
         classify: (reply, generic) => classify(reply, inLicenseTerms(generic))

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Ids, type LicenseSource, type Snapshot } from "@seatsync/core"
+import { Pool } from "@seatsync/http"
 import { Effect, Either, Redacted } from "effect"
 import type { MicrosoftSimulatorHandle } from "../src/simulator/index.js"
 import {
@@ -603,6 +604,27 @@ describe("MicrosoftLicenseSource concurrency", () => {
       )
       yield* Effect.forEach(tenantIds, (t) => open.readSnapshot(t, minimal), { concurrency: "unbounded" })
       expect(wide.maxInFlight()).toBeGreaterThan(2)
+    })
+  )
+
+  it.scopedLive("one pool per host: Graph's counts a $batch by its items, Partner Center's its calls", () =>
+    Effect.gen(function* () {
+      const sim = yield* simulator({ latencyMs: 5 })
+      const graphProxy = yield* startProxy(sim.url)
+      const pcProxy = yield* startProxy(sim.url)
+      const pool = yield* Pool.make
+      const s = yield* source(
+        partnerConfig(sim, { endpoints: { login: sim.url, graph: graphProxy.url, partnerCenter: pcProxy.url }, pool })
+      )
+      yield* Effect.forEach(tenantIds, (t) => s.readSnapshot(t, minimal), { concurrency: "unbounded" })
+      const graph = yield* pool.snapshot(Pool.hostOf(graphProxy.url))
+      const partnerCenter = yield* pool.snapshot(Pool.hostOf(pcProxy.url))
+      // Each tenant's one $batch holds its two reads (subscribedSkus, directory/subscriptions).
+      expect(graphProxy.requests()).toBe(tenantIds.length)
+      expect(graph).toMatchObject({ limit: 16, successes: 2 * tenantIds.length, throttles: 0, inFlight: 0 })
+      // In flight counts items too: batches of two, so always an even number.
+      expect((graph?.maxInFlight ?? 1) % 2).toBe(0)
+      expect(partnerCenter).toMatchObject({ limit: 8, successes: pcProxy.requests(), throttles: 0 })
     })
   )
 })
