@@ -17,7 +17,20 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Psa } from "@seatsync/core"
 import * as Http from "@seatsync/http"
 import { Decode, Exchange, Pause, Pool, Redact, Retry, VendorCallError, VendorClient } from "@seatsync/http"
-import { Context, Duration, Effect, Either, Layer, Option, Redacted, Ref, Schema } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Schema,
+  SynchronizedRef
+} from "effect"
 import { acceptFor, apiPath, apiVersion } from "./internal/ApiVersion.js"
 import { type Params, paramsOf, paramValue, parseLinks, withQuery } from "./internal/Http.js"
 import { CompanyInfo, Count, ErrorBody, formatDecodeError, type PatchOperation } from "./Schemas.js"
@@ -314,9 +327,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
         format: (e) => `not the documented shape: ${formatDecodeError(e)}`
       })
 
-    // One discovery at a time: the fibers of a wide first fan-out wait for the first one's answer
-    // instead of each asking companyinfo.
-    const discovering = yield* Effect.makeSemaphore(1)
+    // One discovery at a time: the fibers of a wide first fan-out share the first one's answer
+    // (or failure) instead of each asking companyinfo.
+    const discovering = yield* SynchronizedRef.make(Option.none<Deferred.Deferred<string, VendorCallError>>())
     const discoverOnce: Effect.Effect<string, VendorCallError> = Effect.gen(function* () {
       const known = yield* Ref.get(codebase)
       if (Option.isSome(known)) return known.value
@@ -342,8 +355,31 @@ export const make = (options: ConnectionOptions): Effect.Effect<ConnectWiseClien
       yield* Ref.set(codebase, Option.some(found))
       return found
     })
+    const shareDiscovery: Effect.Effect<string, VendorCallError> = Effect.gen(function* () {
+      type Pending = Option.Option<Deferred.Deferred<string, VendorCallError>>
+      type Turn = readonly [readonly [Deferred.Deferred<string, VendorCallError>, boolean], Pending]
+      const [answer, leads] = yield* SynchronizedRef.modifyEffect(
+        discovering,
+        (current): Effect.Effect<Turn> =>
+          Option.isSome(current)
+            ? Effect.succeed([[current.value, false], current])
+            : Effect.map(Deferred.make<string, VendorCallError>(), (d): Turn => [[d, true], Option.some(d)])
+      )
+      if (leads) {
+        yield* discoverOnce.pipe(
+          Effect.onExit((exit) =>
+            SynchronizedRef.set(discovering, Option.none()).pipe(Effect.zipRight(Deferred.done(answer, exit)))
+          ),
+          Effect.ignore
+        )
+      }
+      // A leader interrupted (its run cancelled) answers nobody: ask again.
+      return yield* Deferred.await(answer).pipe(
+        Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? discover : Effect.failCause(cause)))
+      )
+    })
     const discover: Effect.Effect<string, VendorCallError> = Effect.flatMap(Ref.get(codebase), (known) =>
-      Option.isSome(known) ? Effect.succeed(known.value) : discovering.withPermits(1)(discoverOnce)
+      Option.isSome(known) ? Effect.succeed(known.value) : shareDiscovery
     )
 
     const apiBase = Effect.gen(function* () {
