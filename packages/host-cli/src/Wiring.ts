@@ -12,8 +12,8 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
 import { Transport } from "@seatsync/http"
 import { isKnownSku, MicrosoftLicenseSource, type MicrosoftOptions } from "@seatsync/partner-center"
-import { type AutotaskOptions, AutotaskPsa } from "@seatsync/psa-autotask"
-import { type ConnectWiseOptions, ConnectWisePsa } from "@seatsync/psa-connectwise"
+import { AutotaskClient, type AutotaskOptions, AutotaskPsa } from "@seatsync/psa-autotask"
+import { ConnectWiseClient, type ConnectWiseOptions, ConnectWisePsa } from "@seatsync/psa-connectwise"
 import { ApiTokens, NodeLiveness, SqlStore } from "@seatsync/store-sql"
 import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 import YAML from "yaml"
@@ -44,13 +44,40 @@ export interface Resolved {
 const isPsaWrite = (method: string, url: URL) =>
   method !== "GET" && method !== "HEAD" && !/\/query(\/count)?$/i.test(url.pathname)
 
+/** Object endpoints the Autotask adapter may have in flight at once, each with its own pool. */
+const autotaskEndpoints = 12
+
+/**
+ * Sockets per origin: at least the largest pool max of the adapters, so that the transport is
+ * never the bottleneck (the adapters' adaptive pools bound what is in flight, per vendor host, by
+ * the vendors' limits). Autotask's pools are per endpoint on one host: room for all of them.
+ */
+export const connectionsPerHost = (resolved: Resolved): number => {
+  const microsoft = resolved.microsoft.concurrency
+  const { defaults } = MicrosoftLicenseSource
+  const psa =
+    resolved.psa.kind === "connectwise"
+      ? (resolved.psa.options.concurrency ?? ConnectWiseClient.defaultPool.max)
+      : (resolved.psa.config.client?.concurrencyPerEndpoint ?? AutotaskClient.defaultOptions.concurrencyPerEndpoint) *
+        autotaskEndpoints
+  return Math.max(
+    microsoft?.graph ?? defaults.concurrency.graph,
+    microsoft?.partnerCenter ?? defaults.concurrency.partnerCenter,
+    psa
+  )
+}
+
 /**
  * The host's transport (`@seatsync/http`: undici, connections bounded per host), counting calls
  * per API (the PSA's host vs Microsoft's) as they go out, where every request has its final URL.
  */
-const countingHttp = (counts: CallCounts, psaHost: (url: URL) => boolean): Layer.Layer<HttpClient.HttpClient> =>
+const countingHttp = (
+  counts: CallCounts,
+  psaHost: (url: URL) => boolean,
+  connections: number
+): Layer.Layer<HttpClient.HttpClient> =>
   Transport.layer({
-    connectionsPerHost: 8,
+    connectionsPerHost: connections,
     onRequest: ({ method, url }) => {
       if (!psaHost(url)) counts.microsoft++
       else if (isPsaWrite(method, url)) counts.psaWrites++
@@ -100,7 +127,7 @@ const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => 
   const autotaskLike = resolved.psa.kind === "autotask"
   const isPsa = (url: URL) =>
     psaHosts.has(url.host.toLowerCase()) || (autotaskLike && url.host.endsWith(".autotask.net"))
-  const http = countingHttp(counts, isPsa)
+  const http = countingHttp(counts, isPsa, connectionsPerHost(resolved))
   const psa: Layer.Layer<Psa.Psa, never, HttpClient.HttpClient> =
     resolved.psa.kind === "connectwise"
       ? ConnectWisePsa.layer(resolved.psa.options)
