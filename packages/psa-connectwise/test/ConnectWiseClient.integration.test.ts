@@ -67,6 +67,28 @@ describe("ConnectWiseClient pool", () => {
     })
   )
 
+  it.scopedLive("a 429 (§1.10) halves the pool; every read still succeeds", () =>
+    Effect.gen(function* () {
+      const sim = yield* ConnectWiseSimulator.scoped({ port: 0, now: () => sampleNow, faults: { latency: { ms: 20 } } })
+      const wire = inFlight()
+      const pool = yield* Pool.make
+      const client = yield* clientOn(connectionFor(sim, { pool }), wire.layer)
+      yield* client.count("/company/companies")
+      sim.faults.rateLimit({ times: 1, retryAfterSeconds: 0, after: 20, route: "GET /company/companies/count" })
+      yield* Effect.forEach(
+        Array.from({ length: 30 }, (_, i) => i),
+        () => client.count("/company/companies"),
+        { concurrency: "unbounded", discard: true }
+      )
+      const snapshot = yield* pool.snapshot(Pool.hostOf(sim.url))
+      expect(snapshot?.throttles).toBe(1)
+      expect(snapshot?.successes).toBe(32)
+      // Halved from where it had grown to (8 to 10 after 20 successes); the ten calls left cannot
+      // grow it back by more than two steps.
+      expect(snapshot?.limit).toBeLessThan(8)
+    })
+  )
+
   it.scopedLive("`concurrency` is the pool's max: never more in flight than it allows", () =>
     Effect.gen(function* () {
       const sim = yield* ConnectWiseSimulator.scoped({ port: 0, now: () => sampleNow, faults: { latency: { ms: 20 } } })
