@@ -10,7 +10,7 @@ import { dirname, isAbsolute, resolve } from "node:path"
 import type { FileSystem, HttpClient } from "@effect/platform"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
-import { Transport } from "@seatsync/http"
+import { Pool, Transport } from "@seatsync/http"
 import { isKnownSku, MicrosoftLicenseSource, type MicrosoftOptions } from "@seatsync/partner-center"
 import { AutotaskClient, type AutotaskOptions, AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWiseClient, type ConnectWiseOptions, ConnectWisePsa } from "@seatsync/psa-connectwise"
@@ -94,7 +94,11 @@ const hostOf = (urlOrHost: string | undefined): string | undefined => {
   }
 }
 
-/** The ports for resolved connections, plus the live call counts. */
+/**
+ * The ports for resolved connections, plus the live call counts and the adapters' pools of
+ * requests in flight (one per vendor host, Autotask's per endpoint: limit, most in flight,
+ * throttles), for logs and benchmarks.
+ */
 export const layers = (
   resolved: Resolved,
   timeZone: string
@@ -104,16 +108,22 @@ export const layers = (
     Store.StoreError
   >
   readonly counts: CallCounts
+  readonly pools: Effect.Effect<Readonly<Record<string, Pool.Snapshot>>>
 } => {
   const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
+  const pool = Pool.unsafeMake()
   const store = SqlStore.layerFromUrl(resolved.storage)
   // Liveness: a lease left by a sync on this machine whose process is gone (kill -9, a crash)
   // is taken over at once instead of after its TTL.
-  return { layer: Layer.mergeAll(portsOver(resolved, timeZone, counts), store, NodeLiveness.layer), counts }
+  return {
+    layer: Layer.mergeAll(portsOver(resolved, timeZone, counts, pool), store, NodeLiveness.layer),
+    counts,
+    pools: pool.snapshots
+  }
 }
 
-/** The Microsoft and PSA ports on one counting HTTP client. */
-const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => {
+/** The Microsoft and PSA ports on one counting HTTP client, their calls in one set of pools. */
+const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts, pool: Pool.Pool) => {
   const psaHosts = new Set(
     (resolved.psa.kind === "connectwise"
       ? [hostOf(resolved.psa.options.site)]
@@ -130,9 +140,9 @@ const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts) => 
   const http = countingHttp(counts, isPsa, connectionsPerHost(resolved))
   const psa: Layer.Layer<Psa.Psa, never, HttpClient.HttpClient> =
     resolved.psa.kind === "connectwise"
-      ? ConnectWisePsa.layer(resolved.psa.options)
-      : AutotaskPsa.layer({ timeZone, ...resolved.psa.config })
-  return Layer.mergeAll(MicrosoftLicenseSource.layer(resolved.microsoft), psa).pipe(Layer.provide(http))
+      ? ConnectWisePsa.layer({ ...resolved.psa.options, pool })
+      : AutotaskPsa.layer({ timeZone, ...resolved.psa.config, client: { ...resolved.psa.config.client, pool } })
+  return Layer.mergeAll(MicrosoftLicenseSource.layer({ ...resolved.microsoft, pool }), psa).pipe(Layer.provide(http))
 }
 
 /**
@@ -281,6 +291,8 @@ export interface Connected {
   readonly path: string
   readonly file: ConfigFile.ConfigFile
   readonly calls: () => CallCounts
+  /** The adapters' pools of requests in flight, per vendor host (limit, most in flight, throttles). */
+  readonly pools: Effect.Effect<Readonly<Record<string, Pool.Snapshot>>>
 }
 
 const loadFile = (path: string) => ConfigFile.load(path, { isKnownSku })
@@ -310,8 +322,9 @@ export const withConfig = <A, E>(
     const admin = Context.get(storeContext, Store.AdminStore)
     yield* admin.saveConfig(ConfigFile.syncConfig(file))
     const microsoft = yield* keepRotatedRefreshToken(admin, resolved.microsoft, redactor)
-    const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts)
-    return yield* f({ path, file, calls: () => ({ ...counts }) }).pipe(
+    const pool = yield* Pool.make
+    const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts, pool)
+    return yield* f({ path, file, calls: () => ({ ...counts }), pools: pool.snapshots }).pipe(
       Effect.provide(
         Layer.mergeAll(
           ports,
