@@ -619,6 +619,9 @@ describe("MicrosoftLicenseSource concurrency", () => {
       yield* Effect.forEach(tenantIds, (t) => s.readSnapshot(t, minimal), { concurrency: "unbounded" })
       const graph = yield* pool.snapshot(Pool.hostOf(graphProxy.url))
       const partnerCenter = yield* pool.snapshot(Pool.hostOf(pcProxy.url))
+      console.log(
+        `[microsoft pools] ${tenantIds.length} tenants at once: Graph ${JSON.stringify(graph)} (proxy saw ${graphProxy.maxInFlight()} requests at once), Partner Center ${JSON.stringify(partnerCenter)}`
+      )
       // Each tenant's one $batch holds its two reads (subscribedSkus, directory/subscriptions).
       expect(graphProxy.requests()).toBe(tenantIds.length)
       expect(graph).toMatchObject({ limit: 16, successes: 2 * tenantIds.length, throttles: 0, inFlight: 0 })
