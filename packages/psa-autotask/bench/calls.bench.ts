@@ -2,6 +2,7 @@
  * Benchmark: the calls of a first sync and of unchanged days on the mixed world
  * (bench/mixedWorld.ts) of COMPANIES customers with EXTRAS more licenses each, by the engine
  * through the Autotask adapter into the simulator over real HTTP at LATENCY_MS per request.
+ * The last sync is a "5% change" day: every 20th company's Business Premium count goes up by one.
  * Prints one JSON line per sync: reads, writes, calls by route, the most requests in flight per
  * endpoint, operations planned, wall time (distorted on a loaded machine; the counts are not) and
  * the time the calls need at the vendor's limit of 3 in flight per endpoint.
@@ -62,6 +63,18 @@ try {
     const figures = await Effect.runPromise(syncMixed(sim, world, day, store))
     print(day, k === 0 ? "first sync" : "unchanged", Date.now() - started, figures)
   }
+  const changed = {
+    ...world,
+    snapshots: world.snapshots.map((snap, i) =>
+      i % 20 === 0
+        ? { ...snap, skus: snap.skus.map((k) => (k.partNumber === "SPB" ? { ...k, enabled: k.enabled + 1 } : k)) }
+        : snap
+    )
+  }
+  const day = days[days.length - 1] ?? firstDay
+  const started = Date.now()
+  const figures = await Effect.runPromise(syncMixed(sim, changed, day, store))
+  print(day, "5% change", Date.now() - started, figures)
 } finally {
   await sim.stop()
 }
