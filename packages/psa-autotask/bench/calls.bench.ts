@@ -7,7 +7,7 @@
  * endpoint, operations planned, wall time (distorted on a loaded machine; the counts are not) and
  * the time the calls need at the vendor's limit of 3 in flight per endpoint.
  * Not a test. Run: pnpm --filter @seatsync/psa-autotask bench:calls
- * (COMPANIES=100 EXTRAS=10 LATENCY_MS=50 UNCHANGED=2).
+ * (COMPANIES=100 EXTRAS=10 LATENCY_MS=50 UNCHANGED=2 CONCURRENCY=4, the engine's companies at once).
  */
 import { LocalDate } from "@seatsync/core"
 import { InMemoryStore } from "@seatsync/core/testing"
@@ -52,7 +52,13 @@ const print = (day: string, label: string, wallMillis: number, f: MixedSyncFigur
     })
   )
 
-const world = makeMixedWorld(COMPANIES, EXTRAS)
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4)
+
+const generated = makeMixedWorld(COMPANIES, EXTRAS)
+const world = {
+  ...generated,
+  config: { ...generated.config, settings: { ...generated.config.settings, concurrency: CONCURRENCY } }
+}
 const sim = await AutotaskSimulator.start({ seed: world.seed, latency: { minMs: LATENCY_MS, maxMs: LATENCY_MS } })
 try {
   await scheduleHandMadeChanges(sim, world, firstDay)
