@@ -33,6 +33,7 @@ import * as ContractInfo from "./internal/ContractInfo.js"
 import * as FieldCapabilities from "./internal/FieldCapabilities.js"
 import * as Inspect from "./internal/Inspect.js"
 import * as Reads from "./internal/Reads.js"
+import * as Seen from "./internal/Seen.js"
 import * as Writes from "./internal/Writes.js"
 
 export { adjustmentsFor, adjustmentsForSegments, type Segment } from "./internal/Adjustments.js"
@@ -109,7 +110,10 @@ export const makeWith = (
     const contracts = yield* ContractInfo.make(client, { ttl, pageSize })
     // Read once per adapter (a run), before the first write or inspect: gap 5, internal/FieldCapabilities.
     const serviceFields = yield* FieldCapabilities.make(client)
+    // What readLines read, for the writes of the same run (internal/Seen).
+    const seen = Seen.make(ttl)
     const reads = Reads.make({
+      seen,
       client,
       pageSize,
       today,
@@ -118,7 +122,7 @@ export const makeWith = (
       proration: config.proration,
       productIdentifier: config.productIdentifier
     })
-    const writes = Writes.make({ client, contracts, reads, serviceFields })
+    const writes = Writes.make({ client, contracts, reads, serviceFields, seen })
     const { inspect } = Inspect.make({ contracts, reads, dayOf })
 
     // A transient failure may hide a write that took effect: the whole operation is re-read and

@@ -26,7 +26,7 @@ const client = (over: Partial<AutotaskClient.ClientOptions> = {}): Partial<Autot
 describe("fault storms on a 6-company world", () => {
   it.scopedLive("with 10 % of reads answered 500 {errors}, every company syncs, and syncs again unchanged", () =>
     Effect.gen(function* () {
-      const sim = yield* simulator({ seed: world.seed, random: seededRandom(10) })
+      const sim = yield* simulator({ seed: world.seed, random: seededRandom(3) }) // a draw that hits more than 2 of the few reads two syncs make
       sim.faults.inject({ kind: "error", status: 500, rate: 0.1, match: { access: "read" } })
       const store = InMemoryStore.makeState(world.config)
       // A generous limit here: only the injected 500s may cause retries.

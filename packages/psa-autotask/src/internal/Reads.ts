@@ -14,6 +14,7 @@ import * as Schemas from "../Schemas.js"
 import { rowAt, type UnitRow, type Window } from "./Adjustments.js"
 import { type ContractInfo, type ContractInfos, horizon } from "./ContractInfo.js"
 import type { ServiceFields } from "./FieldCapabilities.js"
+import type { Seen } from "./Seen.js"
 import { invalid, notFound, wireDate } from "./Wire.js"
 
 /** Domains from a company's web address (`https://www.fabrikam.com/x` → `fabrikam.com`). */
@@ -43,7 +44,27 @@ export interface ReadsDeps {
   readonly serviceFields: Effect.Effect<ServiceFields, Psa.PsaError>
   readonly proration?: ProrationSettings | undefined
   readonly productIdentifier?: "description" | "name" | undefined
+  /** Where `readLines` keeps what it read for the writes that follow. */
+  readonly seen: Seen
 }
+
+/**
+ * SeatSync's line for a mapping among a contract's services of one service: the lowest-id one
+ * carrying the mapping's marker (not a proration line's).
+ */
+export const ownedAmong = (
+  services: ReadonlyArray<Schemas.ContractService>,
+  serviceId: number,
+  mappingId: Ids.MappingId
+): Schemas.ContractService | undefined =>
+  services
+    .filter(
+      (cs) =>
+        cs.serviceID === serviceId &&
+        Ownership.mappingOf(cs.internalDescription ?? undefined) === mappingId &&
+        Ownership.operationOf(cs.internalDescription ?? undefined) === undefined
+    )
+    .sort((a, b) => a.id - b.id)[0]
 
 /** The reads over a client. */
 export const make = (deps: ReadsDeps) => {
@@ -244,6 +265,13 @@ export const make = (deps: ReadsDeps) => {
     const rowsByService = new Map<number, Array<UnitRow>>()
     for (const r of rows) rowsByService.set(r.contractServiceID, [...(rowsByService.get(r.contractServiceID) ?? []), r])
     const lines = services.map((cs) => toLine(cs, rowsByService.get(cs.id) ?? [], infos.get(cs.contractID), day))
+    yield* deps.seen.remember({
+      contractIds: ids,
+      services,
+      rows: rowsByService,
+      day,
+      horizonOf: (contractId) => horizon(infos.get(contractId), day)
+    })
     return { lines, skipped: [] } satisfies PsaModel.LinesRead
   })
 
@@ -301,13 +329,7 @@ export const make = (deps: ReadsDeps) => {
           { fields: Schemas.contractServiceFields }
         )
       )
-      return marked
-        .filter(
-          (cs) =>
-            Ownership.mappingOf(cs.internalDescription ?? undefined) === mappingId &&
-            Ownership.operationOf(cs.internalDescription ?? undefined) === undefined
-        )
-        .sort((a, b) => a.id - b.id)[0]
+      return ownedAmong(marked, serviceId, mappingId)
     })
 
   return {

@@ -4,11 +4,11 @@
  * re-applying an operation that took effect sends nothing. Price and invoice text are a PATCH;
  * the ownership marker and unit cost are written on creation only.
  */
-import { Ids, type LocalDate, Money, Operation, Ownership, type Psa } from "@seatsync/core"
+import { Ids, LocalDate, Money, Operation, Ownership, type Psa } from "@seatsync/core"
 import { Effect } from "effect"
 import type { AutotaskClientShape } from "../AutotaskClient.js"
 import * as Query from "../Query.js"
-import * as Schemas from "../Schemas.js"
+import type * as Schemas from "../Schemas.js"
 import {
   adjustmentsForSegments,
   adoptionTarget,
@@ -22,9 +22,10 @@ import {
   type Window,
   windowFor
 } from "./Adjustments.js"
-import type { ContractInfos } from "./ContractInfo.js"
+import type { ContractInfo, ContractInfos } from "./ContractInfo.js"
 import { fieldRefused, type ServiceFields } from "./FieldCapabilities.js"
-import type { Reads } from "./Reads.js"
+import { ownedAmong, type Reads } from "./Reads.js"
+import type { Seen } from "./Seen.js"
 import {
   adjustmentsTarget,
   conflict,
@@ -72,13 +73,62 @@ export interface WritesDeps {
   readonly reads: Reads
   /** The tenant's ContractServices field capabilities (read once). */
   readonly serviceFields: Effect.Effect<ServiceFields, Psa.PsaError>
+  /** What this run's `readLines` read, used instead of reading it again (internal/Seen). */
+  readonly seen: Seen
 }
+
+/**
+ * The unit rows of a contract service created a moment ago: none billed on any day of the
+ * contract (Autotask lays out its periods at zero units until an adjustment), so its adjustments
+ * need no read.
+ */
+const newLineRows = (cs: Schemas.ContractService, info: ContractInfo): ReadonlyArray<UnitRow> => [
+  {
+    id: 0,
+    contractID: cs.contractID,
+    contractServiceID: cs.id,
+    startDate: info.startDate,
+    endDate: info.endDate,
+    units: 0,
+    price: null
+  }
+]
 
 /** The writes over a client: `applyOnce` decides an operation from what Autotask holds now and sends what is missing. */
 export const make = (deps: WritesDeps) => {
-  const { client, contracts, reads } = deps
-  const { findOwned, readService, rowsFor } = reads
+  const { client, contracts, reads, seen } = deps
   const contractInfo = contracts.info
+
+  /** SeatSync's line for a mapping: from this run's read of the contract when it still holds, else from Autotask. */
+  const findOwned = (contractId: number, serviceId: number, mappingId: Ids.MappingId) =>
+    Effect.flatMap(seen.servicesFor(contractId, serviceId, mappingId), (services) =>
+      services !== undefined
+        ? Effect.succeed(ownedAmong(services, serviceId, mappingId))
+        : reads.findOwned(contractId, serviceId, mappingId)
+    )
+
+  /** A line: as this run read it when nothing was written to it since, else from Autotask. */
+  const readService = (lineId: Ids.LineId) => {
+    const [id] = Query.numericIds([lineId])
+    return Effect.flatMap(id === undefined ? Effect.succeed(undefined) : seen.service(id), (cs) =>
+      cs !== undefined ? Effect.succeed(cs) : reads.readService(lineId)
+    )
+  }
+
+  /**
+   * A line's rows over what a change needs, `[from, window.check]`: those of a line created by this
+   * write, or as this run read them, else from Autotask over the window.
+   */
+  const rowsFor = (
+    cs: Schemas.ContractService,
+    window: Window,
+    options: { readonly created?: ContractInfo | undefined; readonly from?: LocalDate.LocalDate | undefined } = {}
+  ) => {
+    if (options.created !== undefined) return Effect.succeed(newLineRows(cs, options.created))
+    return Effect.flatMap(seen.rows(cs.id, options.from ?? window.from, window.check), (rows) =>
+      rows !== undefined ? Effect.succeed(rows) : reads.rowsFor(cs.id, window)
+    )
+  }
 
   const createService = (
     contractId: number,
@@ -157,75 +207,48 @@ export const make = (deps: WritesDeps) => {
   }
 
   /**
-   * Sends the adjustments that give each line its target units from `window.from` on, and reads
-   * back what Autotask will charge or credit for the part of the billing period that date cuts.
+   * Sends the adjustments that give each line its target units from `window.from` on: the lines
+   * of one operation side by side (each line's own adjustments in order, later dates first).
+   * What Autotask charges for a cut period is the operation's planned charge: the unit rows are
+   * not read back (issue 12: no read-after-write round trip the API does not need).
    */
   const setUnits = (plans: ReadonlyArray<UnitsPlan>, window: Window) =>
     Effect.gen(function* () {
-      const { from, period } = window
-      const cut: Array<{ readonly csId: number; readonly before: Money.Money }> = []
-      const inPeriod = (r: UnitRow) => period !== undefined && r.startDate >= period.start && r.startDate <= period.end
-      const priceOf = (rows: ReadonlyArray<UnitRow>) =>
-        rows.filter(inPeriod).reduce((sum, r) => Money.add(sum, r.price ?? Money.zero), Money.zero)
-      let sent = 0
-      for (const { cs, rows, segments } of plans) {
+      const { from } = window
+      for (const { cs, rows } of plans) {
         if (rowAt(rows, from) === undefined) {
           return yield* invalid(
             `effective date ${from} is outside the billing periods of contract ${cs.contractID}`,
             `ContractService ${cs.id}`
           )
         }
-        const adjustments = adjustmentsForSegments(rows, segments)
-        for (const a of adjustments) {
-          yield* client.create(adjustmentsTarget, {
-            contractID: cs.contractID,
-            contractServiceID: cs.id,
-            effectiveDate: wireDate(a.date),
-            unitChange: a.unitChange
-          })
-          sent++
-        }
-        if (period !== undefined && from > period.start && adjustments.some((a) => a.date === from)) {
-          cut.push({ csId: cs.id, before: priceOf(rows) })
-        }
       }
-      if (cut.length === 0 || period === undefined) return { sent, charged: undefined }
-      // Autotask prorates the rows of a cut period (§2.7): the charge is what that period's rows
-      // cost now, less what they cost before.
-      const after = yield* client.query(
-        "ContractServiceUnits",
-        Schemas.ContractServiceUnit,
-        Query.make(
-          [
-            Query.isIn(
-              "contractServiceID",
-              cut.map((c) => c.csId)
-            ),
-            Query.gte("startDate", wireDate(period.start)),
-            Query.lte("startDate", wireDate(period.end))
-          ],
-          { fields: Schemas.contractServiceUnitFields }
-        )
+      yield* Effect.forEach(
+        plans,
+        ({ cs, rows, segments }) =>
+          Effect.forEach(
+            adjustmentsForSegments(rows, segments),
+            (a) =>
+              Effect.zipRight(
+                seen.touchLine(cs.id),
+                client.create(adjustmentsTarget, {
+                  contractID: cs.contractID,
+                  contractServiceID: cs.id,
+                  effectiveDate: wireDate(a.date),
+                  unitChange: a.unitChange
+                })
+              ),
+            { discard: true }
+          ),
+        { concurrency: "unbounded", discard: true }
       )
-      let charged = Money.zero
-      for (const { csId, before } of cut) {
-        charged = Money.add(charged, Money.subtract(priceOf(after.filter((r) => r.contractServiceID === csId)), before))
-      }
-      return { sent, charged: Money.roundToCents(charged) }
     })
 
-  const result = (
-    cs: Schemas.ContractService,
-    units: { readonly sent: number; readonly charged: Money.Money | undefined },
-    op: Operation.Operation
-  ): Psa.ApplyResult => {
+  const result = (cs: Schemas.ContractService, op: Operation.Operation): Psa.ApplyResult => {
     const lineId = Ids.LineId.make(String(cs.id))
-    // Re-applied (nothing sent): Autotask charged when the operation first took effect.
-    const prorationAmount = units.sent > 0 ? units.charged : Operation.chargeOf(op)?.amount
+    const prorationAmount = Operation.chargeOf(op)?.amount
     return prorationAmount === undefined ? { lineId } : { lineId, prorationAmount }
   }
-
-  const noUnits = { sent: 0, charged: undefined }
 
   const create = (op: Operation.CreateLine, day: LocalDate.LocalDate) =>
     Effect.gen(function* () {
@@ -234,30 +257,46 @@ export const make = (deps: WritesDeps) => {
       if (serviceId === undefined) return yield* notFound(`product ${op.productId} not found`)
       const info = yield* contractInfo(contractId)
       const existing = yield* findOwned(contractId, serviceId, op.mappingId)
-      const cs =
-        existing ??
-        (yield* createService(contractId, serviceId, {
-          unitPrice: op.unitPrice,
-          unitCost: op.unitCost,
-          description: op.description,
-          marker: op.marker
-        }))
-      if (existing !== undefined)
-        yield* patchService(existing, { unitPrice: op.unitPrice, description: op.description })
+      // From here on a retry (the create may have landed unanswered) looks the line up in Autotask.
+      yield* seen.touchOwner(contractId, serviceId, op.mappingId)
       const window = createWindow(info, op, day)
-      const rows = yield* rowsFor(cs.id, window)
-      const segments = createSegments(op, topUpBase(rows, op, window))
-      return result(cs, yield* setUnits([{ cs, rows, segments }], window), op)
+      if (existing !== undefined) {
+        yield* seen.touchLine(existing.id)
+        yield* patchService(existing, { unitPrice: op.unitPrice, description: op.description })
+        // A top-up adds to what the reused line bills the day before it.
+        const rows = yield* rowsFor(existing, window, {
+          from: op.topUp !== undefined ? LocalDate.addDays(window.from, -1) : window.from
+        })
+        const segments = createSegments(op, topUpBase(rows, op, window))
+        yield* setUnits([{ cs: existing, rows, segments }], window)
+        return result(existing, op)
+      }
+      const cs = yield* createService(contractId, serviceId, {
+        unitPrice: op.unitPrice,
+        unitCost: op.unitCost,
+        description: op.description,
+        marker: op.marker
+      })
+      // The POST's itemId and body say what the new line is; its rows are known to be empty.
+      const rows = yield* rowsFor(cs, window, { created: info })
+      yield* setUnits([{ cs, rows, segments: createSegments(op, topUpBase(rows, op, window)) }], window)
+      return result(cs, op)
     })
 
   /** Takes over a hand-made line: a new marked line gets its units from the swap date, the old one goes to 0. */
   const adopt = (op: Operation.UpdateLine, old: Schemas.ContractService, day: LocalDate.LocalDate) =>
     Effect.gen(function* () {
       // Without a quantity change, the swap is at the next period start: the current period stays one line.
-      const window = adoptionWindow(yield* contractInfo(old.contractID), op, day)
+      const info = yield* contractInfo(old.contractID)
+      const window = adoptionWindow(info, op, day)
       const existing = yield* findOwned(old.contractID, old.serviceID, op.mappingId)
+      yield* seen.touchOwner(old.contractID, old.serviceID, op.mappingId)
       const price = op.changes.unitPrice?.to ?? old.unitPrice ?? Money.zero
       const description = op.changes.description?.to ?? old.invoiceDescription ?? ""
+      if (existing !== undefined) {
+        yield* seen.touchLine(existing.id)
+        yield* patchService(existing, { unitPrice: price, description })
+      }
       const line =
         existing ??
         (yield* createService(old.contractID, old.serviceID, {
@@ -266,19 +305,19 @@ export const make = (deps: WritesDeps) => {
           description,
           marker: op.marker
         }))
-      if (existing !== undefined) yield* patchService(existing, { unitPrice: price, description })
-      const [oldRows, newRows] = yield* Effect.all([rowsFor(old.id, window), rowsFor(line.id, window)], {
-        concurrency: 2
-      })
+      const [oldRows, newRows] = yield* Effect.all(
+        [rowsFor(old, window), rowsFor(line, window, { created: existing === undefined ? info : undefined })],
+        { concurrency: 2 }
+      )
       const target = adoptionTarget(op, oldRows, newRows, window)
-      const units = yield* setUnits(
+      yield* setUnits(
         [
           { cs: line, rows: newRows, segments: [{ from: window.from, units: target }] },
           { cs: old, rows: oldRows, segments: [{ from: window.from, units: 0 }] }
         ],
         window
       )
-      return result(line, units, op)
+      return result(line, op)
     })
 
   /** Updates SeatSync's own line, or adopts a hand-made one when the operation says so. */
@@ -296,18 +335,18 @@ export const make = (deps: WritesDeps) => {
         return yield* conflict(`line ${cs.id} is not SeatSync's and was not adopted`)
       }
       if (owner === undefined) return yield* adopt(op, cs, day)
-      // Price first: a prorated row is then priced (and read back) at the new price.
-      yield* patchService(cs, { unitPrice: op.changes.unitPrice?.to, description: op.changes.description?.to })
       const quantity = op.changes.quantity
-      if (quantity === undefined) return result(cs, noUnits, op)
-      const info = yield* contractInfo(cs.contractID)
-      const window = windowFor(info, op.effectiveDate, day)
-      const rows = yield* rowsFor(cs.id, window)
-      return result(
-        cs,
-        yield* setUnits([{ cs, rows, segments: [{ from: window.from, units: quantity.to }] }], window),
-        op
-      )
+      const info = quantity === undefined ? undefined : yield* contractInfo(cs.contractID)
+      const window = quantity === undefined ? undefined : windowFor(info, op.effectiveDate, day)
+      // Read before the first write (a write makes the line's rows of this run's read stale).
+      const rows = window === undefined ? [] : yield* rowsFor(cs, window)
+      yield* seen.touchLine(cs.id)
+      // Price first: Autotask prices a prorated row at the price the line has then.
+      yield* patchService(cs, { unitPrice: op.changes.unitPrice?.to, description: op.changes.description?.to })
+      if (quantity !== undefined && window !== undefined) {
+        yield* setUnits([{ cs, rows, segments: [{ from: window.from, units: quantity.to }] }], window)
+      }
+      return result(cs, op)
     })
 
   const cancel = (op: Operation.CancelLine, day: LocalDate.LocalDate) =>
@@ -321,9 +360,10 @@ export const make = (deps: WritesDeps) => {
       }
       const info = yield* contractInfo(cs.contractID)
       const window = windowFor(info, op.effectiveDate, day)
-      const rows = yield* rowsFor(cs.id, window)
+      const rows = yield* rowsFor(cs, window)
       // "Cancel" is units to 0 (DESIGN.md §4); the contract service itself stays.
-      return result(cs, yield* setUnits([{ cs, rows, segments: [{ from: window.from, units: 0 }] }], window), op)
+      yield* setUnits([{ cs, rows, segments: [{ from: window.from, units: 0 }] }], window)
+      return result(cs, op)
     })
 
   const applyOnce = (

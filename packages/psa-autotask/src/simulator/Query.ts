@@ -222,6 +222,15 @@ const compareValue = (stored: Primitive | undefined, filter: Comparable): -1 | 0
   if (stored === null || stored === undefined) return undefined
   switch (filter.kind) {
     case "number":
+      // Integers (ids, units) compare exactly as doubles; decimals go through the exact comparison.
+      if (
+        typeof stored === "number" &&
+        typeof filter.value === "number" &&
+        Number.isSafeInteger(stored) &&
+        Number.isSafeInteger(filter.value)
+      ) {
+        return stored < filter.value ? -1 : stored > filter.value ? 1 : 0
+      }
       return typeof stored === "number" || typeof stored === "string" ? Money.compare(stored, filter.value) : undefined
     case "string": {
       const a = String(stored).toLowerCase()
@@ -278,7 +287,19 @@ const compileOne = (catalog: Catalog, filter: FilterInput): Either.Either<Predic
           return fail(`Filter operator '${op}' requires an array value for ${target.label}.`)
         const values: ReadonlyArray<unknown> = filter.value
         return Either.map(Either.all(values.map((v) => toComparable(target, v))), (comparables): Predicate => {
-          const member = (item: Item) => comparables.some((c) => compareValue(target.read(item), c) === 0)
+          // A list of integers (ids): a set look-up for integer fields, the comparison for anything else.
+          const integers = comparables.every(
+            (c) => c.kind === "number" && typeof c.value === "number" && Number.isSafeInteger(c.value)
+          )
+            ? new Set(comparables.map((c) => c.value))
+            : undefined
+          const member = (item: Item) => {
+            const stored = target.read(item)
+            if (integers !== undefined && typeof stored === "number" && Number.isSafeInteger(stored)) {
+              return integers.has(stored)
+            }
+            return comparables.some((c) => compareValue(stored, c) === 0)
+          }
           // Like SQL, a null field is neither in nor not in a list.
           return op === "in" ? member : (item) => !isBlank(target.read(item)) && !member(item)
         })

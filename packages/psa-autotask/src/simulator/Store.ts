@@ -342,8 +342,12 @@ export class Store {
         const next = segments[i + 1]
         const splitInPeriod = next !== undefined && next.periodStart === s.periodStart
         const end = this.options.unitSplitEnd === "effectiveDate" && splitInPeriod ? next.start : s.end
-        const price = Money.toNumber(Units.price(s))
-        const cost = Units.cost(s)
+        // Prices are computed when read (most rows of a query are filtered out by id or date first).
+        let price: number | undefined
+        const priceOf = () => {
+          price ??= Money.toNumber(Units.price(s))
+          return price
+        }
         items.push({
           fields: {
             id: s.id,
@@ -353,9 +357,16 @@ export class Store {
             startDate: Dates.dayToIso(s.start),
             endDate: Dates.dayToIso(end),
             units: s.units,
-            price,
-            internalCurrencyPrice: price,
-            cost: cost === null ? null : Money.toNumber(cost),
+            get price() {
+              return priceOf()
+            },
+            get internalCurrencyPrice() {
+              return priceOf()
+            },
+            get cost() {
+              const cost = Units.cost(s)
+              return cost === null ? null : Money.toNumber(cost)
+            },
             approveAndPostDate: s.postedAt === null ? null : Dates.instantToIso(s.postedAt),
             organizationalLevelAssociationID: null,
             vendorCompanyID: service?.vendorCompanyID ?? null
