@@ -40,14 +40,32 @@ export interface LineReads {
   readonly read: (agreementIds: ReadonlyArray<AgreementId>) => Effect.Effect<LinesRead, PsaError>
 }
 
-/** The part of one merged answer that concerns `ids`, in the answer's order. */
-export const pick = (read: LinesRead, ids: ReadonlyArray<AgreementId>): LinesRead => {
-  const wanted = new Set<string>(ids)
-  const lines: Array<Line> = []
-  for (const l of read.lines) if (wanted.has(l.agreementId)) lines.push(l)
-  const skipped: Array<SkippedLine> = []
-  for (const s of read.skipped) if (wanted.has(s.agreementId)) skipped.push(s)
-  return { lines, skipped }
+/**
+ * One merged answer split back per caller: each gets the lines and skipped lines of its own
+ * agreements, in the answer's order. The answer is grouped by agreement once, not scanned for
+ * each caller.
+ */
+export const split = (
+  read: LinesRead,
+  callers: ReadonlyArray<ReadonlyArray<AgreementId>>
+): ReadonlyArray<LinesRead> => {
+  const group = <A extends { readonly agreementId: string }>(items: ReadonlyArray<A>) => {
+    const groups = new Map<string, Array<readonly [number, A]>>()
+    items.forEach((item, i) => {
+      const g = groups.get(item.agreementId)
+      if (g) g.push([i, item])
+      else groups.set(item.agreementId, [[i, item]])
+    })
+    return groups
+  }
+  const pick = <A>(groups: ReadonlyMap<string, ReadonlyArray<readonly [number, A]>>, ids: ReadonlyArray<string>) => {
+    const found: Array<readonly [number, A]> = []
+    for (const id of new Set(ids)) for (const entry of groups.get(id) ?? []) found.push(entry)
+    return found.sort((x, y) => x[0] - y[0]).map(([, a]) => a)
+  }
+  const lines = group<Line>(read.lines)
+  const skipped = group<SkippedLine>(read.skipped)
+  return callers.map((ids) => ({ lines: pick(lines, ids), skipped: pick(skipped, ids) }))
 }
 
 /**
@@ -93,14 +111,22 @@ export const make = (
             `reading the lines of ${ids.length} agreements at once failed, each caller reads its own: ${errorText(exit.cause.error)}`
           )
         }
-        for (const w of batch) {
-          if (Exit.isSuccess(exit)) yield* Deferred.succeed(w.answer, merged ? pick(exit.value, w.ids) : exit.value)
-          // A defect reaches the caller as one (as an unmerged call's would).
-          else
+        if (Exit.isSuccess(exit)) {
+          const answers = merged
+            ? split(
+                exit.value,
+                batch.map((w) => w.ids)
+              )
+            : [exit.value]
+          for (const [i, w] of batch.entries()) yield* Deferred.succeed(w.answer, answers[i] ?? exit.value)
+        } else {
+          // A defect reaches each caller as one (as an unmerged call's would).
+          for (const w of batch) {
             yield* Deferred.failCause(
               w.answer,
               Cause.map(exit.cause, (error) => ({ error, merged }))
             )
+          }
         }
         batch = nextBatch()
       }

@@ -4,7 +4,7 @@
  * under its lease, through the run's coalescer (LineReads.ts), so that the lines a company is
  * planned against are never older than its lease and no company waits for another's lines.
  */
-import { Effect, Fiber, type Scope } from "effect"
+import { Effect, type Either, Fiber, type Scope } from "effect"
 import type { LedgerEntry } from "../History.js"
 import type { AgreementId, CompanyId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
@@ -38,6 +38,24 @@ export const groupBy = <A, B>(items: ReadonlyArray<A>, key: (a: A) => string, va
   return groups
 }
 
+/**
+ * Starts `read` now, in a fiber of the scope, and answers how to wait for its outcome: once it is
+ * known, at no cost (no fiber to await, no fiber refs to merge, for each of many companies).
+ */
+const shareOnce = <A, E>(
+  read: Effect.Effect<A, E>
+): Effect.Effect<Effect.Effect<Either.Either<A, E>>, never, Scope.Scope> =>
+  Effect.map(Effect.forkScoped(Effect.either(read)), (fiber) => {
+    let known: Effect.Effect<Either.Either<A, E>> | undefined
+    return Effect.suspend(
+      () =>
+        known ??
+        Effect.tap(Effect.flatten(Fiber.await(fiber)), (outcome) => {
+          known = Effect.succeed(outcome)
+        })
+    )
+  })
+
 /** What the run's companies share of the PSA, and how each reads its own lines. */
 export interface SharedReads {
   /**
@@ -63,14 +81,10 @@ export const startShared = (
     const psa = yield* Psa
     const scope = yield* Effect.scope
     // The maps are built once for the run: per company they would cost a scan of everything.
-    const agreementsRead = yield* Effect.forkScoped(
-      Effect.either(
-        Effect.map(psa.listAgreements(companies.map((c) => c.companyId)), (all) => new Map(all.map((a) => [a.id, a])))
-      )
+    const agreementsRead = yield* shareOnce(
+      Effect.map(psa.listAgreements(companies.map((c) => c.companyId)), (all) => new Map(all.map((a) => [a.id, a])))
     )
-    const productsRead = yield* Effect.forkScoped(
-      Effect.either(Effect.map(psa.listProducts, (all) => new Map(all.map((p) => [p.id, p]))))
-    )
+    const productsRead = yield* shareOnce(Effect.map(psa.listProducts, (all) => new Map(all.map((p) => [p.id, p]))))
     const lineReads = LineReads.make(psa.readLines, options, scope)
     let warned = false
     const warnOnce = (what: string, error: PsaError) =>
@@ -94,7 +108,7 @@ export const startShared = (
 
     const observed = (companyId: CompanyId, lines: LinesRead) =>
       Effect.gen(function* () {
-        const shared = yield* Fiber.join(agreementsRead)
+        const shared = yield* agreementsRead
         const agreements =
           shared._tag === "Right"
             ? shared.right
@@ -102,7 +116,7 @@ export const startShared = (
                 warnOnce("agreements", shared.left),
                 Effect.map(psa.listAgreements([companyId]), (own) => new Map(own.map((a) => [a.id, a])))
               )
-        const sharedProducts = yield* Fiber.join(productsRead)
+        const sharedProducts = yield* productsRead
         const products =
           sharedProducts._tag === "Right"
             ? sharedProducts.right

@@ -3,7 +3,7 @@
  * planned against what the PSA holds, the safety guard holds what it must, and (unless a dry run)
  * each operation is journaled, applied and recorded.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Fiber } from "effect"
 import * as Counting from "../Counting.js"
 import * as Desired from "../Desired.js"
 import { isExcluded } from "../Exclusions.js"
@@ -309,13 +309,11 @@ export const syncCompany = (ctx: CompanyContext) =>
     const { company } = ctx
     const ledger = yield* store.ledger(company.companyId)
     const request = Counting.requestFor(ctx.mappings, ctx.config.customLicenses)
-    const [lines, snapshot] = yield* Effect.all(
-      [
-        Effect.either(ctx.shared.readLines(company.companyId, ledger)),
-        Effect.either(source.readSnapshot(company.tenantId, request))
-      ],
-      { concurrency: 2 }
-    )
+    // Side by side: the lines in a fiber of their own, the tenant in this one.
+    const linesRead = yield* Effect.fork(Effect.either(ctx.shared.readLines(company.companyId, ledger)))
+    const snapshot = yield* Effect.either(source.readSnapshot(company.tenantId, request))
+    // Awaited, not joined: the fiber changes no fiber ref, and merging them costs per company.
+    const lines = yield* Effect.flatten(Fiber.await(linesRead))
     const observed =
       lines._tag === "Left" ? lines : yield* Effect.either(ctx.shared.observed(company.companyId, lines.right))
     if (observed._tag === "Left") {
