@@ -8,8 +8,13 @@
  *
  * Nothing waits for a timer or for other companies to be ready: a lone company's read goes out
  * at once, and under load the batches grow by themselves to what arrived during one call.
- * ConnectWise reads one agreement per request anyway; merging changes nothing for it but the
- * order.
+ * On ConnectWise, which reads one agreement per request anyway, merging makes the same calls;
+ * what it costs there is that a company's lines come with its batch's slowest agreement.
+ *
+ * How large batches get depends on how many companies wait at once: at most the run's company
+ * concurrency. Autotask, with 1,000 companies and 32 at a time, makes about 1000/32 reads of
+ * lines instead of one per company (or the 2 a read of everything would make, which the
+ * companies would all have to wait for).
  */
 import { Cause, Deferred, Effect, Exit, type Scope } from "effect"
 import type { AgreementId } from "../Ids.js"
