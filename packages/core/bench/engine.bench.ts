@@ -1,8 +1,9 @@
 /**
- * Benchmark: a whole dry-run sync through the engine (in-memory ports: no I/O) for 10,000
- * companies × 20 licenses under one configuration. It measures what the engine adds to the pure
- * planning: per-company lookups of mappings and lines, snapshots, findings, the safety guard.
- * Prints CPU time; not a test. Run: pnpm --filter @seatsync/core bench
+ * Benchmark: a whole sync through the engine (in-memory ports: no I/O) for 10,000 companies ×
+ * 20 licenses under one configuration (COMPANIES, LICENSES to change). It measures what the
+ * engine adds to the pure planning: per-company lookups of mappings and lines, snapshots,
+ * findings, the safety guard, and in the applied run the leases, the journal and the records.
+ * Prints CPU time, in all and per company; not a test. Run: pnpm --filter @seatsync/core bench
  */
 import { Effect, Layer } from "effect"
 import { Engine } from "../src/index.js"
@@ -12,7 +13,7 @@ import { asOf, configOf, cpuMillis, makeWorld, printFigures } from "./world.js"
 const COMPANIES = Number(process.env.COMPANIES ?? 10_000)
 const LICENSES = Number(process.env.LICENSES ?? 20)
 
-const measure = async (scenario: string, changeEvery: number) => {
+const measure = async (scenario: string, changeEvery: number, dryRun: boolean) => {
   const world = makeWorld({ companies: COMPANIES, licenses: LICENSES, changeEvery })
   const config = configOf(world)
   const layer = Layer.mergeAll(
@@ -31,15 +32,31 @@ const measure = async (scenario: string, changeEvery: number) => {
     ),
     InMemoryStore.layer(InMemoryStore.makeState(config))
   )
+  // An applied run of a changed world writes on its first run only: measured on unchanged days.
+  if (!dryRun && changeEvery > 0) throw new Error("an applied run is measured on an unchanged day")
   let operations = 0
   const times = await cpuMillis(async () => {
     const result = await Effect.runPromise(
-      Engine.syncAll({ asOf, dryRun: true, trigger: "test" }).pipe(Effect.provide(layer))
+      Engine.syncAll({ asOf, dryRun, trigger: "test" }).pipe(Effect.provide(layer))
     )
     operations = result.companies.reduce((n, c) => n + c.plan.operations.length, 0)
   })
-  printFigures({ benchmark: "engine dry run", scenario, companies: COMPANIES, licenses: LICENSES, operations, times })
+  printFigures({
+    benchmark: dryRun ? "engine dry run" : "engine applied run",
+    scenario,
+    companies: COMPANIES,
+    licenses: LICENSES,
+    operations,
+    times
+  })
 }
 
-await measure("unchanged day (no line differs)", 0)
-await measure("busy day (1 line in 20 differs)", 20)
+// RUNS=applied (or dry) measures only those runs, e.g. under --cpu-prof.
+const runs = process.env.RUNS
+if (runs !== "applied") {
+  await measure("unchanged day (no line differs)", 0, true)
+  await measure("busy day (1 line in 20 differs)", 20, true)
+}
+if (runs !== "dry") {
+  await measure("unchanged day (no line differs): leases, journal, snapshots and run records", 0, false)
+}

@@ -3,16 +3,17 @@
  * for each company, in parallel (bounded), each company isolated from the others' failures.
  * Time comes from `Clock`, ids from `Random`; all I/O goes through the ports.
  *
- * The phases live in `internal/`: Observe (the shared PSA read), RepairCompany (journal rows an
- * interrupted run left), SyncCompany (read the tenant, plan, apply, record), Results (what a
- * company and a run come to) and Leases (mutual exclusion as scoped resources).
+ * The phases live in `internal/`: Observe (the shared PSA reads, and each company's lines through
+ * the run's coalescer, LineReads), RepairCompany (journal rows an interrupted run left),
+ * SyncCompany (read the tenant and the lines, plan, apply, record), Results (what a company and a
+ * run come to) and Leases (mutual exclusion as scoped resources).
  */
-import { Clock, Effect, Option, Random, Ref } from "effect"
+import { Clock, Effect, Fiber, Option, Random, Ref } from "effect"
 import type { Finding } from "./Findings.js"
 import type { Trigger } from "./History.js"
 import { type CompanyId, RunId } from "./Ids.js"
 import * as Leases from "./internal/Leases.js"
-import { groupBy, type Observation, observe } from "./internal/Observe.js"
+import { groupBy, type SharedReads, startShared } from "./internal/Observe.js"
 import { errorText, iso } from "./internal/Records.js"
 import { repairCompany } from "./internal/RepairCompany.js"
 import {
@@ -106,20 +107,15 @@ interface RunContext {
   readonly holder: LeaseHolder
   readonly timing: Leases.LeaseTiming
   readonly mappingsByCompany: ReadonlyMap<string, ReadonlyArray<Mapping>>
-  readonly observation: Observation
+  readonly shared: SharedReads
 }
 
-const syncWith = (
-  run: RunContext,
-  company: CompanyLink,
-  observed: Parameters<typeof syncOneCompany>[0]["observed"],
-  repaired: ReadonlyArray<AppliedOperation>
-) =>
+const syncWith = (run: RunContext, company: CompanyLink, repaired: ReadonlyArray<AppliedOperation>) =>
   syncOneCompany({
     config: run.config,
     company,
     mappings: run.mappingsByCompany.get(company.companyId) ?? [],
-    observed,
+    shared: run.shared,
     asOf: run.asOf,
     runId: run.runId,
     trigger: run.trigger,
@@ -130,13 +126,15 @@ const syncWith = (
 
 /** A company planned without a lease: nothing is written. */
 const dryRunCompany = (run: RunContext, company: CompanyLink) =>
-  Effect.gen(function* () {
-    const observed = yield* Effect.either(run.observation.observedFor(company.companyId, false))
-    if (observed._tag === "Left") return failedCompany(company, run.asOf, "reading the PSA", { error: observed.left })
-    return yield* syncWith(run, company, observed.right, [])
-  }).pipe(Effect.catchAll((e) => Effect.succeed(failedCompany(company, run.asOf, "syncing", { error: e }))))
+  syncWith(run, company, []).pipe(
+    Effect.catchAll((e) => Effect.succeed(failedCompany(company, run.asOf, "syncing", { error: e })))
+  )
 
-/** A company's work under its lease: take it, repair, re-read when stale, sync, give it back. */
+/**
+ * A company's work under its lease: take it, repair, read (its lines are read only now, so they
+ * are as fresh as the lease: another run can write the company only while it holds the lease),
+ * sync, give it back.
+ */
 const leasedCompany = (run: RunContext, company: CompanyLink) =>
   Effect.gen(function* () {
     const store = yield* SyncStore
@@ -154,12 +152,7 @@ const leasedCompany = (run: RunContext, company: CompanyLink) =>
     const work = Effect.gen(function* () {
       const repaired = yield* repairCompany(company.companyId, run)
       repairedHere = repaired
-      const fresh = yield* run.observation.touchedSinceRead(company.companyId)
-      const observed = yield* Effect.either(run.observation.observedFor(company.companyId, fresh))
-      if (observed._tag === "Left") {
-        return failedCompany(company, asOf, "reading the PSA", { error: observed.left }, repaired)
-      }
-      return yield* syncWith(run, company, observed.right, repaired)
+      return yield* syncWith(run, company, repaired)
     }).pipe(Effect.provideService(SyncStore, Leases.guarded(store, held)))
     return yield* work.pipe(
       Effect.catchAll((e) =>
@@ -189,8 +182,14 @@ const leasedCompany = (run: RunContext, company: CompanyLink) =>
  *
  * Mutual exclusion (internal/Leases.ts): the run holds `run:<runId>` for its life, and each
  * company's lease from when its work starts to when it is done, renewed by a heartbeat and
- * before every PSA write. The PSA is read once for all companies before any company's lease;
- * a company another run wrote to since that read began is read again once its lease is held.
+ * before every PSA write.
+ *
+ * Pipelined: the tenant listing and the PSA's shared reads (agreements, products: one call
+ * each) start at once, side by side, and each company's work starts without waiting for the
+ * others: under its lease, its tenant and its own lines are read at the same time (the lines
+ * through a coalescer that merges the companies' requests made while a read is in flight), then
+ * it is planned and applied. A company's lines are read under its lease, so another run's
+ * writes to it are always seen.
  */
 export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptions = {}) {
   const store = yield* SyncStore
@@ -215,10 +214,11 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   const counters = yield* Ref.make<Counters>(noCounters)
 
   const phases = Effect.gen(function* () {
-    const tenants = yield* unlinkedTenants(config)
-    if (companies.length === 0) return { companies: [] as ReadonlyArray<CompanyResult>, ...tenants }
-    const observation = yield* observe(companies, mappingsByCompany, { asOf, dryRun })
-    const run: RunContext = { config, options, asOf, runId, trigger, holder, timing, mappingsByCompany, observation }
+    const listing = yield* Effect.fork(unlinkedTenants(config))
+    if (companies.length === 0)
+      return { companies: [] as ReadonlyArray<CompanyResult>, ...(yield* Fiber.join(listing)) }
+    const shared = yield* startShared(companies, mappingsByCompany, { asOf })
+    const run: RunContext = { config, options, asOf, runId, trigger, holder, timing, mappingsByCompany, shared }
     const progress = (result: CompanyResult) =>
       Effect.flatMap(
         Ref.updateAndGet(counters, (c) => countCompany(c, result)),
@@ -229,8 +229,8 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       (company) => (dryRun ? dryRunCompany(run, company) : leasedCompany(run, company)).pipe(Effect.tap(progress)),
       { concurrency: options.concurrency ?? config.settings.concurrency }
     )
-    return { companies: results, ...tenants }
-  })
+    return { companies: results, ...(yield* Fiber.join(listing)) }
+  }).pipe(Effect.scoped)
 
   if (dryRun) {
     const outcome = yield* phases

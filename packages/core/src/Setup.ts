@@ -204,8 +204,16 @@ export const Settings = Schema.Struct({
   timeZone: Schema.optionalWith(Schema.String, { default: () => "UTC" }),
   safety: Schema.optionalWith(SafetySettings, { default: () => Schema.decodeSync(SafetySettings)({}) }),
   unitStatus: Schema.optionalWith(UnitStatusPolicy, { default: () => Schema.decodeSync(UnitStatusPolicy)({}) }),
-  /** Companies synced at once. */
-  concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 64)), { default: () => 4 }),
+  /**
+   * Companies synced at once (default 32). It no longer bounds the HTTP calls: each vendor's
+   * adapter has its own pool, sized to what the vendor allows, and the companies' line reads
+   * are merged while one is in flight. What it bounds is memory and the work in progress: each
+   * company in flight holds one tenant snapshot, its lines and its plan (tens of kB for a large
+   * tenant), so 32 keeps a run's memory flat whatever the number of tenants, while giving the
+   * pools enough calls to fill themselves at the vendors' latency (32 companies, each with a
+   * Microsoft and a PSA read in flight, against pools of about that size).
+   */
+  concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 64)), { default: () => 32 }),
   /**
    * Decimals of a unit price computed from a percentage (the PSA's currency precision): the price
    * the invoice shows, so that quantity × price is what is charged. $19.99 + 15% = $22.99.

@@ -1,11 +1,12 @@
 /**
  * The engine's mutual exclusion: a company's lease from when its work starts to when it is
  * done, renewed by a heartbeat and before each PSA write; leases of dead holders taken over at
- * once; runs left `running` by a dead process closed as abandoned; stale shared reads re-read.
+ * once; runs left `running` by a dead process closed as abandoned; a company's lines read under
+ * its lease, so another run's writes to it are always seen.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Engine, type History, Ids, Liveness, Psa, type Store } from "../src/index.js"
+import { Engine, type History, Ids, LicenseSource, Liveness, Psa, Store } from "../src/index.js"
 import { InMemoryLicenseSource, InMemoryPsa, InMemoryStore, SampleData } from "../src/testing/index.js"
 import { makeWorld, ownedLines } from "./helpers.js"
 
@@ -180,27 +181,87 @@ describe("Engine leases", () => {
     })
   )
 
-  it.effect("a company another run synced after this run's shared read is read again: nothing is written twice", () =>
+  it.effect(
+    "a company another run synced after this run started, before this run's lease, is read under the lease: nothing is written twice",
+    () =>
+      Effect.gen(function* () {
+        const reference = makeWorld()
+        yield* reference.sync()
+
+        const w = makeWorld()
+        let first = true
+        // Run B syncs everything after run A started (its shared reads are under way or done)
+        // and before A takes its first company's lease.
+        const runB = syncWith(layerWith(w, (inner) => inner))
+        const storeA = InMemoryStore.make(w.store)
+        const layerA = Layer.mergeAll(
+          InMemoryLicenseSource.layer(w.source),
+          InMemoryPsa.layer(w.psa),
+          Layer.succeedContext(
+            Store.context({
+              ...storeA,
+              acquireLease: (key, ...rest) =>
+                Effect.suspend(() => {
+                  if (!first || !key.startsWith("company:")) return storeA.acquireLease(key, ...rest)
+                  first = false
+                  // Interruptible: B's heartbeats must stop when B's scopes close (a lease is taken
+                  // in an uninterruptible region).
+                  return Effect.zipRight(Effect.orDie(Effect.interruptible(runB)), storeA.acquireLease(key, ...rest))
+                })
+            })
+          ),
+          Liveness.layerNothingProvablyDead
+        )
+        const a = yield* syncWith(layerA, { concurrency: 1 })
+        expect(first).toBe(false)
+        expect(a.companies.map((c) => c.status)).toEqual(["unchanged", "unchanged", "unchanged"])
+        expect(a.companies.flatMap((c) => c.applied)).toEqual([])
+        expect(shape(w)).toEqual(shape(reference))
+      })
+  )
+
+  it.effect("a run that comes while this run holds a company's lease skips it; each company is written once", () =>
     Effect.gen(function* () {
       const reference = makeWorld()
       yield* reference.sync()
 
       const w = makeWorld()
-      let first = true
-      // Run B syncs everything between run A's shared read and A taking the companies' leases.
+      let b: Engine.SyncResult | undefined
+      // Run B syncs while run A reads Contoso's tenant, under Contoso's lease (A's only one).
       const runB = syncWith(layerWith(w, (inner) => inner))
-      const layerA = layerWith(w, (inner) => ({
-        ...inner,
-        readLines: (ids, options) =>
-          Effect.tap(inner.readLines(ids, options), () => {
-            if (!first) return Effect.void
-            first = false
-            return Effect.orDie(runB)
-          })
-      }))
-      const a = yield* syncWith(layerA)
-      expect(a.companies.map((c) => c.status)).toEqual(["unchanged", "unchanged", "unchanged"])
-      expect(a.companies.flatMap((c) => c.applied)).toEqual([])
+      const inner = InMemoryLicenseSource.make(w.source)
+      const layerA = Layer.mergeAll(
+        Layer.succeed(LicenseSource.LicenseSource, {
+          ...inner,
+          readSnapshot: (tenantId, request) =>
+            Effect.suspend(() =>
+              b === undefined && tenantId === SampleData.tenantIds.contoso
+                ? Effect.zipRight(
+                    Effect.tap(Effect.orDie(runB), (result) => {
+                      b = result
+                    }),
+                    inner.readSnapshot(tenantId, request)
+                  )
+                : inner.readSnapshot(tenantId, request)
+            )
+        }),
+        InMemoryPsa.layer(w.psa),
+        InMemoryStore.layer(w.store),
+        Liveness.layerNothingProvablyDead
+      )
+      const a = yield* syncWith(layerA, { concurrency: 1 })
+      const status = (r: Engine.SyncResult | undefined) => r?.companies.map((c) => [c.companyId, c.status])
+      expect(status(b)).toEqual([
+        [contoso, "skipped"],
+        [fabrikam, "changed"],
+        [northwind, "changed"]
+      ])
+      // A read Fabrikam's and Northwind's lines under their leases, after B wrote them.
+      expect(status(a)).toEqual([
+        [contoso, "changed"],
+        [fabrikam, "unchanged"],
+        [northwind, "unchanged"]
+      ])
       expect(shape(w)).toEqual(shape(reference))
     })
   )

@@ -1,25 +1,29 @@
 /**
- * The observe phase (DESIGN.md §3): what the PSA holds, read once for all companies before any
- * company's lease (one call per kind), with each company's own read as the fallback when the
- * shared read failed or went stale.
+ * The observe phase (DESIGN.md §3): what the PSA holds. Agreements and products are one call
+ * for all companies, started as the run starts; each company reads its own agreements' lines
+ * under its lease, through the run's coalescer (LineReads.ts), so that the lines a company is
+ * planned against are never older than its lease and no company waits for another's lines.
  */
-import { Effect, Equivalence, Option } from "effect"
+import { Effect, type Either, Fiber, type Scope } from "effect"
 import type { LedgerEntry } from "../History.js"
 import type { AgreementId, CompanyId } from "../Ids.js"
 import type { LocalDate } from "../LocalDate.js"
 import { Psa, type PsaError } from "../Psa.js"
 import type { Agreement, Line, LinesRead, Product, SkippedLine } from "../PsaModel.js"
 import type { CompanyLink, Mapping } from "../Setup.js"
-import { type StoreError, SyncStore } from "../Store.js"
+import * as LineReads from "./LineReads.js"
 import { errorText } from "./Records.js"
 
 export interface Observed {
   readonly agreements: ReadonlyMap<AgreementId, Agreement>
   readonly products: ReadonlyMap<Product["id"], Product>
-  /** The lines read, by agreement, each with its place in the PSA's answer. */
-  readonly linesByAgreement: ReadonlyMap<string, ReadonlyArray<readonly [number, Line]>>
-  /** The lines the PSA adapter left out (a value SeatSync does not know), by agreement. */
-  readonly skippedByAgreement: ReadonlyMap<string, ReadonlyArray<SkippedLine>>
+  /**
+   * The lines of the agreements the company's plan concerns (its mappings' and its ledger's), in
+   * the order the PSA gave them, read under the company's lease.
+   */
+  readonly lines: ReadonlyArray<Line>
+  /** The lines of those agreements the PSA adapter left out (a value SeatSync does not know). */
+  readonly skipped: ReadonlyArray<SkippedLine>
 }
 
 /** Groups items by a key, once per run: per-company lookups then cost nothing like a scan. */
@@ -34,110 +38,94 @@ export const groupBy = <A, B>(items: ReadonlyArray<A>, key: (a: A) => string, va
   return groups
 }
 
-/** The lines of these agreements, in the order the PSA gave them. */
-export const linesOf = (observed: Observed, agreementIds: Iterable<string>): ReadonlyArray<Line> => {
-  const found: Array<readonly [number, Line]> = []
-  for (const id of agreementIds) for (const entry of observed.linesByAgreement.get(id) ?? []) found.push(entry)
-  return found.sort((a, b) => a[0] - b[0]).map(([, line]) => line)
-}
+/**
+ * Starts `read` now, in a fiber of the scope, and answers how to wait for its outcome: once it is
+ * known, at no cost (no fiber to await, no fiber refs to merge, for each of many companies).
+ */
+const shareOnce = <A, E>(
+  read: Effect.Effect<A, E>
+): Effect.Effect<Effect.Effect<Either.Either<A, E>>, never, Scope.Scope> =>
+  Effect.map(Effect.forkScoped(Effect.either(read)), (fiber) => {
+    let known: Effect.Effect<Either.Either<A, E>> | undefined
+    return Effect.suspend(
+      () =>
+        known ??
+        Effect.tap(Effect.flatten(Fiber.await(fiber)), (outcome) => {
+          known = Effect.succeed(outcome)
+        })
+    )
+  })
 
-/** The lines left out of these agreements. */
-export const skippedOf = (observed: Observed, agreementIds: Iterable<string>): ReadonlyArray<SkippedLine> => {
-  const found: Array<SkippedLine> = []
-  for (const id of agreementIds) for (const s of observed.skippedByAgreement.get(id) ?? []) found.push(s)
-  return found
-}
-
-/** The lines read (and those left out), by agreement, each line with its place in the answer. */
-const byAgreement = (read: LinesRead) => ({
-  lines: groupBy(
-    read.lines,
-    (l) => l.agreementId,
-    (l, i) => [i, l] as const
-  ),
-  skipped: groupBy(
-    read.skipped,
-    (l) => l.agreementId,
-    (l) => l
-  )
-})
-
-/** What the company's work is planned against, and whether another run wrote to it since the read. */
-export interface Observation {
-  /** The shared read, or the company's own when the shared one failed or is stale (`fresh`). */
-  readonly observedFor: (companyId: CompanyId, fresh: boolean) => Effect.Effect<Observed, PsaError | StoreError>
-  /** Whether the company's journal changed since just before the shared read. */
-  readonly touchedSinceRead: (companyId: CompanyId) => Effect.Effect<boolean, StoreError>
+/** What the run's companies share of the PSA, and how each reads its own lines. */
+export interface SharedReads {
+  /**
+   * The lines of the agreements a company's plan concerns: those its mappings bill on and those
+   * its ledger names (read under its lease, after repair, so the ledger is current).
+   */
+  readonly readLines: (companyId: CompanyId, ledger: ReadonlyArray<LedgerEntry>) => Effect.Effect<LinesRead, PsaError>
+  /** What the company is planned against: the shared agreements and products with its lines. */
+  readonly observed: (companyId: CompanyId, lines: LinesRead) => Effect.Effect<Observed, PsaError>
 }
 
 /**
- * Reads agreements, products and lines for all `companies` at once. Each company's last journal
- * activity is noted first (not in a dry run): a company whose activity differs once its lease is
- * taken was written by another run meanwhile, and is read again. The store's own values are
- * compared, never two hosts' clocks.
+ * Starts the shared reads for `companies` at once (agreements, batched, and products: one call
+ * each, in fibers of the run's scope) and answers how the companies use them. A company that
+ * needs them waits only for them; when a shared read failed, each company reads its own.
  */
-export const observe = (
+export const startShared = (
   companies: ReadonlyArray<CompanyLink>,
   mappingsByCompany: ReadonlyMap<string, ReadonlyArray<Mapping>>,
-  options: { readonly asOf: LocalDate; readonly dryRun: boolean }
-) =>
+  options: { readonly asOf: LocalDate; readonly maxAgreements?: number }
+): Effect.Effect<SharedReads, never, Psa | Scope.Scope> =>
   Effect.gen(function* () {
-    const store = yield* SyncStore
     const psa = yield* Psa
-    const { asOf } = options
-    const activityBefore = new Map<string, Option.Option<string>>()
-    if (!options.dryRun) {
-      for (const c of companies) activityBefore.set(c.companyId, yield* store.lastJournalActivity(c.companyId))
-    }
-    const agreementIds = (companyId: CompanyId, ledger: ReadonlyArray<LedgerEntry>) => {
+    const scope = yield* Effect.scope
+    // The maps are built once for the run: per company they would cost a scan of everything.
+    const agreementsRead = yield* shareOnce(
+      Effect.map(psa.listAgreements(companies.map((c) => c.companyId)), (all) => new Map(all.map((a) => [a.id, a])))
+    )
+    const productsRead = yield* shareOnce(Effect.map(psa.listProducts, (all) => new Map(all.map((p) => [p.id, p]))))
+    const lineReads = LineReads.make(psa.readLines, options, scope)
+    let warned = false
+    const warnOnce = (what: string, error: PsaError) =>
+      warned
+        ? Effect.void
+        : Effect.zipRight(
+            Effect.sync(() => {
+              warned = true
+            }),
+            Effect.logWarning(`reading all companies' ${what} failed, reading each company's: ${errorText(error)}`)
+          )
+
+    const readLines = (companyId: CompanyId, ledger: ReadonlyArray<LedgerEntry>) => {
       // Only agreements a mapping bills on or the ledger names can hold lines SeatSync plans:
       // reading the others would cost calls (one per agreement on ConnectWise) for nothing.
       const ids = new Set<string>()
       for (const m of mappingsByCompany.get(companyId) ?? []) ids.add(m.agreementId)
       for (const e of ledger) ids.add(e.agreementId)
-      return ids
-    }
-    const sharedAgreements = yield* Effect.either(psa.listAgreements(companies.map((c) => c.companyId)))
-    const sharedProducts = yield* Effect.either(psa.listProducts)
-    const sharedLines = yield* Effect.either(
-      Effect.gen(function* () {
-        const ids = new Set<string>()
-        for (const c of companies)
-          for (const id of agreementIds(c.companyId, yield* store.ledger(c.companyId))) ids.add(id)
-        return byAgreement(yield* psa.readLines([...ids].sort() as Array<AgreementId>, { asOf }))
-      })
-    )
-    if (sharedLines._tag === "Left") {
-      yield* Effect.logWarning(
-        `reading all companies' lines failed, reading each company's: ${errorText(sharedLines.left)}`
-      )
+      return lineReads.read([...ids].sort() as Array<AgreementId>)
     }
 
-    const observedFor = (companyId: CompanyId, fresh: boolean) =>
+    const observed = (companyId: CompanyId, lines: LinesRead) =>
       Effect.gen(function* () {
+        const shared = yield* agreementsRead
         const agreements =
-          sharedAgreements._tag === "Right" ? sharedAgreements.right : yield* psa.listAgreements([companyId])
-        const products = sharedProducts._tag === "Right" ? sharedProducts.right : yield* psa.listProducts
-        const lines =
-          sharedLines._tag === "Right" && !fresh
-            ? sharedLines.right
-            : yield* Effect.gen(function* () {
-                const ids = agreementIds(companyId, yield* store.ledger(companyId))
-                return byAgreement(yield* psa.readLines([...ids].sort() as Array<AgreementId>, { asOf }))
-              })
-        return {
-          agreements: new Map(agreements.map((a) => [a.id, a])),
-          products: new Map(products.map((p) => [p.id, p])),
-          linesByAgreement: lines.lines,
-          skippedByAgreement: lines.skipped
-        } satisfies Observed
+          shared._tag === "Right"
+            ? shared.right
+            : yield* Effect.zipRight(
+                warnOnce("agreements", shared.left),
+                Effect.map(psa.listAgreements([companyId]), (own) => new Map(own.map((a) => [a.id, a])))
+              )
+        const sharedProducts = yield* productsRead
+        const products =
+          sharedProducts._tag === "Right"
+            ? sharedProducts.right
+            : yield* Effect.zipRight(
+                warnOnce("products", sharedProducts.left),
+                Effect.map(psa.listProducts, (own) => new Map(own.map((p) => [p.id, p])))
+              )
+        return { agreements, products, lines: lines.lines, skipped: lines.skipped } satisfies Observed
       })
 
-    const touchedSinceRead = (companyId: CompanyId) =>
-      Effect.map(
-        store.lastJournalActivity(companyId),
-        (last) => !Option.getEquivalence(Equivalence.string)(last, activityBefore.get(companyId) ?? Option.none())
-      )
-
-    return { observedFor, touchedSinceRead } satisfies Observation
+    return { readLines, observed } satisfies SharedReads
   })

@@ -3,7 +3,7 @@
  * planned against what the PSA holds, the safety guard holds what it must, and (unless a dry run)
  * each operation is journaled, applied and recorded.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Fiber } from "effect"
 import * as Counting from "../Counting.js"
 import * as Desired from "../Desired.js"
 import { isExcluded } from "../Exclusions.js"
@@ -21,13 +21,14 @@ import * as SafetyGuard from "../SafetyGuard.js"
 import type { CompanyLink, Mapping, SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import { SyncStore } from "../Store.js"
-import { linesOf, type Observed, skippedOf } from "./Observe.js"
+import type { Observed, SharedReads } from "./Observe.js"
 import { errorText, eventFor, iso, ledgerAfter, ledgerAfterDuplicate } from "./Records.js"
 import * as Repair from "./Repair.js"
 import {
   type AppliedOperation,
   type CompanyResult,
   type FailedOperation,
+  failedCompany,
   plannedCompany,
   unreadCompany
 } from "./Results.js"
@@ -103,7 +104,8 @@ export interface CompanyContext {
   readonly company: CompanyLink
   /** The company's mappings. */
   readonly mappings: ReadonlyArray<Mapping>
-  readonly observed: Observed
+  /** The run's shared PSA reads, and its line reads. */
+  readonly shared: SharedReads
   readonly asOf: LocalDate
   readonly runId: RunId
   readonly trigger: Trigger
@@ -122,30 +124,28 @@ interface Planned {
 }
 
 /** Desires, plans and guards the company's lines against a snapshot of its tenant. */
-const planCompany = (ctx: CompanyContext, snapshot: TenantSnapshot) =>
+const planCompany = (
+  ctx: CompanyContext,
+  snapshot: TenantSnapshot,
+  observed: Observed,
+  ledger: ReadonlyArray<LedgerEntry>
+) =>
   Effect.gen(function* () {
     const psa = yield* Psa
-    const store = yield* SyncStore
     const { company, config, asOf, mappings } = ctx
     const companyId = company.companyId
-    const ledger = yield* store.ledger(companyId)
-    const relevantAgreements = new Set<string>([
-      ...mappings.map((m) => m.agreementId),
-      ...ledger.map((e) => e.agreementId)
-    ])
-    const skipped = skippedOf(ctx.observed, relevantAgreements)
+    const { lines, skipped } = observed
     const desire = Desired.desire({
       company,
       config,
       mappings,
       snapshot,
-      agreements: ctx.observed.agreements,
-      products: ctx.observed.products,
+      agreements: observed.agreements,
+      products: observed.products,
       capabilities: psa.capabilities,
       skipped,
       ledger
     })
-    const lines = linesOf(ctx.observed, relevantAgreements)
     const planned = Planner.plan({
       company,
       asOf,
@@ -153,7 +153,7 @@ const planCompany = (ctx: CompanyContext, snapshot: TenantSnapshot) =>
       lines,
       skipped,
       ledger,
-      agreements: ctx.observed.agreements,
+      agreements: observed.agreements,
       release: ctx.releaseHolds
     })
     const mappingIds = new Set(mappings.map((m) => m.id as string))
@@ -297,19 +297,31 @@ const applyPlan = (ctx: CompanyContext, planned: Planned) =>
   })
 
 /**
- * Syncs one company against what was observed: a tenant that cannot be read holds the company
- * (nothing changes); otherwise its plan is made and, unless a dry run, applied.
+ * Syncs one company: its ledger, then its tenant and its lines read at the same time (both under
+ * its lease when not a dry run: the lines are as fresh as the lease), then the plan and, unless a
+ * dry run, its application. A PSA that cannot be read fails the company ("reading the PSA"); a
+ * tenant that cannot be read holds it (nothing changes).
  */
 export const syncCompany = (ctx: CompanyContext) =>
   Effect.gen(function* () {
     const source = yield* LicenseSource
     const store = yield* SyncStore
     const { company } = ctx
+    const ledger = yield* store.ledger(company.companyId)
     const request = Counting.requestFor(ctx.mappings, ctx.config.customLicenses)
+    // Side by side: the lines in a fiber of their own, the tenant in this one.
+    const linesRead = yield* Effect.fork(Effect.either(ctx.shared.readLines(company.companyId, ledger)))
     const snapshot = yield* Effect.either(source.readSnapshot(company.tenantId, request))
+    // Awaited, not joined: the fiber changes no fiber ref, and merging them costs per company.
+    const lines = yield* Effect.flatten(Fiber.await(linesRead))
+    const observed =
+      lines._tag === "Left" ? lines : yield* Effect.either(ctx.shared.observed(company.companyId, lines.right))
+    if (observed._tag === "Left") {
+      return failedCompany(company, ctx.asOf, "reading the PSA", { error: observed.left }, ctx.repaired)
+    }
     if (snapshot._tag === "Left") return unreadCompany(company, ctx.asOf, snapshot.left, ctx.repaired)
     if (!ctx.dryRun) yield* store.saveSnapshot(snapshot.right)
-    const planned = yield* planCompany(ctx, snapshot.right)
+    const planned = yield* planCompany(ctx, snapshot.right, observed.right, ledger)
     const outcome = ctx.dryRun ? { applied: [], failed: [] } : yield* applyPlan(ctx, planned)
     return plannedCompany(company, {
       plan: planned.plan,

@@ -26,6 +26,51 @@ import {
 } from "../Psa.js"
 import type { Agreement, AgreementType, Line, LinesRead, Product, PsaCompany, SkippedLine } from "../PsaModel.js"
 
+/**
+ * The lines by id, counting its changes: `readLines` looks lines up by agreement through an
+ * index kept until the next change, instead of scanning every line of every company for each
+ * read (the engine reads each company's lines on its own).
+ */
+class LineMap extends Map<string, Line> {
+  private changes = 0
+  private index: { readonly at: number; readonly byAgreement: Map<string, Array<readonly [number, Line]>> } | undefined
+  override set(key: string, value: Line): this {
+    this.changes++
+    return super.set(key, value)
+  }
+  override delete(key: string): boolean {
+    this.changes++
+    return super.delete(key)
+  }
+  override clear(): void {
+    this.changes++
+    super.clear()
+  }
+  /** The lines of these agreements, in the map's order (as a scan would find them). */
+  of(agreementIds: ReadonlyArray<string>): ReadonlyArray<Line> {
+    if (this.index?.at !== this.changes) {
+      const byAgreement = new Map<string, Array<readonly [number, Line]>>()
+      let i = 0
+      for (const l of this.values()) {
+        const entry = [i++, l] as const
+        const group = byAgreement.get(l.agreementId)
+        if (group) group.push(entry)
+        else byAgreement.set(l.agreementId, [entry])
+      }
+      this.index = { at: this.changes, byAgreement }
+    }
+    const found: Array<readonly [number, Line]> = []
+    for (const id of new Set(agreementIds)) for (const entry of this.index.byAgreement.get(id) ?? []) found.push(entry)
+    return found.sort((a, b) => a[0] - b[0]).map(([, l]) => l)
+  }
+}
+
+const lineMap = (lines: ReadonlyArray<Line>): LineMap => {
+  const map = new LineMap()
+  for (const l of lines) map.set(l.id, l)
+  return map
+}
+
 /** A prorated charge or credit the PSA recorded. */
 export interface Charge {
   readonly operationId: OperationId
@@ -91,7 +136,7 @@ export const makeState = (seed: {
   agreements: [...(seed.agreements ?? [])],
   agreementTypes: [...(seed.agreementTypes ?? [])],
   products: [...(seed.products ?? [])],
-  lines: new Map((seed.lines ?? []).map((l) => [l.id, l])),
+  lines: lineMap(seed.lines ?? []),
   unreadable: new Map(),
   charges: [],
   calls: { reads: 0, writes: 0, readLines: 0 },
@@ -323,7 +368,8 @@ export const make = (state: InMemoryPsaState, capabilities: Partial<PsaCapabilit
       const wanted = new Set<string>(agreementIds)
       const lines: Array<Line> = []
       const skipped: Array<SkippedLine> = []
-      for (const l of state.lines.values()) {
+      const candidates = state.lines instanceof LineMap ? state.lines.of(agreementIds) : [...state.lines.values()]
+      for (const l of candidates) {
         if (!wanted.has(l.agreementId)) continue
         const unknown = state.unreadable.get(l.id)
         if (unknown === undefined) lines.push(l)
