@@ -1,6 +1,5 @@
 /** Opening a database: SQLite through better-sqlite3, Postgres through a pg pool, both under kysely. */
 import { Store } from "@seatsync/core"
-import Sqlite from "better-sqlite3"
 import { Effect, Redacted } from "effect"
 import {
   CompiledQuery,
@@ -12,7 +11,6 @@ import {
   SqliteDriver,
   type TransactionSettings
 } from "kysely"
-import pg from "pg"
 import { type Db, type Dialect, reasonOf } from "./Sql.js"
 import type { Database } from "./Tables.js"
 
@@ -49,6 +47,16 @@ const fail = (reason: Store.StoreErrorReason, message: string) => new Store.Stor
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
+ * The drivers are loaded when a database of their kind is opened: a SQLite run never loads pg,
+ * and a command that opens no store loads neither (nor better-sqlite3's native addon).
+ */
+const loadDriver = <M>(name: string, load: () => Promise<{ readonly default: M }>) =>
+  Effect.tryPromise({
+    try: () => load().then((m) => m.default),
+    catch: (e) => fail("Unavailable", `cannot load the database driver ${name}: ${messageOf(e)}`)
+  })
+
+/**
  * Opens (creating when missing) a SQLite file. Nothing is written before the file is known to
  * be an empty or a SeatSync database: a foreign file is refused as it is.
  */
@@ -56,6 +64,7 @@ export const openSqlite = (filename: string) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const where = filename === ":memory:" ? "the in-memory SQLite database" : `SQLite file ${filename}`
+      const Sqlite = yield* loadDriver("better-sqlite3", () => import("better-sqlite3"))
       const database = yield* Effect.try({
         try: () => new Sqlite(filename),
         catch: (e) => fail("Unavailable", `cannot open ${where}: ${messageOf(e)}`)
@@ -119,6 +128,7 @@ export const openPostgres = (options: PostgresConnectOptions) =>
     Effect.gen(function* () {
       const url = Redacted.value(options.url)
       const where = describeUrl(url)
+      const pg = yield* loadDriver("pg", () => import("pg"))
       const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 })
       // An idle client losing its connection must not crash the process; the next query reports it.
       pool.on("error", () => undefined)
