@@ -1,14 +1,17 @@
 /** Opening a database: SQLite through better-sqlite3, Postgres through a pg pool, both under kysely. */
 import { Store } from "@seatsync/core"
+import type Sqlite from "better-sqlite3"
 import { Effect, Redacted } from "effect"
 import {
   CompiledQuery,
   type DatabaseConnection,
   Kysely,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  type SqliteStatement,
   type TransactionSettings
 } from "kysely"
 import { type Db, type Dialect, reasonOf } from "./Sql.js"
@@ -32,6 +35,42 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
   override createDriver() {
     return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+/** How many prepared SQLite statements are kept (a sync runs a few dozen distinct ones). */
+export const statementCacheSize = 200
+
+/**
+ * better-sqlite3 compiles SQL on every `prepare`, and kysely prepares every query it runs: a sync
+ * of 1,000 companies compiled the same few dozen statements thousands of times. The database
+ * kysely sees keeps the prepared statements by their SQL text (the least recently used dropped
+ * past `statementCacheSize`); parameters are bound at each run, so reuse is exact. SeatSync never
+ * streams a query (`iterate`), so a statement is never busy when it is reused.
+ */
+export const preparedOnce = (database: Sqlite.Database, size = statementCacheSize): SqliteDatabase => {
+  const statements = new Map<string, SqliteStatement>()
+  return {
+    close: () => {
+      statements.clear()
+      database.close()
+    },
+    prepare: (sql) => {
+      const cached = statements.get(sql)
+      if (cached !== undefined) {
+        // Most recently used last: Map keeps insertion order.
+        statements.delete(sql)
+        statements.set(sql, cached)
+        return cached
+      }
+      const statement = database.prepare(sql)
+      statements.set(sql, statement)
+      if (statements.size > size) {
+        const oldest = statements.keys().next()
+        if (oldest.done !== true) statements.delete(oldest.value)
+      }
+      return statement
+    }
   }
 }
 
@@ -64,9 +103,9 @@ export const openSqlite = (filename: string) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const where = filename === ":memory:" ? "the in-memory SQLite database" : `SQLite file ${filename}`
-      const Sqlite = yield* loadDriver("better-sqlite3", () => import("better-sqlite3"))
+      const Driver = yield* loadDriver("better-sqlite3", () => import("better-sqlite3"))
       const database = yield* Effect.try({
-        try: () => new Sqlite(filename),
+        try: () => new Driver(filename),
         catch: (e) => fail("Unavailable", `cannot open ${where}: ${messageOf(e)}`)
       })
       const check = Effect.try({
@@ -101,7 +140,7 @@ export const openSqlite = (filename: string) =>
         },
         catch: (e) => fail(reasonOf(e), `cannot set up ${where}: ${messageOf(e)}`)
       }).pipe(Effect.tapError(() => Effect.sync(() => database.close())))
-      const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) })
+      const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: preparedOnce(database) }) })
       return { db, dialect: "sqlite", where } satisfies Opened
     }),
     ({ db }) => Effect.promise(() => db.destroy())
