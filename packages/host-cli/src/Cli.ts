@@ -15,8 +15,8 @@ import { init } from "./commands/Init.js"
 import { simulate } from "./commands/Simulate.js"
 import { plan, sync } from "./commands/Sync.js"
 import { automap, tenants } from "./commands/Tenants.js"
+import { ExitCode } from "./ExitCode.js"
 import { Io, type IoShape, logger } from "./Io.js"
-import { ExitCode } from "./Output.js"
 
 /** The package version, shown by --version and in the help. */
 export const version = "0.1.0"

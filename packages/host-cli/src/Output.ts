@@ -1,11 +1,15 @@
 /** What the CLI prints for programs: one JSON document, money as exact decimal strings. */
 import { type Engine, Findings, History, Money, Operation } from "@seatsync/core"
 import { Schema } from "effect"
+import { ExitCode } from "./ExitCode.js"
+
+export { ExitCode }
 
 const encodeOperation = Schema.encodeSync(Operation.Operation)
 const encodeHeld = Schema.encodeSync(Operation.HeldOperation)
 const encodeFinding = Schema.encodeSync(Findings.Finding)
 const encodeRun = Schema.encodeSync(History.SyncRun)
+const encodeEvent = Schema.encodeSync(History.SyncEvent)
 
 /**
  * An applied operation: the line, and what the PSA charges or credits for it (its own figure when
@@ -27,6 +31,12 @@ const encodeApplied = (a: Engine.AppliedOperation) => {
     ...(a.operation.note !== undefined ? { note: a.operation.note } : {})
   }
 }
+
+/** Runs and their line events (`seatsync history`) as plain JSON. */
+export const historyResult = (runs: ReadonlyArray<History.SyncRun>, events: ReadonlyArray<History.SyncEvent>) => ({
+  runs: runs.map((r) => encodeRun(r)),
+  events: events.map((e) => encodeEvent(e))
+})
 
 /** A sync result as plain JSON. */
 export const syncResult = (result: Engine.SyncResult) => ({
@@ -51,17 +61,6 @@ export const syncResult = (result: Engine.SyncResult) => ({
   })),
   findings: result.findings.map((f) => encodeFinding(f))
 })
-
-/** Exit codes scripts can rely on. */
-export const ExitCode = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  /** Some companies failed, were held by the safety guard, or were skipped. */
-  partial: 3,
-  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
-  interrupted: 130
-} as const
 
 export const exitCodeOf = (result: Engine.SyncResult): number => {
   switch (result.run.status) {

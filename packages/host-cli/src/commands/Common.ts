@@ -4,8 +4,8 @@ import type { FileSystem, Error as PlatformError } from "@effect/platform"
 import type { Store } from "@seatsync/core"
 import { Data, Effect } from "effect"
 import type * as ConfigFile from "../ConfigFile.js"
+import { ExitCode } from "../ExitCode.js"
 import type { Io, IoShape } from "../Io.js"
-import { ExitCode } from "../Output.js"
 import type * as Wiring from "../Wiring.js"
 
 /** Bad usage found once the options are parsed (exit 2, with a pointer to --help). */
@@ -32,6 +32,13 @@ export type Failure =
 
 /** What every command's handler is: its output on Io, files through the platform FileSystem. */
 export type Handler = Effect.Effect<void, Failure, Io | FileSystem.FileSystem>
+
+/**
+ * A module a command needs only once it runs (the adapters, the store, the simulators…), loaded
+ * then: --help, --version and the other commands never load it. The CLI's bundle has it in
+ * chunks of its own.
+ */
+export const load = <M>(module: () => Promise<M>): Effect.Effect<M> => Effect.promise(module)
 
 /** Ends the command with `code` (0 ends it normally). */
 export const exitWith = (code: number): Effect.Effect<void, Exited> =>

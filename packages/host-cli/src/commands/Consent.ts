@@ -1,9 +1,8 @@
 /** `seatsync consent`: the Partner Center consent flow (see Consent.ts). */
 import { Command, Options } from "@effect/cli"
 import { Effect, Runtime } from "effect"
-import * as Consent from "../Consent.js"
 import { Io } from "../Io.js"
-import { config, type Handler, json, port, wantsJson } from "./Common.js"
+import { config, type Handler, json, load, port, wantsJson } from "./Common.js"
 
 export const consent = Command.make(
   "consent",
@@ -20,6 +19,7 @@ export const consent = Command.make(
   (options): Handler =>
     Effect.gen(function* () {
       const io = yield* Io
+      const Consent = yield* load(() => import("../Consent.js"))
       const runFork = Runtime.runFork(yield* Effect.runtime<never>())
       const result = yield* Consent.run({
         configPath: options.config,

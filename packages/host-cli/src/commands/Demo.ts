@@ -1,10 +1,9 @@
 /** `seatsync demo`: the bundled simulators and sample data, synced twice (see Demo.ts). */
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import * as Demo from "../Demo.js"
+import { ExitCode } from "../ExitCode.js"
 import { Io } from "../Io.js"
-import { ExitCode, exitCodeOf } from "../Output.js"
-import { exitWith, type Handler, json, wantsJson } from "./Common.js"
+import { exitWith, type Handler, json, load, wantsJson } from "./Common.js"
 
 export const demo = Command.make(
   "demo",
@@ -23,6 +22,7 @@ export const demo = Command.make(
   (options): Handler =>
     Effect.gen(function* () {
       const io = yield* Io
+      const [Demo, { exitCodeOf }] = yield* load(() => Promise.all([import("../Demo.js"), import("../Output.js")]))
       const outcome = yield* Demo.run({ psa: options.psa, db: Option.getOrUndefined(options.db), log: io.errSync })
       yield* io.out(
         wantsJson(io, options.json)

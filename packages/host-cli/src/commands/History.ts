@@ -1,14 +1,8 @@
 /** `seatsync history` and `seatsync migrate`: commands that need only the store. */
 import { Command, Options } from "@effect/cli"
-import { History, Ids } from "@seatsync/core"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { Io } from "../Io.js"
-import * as Report from "../Report.js"
-import * as Wiring from "../Wiring.js"
-import { config, type Handler, invalid, json, storage, UsageError, wantsJson } from "./Common.js"
-
-const encodeRun = Schema.encodeSync(History.SyncRun)
-const encodeEvent = Schema.encodeSync(History.SyncEvent)
+import { config, type Handler, invalid, json, load, storage, UsageError, wantsJson } from "./Common.js"
 
 export const history = Command.make(
   "history",
@@ -43,6 +37,9 @@ export const history = Command.make(
         : Option.isSome(options.config)
           ? { config: options.config.value }
           : yield* new UsageError({ message: "--config FILE is required" })
+      const [{ Ids }, Output, Report, Wiring] = yield* load(() =>
+        Promise.all([import("@seatsync/core"), import("../Output.js"), import("../Report.js"), import("../Wiring.js")])
+      )
       const { runs, events } = yield* Wiring.withStore(where, (store) =>
         Effect.all({
           runs: store.listRuns(options.limit),
@@ -58,7 +55,7 @@ export const history = Command.make(
       )
       yield* io.out(
         wantsJson(io, options.json)
-          ? `${JSON.stringify({ runs: runs.map((r) => encodeRun(r)), events: events.map((e) => encodeEvent(e)) })}\n`
+          ? `${JSON.stringify(Output.historyResult(runs, events))}\n`
           : `${Report.formatHistory(runs, events)}\n`
       )
     })
@@ -72,6 +69,7 @@ export const migrate = Command.make(
       const io = yield* Io
       if (Option.isNone(options.config) && Option.isNone(options.storage))
         return yield* new UsageError({ message: "migrate needs --config FILE or --storage TARGET" })
+      const Wiring = yield* load(() => import("../Wiring.js"))
       const report = yield* Wiring.migrate(
         Option.getOrUndefined(options.config),
         Option.getOrUndefined(options.storage)

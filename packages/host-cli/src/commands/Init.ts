@@ -2,10 +2,9 @@
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Effect } from "effect"
+import { ExitCode } from "../ExitCode.js"
 import { Io } from "../Io.js"
-import { ExitCode } from "../Output.js"
-import { starterYaml } from "../Starter.js"
-import { exitWith, type Handler, json } from "./Common.js"
+import { exitWith, type Handler, json, load } from "./Common.js"
 
 export const init = Command.make(
   "init",
@@ -28,6 +27,7 @@ export const init = Command.make(
         yield* io.err(`seatsync: ${out} exists; use --force to overwrite it\n`)
         return yield* exitWith(ExitCode.usage)
       }
+      const { starterYaml } = yield* load(() => import("../Starter.js"))
       yield* fs.writeFileString(out, starterYaml)
       yield* io.err(`Wrote ${out}. Fill in your connections, then: seatsync plan --config ${out}\n`)
     })

@@ -3,8 +3,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Effect, Option } from "effect"
 import { Io } from "../Io.js"
-import * as Simulate from "../Simulate.js"
-import { type Handler, json, port, Refused, wantsJson } from "./Common.js"
+import { type Handler, json, load, port, Refused, wantsJson } from "./Common.js"
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
@@ -40,6 +39,7 @@ export const simulate = Command.make(
       const io = yield* Io
       const seed = Option.isSome(options.seed) ? { seed: yield* readSeed(options.seed.value) } : {}
       const { kind } = options
+      const Simulate = yield* load(() => import("../Simulate.js"))
       const running = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => Simulate.start(kind, { port: options.port, ...seed }),

@@ -1,54 +1,16 @@
 /** `seatsync tenants` and `seatsync automap`: the tenants Microsoft shows, and links to PSA companies. */
 import { Command, Options } from "@effect/cli"
-import { AutoMap, type Psa, LicenseSource as SourcePort } from "@seatsync/core"
 import { Effect } from "effect"
-import { Io } from "../Io.js"
-import * as Wiring from "../Wiring.js"
-import { config, type Handler, json, wantsJson } from "./Common.js"
+import { config, type Handler, json, load } from "./Common.js"
 
-const asWiringError = (e: { readonly message: string }) => new Wiring.WiringError({ message: e.message })
+/** The commands themselves (../Tenants.ts), loaded when one runs. */
+const tenantsModule = load(() => import("../Tenants.js"))
 
 export const tenants = Command.make(
   "tenants",
   { config, json },
-  (options): Handler =>
-    Effect.gen(function* () {
-      const io = yield* Io
-      const list = yield* Wiring.withConfig(options.config, io, (connected) =>
-        Effect.gen(function* () {
-          const source = yield* SourcePort.LicenseSource
-          const listed = yield* source.listTenants.pipe(Effect.mapError(asWiringError))
-          const linked = new Map(connected.file.companies.map((c) => [c.tenantId.toLowerCase(), c]))
-          return listed.map((t) => ({
-            tenantId: t.tenantId,
-            name: t.name,
-            domains: t.domains,
-            linkedTo: linked.get(t.tenantId.toLowerCase())?.companyId ?? null
-          }))
-        })
-      )
-      if (wantsJson(io, options.json)) return yield* io.out(`${JSON.stringify({ tenants: list })}\n`)
-      for (const t of list) {
-        yield* io.out(
-          `${t.linkedTo ? "linked    " : "NOT ADDED "} ${t.name.padEnd(32)} ${t.tenantId}  ${t.domains[0] ?? ""}${t.linkedTo ? `  → company ${t.linkedTo}` : ""}\n`
-        )
-      }
-    })
+  (options): Handler => Effect.flatMap(tenantsModule, (m) => m.tenants(options))
 ).pipe(Command.withDescription("Tenants visible in Microsoft and whether each is linked to a company"))
-
-const describe = (p: AutoMap.Proposal) =>
-  p._tag === "Matched"
-    ? `${AutoMap.isConfident(p) ? "match    " : "weak     "} ${p.tenant.name} → ${p.best.companyName} [${p.best.companyId}] (${Math.round(p.best.confidence * 100)}%, ${p.best.reason})`
-    : p._tag === "Ambiguous"
-      ? `ambiguous ${p.tenant.name} → ${p.candidates.map((c) => `${c.companyName} [${c.companyId}]`).join(" | ")}`
-      : `unmatched ${p.tenant.name}`
-
-const encode = (p: AutoMap.Proposal) =>
-  p._tag === "Matched"
-    ? { tenant: p.tenant, status: AutoMap.isConfident(p) ? "confident" : "weak", ...p.best }
-    : p._tag === "Ambiguous"
-      ? { tenant: p.tenant, status: "ambiguous", candidates: p.candidates }
-      : { tenant: p.tenant, status: "unmatched" }
 
 export const automap = Command.make(
   "automap",
@@ -59,39 +21,7 @@ export const automap = Command.make(
     ),
     json
   },
-  (options): Handler =>
-    Effect.gen(function* () {
-      const io = yield* Io
-      const file = options.config
-      const proposals = yield* Wiring.withConfig(file, io, (connected) =>
-        Effect.gen(function* () {
-          const source = yield* SourcePort.LicenseSource
-          const psa = yield* Wiring.PsaTag
-          const list = yield* source.listTenants.pipe(Effect.mapError(asWiringError))
-          const companies = yield* psa.listCompanies.pipe(Effect.mapError((e: Psa.PsaError) => asWiringError(e)))
-          const linked = new Set(connected.file.companies.map((c) => c.tenantId))
-          return AutoMap.propose(list, companies, { linked })
-        })
-      )
-      const confident = proposals.filter((p) => AutoMap.isConfident(p))
-      if (options.apply && confident.length > 0) {
-        const links = confident.map((p) => ({
-          companyId: p.best.companyId,
-          name: p.best.companyName,
-          tenantId: p.tenant.tenantId
-        }))
-        yield* Effect.flatten(Effect.promise(() => Wiring.appendCompanies(file, links)))
-      }
-      if (wantsJson(io, options.json)) {
-        return yield* io.out(
-          `${JSON.stringify({ proposals: proposals.map(encode), applied: options.apply ? confident.length : 0 })}\n`
-        )
-      }
-      for (const p of proposals) yield* io.out(`${describe(p)}\n`)
-      if (options.apply) yield* io.out(`Added ${confident.length} companies to ${file}.\n`)
-      else if (confident.length > 0)
-        yield* io.out(`Run again with --apply to add the ${confident.length} confident matches to ${file}.\n`)
-    })
+  (options): Handler => Effect.flatMap(tenantsModule, (m) => m.automap(options))
 ).pipe(
   Command.withDescription(
     "Propose tenant ↔ company links (name and domain, with confidence); --apply adds the confident ones to the configuration file"

@@ -1,18 +1,19 @@
 /** Opening a database: SQLite through better-sqlite3, Postgres through a pg pool, both under kysely. */
 import { Store } from "@seatsync/core"
-import Sqlite from "better-sqlite3"
+import type Sqlite from "better-sqlite3"
 import { Effect, Redacted } from "effect"
 import {
   CompiledQuery,
   type DatabaseConnection,
   Kysely,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  type SqliteStatement,
   type TransactionSettings
 } from "kysely"
-import pg from "pg"
 import { type Db, type Dialect, reasonOf } from "./Sql.js"
 import type { Database } from "./Tables.js"
 
@@ -37,6 +38,42 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** How many prepared SQLite statements are kept (a sync runs a few dozen distinct ones). */
+export const statementCacheSize = 200
+
+/**
+ * better-sqlite3 compiles SQL on every `prepare`, and kysely prepares every query it runs: a sync
+ * of 1,000 companies compiled the same few dozen statements thousands of times. The database
+ * kysely sees keeps the prepared statements by their SQL text (the least recently used dropped
+ * past `statementCacheSize`); parameters are bound at each run, so reuse is exact. SeatSync never
+ * streams a query (`iterate`), so a statement is never busy when it is reused.
+ */
+export const preparedOnce = (database: Sqlite.Database, size = statementCacheSize): SqliteDatabase => {
+  const statements = new Map<string, SqliteStatement>()
+  return {
+    close: () => {
+      statements.clear()
+      database.close()
+    },
+    prepare: (sql) => {
+      const cached = statements.get(sql)
+      if (cached !== undefined) {
+        // Most recently used last: Map keeps insertion order.
+        statements.delete(sql)
+        statements.set(sql, cached)
+        return cached
+      }
+      const statement = database.prepare(sql)
+      statements.set(sql, statement)
+      if (statements.size > size) {
+        const oldest = statements.keys().next()
+        if (oldest.done !== true) statements.delete(oldest.value)
+      }
+      return statement
+    }
+  }
+}
+
 export interface Opened {
   readonly db: Db
   readonly dialect: Dialect
@@ -49,6 +86,16 @@ const fail = (reason: Store.StoreErrorReason, message: string) => new Store.Stor
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
+ * The drivers are loaded when a database of their kind is opened: a SQLite run never loads pg,
+ * and a command that opens no store loads neither (nor better-sqlite3's native addon).
+ */
+const loadDriver = <M>(name: string, load: () => Promise<{ readonly default: M }>) =>
+  Effect.tryPromise({
+    try: () => load().then((m) => m.default),
+    catch: (e) => fail("Unavailable", `cannot load the database driver ${name}: ${messageOf(e)}`)
+  })
+
+/**
  * Opens (creating when missing) a SQLite file. Nothing is written before the file is known to
  * be an empty or a SeatSync database: a foreign file is refused as it is.
  */
@@ -56,8 +103,9 @@ export const openSqlite = (filename: string) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const where = filename === ":memory:" ? "the in-memory SQLite database" : `SQLite file ${filename}`
+      const Driver = yield* loadDriver("better-sqlite3", () => import("better-sqlite3"))
       const database = yield* Effect.try({
-        try: () => new Sqlite(filename),
+        try: () => new Driver(filename),
         catch: (e) => fail("Unavailable", `cannot open ${where}: ${messageOf(e)}`)
       })
       const check = Effect.try({
@@ -92,7 +140,7 @@ export const openSqlite = (filename: string) =>
         },
         catch: (e) => fail(reasonOf(e), `cannot set up ${where}: ${messageOf(e)}`)
       }).pipe(Effect.tapError(() => Effect.sync(() => database.close())))
-      const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) })
+      const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: preparedOnce(database) }) })
       return { db, dialect: "sqlite", where } satisfies Opened
     }),
     ({ db }) => Effect.promise(() => db.destroy())
@@ -119,6 +167,7 @@ export const openPostgres = (options: PostgresConnectOptions) =>
     Effect.gen(function* () {
       const url = Redacted.value(options.url)
       const where = describeUrl(url)
+      const pg = yield* loadDriver("pg", () => import("pg"))
       const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 })
       // An idle client losing its connection must not crash the process; the next query reports it.
       pool.on("error", () => undefined)
