@@ -107,11 +107,15 @@ const limitText = (s: Summary, pools: Pools): string => {
   const ms = `Microsoft ${secs(limit.microsoft * 1000)} at pools login ${pools.login}, Graph ${pools.graph}, Partner Center ${pools.partnerCenter}`
   if (s.result.psa === "connectwise") {
     return (
-      `limit ${secs(limit.seconds * 1000)} under ConnectWise's guidance alone (~1,000 requests/min, ${share} of a minute's), ` +
-      `${secs(limit.atPools * 1000)} at the configured pools (${ms}; ConnectWise ${secs((limit.psaAtPool ?? Number.NaN) * 1000)} at pool ${pools.connectwise})`
+      `limit ${secs(limit.seconds * 1000)} with ConnectWise at its guidance (~1,000 requests/min: ${share} of a minute's; ` +
+      `${secs(limit.psa * 1000)} alone), ${secs(limit.atPools * 1000)} with ConnectWise at its pool of ${pools.connectwise} ` +
+      `(${secs((limit.psaAtPool ?? Number.NaN) * 1000)} alone); ${ms}`
     )
   }
-  return `limit ${secs(limit.seconds * 1000)} (${ms}; Autotask ${secs(limit.psa * 1000)} at 3 per endpoint, ${share} of the 10,000/hour budget)`
+  return (
+    `limit ${secs(limit.seconds * 1000)} (Autotask ${secs(limit.psa * 1000)} at 3 per endpoint, ` +
+    `${share} of the 10,000/hour budget; ${ms})`
+  )
 }
 
 /** The headline and detail lines of one result. */
@@ -144,7 +148,7 @@ export const markdown = (summaries: ReadonlyArray<Summary>, latencyMs: number, r
   const head = [
     `Sync benchmark (\`npm run bench:sync\`): ${latencyMs} ms latency on every vendor call, medians of ${runs} runs each, SeatSync and the naive serial script alternating.`,
     "",
-    "| PSA | tenants | day | naive | SeatSync | ratio | writes naive/SeatSync | SeatSync calls (login/Graph/PC/PSA) | SeatSync max in flight (login/Graph/PC/PSA) | CPU naive/SeatSync | peak RSS naive/SeatSync | limit (vendor / pools) |",
+    "| PSA | tenants | day | naive | SeatSync | ratio | writes naive/SeatSync | SeatSync calls (login/Graph/PC/PSA) | SeatSync max in flight (login/Graph/PC/PSA) | CPU naive/SeatSync | peak RSS naive/SeatSync | limit (PSA at its vendor's limit / at its pool) |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|"
   ]
   const row = (s: Summary) => {
