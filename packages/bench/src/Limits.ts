@@ -66,7 +66,8 @@ export const limitOf = (
   if (psa === "connectwise") {
     const minutes = Math.max(0, Math.ceil(calls.calls.psa / connectwisePerMinute) - 1) * 60
     const guidance = dependentRoundTrips * s + minutes
-    const atPool = waves(calls.calls.psa, pools.connectwise) * s + minutes
+    // At the pool's pace the day may still pass the minute's budget: then it waits as under the guidance.
+    const atPool = Math.max(waves(calls.calls.psa, pools.connectwise) * s, guidance)
     return {
       seconds: Math.max(microsoft, guidance),
       atPools: Math.max(microsoft, atPool),
