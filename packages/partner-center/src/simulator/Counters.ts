@@ -25,6 +25,8 @@ const LOG_LIMIT = 5_000
 export class Counters {
   private readonly kit = new Kit.Counters<RequestLogEntry>(LOG_LIMIT)
   private readonly services = new Map<string, Service | "unmatched">()
+  /** HTTP requests by service, as they reach the server: a `$batch` is one, whatever it holds. */
+  private readonly http = new Kit.Counters(0)
 
   record(entry: RequestLogEntry): void {
     this.services.set(entry.route, entry.service)
@@ -69,8 +71,30 @@ export class Counters {
     return this.kit.requests()
   }
 
+  /** HTTP requests received per service (a `$batch` counts once here; its items count above). */
+  httpRequests(): Record<string, number> {
+    return this.http.snapshot()
+  }
+
+  /** The most HTTP requests ever in progress at once (since the last reset), per service. */
+  inFlightMax(): Record<string, number> {
+    return this.http.inFlightMax()
+  }
+
+  /** @internal An HTTP request to `service` starts (until {@link leave}). */
+  enter(service: Service): void {
+    this.http.count(service)
+    this.http.enter(service)
+  }
+
+  /** @internal An HTTP request to `service` ends. */
+  leave(service: Service): void {
+    this.http.leave(service)
+  }
+
   reset(): void {
     this.kit.reset()
+    this.http.reset()
     this.services.clear()
   }
 }

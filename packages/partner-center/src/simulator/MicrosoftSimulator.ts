@@ -32,6 +32,7 @@ import {
   type Route,
   renderBody,
   routeKey,
+  type Service,
   type SimRequest,
   type SimResponse,
   text,
@@ -330,6 +331,16 @@ const makeDispatch = (state: SimState) => {
 
 const MAX_BODY = 5 * 1024 * 1024
 
+/** The service an HTTP request is for, by its path (for the in-flight counters, before routing). */
+const serviceOfPath = (path: string): Service => {
+  const lower = path.toLowerCase()
+  if (lower.startsWith("/v1/")) return "partnerCenter"
+  if (lower.startsWith("/v1.0/") || lower.startsWith("/beta/")) return "graph"
+  if (lower.startsWith("/_reports/")) return "download"
+  // Everything else is the identity platform's (token, authorize, consent, metadata).
+  return "identity"
+}
+
 const toSimRequest = (request: KitHttp.SimRequest, fallbackHost: string): SimRequest | undefined => {
   const url = new URL(request.url, "http://simulator.invalid")
   let path: string
@@ -419,9 +430,15 @@ const start = async (options: MicrosoftSimulatorOptions = {}): Promise<Microsoft
       if (serveControl && simRequest.path.startsWith("/_sim/")) {
         return Control.answerControl(controlRoutes, SimControl.answers, request.method, request.url, request.body)
       }
-      const response = await dispatch(simRequest)
-      await Latency.sleep(faults.latencyMs())
-      return toAnswer(response)
+      const service = serviceOfPath(simRequest.path)
+      state.counters.enter(service)
+      try {
+        const response = await dispatch(simRequest)
+        await Latency.sleep(faults.latencyMs())
+        return toAnswer(response)
+      } finally {
+        state.counters.leave(service)
+      }
     }
   })
   baseUrl = running.url

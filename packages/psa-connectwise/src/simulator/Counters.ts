@@ -7,6 +7,9 @@
  */
 import { Counters as Kit } from "@seatsync/simulator-kit"
 
+/** The in-flight key of the whole API: a ConnectWise server limits requests, not routes (§1.10). */
+const allRoutes = "*"
+
 /** One request as the simulator saw it. */
 export interface RecordedCall {
   /** `METHOD /route/template`. */
@@ -46,9 +49,24 @@ export class Counters {
     return this.kit.requests()
   }
 
+  /** The most requests that were ever in progress at once (since the last reset), over every route. */
+  inFlightMax(): number {
+    return this.kit.inFlightMax(allRoutes)
+  }
+
   /** Zeroes every counter and clears the log. */
   reset(): void {
     this.kit.reset()
+  }
+
+  /** @internal A request starts (until {@link leave}). */
+  enter(): void {
+    this.kit.enter(allRoutes)
+  }
+
+  /** @internal A request ends. */
+  leave(): void {
+    this.kit.leave(allRoutes)
   }
 
   /** @internal */

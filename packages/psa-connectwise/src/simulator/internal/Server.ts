@@ -487,6 +487,7 @@ export const handleRequest = async (ctx: ServerContext, request: Http.SimRequest
 
   const route = matchRoute(method, url.pathname.replace(/\/+$/, "") || "/", ctx.config)
   ctx.counters.count(route.key)
+  ctx.counters.enter()
   let status = 500
   try {
     const delay = ctx.faults.delayFor(route.key)
@@ -523,6 +524,7 @@ export const handleRequest = async (ctx: ServerContext, request: Http.SimRequest
     status = 500
     return simulatorError(cause)
   } finally {
+    ctx.counters.leave()
     ctx.counters.record({ key: route.key, method, url: request.url, status })
   }
 }
