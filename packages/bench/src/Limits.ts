@@ -22,8 +22,11 @@ export interface Pools {
   readonly connectwise: number
 }
 
-/** The pools SeatSync's adapters configure by default (MicrosoftOptions.defaults, ConnectWiseClient). */
-export const defaultPools: Pools = { login: 4, graph: 8, partnerCenter: 4, connectwise: 4 }
+/**
+ * The most in flight SeatSync's adapters allow by default: the pools' maxima
+ * (MicrosoftOptions.defaults, ConnectWiseOptions), identity's fixed bound.
+ */
+export const defaultPools: Pools = { login: 16, graph: 64, partnerCenter: 32, connectwise: 32 }
 
 /** ConnectWise's guidance (§1.10): about 1,000 requests a minute. */
 export const connectwisePerMinute = 1_000

@@ -60,7 +60,10 @@ export const runChild = async (
   const started = performance.now()
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
     (done, fail) => {
-      const child = spawn(process.execPath, ["--import", measurePreload, ...args], {
+      // BENCH_CPU_PROF=<dir>: every measured child writes a V8 CPU profile there (`--cpu-prof`).
+      const profile = process.env.BENCH_CPU_PROF
+      const prof = profile === undefined || profile === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${profile}`]
+      const child = spawn(process.execPath, [...prof, "--import", measurePreload, ...args], {
         cwd,
         env: { ...process.env, ...env, NO_COLOR: "1", SEATSYNC_BENCH_USAGE: usageFile },
         stdio: ["ignore", "pipe", "pipe"]

@@ -169,7 +169,6 @@ export const configFile = (world: World, connections: Connections, storage: stri
     clientId: connections.clientId,
     clientSecret: { env: secretEnv.microsoftSecret },
     refreshToken: { env: secretEnv.refreshToken },
-    tenantDomains: "graph",
     endpoints: {
       login: connections.microsoftUrl,
       graph: connections.microsoftUrl,

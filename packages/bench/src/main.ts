@@ -3,7 +3,7 @@
  * served by the simulators with latency on every call (see README "Benchmarks").
  *
  *   npm run bench:sync -- [--psa connectwise|autotask|both] [--tenants 100,300,1000] [--runs 3]
- *                         [--latency 50] [--pools login=4,graph=8,partnerCenter=4,connectwise=4]
+ *                         [--latency 50] [--pools login=16,graph=64,partnerCenter=32,connectwise=32]
  *
  * Prints figures, never asserts speed. Exits 1 only when something is wrong: a run failed, a
  * line holds a quantity the Microsoft world does not give it, or SeatSync wrote to ConnectWise

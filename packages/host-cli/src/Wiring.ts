@@ -42,7 +42,8 @@ export interface Resolved {
 }
 
 const isPsaWrite = (method: string, url: URL) =>
-  method !== "GET" && method !== "HEAD" && !/\/query(\/count)?$/i.test(url.pathname)
+  // Autotask reads with POSTs: a query, its count, and its next page (§2.4).
+  method !== "GET" && method !== "HEAD" && !/\/query(\/count|\/next)?$/i.test(url.pathname)
 
 /** Object endpoints the Autotask adapter may have in flight at once, each with its own pool. */
 const autotaskEndpoints = 12

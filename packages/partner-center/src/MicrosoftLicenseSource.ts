@@ -49,7 +49,7 @@ export interface CommonConfig {
   /**
    * The most requests in flight at once, per API: for Graph and Partner Center the max of the
    * host's adaptive pool, which starts at 16 / 8 (or this, when lower) and grows while calls
-   * succeed (defaults: Graph 64, Partner Center 32; identity a fixed 4).
+   * succeed (defaults: Graph 64, Partner Center 32; identity a fixed 16).
    */
   readonly concurrency?:
     | {
