@@ -15,19 +15,27 @@ import { rig } from "./adapter.js"
 
 const text = (v: unknown) => (typeof v === "string" ? v : undefined)
 
+/**
+ * The simulator, the sample tenants and store, and a sync of them. The world's layer is built
+ * once, as a host does: one client, one codebase discovery.
+ */
+const sampleWorld = Effect.gen(function* () {
+  const { sim, layer } = yield* rig()
+  const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
+  const store = InMemoryStore.makeState(SampleData.config)
+  const world = yield* Layer.build(
+    Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
+  )
+  const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+  return { sim, source, store, sync }
+})
+
 describe("engine → ConnectWise simulator (sample world)", () => {
   it.scopedLive(
     "syncs, then a second sync writes nothing; a count change writes the changed lines and one proration line",
     () =>
       Effect.gen(function* () {
-        const { sim, layer } = yield* rig()
-        const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
-        const store = InMemoryStore.makeState(SampleData.config)
-        // Built once, as a host does: one client, one codebase discovery.
-        const world = yield* Layer.build(
-          Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
-        )
-        const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+        const { sim, source, store, sync } = yield* sampleWorld
         const figures: Array<string> = []
         const measure = (label: string, result: Engine.SyncResult) => {
           const writes = sim.counters.writes()
@@ -126,13 +134,7 @@ describe("engine → ConnectWise simulator (sample world)", () => {
       `the quantity PATCH lands and the proration POST fails (${fault}): the next sync completes the charge, once`,
       () =>
         Effect.gen(function* () {
-          const { sim, layer } = yield* rig()
-          const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
-          const store = InMemoryStore.makeState(SampleData.config)
-          const world = yield* Layer.build(
-            Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
-          )
-          const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+          const { sim, source, store, sync } = yield* sampleWorld
           yield* sync
           const key = SampleData.tenantIds.contoso.toLowerCase()
           const snapshot = source.snapshots.get(key)
@@ -186,13 +188,7 @@ describe("engine → ConnectWise simulator (sample world)", () => {
     "an addition with a billCustomer ConnectWise added later holds its mapping: no second addition, ledger or not",
     () =>
       Effect.gen(function* () {
-        const { sim, layer } = yield* rig()
-        const source = InMemoryLicenseSource.makeState(SampleData.tenants, SampleData.snapshots)
-        const store = InMemoryStore.makeState(SampleData.config)
-        const world = yield* Layer.build(
-          Layer.mergeAll(layer, InMemoryLicenseSource.layer(source), InMemoryStore.layer(store))
-        )
-        const sync = Engine.syncAll({ asOf: SampleData.asOf, trigger: "test" }).pipe(Effect.provide(world))
+        const { sim, source, store, sync } = yield* sampleWorld
         yield* sync
         const exoLines = () =>
           sim.data.additions(1001).filter((a) => text(a.description) === "SeatSync mapping contoso-exo")
