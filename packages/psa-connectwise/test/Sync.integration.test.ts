@@ -15,6 +15,24 @@ import { rig } from "./adapter.js"
 
 const text = (v: unknown) => (typeof v === "string" ? v : undefined)
 
+/** A tenant buys `by` more licenses of a SKU (enabled and assigned). */
+const bump = (
+  source: InMemoryLicenseSource.InMemoryLicenseSourceState,
+  tenant: keyof typeof SampleData.tenantIds,
+  part: string,
+  by: number
+) => {
+  const key = SampleData.tenantIds[tenant].toLowerCase()
+  const snapshot = source.snapshots.get(key)
+  if (snapshot === undefined) throw new Error(`no snapshot for ${tenant}`)
+  source.snapshots.set(key, {
+    ...snapshot,
+    skus: snapshot.skus.map((s) =>
+      s.partNumber === part ? { ...s, enabled: s.enabled + by, consumed: s.consumed + by } : s
+    )
+  })
+}
+
 /**
  * The simulator, the sample tenants and store, and a sync of them. The world's layer is built
  * once, as a host does: one client, one codebase discovery.
@@ -90,19 +108,8 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         expect(secondCalls.reads).toBe(5)
 
         // Contoso buys 2 more Exchange licenses (prorated, 14 of 30 days); Northwind one more Basic (no proration).
-        const bump = (tenant: keyof typeof SampleData.tenantIds, part: string, by: number) => {
-          const key = SampleData.tenantIds[tenant].toLowerCase()
-          const snapshot = source.snapshots.get(key)
-          if (snapshot === undefined) throw new Error(`no snapshot for ${tenant}`)
-          source.snapshots.set(key, {
-            ...snapshot,
-            skus: snapshot.skus.map((s) =>
-              s.partNumber === part ? { ...s, enabled: s.enabled + by, consumed: s.consumed + by } : s
-            )
-          })
-        }
-        bump("contoso", "EXCHANGESTANDARD", 2)
-        bump("northwind", "O365_BUSINESS_ESSENTIALS", 1)
+        bump(source, "contoso", "EXCHANGESTANDARD", 2)
+        bump(source, "northwind", "O365_BUSINESS_ESSENTIALS", 1)
         const third = yield* sync
         const thirdCalls = measure("third sync (2 lines change)", third)
         const changed = third.companies.flatMap((c) => c.applied)
@@ -136,15 +143,7 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         Effect.gen(function* () {
           const { sim, source, store, sync } = yield* sampleWorld
           yield* sync
-          const key = SampleData.tenantIds.contoso.toLowerCase()
-          const snapshot = source.snapshots.get(key)
-          if (snapshot === undefined) throw new Error("no Contoso snapshot")
-          source.snapshots.set(key, {
-            ...snapshot,
-            skus: snapshot.skus.map((s) =>
-              s.partNumber === "EXCHANGESTANDARD" ? { ...s, enabled: s.enabled + 2, consumed: s.consumed + 2 } : s
-            )
-          })
+          bump(source, "contoso", "EXCHANGESTANDARD", 2)
           // Every proration POST fails as ConnectWise answers it (after the adapter's own retries).
           const route = "POST /finance/agreements/{id}/additions"
           if (fault === "serverError") sim.faults.serverError({ route, times: 100 })
@@ -196,15 +195,7 @@ describe("engine → ConnectWise simulator (sample world)", () => {
         if (exo === undefined) throw new Error("no contoso-exo addition")
         const exoId = Number(exo.id)
         sim.data.forceAddition(1001, exoId, { billCustomer: "BillOnInvoice" })
-        const key = SampleData.tenantIds.contoso.toLowerCase()
-        const snapshot = source.snapshots.get(key)
-        if (snapshot === undefined) throw new Error("no Contoso snapshot")
-        source.snapshots.set(key, {
-          ...snapshot,
-          skus: snapshot.skus.map((s) =>
-            s.partNumber === "EXCHANGESTANDARD" ? { ...s, enabled: s.enabled + 2, consumed: s.consumed + 2 } : s
-          )
-        })
+        bump(source, "contoso", "EXCHANGESTANDARD", 2)
         store.ledger.clear()
         sim.counters.reset()
 
