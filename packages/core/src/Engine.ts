@@ -11,7 +11,7 @@
 import { Clock, Effect, Fiber, Option, Random, Ref } from "effect"
 import type { Finding } from "./Findings.js"
 import type { Trigger } from "./History.js"
-import { type CompanyId, RunId } from "./Ids.js"
+import { type CompanyId, type MappingId, RunId } from "./Ids.js"
 import * as Leases from "./internal/Leases.js"
 import { groupBy, type SharedReads, startShared } from "./internal/Observe.js"
 import { errorText, iso } from "./internal/Records.js"
@@ -30,7 +30,7 @@ import {
   startedRun
 } from "./internal/Results.js"
 import { syncCompany as syncOneCompany } from "./internal/SyncCompany.js"
-import { LicenseSource } from "./LicenseSource.js"
+import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
 import type { CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantInfo } from "./Snapshot.js"
@@ -52,6 +52,16 @@ export interface SyncOptions {
   readonly asOf?: LocalDate.LocalDate
   /** Only these companies (default: every enabled company). */
   readonly companies?: ReadonlyArray<CompanyId>
+  /**
+   * Only these mappings of the companies synced (default: all of them): a "sync this license now"
+   * plans and applies nothing for the company's other mappings.
+   */
+  readonly mappings?: ReadonlyArray<MappingId>
+  /**
+   * Whether the run lists the partner's tenants for `TenantNotAdded` findings (default true). A
+   * job queue that runs one company per job turns it off: the listing is the same for every job.
+   */
+  readonly listTenants?: boolean
   /** Apply decreases the safety guard would hold (the user confirmed them). */
   readonly releaseHolds?: boolean
   readonly trigger?: Trigger
@@ -81,8 +91,14 @@ const newRunId = Effect.gen(function* () {
   return RunId.make(`${now.toString(36)}-${rand.toString(36).padStart(6, "0")}`)
 })
 
+/** What listing the partner's tenants found. */
+interface TenantListing {
+  readonly findings: ReadonlyArray<Finding>
+  readonly listTenantsError?: LicenseSourceError
+}
+
 /** Tenants the partner sees that no company links: a finding each (a listing failure is one too). */
-const unlinkedTenants = (config: SyncConfig) =>
+const unlinkedTenants = (config: SyncConfig): Effect.Effect<TenantListing, never, LicenseSource> =>
   Effect.gen(function* () {
     const source = yield* LicenseSource
     const tenants = yield* Effect.either(source.listTenants)
@@ -204,8 +220,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   const holder: LeaseHolder = { owner: Leases.runKey(runId), ...live.self }
   const wanted = options.companies ? new Set<string>(options.companies) : undefined
   const companies = config.companies.filter((c) => c.enabled && (wanted === undefined || wanted.has(c.companyId)))
+  const wantedMappings = options.mappings ? new Set<string>(options.mappings) : undefined
   const mappingsByCompany = groupBy(
-    config.mappings,
+    wantedMappings === undefined ? config.mappings : config.mappings.filter((m) => wantedMappings.has(m.id)),
     (m) => m.companyId,
     (m) => m
   )
@@ -214,7 +231,9 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
   const counters = yield* Ref.make<Counters>(noCounters)
 
   const phases = Effect.gen(function* () {
-    const listing = yield* Effect.fork(unlinkedTenants(config))
+    const listing = yield* Effect.fork(
+      options.listTenants === false ? Effect.succeed<TenantListing>({ findings: [] }) : unlinkedTenants(config)
+    )
     if (companies.length === 0)
       return { companies: [] as ReadonlyArray<CompanyResult>, ...(yield* Fiber.join(listing)) }
     const shared = yield* startShared(companies, mappingsByCompany, { asOf })
