@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/bin/migrate.ts"],
+  entry: ["src/index.ts", "src/testing/index.ts", "src/bin/migrate.ts"],
   format: ["esm"],
   // tsc -b type-checks the composite projects; the declaration bundle is built without composite.
   dts: { compilerOptions: { composite: false, incremental: false } },

@@ -7,7 +7,7 @@ import { Effect, type Scope } from "effect"
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely"
 import pg from "pg"
 import type { Database } from "../../src/internal/Tables.js"
-import { freshDatabase, type PgServer } from "./Postgres.js"
+import { freshDatabase, type PgServer } from "../../src/testing/Postgres.js"
 import { tempSqliteFile } from "./TempDir.js"
 
 export interface Target {
