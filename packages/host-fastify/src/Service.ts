@@ -37,9 +37,11 @@ export interface Options<E = never> {
   /** The MSP's IANA time zone. */
   readonly timeZone: string
   /** Who is calling (default: nobody is identified, so every non-public route answers 401). */
-  readonly authenticator?: Layer.Layer<Authenticator.Authenticator, unknown, Runtime.Ports> | undefined
+  readonly authenticator?:
+    | Layer.Layer<Authenticator.Authenticator, unknown, Runtime.Ports | Runtime.Settings>
+    | undefined
   /** Where configuration changes are recorded (default: in memory, lost on close). */
-  readonly audit?: Layer.Layer<Audit.AuditLog, unknown, Runtime.Ports> | undefined
+  readonly audit?: Layer.Layer<Audit.AuditLog, unknown, Runtime.Ports | Runtime.Settings> | undefined
   /** The routes served (default: all of them, `routes()`); tests narrow them. */
   readonly routes?: ReadonlyArray<Route.Any> | undefined
   /** The largest request body in bytes (default 1 MiB). */
@@ -69,13 +71,19 @@ export const routes = (): ReadonlyArray<Route.Any> => {
   return all
 }
 
-/** The service's own layers over the ports (authenticator, audit log, metrics, settings). */
+/**
+ * The service's own layers over the ports: settings and metrics first, then the layers in the
+ * `mergeAll` list, each of which may use the ports, the settings and the metrics (a job queue, a
+ * scheduler go in this list). Their finalizers run when the runtime is disposed, in reverse order.
+ */
 const serviceLayers = <E>(options: Options<E>) =>
-  Layer.mergeAll(
-    options.authenticator ?? Authenticator.layerNobody,
-    options.audit ?? Audit.layerMemory,
-    Metrics.layer,
-    Layer.succeed(Runtime.Settings, { storage: options.storage, timeZone: options.timeZone })
+  Layer.mergeAll(options.authenticator ?? Authenticator.layerNobody, options.audit ?? Audit.layerMemory).pipe(
+    Layer.provideMerge(
+      Layer.merge(
+        Metrics.layer,
+        Layer.succeed(Runtime.Settings, { storage: options.storage, timeZone: options.timeZone })
+      )
+    )
   )
 
 /** Starts the service; rejects with a `ServiceError` when it cannot (nothing is left running). */
