@@ -11,6 +11,7 @@ import type { LicenseSource, Liveness, Psa, Store } from "@seatsync/core"
 import { Context, Layer, ManagedRuntime } from "effect"
 import type { AuditLog } from "./auth/Audit.js"
 import type { Authenticator } from "./auth/Authenticator.js"
+import type { JobQueue } from "./jobs/JobQueue.js"
 import type { Metrics } from "./Metrics.js"
 
 /** What the host gives the service: the library's ports (host-cli's `Wiring.layers` builds them). */
@@ -27,7 +28,7 @@ export interface SettingsShape {
 export class Settings extends Context.Tag("@seatsync/host-fastify/Settings")<Settings, SettingsShape>() {}
 
 /** Everything a route handler may require. */
-export type Services = Ports | Settings | Authenticator | AuditLog | Metrics
+export type Services = Ports | Settings | Authenticator | AuditLog | Metrics | JobQueue
 
 export type Runtime = ManagedRuntime.ManagedRuntime<Services, unknown>
 

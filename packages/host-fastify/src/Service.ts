@@ -16,8 +16,11 @@ import * as Authenticator from "./auth/Authenticator.js"
 import * as OpenApi from "./http/OpenApi.js"
 import type * as Route from "./http/Route.js"
 import * as Server from "./http/Server.js"
+import * as Jobs from "./jobs/Jobs.js"
 import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
+import * as JobsRoutes from "./routes/Jobs.js"
+import * as SyncRoutes from "./routes/Sync.js"
 
 /** The service could not start (the store did not open, the port is taken…). */
 export class ServiceError extends Data.TaggedError("ServiceError")<{
@@ -46,6 +49,8 @@ export interface Options<E = never> {
   readonly routes?: ReadonlyArray<Route.Any> | undefined
   /** The largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number | undefined
+  /** The job queue: the daily run's time, whether this instance works, concurrency and retries. */
+  readonly jobs?: Jobs.JobsOptions | undefined
 }
 
 /** A running service. */
@@ -62,7 +67,7 @@ export interface Handle {
 export const version = "0.1.0"
 
 /** The route groups of the service, each from `src/routes/<Area>.ts`. */
-const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = []
+const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [SyncRoutes.routes, JobsRoutes.routes]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
 export const routes = (): ReadonlyArray<Route.Any> => {
@@ -77,7 +82,11 @@ export const routes = (): ReadonlyArray<Route.Any> => {
  * scheduler go in this list). Their finalizers run when the runtime is disposed, in reverse order.
  */
 const serviceLayers = <E>(options: Options<E>) =>
-  Layer.mergeAll(options.authenticator ?? Authenticator.layerNobody, options.audit ?? Audit.layerMemory).pipe(
+  Layer.mergeAll(
+    options.authenticator ?? Authenticator.layerNobody,
+    options.audit ?? Audit.layerMemory,
+    Jobs.layer(options.jobs)
+  ).pipe(
     Layer.provideMerge(
       Layer.merge(
         Metrics.layer,

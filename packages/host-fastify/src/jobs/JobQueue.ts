@@ -21,7 +21,7 @@
  *   (core's internal/Leases.ts), so a job run twice (a retry while a paused worker still runs) never
  *   writes twice; see `SyncJob.ts` for how a dead worker's companies are picked up within a minute.
  */
-import { type Engine, Ids } from "@seatsync/core"
+import { type Engine, type History, Ids } from "@seatsync/core"
 import { Context, Data, type Effect, type Option, Schema, type Scope } from "effect"
 
 export const JobId = Schema.String.pipe(Schema.minLength(1), Schema.brand("JobId")).annotations({
@@ -157,6 +157,8 @@ export interface QueueOptions {
   readonly retryDelayMaxMillis?: number
   /** The engine's company lease TTL (default 30 s; see SyncJob.ts). */
   readonly leaseTtlMillis?: number
+  /** Called after each engine run of a job (metrics); must not fail. */
+  readonly onRun?: (run: History.SyncRun, company: Engine.CompanyResult) => Effect.Effect<void>
 }
 
 export const defaults = {
@@ -167,9 +169,10 @@ export const defaults = {
   leaseTtlMillis: 30_000
 } as const
 
-export type ResolvedOptions = { readonly [K in keyof typeof defaults]: number }
+export type ResolvedOptions = { readonly [K in keyof typeof defaults]: number } & Pick<QueueOptions, "onRun">
 
 export const resolve = (options: QueueOptions = {}): ResolvedOptions => ({
+  ...(options.onRun !== undefined ? { onRun: options.onRun } : {}),
   concurrency: Math.max(1, options.concurrency ?? defaults.concurrency),
   retryLimit: Math.max(0, options.retryLimit ?? defaults.retryLimit),
   retryDelayMillis: Math.max(0, options.retryDelayMillis ?? defaults.retryDelayMillis),
@@ -180,6 +183,3 @@ export const resolve = (options: QueueOptions = {}): ResolvedOptions => ({
 /** The delay before attempt `attempt + 1` after `attempt` failed (1-based): exponential, capped. */
 export const retryDelay = (options: ResolvedOptions, attempt: number): number =>
   Math.min(options.retryDelayMaxMillis, options.retryDelayMillis * 2 ** Math.max(0, attempt - 1))
-
-/** The engine's company statuses, for the outcome schema. */
-export type CompanyStatus = Engine.CompanyStatus

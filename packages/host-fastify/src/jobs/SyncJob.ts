@@ -85,6 +85,7 @@ export const attempt = (
         } satisfies AttemptResult
       }
       const outcome = outcomeOf(result.run.id, company.value)
+      if (options.onRun !== undefined) yield* options.onRun(result.run, company.value)
       if (company.value.status === "skipped" && i + 1 < tries) {
         yield* Effect.sleep(Duration.millis(pause))
         continue
