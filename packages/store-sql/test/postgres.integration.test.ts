@@ -8,6 +8,7 @@ import { Store as StorePort } from "@seatsync/core"
 import { SampleData, StoreSuite } from "@seatsync/core/testing"
 import { Effect, Exit, Layer, Redacted } from "effect"
 import { SqlStore } from "../src/index.js"
+import { runAuthCases } from "./support/AuthCases.js"
 import { runDatabaseCases } from "./support/Cases.js"
 import * as Postgres from "./support/Postgres.js"
 import * as Targets from "./support/Targets.js"
@@ -51,6 +52,7 @@ if (availability._tag === "Unavailable") {
   )
 
   runDatabaseCases(Targets.postgres(current))
+  runAuthCases(Targets.postgres(current))
 
   describe("Postgres connections", () => {
     it.scoped("layerFromUrl selects Postgres for a postgres:// URL", () =>
