@@ -1,2 +1,13 @@
-/** @seatsync/host-fastify — the self-hosted service (not built yet; see README). */
-export {}
+/**
+ * @seatsync/host-fastify — the self-hosted SeatSync service: a REST API over the library (every
+ * route declared with `Route.make`, documented in `/openapi.json`), problems as RFC 9457, health
+ * and Prometheus metrics.
+ */
+export * as Audit from "./auth/Audit.js"
+export * as Authenticator from "./auth/Authenticator.js"
+export * as OpenApi from "./http/OpenApi.js"
+export * as Problem from "./http/Problem.js"
+export * as Route from "./http/Route.js"
+export * as Metrics from "./Metrics.js"
+export * as Runtime from "./Runtime.js"
+export * as Service from "./Service.js"
