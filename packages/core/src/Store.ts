@@ -2,7 +2,7 @@
  * The store ports (DESIGN.md §5, §7), two over one database: `SyncStore`, what a sync reads and
  * records (configuration, ledger, journal, history, snapshots, leases, notified findings), and
  * `AdminStore`, what administration changes (configuration, connections and their secrets,
- * notification settings and recipients, users and API tokens).
+ * notification settings and recipients, users, API tokens, sessions, sign-in failures and the audit log).
  */
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
@@ -140,18 +140,41 @@ export type NotificationRecipient = typeof NotificationRecipient.Type
 export const UserId = NonEmpty.pipe(Schema.brand("UserId")).annotations({ identifier: "UserId" })
 export type UserId = typeof UserId.Type
 
-/** admin: everything, users and tokens included; editor: configuration and syncs; viewer: read only. */
-export const Role = Schema.Literal("admin", "editor", "viewer")
+/** owner: everything, users, tokens and the audit log included; editor: configuration and syncs; viewer: read only. */
+export const Role = Schema.Literal("owner", "editor", "viewer")
 export type Role = typeof Role.Type
 
-/** A user; e-mail addresses are unique, compared case-insensitively. */
+/**
+ * A password hash that names its algorithm and parameters, so they can be raised later without
+ * breaking stored hashes: `scrypt$N$r$p$salt$hash` (N, r, p decimal; salt and hash base64url).
+ */
+export const PasswordHash = Schema.String.pipe(
+  Schema.pattern(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/, {
+    message: () => "expected a password hash of the form scrypt$N$r$p$salt$hash"
+  }),
+  Schema.brand("PasswordHash")
+).annotations({ identifier: "PasswordHash" })
+export type PasswordHash = typeof PasswordHash.Type
+
+/**
+ * A user; e-mail addresses are unique, compared case-insensitively. The password hash and the
+ * TOTP secret are `Redacted`, so a user printed, logged or serialised never shows them.
+ */
 export const User = Schema.Struct({
   id: UserId,
   email: NonEmpty,
   name: Schema.String,
   role: Role,
   disabled: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  createdAt: Schema.String
+  createdAt: Schema.String,
+  /** Absent: the user cannot sign in with a password (API tokens only, or not set up yet). */
+  passwordHash: Schema.optional(Schema.Redacted(PasswordHash)),
+  /** The TOTP secret (base32), encrypted at rest; present from enrolment on, confirmed or not. */
+  totpSecret: Schema.optional(Secret),
+  /** Whether sign-in asks for a TOTP code: true once an enrolment was confirmed with a valid code. */
+  totpEnabled: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** The last 30-second TOTP step accepted; a code of this step or an earlier one is a replay. */
+  totpLastStep: Schema.optional(Schema.Int)
 }).annotations({ identifier: "User" })
 export type User = typeof User.Type
 
@@ -180,6 +203,69 @@ export const ApiToken = Schema.Struct({
   revokedAt: Schema.optional(Schema.String)
 }).annotations({ identifier: "ApiToken" })
 export type ApiToken = typeof ApiToken.Type
+
+/**
+ * A signed-in browser session. Its key is the SHA-256 of the cookie's random value (a stolen
+ * database holds no usable session), and so is its CSRF token's: both are shown once, at sign-in.
+ */
+export const Session = Schema.Struct({
+  /** SHA-256 of the session cookie's value. */
+  id: TokenHash,
+  userId: UserId,
+  /** SHA-256 of the CSRF token the console sends back in `x-csrf-token` on unsafe methods. */
+  csrfHash: TokenHash,
+  createdAt: Schema.String,
+  /** The absolute end (ISO instant), however active the session is. */
+  expiresAt: Schema.String,
+  /** The last request made with it (ISO instant): idle expiry counts from here. */
+  lastSeenAt: Schema.String,
+  revokedAt: Schema.optional(Schema.String)
+}).annotations({ identifier: "Session" })
+export type Session = typeof Session.Type
+
+// ---------------------------------------------------------------------------------------------
+// Audit log (DESIGN.md §11): who changed which configuration, when, before → after
+
+export const AuditEntryId = NonEmpty.pipe(Schema.brand("AuditEntryId")).annotations({ identifier: "AuditEntryId" })
+export type AuditEntryId = typeof AuditEntryId.Type
+
+/** Who made a change: a signed-in user, an API token's user, or the command line on the host. */
+export const AuditActor = Schema.Struct({
+  /** Absent for the command line (`seatsync users add` before any user exists). */
+  userId: Schema.optional(UserId),
+  name: Schema.String,
+  via: Schema.Literal("session", "token", "cli")
+}).annotations({ identifier: "AuditActor" })
+export type AuditActor = typeof AuditActor.Type
+
+/** One change, append-only. `before`/`after` are the encoded JSON of the object, secrets redacted. */
+export const AuditEntry = Schema.Struct({
+  id: AuditEntryId,
+  /** ISO instant. */
+  at: Schema.String,
+  actor: AuditActor,
+  /** What was done, e.g. "user.create", "mapping.update". */
+  action: NonEmpty,
+  /** What it was done to, e.g. "user/u-1", "mapping/m-250-e3". */
+  target: Schema.String,
+  before: Schema.optional(Schema.Unknown),
+  after: Schema.optional(Schema.Unknown)
+}).annotations({ identifier: "AuditEntry" })
+export type AuditEntry = typeof AuditEntry.Type
+
+/** Which audit entries to list: all filters optional and combined; newest first. */
+export interface AuditQuery {
+  readonly actorUserId?: UserId
+  readonly action?: string
+  readonly target?: string
+  /** Entries at or after this ISO instant. */
+  readonly since?: string
+  /** Entries before this ISO instant. */
+  readonly until?: string
+  /** Paging: entries strictly older than this one (the last entry of the previous page). */
+  readonly after?: { readonly at: string; readonly id: AuditEntryId }
+  readonly limit: number
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -319,7 +405,8 @@ export interface SyncStoreShape {
 
 /**
  * What administration needs (DESIGN.md §9, §11): saving the configuration, connections and their
- * secrets, notification settings and recipients, users and API tokens. The hosts' setup and
+ * secrets, notification settings and recipients, users, API tokens, sessions,
+ * sign-in failures and the audit log. The hosts' setup and
  * management paths use it; a sync never does.
  */
 export interface AdminStoreShape {
@@ -346,9 +433,14 @@ export interface AdminStoreShape {
   /** Users, by id. */
   readonly listUsers: Effect.Effect<ReadonlyArray<User>, StoreError>
   readonly getUser: (id: UserId) => Effect.Effect<Option.Option<User>, StoreError>
-  /** Creates or replaces a user; `Conflict` when another user has the same e-mail address. */
+  /**
+   * Creates or replaces a user, its password hash and TOTP secret included (one left out is
+   * removed); `Conflict` when another user has the same e-mail address. `totpLastStep` is written
+   * on creation only: afterwards only `useTotpStep` moves it, so a save from an older copy cannot
+   * open a used step again.
+   */
   readonly saveUser: (user: User) => Effect.Effect<void, StoreError>
-  /** Deletes a user and their API tokens; false when there was none. */
+  /** Deletes a user, their API tokens and sessions (their audit entries stay); false when there was none. */
   readonly deleteUser: (id: UserId) => Effect.Effect<boolean, StoreError>
 
   /**
@@ -364,6 +456,42 @@ export interface AdminStoreShape {
   readonly revokeApiToken: (id: ApiTokenId, at: string) => Effect.Effect<boolean, StoreError>
   /** Records a token's last use. */
   readonly touchApiToken: (id: ApiTokenId, at: string) => Effect.Effect<void, StoreError>
+
+  /** The user with this e-mail address, compared case-insensitively. */
+  readonly findUserByEmail: (email: string) => Effect.Effect<Option.Option<User>, StoreError>
+  /**
+   * Records that a TOTP code of `step` was accepted, only if no code of this step or a later one
+   * was (one atomic update, so two instances cannot both accept one code); false: a replay.
+   */
+  readonly useTotpStep: (id: UserId, step: number) => Effect.Effect<boolean, StoreError>
+
+  /** Stores a new session; `NotFound` when the user does not exist, `Conflict` when its id is stored. */
+  readonly createSession: (session: Session) => Effect.Effect<void, StoreError>
+  /** The session with this id (cookie hash), revoked and expired ones included (the caller decides). */
+  readonly findSession: (id: TokenHash) => Effect.Effect<Option.Option<Session>, StoreError>
+  /** Records a session's last request. */
+  readonly touchSession: (id: TokenHash, at: string) => Effect.Effect<void, StoreError>
+  /** Marks a session revoked at `at` (sign-out); false when there is none. */
+  readonly revokeSession: (id: TokenHash, at: string) => Effect.Effect<boolean, StoreError>
+  /** Revokes every live session of a user (disabled, password changed); how many were. */
+  readonly revokeUserSessions: (userId: UserId, at: string) => Effect.Effect<number, StoreError>
+
+  /**
+   * Records one failed sign-in under each key (e.g. `email:…`, `address:…`). Kept in the store so
+   * that every instance of the service counts the same failures.
+   */
+  readonly recordSignInFailure: (keys: ReadonlyArray<string>, at: string) => Effect.Effect<void, StoreError>
+  /** The instants (ISO, oldest first) of a key's failed sign-ins at or after `since`. */
+  readonly signInFailures: (key: string, since: string) => Effect.Effect<ReadonlyArray<string>, StoreError>
+  /** Forgets a key's failures (a successful sign-in clears its e-mail address's). */
+  readonly clearSignInFailures: (key: string) => Effect.Effect<void, StoreError>
+  /** Deletes failures older than `before`; how many were. */
+  readonly pruneSignInFailures: (before: string) => Effect.Effect<number, StoreError>
+
+  /** Appends an audit entry; `Conflict` when its id is stored (entries are never changed). */
+  readonly appendAudit: (entry: AuditEntry) => Effect.Effect<void, StoreError>
+  /** Audit entries matching the query, newest first (by instant, then id). */
+  readonly listAudit: (query: AuditQuery) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
 }
 
 /** Both ports over one database, as a store implementation builds them. */

@@ -9,6 +9,7 @@ import { SampleData, StoreSuite } from "@seatsync/core/testing"
 import { Effect, Exit, Layer, Redacted } from "effect"
 import { SqlStore } from "../src/index.js"
 import { Postgres } from "../src/testing/index.js"
+import { runAuthCases } from "./support/AuthCases.js"
 import { runDatabaseCases } from "./support/Cases.js"
 import * as Targets from "./support/Targets.js"
 import { testKey } from "./support/TempDir.js"
@@ -51,6 +52,7 @@ if (availability._tag === "Unavailable") {
   )
 
   runDatabaseCases(Targets.postgres(current))
+  runAuthCases(Targets.postgres(current))
 
   describe("Postgres connections", () => {
     it.scoped("layerFromUrl selects Postgres for a postgres:// URL", () =>

@@ -6,6 +6,7 @@ import { SampleData, StoreSuite } from "@seatsync/core/testing"
 import Sqlite from "better-sqlite3"
 import { Effect, Exit, Layer, Redacted } from "effect"
 import { SqlStore } from "../src/index.js"
+import { runAuthCases } from "./support/AuthCases.js"
 import { runDatabaseCases } from "./support/Cases.js"
 import * as Targets from "./support/Targets.js"
 import { tempDir, tempSqliteFile, testKey } from "./support/TempDir.js"
@@ -20,6 +21,7 @@ StoreSuite.runStoreSuite(
 )
 
 runDatabaseCases(Targets.sqlite)
+runAuthCases(Targets.sqlite)
 
 describe("SQLite files", () => {
   it.scoped("the file is created on first use, in WAL mode", () =>

@@ -6,12 +6,14 @@ import type { TenantSnapshot } from "../Snapshot.js"
 import {
   type AdminStore,
   type ApiToken,
+  type AuditEntry,
   type Connection,
   context,
   defaultNotificationSettings,
   type Lease,
   type NotificationRecipient,
   type NotificationSettings,
+  type Session,
   StoreError,
   type StoreShape,
   type SyncStore,
@@ -32,6 +34,9 @@ export interface InMemoryStoreState {
   readonly recipients: Map<string, NotificationRecipient>
   readonly users: Map<string, User>
   readonly tokens: Map<string, ApiToken>
+  readonly sessions: Map<string, Session>
+  readonly signInFailures: Array<{ readonly key: string; readonly at: string }>
+  readonly audit: Array<AuditEntry>
 }
 
 export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState => ({
@@ -47,7 +52,10 @@ export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState 
   notificationSettings: defaultNotificationSettings,
   recipients: new Map(),
   users: new Map(),
-  tokens: new Map()
+  tokens: new Map(),
+  sessions: new Map(),
+  signInFailures: [],
+  audit: []
 })
 
 const byId = <A extends { readonly id: string }>(values: Iterable<A>): ReadonlyArray<A> =>
@@ -251,12 +259,17 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
           new StoreError({ reason: "Conflict", message: `another user (${other.id}) has this e-mail address` })
         )
       }
-      state.users.set(user.id, user)
+      // The last TOTP step changes only through useTotpStep: a save from an older copy keeps it.
+      const existing = state.users.get(user.id)
+      const { totpLastStep: _given, ...rest } = user
+      const step = existing === undefined ? user.totpLastStep : existing.totpLastStep
+      state.users.set(user.id, step === undefined ? rest : { ...rest, totpLastStep: step })
       return Effect.void
     }),
   deleteUser: (id) =>
     Effect.sync(() => {
       for (const token of [...state.tokens.values()]) if (token.userId === id) state.tokens.delete(token.id)
+      for (const session of [...state.sessions.values()]) if (session.userId === id) state.sessions.delete(session.id)
       return state.users.delete(id)
     }),
 
@@ -290,7 +303,102 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     Effect.sync(() => {
       const token = state.tokens.get(id)
       if (token) state.tokens.set(id, { ...token, lastUsedAt: at })
-    })
+    }),
+
+  findUserByEmail: (email) =>
+    Effect.sync(() =>
+      Option.fromNullable([...state.users.values()].find((u) => u.email.toLowerCase() === email.toLowerCase()))
+    ),
+  useTotpStep: (id, step) =>
+    Effect.sync(() => {
+      const user = state.users.get(id)
+      if (user === undefined || (user.totpLastStep !== undefined && user.totpLastStep >= step)) return false
+      state.users.set(id, { ...user, totpLastStep: step })
+      return true
+    }),
+
+  createSession: (session) =>
+    Effect.suspend(() => {
+      if (!state.users.has(session.userId)) {
+        return Effect.fail(new StoreError({ reason: "NotFound", message: `user ${session.userId} not found` }))
+      }
+      if (state.sessions.has(session.id)) {
+        return Effect.fail(new StoreError({ reason: "Conflict", message: "this session already exists" }))
+      }
+      state.sessions.set(session.id, session)
+      return Effect.void
+    }),
+  findSession: (id) => Effect.sync(() => Option.fromNullable(state.sessions.get(id))),
+  touchSession: (id, at) =>
+    Effect.sync(() => {
+      const session = state.sessions.get(id)
+      if (session) state.sessions.set(id, { ...session, lastSeenAt: at })
+    }),
+  revokeSession: (id, at) =>
+    Effect.sync(() => {
+      const session = state.sessions.get(id)
+      if (!session) return false
+      if (session.revokedAt === undefined) state.sessions.set(id, { ...session, revokedAt: at })
+      return true
+    }),
+  revokeUserSessions: (userId, at) =>
+    Effect.sync(() => {
+      let n = 0
+      for (const session of [...state.sessions.values()]) {
+        if (session.userId !== userId || session.revokedAt !== undefined) continue
+        state.sessions.set(session.id, { ...session, revokedAt: at })
+        n++
+      }
+      return n
+    }),
+
+  recordSignInFailure: (keys, at) =>
+    Effect.sync(() => {
+      for (const key of keys) state.signInFailures.push({ key, at })
+    }),
+  signInFailures: (key, since) =>
+    Effect.sync(() =>
+      state.signInFailures
+        .filter((f) => f.key === key && f.at >= since)
+        .map((f) => f.at)
+        .sort(compare)
+    ),
+  clearSignInFailures: (key) =>
+    Effect.sync(() => {
+      const kept = state.signInFailures.filter((f) => f.key !== key)
+      state.signInFailures.splice(0, state.signInFailures.length, ...kept)
+    }),
+  pruneSignInFailures: (before) =>
+    Effect.sync(() => {
+      const kept = state.signInFailures.filter((f) => f.at >= before)
+      const pruned = state.signInFailures.length - kept.length
+      state.signInFailures.splice(0, state.signInFailures.length, ...kept)
+      return pruned
+    }),
+
+  appendAudit: (entry) =>
+    Effect.suspend(() => {
+      if (state.audit.some((e) => e.id === entry.id)) {
+        return Effect.fail(new StoreError({ reason: "Conflict", message: `audit entry ${entry.id} already exists` }))
+      }
+      state.audit.push(entry)
+      return Effect.void
+    }),
+  listAudit: (query) =>
+    Effect.sync(() =>
+      state.audit
+        .filter(
+          (e) =>
+            (query.actorUserId === undefined || e.actor.userId === query.actorUserId) &&
+            (query.action === undefined || e.action === query.action) &&
+            (query.target === undefined || e.target === query.target) &&
+            (query.since === undefined || e.at >= query.since) &&
+            (query.until === undefined || e.at < query.until) &&
+            (query.after === undefined || e.at < query.after.at || (e.at === query.after.at && e.id < query.after.id))
+        )
+        .sort((a, b) => compare(b.at, a.at) || compare(b.id, a.id))
+        .slice(0, query.limit)
+    )
 })
 
 /** `SyncStore` and `AdminStore` over the same state. */

@@ -40,8 +40,6 @@ import type { TenantSnapshot } from "../Snapshot.js"
 import {
   AdminStore,
   type AdminStoreShape,
-  type ApiToken,
-  ApiTokenId,
   type Connection,
   ConnectionId,
   defaultNotificationSettings,
@@ -51,11 +49,9 @@ import {
   RecipientId,
   type StoreError,
   type StoreShape,
-  SyncStore,
-  TokenHash,
-  type User,
-  UserId
+  SyncStore
 } from "../Store.js"
+import { runAuthStoreSuite } from "./AuthStoreSuite.js"
 import * as SampleData from "./SampleData.js"
 
 /** The test functions the suite registers its tests with (from `@effect/vitest`). */
@@ -306,42 +302,6 @@ const pcConnection: Connection = {
 const revealed = (c: Connection): Record<string, string> =>
   Object.fromEntries(Object.entries(c.secrets).map(([k, v]) => [k, Redacted.value(v)]))
 
-const user = (id: string, email: string, more: Partial<User> = {}): User => ({
-  id: UserId.make(id),
-  email,
-  name: `User ${id}`,
-  role: "editor",
-  disabled: false,
-  createdAt: "2026-11-01T09:00:00.000Z",
-  ...more
-})
-
-/**
- * A stand-in hash, distinct per token text: a store keeps and looks up whatever hash it is given
- * (hashing is the host's, `ApiTokens.hash` in store-sql), so the suite needs no crypto.
- */
-const tokenHash = (secret: string): TokenHash =>
-  TokenHash.make(
-    Array.from(secret.padEnd(32, "."), (c) => (c.charCodeAt(0) & 0xff).toString(16).padStart(2, "0"))
-      .join("")
-      .slice(0, 64)
-  )
-
-const token = (
-  id: string,
-  userId: string,
-  secret: string,
-  createdAt: string,
-  more: Partial<ApiToken> = {}
-): ApiToken => ({
-  id: ApiTokenId.make(id),
-  userId: UserId.make(userId),
-  name: `token ${id}`,
-  hash: tokenHash(secret),
-  createdAt,
-  ...more
-})
-
 /** The methods of `AdminStore` (the type below fails to compile when one is missing). */
 const adminMethods = [
   "saveConfig",
@@ -362,7 +322,20 @@ const adminMethods = [
   "findApiToken",
   "listApiTokens",
   "revokeApiToken",
-  "touchApiToken"
+  "touchApiToken",
+  "findUserByEmail",
+  "useTotpStep",
+  "createSession",
+  "findSession",
+  "touchSession",
+  "revokeSession",
+  "revokeUserSessions",
+  "recordSignInFailure",
+  "signInFailures",
+  "clearSignInFailures",
+  "pruneSignInFailures",
+  "appendAudit",
+  "listAudit"
 ] as const satisfies ReadonlyArray<keyof AdminStoreShape>
 const adminMethodsComplete: [Exclude<keyof AdminStoreShape, (typeof adminMethods)[number]>] extends [never]
   ? true
@@ -1089,66 +1062,6 @@ export const runStoreSuite = (
       )
     })
 
-    describe("users and API tokens", () => {
-      it.effect("users: saved, replaced, listed by id; e-mail addresses are unique case-insensitively", () =>
-        withStore((store) =>
-          Effect.gen(function* () {
-            const alice = user("u-alice", "alice@msp.example", { role: "admin" })
-            const bob = user("u-bob", "bob@msp.example")
-            yield* store.saveUser(bob)
-            yield* store.saveUser(alice)
-            expect(yield* store.listUsers).toEqual([alice, bob])
-            yield* store.saveUser({ ...bob, role: "viewer", disabled: true })
-            expect(yield* store.getUser(bob.id)).toEqual(Option.some({ ...bob, role: "viewer", disabled: true }))
-            const error = yield* failure(store.saveUser(user("u-carol", "Alice@MSP.example")))
-            expect(error.reason).toBe("Conflict")
-            expect((yield* store.listUsers).length).toBe(2)
-            expect(yield* store.getUser(UserId.make("u-carol"))).toEqual(Option.none())
-          })
-        )
-      )
-
-      it.effect("API tokens: stored by hash, found by hash, listed, touched, revoked, deleted with their user", () =>
-        withStore((store) =>
-          Effect.gen(function* () {
-            const alice = user("u-alice", "alice@msp.example", { role: "admin" })
-            yield* store.saveUser(alice)
-            yield* store.saveUser(user("u-bob", "bob@msp.example"))
-            const t1 = token("t1", "u-alice", "sst_first-secret-token", "2026-11-01T09:00:00.000Z")
-            const t2 = token("t2", "u-alice", "sst_second-secret-token", "2026-11-02T09:00:00.000Z", {
-              expiresAt: "2027-11-02T09:00:00.000Z"
-            })
-            const t3 = token("t3", "u-bob", "sst_bob-token", "2026-11-01T09:00:00.000Z")
-            yield* store.createApiToken(t2)
-            yield* store.createApiToken(t1)
-            yield* store.createApiToken(t3)
-            expect(yield* store.findApiToken(tokenHash("sst_first-secret-token"))).toEqual(Option.some(t1))
-            expect(yield* store.findApiToken(tokenHash("sst_unknown"))).toEqual(Option.none())
-            expect((yield* store.listApiTokens(alice.id)).map((t) => t.id)).toEqual(["t1", "t2"])
-
-            yield* store.touchApiToken(t1.id, "2026-11-17T08:00:00.000Z")
-            expect(yield* store.revokeApiToken(t2.id, "2026-11-17T09:00:00.000Z")).toBe(true)
-            expect(yield* store.revokeApiToken(ApiTokenId.make("t-missing"), "2026-11-17T09:00:00.000Z")).toBe(false)
-            expect(yield* store.listApiTokens(alice.id)).toEqual([
-              { ...t1, lastUsedAt: "2026-11-17T08:00:00.000Z" },
-              { ...t2, revokedAt: "2026-11-17T09:00:00.000Z" }
-            ])
-
-            const duplicate = yield* failure(store.createApiToken({ ...t1, id: ApiTokenId.make("t1-again") }))
-            expect(duplicate.reason).toBe("Conflict")
-            const orphan = yield* failure(
-              store.createApiToken(token("t4", "u-nobody", "sst_orphan", "2026-11-03T09:00:00.000Z"))
-            )
-            expect(orphan.reason).toBe("NotFound")
-
-            expect(yield* store.deleteUser(alice.id)).toBe(true)
-            expect(yield* store.deleteUser(alice.id)).toBe(false)
-            expect(yield* store.findApiToken(t1.hash)).toEqual(Option.none())
-            expect(yield* store.listApiTokens(alice.id)).toEqual([])
-            expect((yield* store.listApiTokens(UserId.make("u-bob"))).map((t) => t.id)).toEqual(["t3"])
-          })
-        )
-      )
-    })
+    runAuthStoreSuite(makeLayer, test)
   })
 }

@@ -274,6 +274,56 @@ export const migrations: ReadonlyArray<Migration> = [
       await db.schema.alterTable("journal").addColumn("error_reason", "text").execute()
       await db.schema.alterTable("sync_events").addColumn("error_reason", "text").execute()
     }
+  },
+  {
+    version: 5,
+    name: "sign-in: password hashes and TOTP, sessions, sign-in failures, audit log",
+    up: async (db, dialect) => {
+      // A user's scrypt hash (NULL: no password sign-in), whether TOTP is on, and the last
+      // accepted TOTP step (replays). The TOTP secret itself is in `secrets`, encrypted.
+      await db.schema.alterTable("users").addColumn("password_hash", "text").execute()
+      await db.schema
+        .alterTable("users")
+        .addColumn("totp_enabled", "integer", (c) => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema.alterTable("users").addColumn("totp_last_step", int64(dialect)).execute()
+      // Sessions by the SHA-256 of their cookie; the cookie itself is never stored.
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id"))
+        .addColumn("csrf_hash", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("last_seen_at", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .execute()
+      await db.schema.createIndex("sessions_user").on("sessions").column("user_id").execute()
+      // Failed sign-ins, one row per key (e-mail address, client address), shared by every instance.
+      await db.schema
+        .createTable("sign_in_failures")
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex("sign_in_failures_key").on("sign_in_failures").columns(["key", "at"]).execute()
+      await db.schema.createIndex("sign_in_failures_at").on("sign_in_failures").column("at").execute()
+      // The audit log: append-only, no foreign key (entries outlive the users who made them).
+      await db.schema
+        .createTable("audit_log")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor_user_id", "text")
+        .addColumn("actor_name", "text", (c) => c.notNull())
+        .addColumn("actor_via", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("before", "text")
+        .addColumn("after", "text")
+        .execute()
+      await db.schema.createIndex("audit_log_at").on("audit_log").columns(["at", "id"]).execute()
+      await db.schema.createIndex("audit_log_actor").on("audit_log").columns(["actor_user_id", "at"]).execute()
+      await db.schema.createIndex("audit_log_target").on("audit_log").columns(["target", "at"]).execute()
+    }
   }
 ]
 

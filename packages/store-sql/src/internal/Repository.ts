@@ -6,6 +6,7 @@
 import { type Ids, Setup, Store } from "@seatsync/core"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
 import { type Insertable, type Kysely, sql } from "kysely"
+import * as AuthRepository from "./AuthRepository.js"
 import * as Rows from "./Rows.js"
 import type { SecretBox } from "./SecretBox.js"
 import { batches, type Db, type Dialect, int64, query, readTransaction, transaction } from "./Sql.js"
@@ -15,7 +16,7 @@ type StoreError = Store.StoreError
 
 /**
  * What happens to a row that does not decode:
- *  - configuration, ledger, journal, snapshots, connections, users, tokens: the read fails
+ *  - configuration, ledger, journal, snapshots, connections, users, tokens, sessions, audit: the read fails
  *    with `Corrupt` naming every bad row. These drive what is billed (a skipped exclusion
  *    would bill an excluded license, a skipped mapping would silently stop managing a line)
  *    or who may do what, so no partial answer is safer than a wrong one.
@@ -800,117 +801,9 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
       ),
 
     // -----------------------------------------------------------------------------------------
-    // Users and API tokens
+    // Users, API tokens, sessions, sign-in failures, audit log (AuthRepository.ts)
 
-    listUsers: query("reading users", () => db.selectFrom("users").selectAll().orderBy("id").execute()).pipe(
-      Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeUser)))
-    ),
-
-    getUser: (id) =>
-      query("reading a user", () => db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst()).pipe(
-        Effect.flatMap((row) =>
-          row === undefined
-            ? Effect.succeed(Option.none())
-            : failOnCorrupt([Rows.decodeUser(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
-        )
-      ),
-
-    saveUser: (user) =>
-      Effect.gen(function* () {
-        const encoded = yield* fromEither(Rows.encodeUser(user))
-        const row = Rows.userRow(encoded)
-        const { id: _key, ...rest } = row
-        yield* query("saving a user", () =>
-          db
-            .insertInto("users")
-            .values(row)
-            .onConflict((oc) => oc.column("id").doUpdateSet(rest))
-            .execute()
-        ).pipe(
-          Effect.mapError((e) =>
-            e.reason === "Conflict"
-              ? new Store.StoreError({
-                  reason: "Conflict",
-                  message: `another user has the e-mail address of user ${user.id}`
-                })
-              : e
-          )
-        )
-      }),
-
-    deleteUser: (id) =>
-      transaction(db, "deleting a user", (trx) =>
-        Effect.gen(function* () {
-          yield* query("deleting a user's API tokens", () =>
-            trx.deleteFrom("api_tokens").where("user_id", "=", id).execute()
-          )
-          const deleted = yield* query("deleting a user", () =>
-            trx.deleteFrom("users").where("id", "=", id).executeTakeFirst()
-          )
-          return deleted.numDeletedRows > 0n
-        })
-      ),
-
-    createApiToken: (token) =>
-      Effect.gen(function* () {
-        const encoded = yield* fromEither(Rows.encodeApiToken(token))
-        yield* transaction(db, "creating an API token", (trx) =>
-          Effect.gen(function* () {
-            const owner = yield* query("reading a user", () =>
-              trx.selectFrom("users").select("id").where("id", "=", token.userId).executeTakeFirst()
-            )
-            if (owner === undefined) return yield* notFound(`user ${token.userId} not found`)
-            yield* query("creating an API token", () =>
-              trx.insertInto("api_tokens").values(Rows.apiTokenRow(encoded)).execute()
-            ).pipe(
-              Effect.mapError((e) =>
-                e.reason === "Conflict"
-                  ? new Store.StoreError({
-                      reason: "Conflict",
-                      message: `API token ${token.id} (or its hash) already exists`
-                    })
-                  : e
-              )
-            )
-          })
-        )
-      }),
-
-    findApiToken: (hash) =>
-      query("reading an API token", () =>
-        db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hash).executeTakeFirst()
-      ).pipe(
-        Effect.flatMap((row) =>
-          row === undefined
-            ? Effect.succeed(Option.none())
-            : failOnCorrupt([Rows.decodeApiToken(row)]).pipe(Effect.map((rs) => Option.fromNullable(rs[0])))
-        )
-      ),
-
-    listApiTokens: (userId) =>
-      query("reading API tokens", () =>
-        db
-          .selectFrom("api_tokens")
-          .selectAll()
-          .where("user_id", "=", userId)
-          .orderBy("created_at")
-          .orderBy("id")
-          .execute()
-      ).pipe(Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeApiToken)))),
-
-    revokeApiToken: (id, at) =>
-      query("revoking an API token", () =>
-        db
-          .updateTable("api_tokens")
-          .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", eb.val(at)) }))
-          .where("id", "=", id)
-          .executeTakeFirst()
-      ).pipe(Effect.map((r) => r.numUpdatedRows > 0n)),
-
-    touchApiToken: (id, at) =>
-      query("recording an API token's use", () =>
-        db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", id).execute()
-      ).pipe(Effect.asVoid)
+    ...AuthRepository.make(db, { seal, read: readSecrets, write: writeSecrets })
   }
 }
 

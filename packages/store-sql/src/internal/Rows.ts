@@ -7,7 +7,6 @@ import { History, Setup, Snapshot, Store } from "@seatsync/core"
 import { Either, ParseResult, Schema, Struct } from "effect"
 import type { Insertable, Selectable } from "kysely"
 import type {
-  ApiTokensTable,
   BillingProfilesTable,
   CompaniesTable,
   ConnectionsTable,
@@ -19,8 +18,7 @@ import type {
   MappingsTable,
   NotificationRecipientsTable,
   SyncEventsTable,
-  SyncRunsTable,
-  UsersTable
+  SyncRunsTable
 } from "./Tables.js"
 
 /** A stored row that does not decode. */
@@ -44,15 +42,15 @@ export const corruptError = (corruptions: ReadonlyArray<Corruption>): Store.Stor
 }
 
 /** Drops null and undefined properties (a NULL column is an absent optional field). */
-const compact = (o: Record<string, unknown>): Record<string, unknown> =>
+export const compact = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined))
 
 /** 0/1 → boolean; anything else is passed on for the schema to reject (naming the field). */
-const bool = (n: unknown): unknown => (n === 1 ? true : n === 0 ? false : n)
+export const bool = (n: unknown): unknown => (n === 1 ? true : n === 0 ? false : n)
 
 const pathText = (path: ReadonlyArray<PropertyKey>): string => path.map((p) => String(p)).join(".")
 
-interface Layout {
+export interface Layout {
   readonly table: string
   /** Domain field → column, for fields stored in their own column. */
   readonly columns?: Readonly<Record<string, string>>
@@ -72,7 +70,7 @@ const fieldOf = (layout: Layout, path: ReadonlyArray<PropertyKey>): string => {
  * Decodes a row: `build` assembles the encoded value from columns, reading JSON columns with
  * `json` (which records a column that is not JSON).
  */
-const decodeRow = <A, I>(
+export const decodeRow = <A, I>(
   schema: Schema.Schema<A, I>,
   layout: Layout,
   key: string,
@@ -123,7 +121,7 @@ export const settingsLayout: Layout = { table: "settings", json: "data" }
 export const decodeSettings = (key: string, data: string) =>
   decodeRow(Setup.Settings, settingsLayout, key, (json) => json("data", data))
 
-type Encoded<S> = S extends Schema.Schema<infer _A, infer I> ? I : never
+export type Encoded<S> = S extends Schema.Schema<infer _A, infer I> ? I : never
 export type EncodedConfig = Encoded<typeof Setup.SyncConfig>
 
 export const billingProfileRows = (config: EncodedConfig) =>
@@ -555,67 +553,4 @@ export const decodeRecipient = (row: NotificationRecipientsTable) =>
       companyIds: json("company_ids", row.company_ids),
       enabled: bool(row.enabled)
     })
-  )
-
-export const encodeUser = encode(Store.User, "user")
-
-export const userRow = (u: Encoded<typeof Store.User>): UsersTable => ({
-  id: u.id,
-  email: u.email,
-  email_key: u.email.toLowerCase(),
-  name: u.name,
-  role: u.role,
-  disabled: u.disabled === true ? 1 : 0,
-  created_at: u.createdAt
-})
-
-export const decodeUser = (row: UsersTable) =>
-  decodeRow(Store.User, { table: "users", columns: { createdAt: "created_at" } }, row.id, () => ({
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    disabled: bool(row.disabled),
-    createdAt: row.created_at
-  }))
-
-export const encodeApiToken = encode(Store.ApiToken, "API token")
-
-export const apiTokenRow = (t: Encoded<typeof Store.ApiToken>): ApiTokensTable => ({
-  id: t.id,
-  user_id: t.userId,
-  name: t.name,
-  token_hash: t.hash,
-  created_at: t.createdAt,
-  expires_at: t.expiresAt ?? null,
-  last_used_at: t.lastUsedAt ?? null,
-  revoked_at: t.revokedAt ?? null
-})
-
-export const decodeApiToken = (row: ApiTokensTable) =>
-  decodeRow(
-    Store.ApiToken,
-    {
-      table: "api_tokens",
-      columns: {
-        userId: "user_id",
-        hash: "token_hash",
-        createdAt: "created_at",
-        expiresAt: "expires_at",
-        lastUsedAt: "last_used_at",
-        revokedAt: "revoked_at"
-      }
-    },
-    row.id,
-    () =>
-      compact({
-        id: row.id,
-        userId: row.user_id,
-        name: row.name,
-        hash: row.token_hash,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-        lastUsedAt: row.last_used_at,
-        revokedAt: row.revoked_at
-      })
   )

@@ -201,6 +201,11 @@ export interface UsersTable {
   role: string
   disabled: number
   created_at: string
+  /** `scrypt$N$r$p$salt$hash` (schema version 5); NULL: no password sign-in. */
+  password_hash: string | null
+  totp_enabled: number
+  /** The last accepted TOTP step; NULL: none yet. */
+  totp_last_step: number | string | null
 }
 
 export interface ApiTokensTable {
@@ -212,6 +217,36 @@ export interface ApiTokensTable {
   expires_at: string | null
   last_used_at: string | null
   revoked_at: string | null
+}
+
+/** A browser session, keyed by the SHA-256 of its cookie (schema version 5). */
+export interface SessionsTable {
+  id: string
+  user_id: string
+  csrf_hash: string
+  created_at: string
+  expires_at: string
+  last_seen_at: string
+  revoked_at: string | null
+}
+
+/** One failed sign-in under one key (schema version 5). */
+export interface SignInFailuresTable {
+  key: string
+  at: string
+}
+
+/** The append-only audit log (schema version 5); `before`/`after` are JSON. */
+export interface AuditLogTable {
+  id: string
+  at: string
+  actor_user_id: string | null
+  actor_name: string
+  actor_via: string
+  action: string
+  target: string
+  before: string | null
+  after: string | null
 }
 
 export interface Database {
@@ -236,6 +271,9 @@ export interface Database {
   notification_recipients: NotificationRecipientsTable
   users: UsersTable
   api_tokens: ApiTokensTable
+  sessions: SessionsTable
+  sign_in_failures: SignInFailuresTable
+  audit_log: AuditLogTable
 }
 
 export type TableName = keyof Database

@@ -505,8 +505,20 @@ export const runDatabaseCases = (target: Target): void => {
             from: "billing@msp.example"
           }
         })
+        const totpSecret = "JBSWY3DPEHPK3PXPTOTPSECRET"
+        yield* store.saveUser({
+          id: Store.UserId.make("u-alice"),
+          email: "alice@msp.example",
+          name: "Alice",
+          role: "owner",
+          disabled: false,
+          createdAt: "2026-11-01T09:00:00.000Z",
+          totpSecret: Redacted.make(totpSecret),
+          totpEnabled: true
+        })
         const dump = yield* dumpAllText(target, url)
-        for (const plain of [privateKey, clientSecret, refreshToken, "smtp-Pa55"]) expect(dump).not.toContain(plain)
+        for (const plain of [privateKey, clientSecret, refreshToken, "smtp-Pa55", totpSecret])
+          expect(dump).not.toContain(plain)
         const db = yield* target.raw(url)
         const rows = yield* Effect.promise(() =>
           db.selectFrom("secrets").selectAll().orderBy("owner_id").orderBy("name").execute()
@@ -515,7 +527,8 @@ export const runDatabaseCases = (target: Target): void => {
           "connections/cw/clientSecret",
           "connections/cw/privateKey",
           "connections/pc/refreshToken",
-          "notification_settings/default/smtp.password"
+          "notification_settings/default/smtp.password",
+          "users/u-alice/totp"
         ])
         expect(rows.every((r) => /^sss1:[0-9a-f]{12}:[\w-]{16}:[\w-]+$/.test(r.ciphertext))).toBe(true)
         // Same plaintext twice → different ciphertexts (a fresh IV each time).
