@@ -20,6 +20,7 @@ import { Effect, Exit, Layer, Redacted, Schema, Scope } from "effect"
 import * as Audit from "../../src/auth/Audit.js"
 import * as Authenticator from "../../src/auth/Authenticator.js"
 import type * as Route from "../../src/http/Route.js"
+import type * as Runtime from "../../src/Runtime.js"
 import * as Service from "../../src/Service.js"
 
 /** The test principals, one per role, by the bearer token that identifies them. */
@@ -61,6 +62,8 @@ export interface TestService {
   readonly handle: Service.Handle
   /** The store the service uses, to arrange and to check what was written. */
   readonly store: Store.StoreShape
+  /** The store's SQLite file (to check what is on disk). */
+  readonly file: string
   readonly licenses: InMemoryLicenseSource.InMemoryLicenseSourceState
   readonly psa: InMemoryPsa.InMemoryPsaState
   /** The audit entries recorded so far, oldest first. */
@@ -78,8 +81,13 @@ export interface TestServiceOptions {
   /** The routes served (default: all of the service's). */
   readonly routes?: ReadonlyArray<Route.Any>
   readonly bodyLimit?: number
-  /** Another authenticator than the fixed tokens (the real one, in auth's tests). */
-  readonly authenticator?: Layer.Layer<Authenticator.Authenticator, unknown, never>
+  /** Another authenticator than the fixed tokens (the real one over the store, in auth's tests). */
+  readonly authenticator?: Layer.Layer<Authenticator.Authenticator, unknown, Runtime.Ports | Runtime.Settings>
+  /**
+   * Another audit log than the in-memory one (the store's, in auth's tests); `audit()` reads the
+   * in-memory one only, so with this the test reads `store.listAudit`.
+   */
+  readonly audit?: Layer.Layer<Audit.AuditLog, unknown, Runtime.Ports | Runtime.Settings>
 }
 
 /** A fresh secret key for each test store. */
@@ -109,7 +117,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     storage: join(dir, "seatsync.db"),
     timeZone: "Europe/Amsterdam",
     authenticator: options.authenticator ?? testAuthenticator,
-    audit: Layer.succeed(Audit.AuditLog, memory.log),
+    audit: options.audit ?? Layer.succeed(Audit.AuditLog, memory.log),
     routes: options.routes,
     bodyLimit: options.bodyLimit
   })
@@ -137,6 +145,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     url: handle.url,
     handle,
     store,
+    file: join(dir, "seatsync.db"),
     licenses,
     psa,
     audit: () =>
