@@ -343,3 +343,25 @@ describe("no secret in any answer", () => {
     expect(all).not.toMatch(/[0-9a-f]{64}/)
   })
 })
+
+describe("the OpenAPI document", () => {
+  it("documents the sign-in, user, token and audit routes with their access", async () => {
+    const res = await service.call("GET", "/openapi.json")
+    expect(res.status).toBe(200)
+    const doc = res.body as {
+      paths: Record<string, Record<string, { "x-seatsync-access": string }>>
+      components: { schemas: Record<string, { type?: string; properties?: Record<string, { $ref?: string }> }> }
+    }
+    const access = (path: string, method: string) => doc.paths[path]?.[method]?.["x-seatsync-access"]
+    expect(access("/auth/sign-in", "post")).toBe("public")
+    expect(access("/auth/me", "get")).toBe("viewer")
+    expect(access("/users", "get")).toBe("owner")
+    expect(access("/users/{userId}", "patch")).toBe("owner")
+    expect(access("/tokens", "post")).toBe("viewer")
+    expect(access("/tokens/{tokenId}", "delete")).toBe("viewer")
+    expect(access("/audit", "get")).toBe("owner")
+    expect(doc.components.schemas.SignIn?.properties?.password?.$ref).toBe("#/components/schemas/Password")
+    expect(doc.components.schemas.Password?.type).toBe("string")
+    expect(Object.keys(doc.components.schemas.UserView?.properties ?? {})).not.toContain("passwordHash")
+  })
+})
