@@ -4,10 +4,15 @@
  * window arranged through the store's instants), and TOTP with replays refused.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Store } from "@seatsync/core"
-import { Option, Redacted } from "effect"
+import { Liveness, Store } from "@seatsync/core"
+import { InMemoryLicenseSource, InMemoryPsa } from "@seatsync/core/testing"
+import { Layer, Option, Redacted } from "effect"
 import * as Credentials from "../../src/auth/Credentials.js"
+import * as StoreAudit from "../../src/auth/StoreAudit.js"
+import * as StoreAuthenticator from "../../src/auth/StoreAuthenticator.js"
 import * as Totp from "../../src/auth/Totp.js"
+import * as AuthRoutes from "../../src/routes/Auth.js"
+import * as Service from "../../src/Service.js"
 import { type AuthService, run, startAuthService } from "./AuthService.js"
 
 const ownerPassword = "owner-password-0001"
@@ -244,6 +249,46 @@ describe("the sign-in rate limit", () => {
     expect(limited.headers.get("retry-after")).not.toBeNull()
     await run(service.store.clearSignInFailures("address:127.0.0.1"))
     expect((await service.signIn("olivia@msp.example", ownerPassword)).status).toBe(200)
+  })
+
+  it("holds across instances: failures made on one instance refuse the sign-in on another sharing the store", async () => {
+    await service.addUser({ id: "u-ivy", email: "ivy@msp.example", role: "viewer", password: viewerPassword })
+    const other = await Service.start({
+      host: "127.0.0.1",
+      port: 0,
+      ports: Layer.mergeAll(
+        Layer.succeedContext(Store.context(service.store)),
+        InMemoryLicenseSource.layer(InMemoryLicenseSource.makeState()),
+        InMemoryPsa.layer(InMemoryPsa.makeState({})),
+        Liveness.layerNothingProvablyDead
+      ),
+      storage: service.file,
+      timeZone: "Europe/Amsterdam",
+      authenticator: StoreAuthenticator.layer(),
+      audit: StoreAudit.layer,
+      routes: AuthRoutes.routes
+    })
+    try {
+      const signInOther = (pw: string) =>
+        fetch(`${other.url}/auth/sign-in`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "ivy@msp.example", password: pw })
+        })
+      for (let i = 0; i < 3; i++)
+        expect((await service.signIn("ivy@msp.example", `wrong-${i}-password`)).status).toBe(401)
+      for (let i = 0; i < 2; i++) expect((await signInOther(`wrong-${i}-elsewhere`)).status).toBe(401)
+      expect((await signInOther(viewerPassword)).status).toBe(429)
+      expect((await service.signIn("ivy@msp.example", viewerPassword)).status).toBe(429)
+      // A session made on one instance is good on the other.
+      await run(service.store.clearSignInFailures("email:ivy@msp.example"))
+      await run(service.store.clearSignInFailures("address:127.0.0.1"))
+      const { cookie } = await service.session("ivy@msp.example", viewerPassword)
+      const me = await fetch(`${other.url}/auth/me`, { headers: { cookie: `${Credentials.cookieName}=${cookie}` } })
+      expect(me.status).toBe(200)
+    } finally {
+      await other.close()
+    }
   })
 
   it("an unknown address, a disabled user and a wrong password get the same 401", async () => {
