@@ -84,10 +84,10 @@ export const signIn = (attempt: Attempt): Effect.Effect<SignedIn, ApiError, Stor
       )
 
     const found = yield* mapStoreError(store.findUserByEmail(attempt.email.trim()))
-    const user = Option.filter(found, (u) => !u.disabled && u.passwordHash !== undefined)
-    const ok = Option.isSome(user)
-      ? // biome-ignore lint/style/noNonNullAssertion: filtered on passwordHash just above
-        yield* Password.verify(attempt.password, user.value.passwordHash!)
+    const user = Option.filter(found, (u) => !u.disabled)
+    const hash = Option.flatMap(user, (u) => Option.fromNullable(u.passwordHash))
+    const ok = Option.isSome(hash)
+      ? yield* Password.verify(attempt.password, hash.value)
       : yield* Password.verifyNobody(attempt.password)
     if (Option.isNone(user) || !ok) return yield* fail(refused)
 
