@@ -101,6 +101,8 @@ export const document = (
       responses["415"] = problem("The body is not application/json")
     }
     responses["500"] = problem("Unexpected error (logged; no detail is given)")
+    // Any other refusal a handler may answer (409, 412, 429, 503…) is a problem document too.
+    responses.default = problem("Another refusal (a conflict, too many sign-ins, unavailable…), as a problem document")
     const operation = {
       operationId: operationId(route),
       summary: route.summary,

@@ -104,7 +104,17 @@ export const build = async (
     // HEAD is not documented, so it is not served.
     exposeHeadRoutes: false,
     return503OnClosing: true,
-    forceCloseConnections: "idle"
+    forceCloseConnections: "idle",
+    // The router's own refusals (a path that is no valid URL, a path parameter over the length
+    // limit) are problems too, not fastify's JSON.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode ?? 400
+      const detail =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? "A path parameter is longer than the service accepts (100 characters)."
+          : "The path is not a valid URL."
+      void sendProblem(reply, Problem.renderStatus(status, detail, pathOf(request)))
+    }
   })
   // JSON only: fastify's text/plain parser is removed, so any other content type is a 415.
   app.removeContentTypeParser("text/plain")

@@ -19,9 +19,11 @@ import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Exit, Layer, Redacted, Schema, Scope } from "effect"
 import * as Audit from "../../src/auth/Audit.js"
 import * as Authenticator from "../../src/auth/Authenticator.js"
+import * as OpenApi from "../../src/http/OpenApi.js"
 import type * as Route from "../../src/http/Route.js"
 import type * as Runtime from "../../src/Runtime.js"
 import * as Service from "../../src/Service.js"
+import * as OpenApiValidator from "./OpenApiValidator.js"
 
 /** The test principals, one per role, by the bearer token that identifies them. */
 export const principals = {
@@ -88,6 +90,11 @@ export interface TestServiceOptions {
    * in-memory one only, so with this the test reads `store.listAudit`.
    */
   readonly audit?: Layer.Layer<Audit.AuditLog, unknown, Runtime.Ports | Runtime.Settings>
+  /**
+   * Check every answer against the service's OpenAPI document (default true): a response that the
+   * document does not describe fails the request with an error naming the difference.
+   */
+  readonly validateResponses?: boolean
 }
 
 /** A fresh secret key for each test store. */
@@ -110,6 +117,8 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     InMemoryPsa.layer(psa),
     Liveness.layerNothingProvablyDead
   )
+  const routes = options.routes ?? Service.routes()
+  const validator = OpenApiValidator.make(OpenApi.document(routes, { title: "SeatSync", version: Service.version }))
   const handle = await Service.start({
     host: "127.0.0.1",
     port: 0,
@@ -118,7 +127,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     timeZone: "Europe/Amsterdam",
     authenticator: options.authenticator ?? testAuthenticator,
     audit: options.audit ?? Layer.succeed(Audit.AuditLog, memory.log),
-    routes: options.routes,
+    routes,
     bodyLimit: options.bodyLimit
   })
   const request = async (method: string, path: string, request: RequestOptions = {}): Promise<TestResponse> => {
@@ -132,12 +141,24 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     }
     const response = await fetch(`${handle.url}${path}`, {
       method,
+      // A redirect (the consent flow's) is an answer to check, never followed off this machine.
+      redirect: "manual",
       headers: { ...headers, ...request.headers },
       ...(body === undefined ? {} : { body })
     })
     const text = await response.text()
     const type = response.headers.get("content-type") ?? ""
     const parsed = text === "" ? undefined : type.includes("json") ? JSON.parse(text) : text
+    if (options.validateResponses !== false) {
+      const problems = validator.check({
+        method,
+        path: path.split("?", 1)[0] ?? path,
+        status: response.status,
+        contentType: type,
+        body: parsed
+      })
+      if (problems.length > 0) throw new Error(`the answer does not conform to /openapi.json:\n${problems.join("\n")}`)
+    }
     return { status: response.status, headers: response.headers, body: parsed, text }
   }
   let closed = false
