@@ -197,6 +197,8 @@ export const ApiToken = Schema.Struct({
   userId: UserId,
   name: Schema.String,
   hash: TokenHash,
+  /** The most the token may do; absent: as much as its user (never more than the user's role). */
+  role: Schema.optional(Role),
   createdAt: Schema.String,
   expiresAt: Schema.optional(Schema.String),
   lastUsedAt: Schema.optional(Schema.String),

@@ -15,13 +15,14 @@ import { init } from "./commands/Init.js"
 import { simulate } from "./commands/Simulate.js"
 import { plan, sync } from "./commands/Sync.js"
 import { automap, tenants } from "./commands/Tenants.js"
+import { users } from "./commands/Users.js"
 import { ExitCode } from "./ExitCode.js"
 import { Io, type IoShape, logger } from "./Io.js"
 
 /** The package version, shown by --version and in the help. */
 export const version = "0.1.0"
 
-const commands = [demo, init, sync, plan, tenants, automap, history, simulate, consent, migrate] as const
+const commands = [demo, init, sync, plan, tenants, automap, history, simulate, consent, migrate, users] as const
 
 /** The commands' descriptions (their options and arguments), in the order the help lists them. */
 const descriptors: ReadonlyArray<CommandDescriptor.Command<unknown>> = commands.map((c) => c.descriptor)

@@ -19,8 +19,12 @@ import * as Server from "./http/Server.js"
 import * as Jobs from "./jobs/Jobs.js"
 import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
+import * as AuditRoutes from "./routes/Audit.js"
+import * as AuthRoutes from "./routes/Auth.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as SyncRoutes from "./routes/Sync.js"
+import * as TokensRoutes from "./routes/Tokens.js"
+import * as UsersRoutes from "./routes/Users.js"
 
 /** The service could not start (the store did not open, the port is taken…). */
 export class ServiceError extends Data.TaggedError("ServiceError")<{
@@ -67,7 +71,14 @@ export interface Handle {
 export const version = "0.1.0"
 
 /** The route groups of the service, each from `src/routes/<Area>.ts`. */
-const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [SyncRoutes.routes, JobsRoutes.routes]
+const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
+  SyncRoutes.routes,
+  JobsRoutes.routes,
+  AuthRoutes.routes,
+  UsersRoutes.routes,
+  TokensRoutes.routes,
+  AuditRoutes.routes
+]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
 export const routes = (): ReadonlyArray<Route.Any> => {

@@ -38,6 +38,11 @@ export class Authenticator extends Context.Tag("@seatsync/host-fastify/Authentic
   {
     /** The caller of a request, from its bearer token or session cookie; None when there is neither. */
     readonly authenticate: (request: RequestCredentials) => Effect.Effect<Option.Option<Principal>, ApiError>
+    /**
+     * How the sign-in routes set the session cookie: `secure` adds `Secure` (the service is
+     * reached over HTTPS). Absent (the fixed and nobody authenticators): not Secure.
+     */
+    readonly sessionCookie?: { readonly secure: boolean }
   }
 >() {}
 

@@ -21,6 +21,7 @@ import * as Audit from "../../src/auth/Audit.js"
 import * as Authenticator from "../../src/auth/Authenticator.js"
 import * as OpenApi from "../../src/http/OpenApi.js"
 import type * as Route from "../../src/http/Route.js"
+import type * as Runtime from "../../src/Runtime.js"
 import * as Service from "../../src/Service.js"
 import * as OpenApiValidator from "./OpenApiValidator.js"
 
@@ -63,6 +64,8 @@ export interface TestService {
   readonly handle: Service.Handle
   /** The store the service uses, to arrange and to check what was written. */
   readonly store: Store.StoreShape
+  /** The store's SQLite file (to check what is on disk). */
+  readonly file: string
   readonly licenses: InMemoryLicenseSource.InMemoryLicenseSourceState
   readonly psa: InMemoryPsa.InMemoryPsaState
   /** The audit entries recorded so far, oldest first. */
@@ -80,8 +83,13 @@ export interface TestServiceOptions {
   /** The routes served (default: all of the service's). */
   readonly routes?: ReadonlyArray<Route.Any>
   readonly bodyLimit?: number
-  /** Another authenticator than the fixed tokens (the real one, in auth's tests). */
-  readonly authenticator?: Layer.Layer<Authenticator.Authenticator, unknown, never>
+  /** Another authenticator than the fixed tokens (the real one over the store, in auth's tests). */
+  readonly authenticator?: Layer.Layer<Authenticator.Authenticator, unknown, Runtime.Ports | Runtime.Settings>
+  /**
+   * Another audit log than the in-memory one (the store's, in auth's tests); `audit()` reads the
+   * in-memory one only, so with this the test reads `store.listAudit`.
+   */
+  readonly audit?: Layer.Layer<Audit.AuditLog, unknown, Runtime.Ports | Runtime.Settings>
   /**
    * Check every answer against the service's OpenAPI document (default true): a response that the
    * document does not describe fails the request with an error naming the difference.
@@ -118,7 +126,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     storage: join(dir, "seatsync.db"),
     timeZone: "Europe/Amsterdam",
     authenticator: options.authenticator ?? testAuthenticator,
-    audit: Layer.succeed(Audit.AuditLog, memory.log),
+    audit: options.audit ?? Layer.succeed(Audit.AuditLog, memory.log),
     routes,
     bodyLimit: options.bodyLimit
   })
@@ -158,6 +166,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     url: handle.url,
     handle,
     store,
+    file: join(dir, "seatsync.db"),
     licenses,
     psa,
     audit: () =>

@@ -324,6 +324,15 @@ export const migrations: ReadonlyArray<Migration> = [
       await db.schema.createIndex("audit_log_actor").on("audit_log").columns(["actor_user_id", "at"]).execute()
       await db.schema.createIndex("audit_log_target").on("audit_log").columns(["target", "at"]).execute()
     }
+  },
+  {
+    version: 6,
+    name: "API token roles",
+    up: async (db) => {
+      // The most a token may do (owner, editor, viewer), chosen when it is made; NULL on tokens
+      // made before: they act with their user's role.
+      await db.schema.alterTable("api_tokens").addColumn("role", "text").execute()
+    }
   }
 ]
 

@@ -213,6 +213,8 @@ export interface ApiTokensTable {
   user_id: string
   name: string
   token_hash: string
+  /** The token's own role (schema version 6); NULL: its user's. */
+  role: string | null
   created_at: string
   expires_at: string | null
   last_used_at: string | null
