@@ -324,6 +324,17 @@ export const migrations: ReadonlyArray<Migration> = [
       await db.schema.createIndex("audit_log_actor").on("audit_log").columns(["actor_user_id", "at"]).execute()
       await db.schema.createIndex("audit_log_target").on("audit_log").columns(["target", "at"]).execute()
     }
+  },
+  {
+    version: 6,
+    name: "contact sync per company",
+    up: async (db) => {
+      // Whether a company's contacts are synced with the PSA (0 on rows written before: off).
+      await db.schema
+        .alterTable("companies")
+        .addColumn("contact_sync", "integer", (c) => c.notNull().defaultTo(0))
+        .execute()
+    }
   }
 ]
 

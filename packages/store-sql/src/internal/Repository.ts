@@ -238,7 +238,7 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           )
           // Children before parents would matter with foreign keys; there are none between these.
           yield* replaceRows(trx, "billing_profiles", "id", Rows.billingProfileRows(encoded), 8)
-          yield* replaceRows(trx, "companies", "company_id", Rows.companyRows(encoded), 6)
+          yield* replaceRows(trx, "companies", "company_id", Rows.companyRows(encoded), 7)
           yield* replaceRows(trx, "mappings", "id", Rows.mappingRows(encoded), 7)
           yield* replaceRows(trx, "exclusions", "position", Rows.exclusionRows(encoded), 5)
           yield* replaceRows(trx, "custom_licenses", "id", Rows.customLicenseRows(encoded), 4)
