@@ -24,6 +24,7 @@ import * as CustomLicensesRoutes from "./routes/CustomLicenses.js"
 import * as ExclusionsRoutes from "./routes/Exclusions.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as MappingsRoutes from "./routes/Mappings.js"
+import * as NotificationsRoutes from "./routes/Notifications.js"
 import * as ProfilesRoutes from "./routes/Profiles.js"
 import * as SyncRoutes from "./routes/Sync.js"
 
@@ -79,7 +80,8 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   CompaniesRoutes.routes,
   MappingsRoutes.routes,
   CustomLicensesRoutes.routes,
-  ExclusionsRoutes.routes
+  ExclusionsRoutes.routes,
+  NotificationsRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
