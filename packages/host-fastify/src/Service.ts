@@ -22,6 +22,8 @@ import * as Runtime from "./Runtime.js"
 import * as CompaniesRoutes from "./routes/Companies.js"
 import * as CustomLicensesRoutes from "./routes/CustomLicenses.js"
 import * as ExclusionsRoutes from "./routes/Exclusions.js"
+import * as HeldRoutes from "./routes/Held.js"
+import * as HistoryRoutes from "./routes/History.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as MappingsRoutes from "./routes/Mappings.js"
 import * as NotificationsRoutes from "./routes/Notifications.js"
@@ -81,7 +83,9 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   MappingsRoutes.routes,
   CustomLicensesRoutes.routes,
   ExclusionsRoutes.routes,
-  NotificationsRoutes.routes
+  NotificationsRoutes.routes,
+  HistoryRoutes.routes,
+  HeldRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
