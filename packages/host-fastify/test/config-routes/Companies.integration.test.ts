@@ -251,6 +251,26 @@ describe("mappings", () => {
         })
       ).status
     ).toBe(404)
+    // A check across the configuration names the body's field too: assigned units cannot be split by term.
+    const basis = await service.request("PUT", "/mappings/contoso-spb-annual", {
+      as: "editor",
+      body: {
+        license: { _tag: "Sku", partNumber: "SPB" },
+        billingProfileId: "bp-annual",
+        agreementId: "1001",
+        options: { basis: "assigned" }
+      }
+    })
+    expect(basis.body).toMatchObject({
+      status: 400,
+      errors: [{ field: "body.options.basis", value: "assigned", message: expect.stringContaining("bp-annual") }]
+    })
+    // The same license, profile and agreement as another mapping.
+    const twin = await service.request("POST", "/companies/250/mappings", {
+      as: "editor",
+      body: { license: { _tag: "Sku", partNumber: "EXCHANGESTANDARD" }, billingProfileId: "exo", agreementId: "1001" }
+    })
+    expect(twin.body).toMatchObject({ status: 400, errors: [{ field: "body", value: expect.stringMatching(/^m-/) }] })
     expect((await service.request("GET", "/mappings/nope", { as: "viewer" })).status).toBe(404)
     expect((await service.request("DELETE", "/mappings/nope", { as: "editor" })).status).toBe(404)
     expect((await service.request("DELETE", "/mappings/contoso-exo", { as: "viewer" })).status).toBe(403)

@@ -84,6 +84,11 @@ describe("custom licenses", () => {
       body: { name: "Bad", rule: { _tag: "Everything" } }
     })
     expect(tag.status).toBe(400)
+    const extra = await service.request("POST", "/custom-licenses", {
+      as: "editor",
+      body: { name: "Bad", rule: { _tag: "Devices", os: "windows" } }
+    })
+    expect(extra.body).toMatchObject({ status: 400, errors: [{ field: "body.rule.os", value: "windows" }] })
     expect(
       (
         await service.request("POST", "/custom-licenses", {

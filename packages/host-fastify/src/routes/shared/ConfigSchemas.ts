@@ -89,10 +89,10 @@ export const Company = Schema.Struct({
   ...Setup.CompanyLink.fields,
   /** Mappings of this company. */
   mappings: Schema.Int
-}).annotations({ identifier: "Company" })
+}).annotations({ identifier: "LinkedCompany" })
 
 export const CompanyList = Schema.Struct({ ...PageInfo, companies: Schema.Array(Company) }).annotations({
-  identifier: "CompanyList"
+  identifier: "LinkedCompanyList"
 })
 
 export const CompanyCreate = Schema.Struct({
