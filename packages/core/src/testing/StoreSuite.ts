@@ -73,6 +73,18 @@ const runB = RunId.make("run-b")
 /** A configuration that uses every kind of row and option the store has to keep. */
 export const fullConfig: SyncConfig = Schema.decodeSync(SyncConfigSchema)({
   ...SampleData.configInput,
+  companies: [
+    ...(SampleData.configInput.companies ?? []),
+    // Every company field: a start date, disabled, contact sync on.
+    {
+      companyId: "253",
+      name: 'O"Brien & Sons',
+      tenantId: SampleData.tenantIds.tailspin,
+      startDate: "2026-12-01",
+      enabled: false,
+      contactSync: true
+    }
+  ],
   mappings: [
     ...(SampleData.configInput.mappings ?? []),
     {
