@@ -5,13 +5,14 @@
  * or custom license is a 400 naming `body.billingProfileId` / `body.license.customLicenseId` and
  * the value. Which agreements are offered for a profile is another route's.
  */
-import { Ids, Setup } from "@seatsync/core"
+import { ConfigValidation, Ids, type PsaModel, Setup } from "@seatsync/core"
 import { Effect, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
-import { NotFound } from "../http/Problem.js"
+import { BadRequest, NotFound } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
 import { find as findCompany } from "./Companies.js"
 import { encodeMapping, locateAt, MappingInput, MappingList } from "./shared/ConfigSchemas.js"
+import { agreementErrors, agreementsOf } from "./shared/PsaChecks.js"
 
 const CompanyParams = Schema.Struct({ companyId: Ids.CompanyId })
 const Params = Schema.Struct({ mappingId: Ids.MappingId })
@@ -21,6 +22,30 @@ const notFound = (id: string) => new NotFound({ detail: `There is no mapping ${i
 const findMapping = (config: Setup.SyncConfig, id: Ids.MappingId) => {
   const mapping = config.mappings.find((m) => m.id === id)
   return mapping === undefined ? Effect.fail(notFound(id)) : Effect.succeed(mapping)
+}
+
+/**
+ * The agreement checks (when the PSA was asked), with the whole configuration's problems beside
+ * them, so that one answer names every field at fault.
+ */
+const checkAgreement = (
+  agreements: ReadonlyArray<PsaModel.Agreement> | undefined,
+  next: Setup.SyncConfig,
+  mapping: Setup.Mapping,
+  locate: (path: string) => string | undefined
+) => {
+  if (agreements === undefined) return Effect.void
+  const profile = next.billingProfiles.find((p) => p.id === mapping.billingProfileId)
+  const errors = agreementErrors(agreements, mapping, profile)
+  if (errors.length === 0) return Effect.void
+  const all = [...errors, ...ConfigEdit.refused(ConfigValidation.check(next), locate).errors]
+  const [first] = all
+  return Effect.fail(
+    new BadRequest({
+      detail: `${first?.field}: ${first?.message}${all.length > 1 ? ` (and ${all.length - 1} more)` : ""}`,
+      errors: all
+    })
+  )
 }
 
 export const routes: ReadonlyArray<Route.Any> = [
@@ -53,22 +78,22 @@ export const routes: ReadonlyArray<Route.Any> = [
     handler: ({ params, body, principal }) => {
       const mapping: Setup.Mapping = { id: ConfigEdit.newId(Ids.MappingId, "m"), companyId: params.companyId, ...body }
       let index = -1
-      return ConfigEdit.edit(
-        {
-          principal,
-          action: "mapping.create",
-          target: `mapping:${mapping.id}`,
-          locate: (path) => locateAt("mappings", index, { companyId: "path.companyId" })(path)
-        },
-        (config) =>
-          Effect.gen(function* () {
-            yield* findCompany(config, params.companyId)
-            index = config.mappings.length
-            return ConfigEdit.changed({ ...config, mappings: [...config.mappings, mapping] }, mapping, {
-              after: encodeMapping(mapping)
+      const locate = (path: string) => locateAt("mappings", index, { companyId: "path.companyId" })(path)
+      return Effect.gen(function* () {
+        yield* findCompany(yield* ConfigEdit.current, params.companyId)
+        const agreements = yield* agreementsOf(params.companyId)
+        return yield* ConfigEdit.edit(
+          { principal, action: "mapping.create", target: `mapping:${mapping.id}`, locate },
+          (config) =>
+            Effect.gen(function* () {
+              yield* findCompany(config, params.companyId)
+              index = config.mappings.length
+              const next = { ...config, mappings: [...config.mappings, mapping] }
+              yield* checkAgreement(agreements, next, mapping, locate)
+              return ConfigEdit.changed(next, mapping, { after: encodeMapping(mapping) })
             })
-          })
-      ).pipe(
+        )
+      }).pipe(
         Effect.map((m) =>
           Route.reply(m, { status: 201, headers: { location: `/mappings/${encodeURIComponent(m.id)}` } })
         )
@@ -97,28 +122,30 @@ export const routes: ReadonlyArray<Route.Any> = [
     response: Setup.Mapping,
     handler: ({ params, body, principal }) => {
       let index = -1
-      return ConfigEdit.edit(
-        {
-          principal,
-          action: "mapping.update",
-          target: `mapping:${params.mappingId}`,
-          locate: (path) => locateAt("mappings", index)(path)
-        },
-        (config) =>
-          Effect.gen(function* () {
-            index = config.mappings.findIndex((m) => m.id === params.mappingId)
-            const before = config.mappings[index]
-            if (before === undefined) return yield* notFound(params.mappingId)
-            const after: Setup.Mapping = { id: before.id, companyId: before.companyId, ...body }
-            const [was, now] = [encodeMapping(before), encodeMapping(after)]
-            if (JSON.stringify(was) === JSON.stringify(now)) return ConfigEdit.unchanged(after)
-            return ConfigEdit.changed(
-              { ...config, mappings: config.mappings.map((m, i) => (i === index ? after : m)) },
-              after,
-              { before: was, after: now }
-            )
-          })
-      )
+      const locate = (path: string) => locateAt("mappings", index)(path)
+      return Effect.gen(function* () {
+        // The PSA is asked when the agreement or the profile (its agreement types) changes.
+        const current = yield* findMapping(yield* ConfigEdit.current, params.mappingId)
+        const agreements =
+          current.agreementId !== body.agreementId || current.billingProfileId !== body.billingProfileId
+            ? yield* agreementsOf(current.companyId)
+            : undefined
+        return yield* ConfigEdit.edit(
+          { principal, action: "mapping.update", target: `mapping:${params.mappingId}`, locate },
+          (config) =>
+            Effect.gen(function* () {
+              index = config.mappings.findIndex((m) => m.id === params.mappingId)
+              const before = config.mappings[index]
+              if (before === undefined) return yield* notFound(params.mappingId)
+              const after: Setup.Mapping = { id: before.id, companyId: before.companyId, ...body }
+              const [was, now] = [encodeMapping(before), encodeMapping(after)]
+              if (JSON.stringify(was) === JSON.stringify(now)) return ConfigEdit.unchanged(after)
+              const next = { ...config, mappings: config.mappings.map((m, i) => (i === index ? after : m)) }
+              yield* checkAgreement(agreements, next, after, locate)
+              return ConfigEdit.changed(next, after, { before: was, after: now })
+            })
+        )
+      })
     }
   }),
   Route.make({

@@ -17,6 +17,7 @@ import {
   type ProfileInput as ProfileInputType,
   ProfileList
 } from "./shared/ConfigSchemas.js"
+import { checkProfile } from "./shared/PsaChecks.js"
 
 const Params = Schema.Struct({ id: Ids.BillingProfileId })
 
@@ -63,19 +64,22 @@ export const routes: ReadonlyArray<Route.Any> = [
     status: 201,
     handler: ({ body, principal }) => {
       const profile = build(ConfigEdit.newId(Ids.BillingProfileId, "bp"), body)
-      return ConfigEdit.edit(
-        {
-          principal,
-          action: "profile.create",
-          target: `profile:${profile.id}`,
-          locate: (path) => path.replace(/^billingProfiles\[\d+\](\.|$)/, "body$1")
-        },
-        (config) =>
-          Effect.succeed(
-            ConfigEdit.changed({ ...config, billingProfiles: [...config.billingProfiles, profile] }, profile, {
-              after: encodeProfile(profile)
-            })
-          )
+      return Effect.zipRight(
+        checkProfile(body),
+        ConfigEdit.edit(
+          {
+            principal,
+            action: "profile.create",
+            target: `profile:${profile.id}`,
+            locate: (path) => path.replace(/^billingProfiles\[\d+\](\.|$)/, "body$1")
+          },
+          (config) =>
+            Effect.succeed(
+              ConfigEdit.changed({ ...config, billingProfiles: [...config.billingProfiles, profile] }, profile, {
+                after: encodeProfile(profile)
+              })
+            )
+        )
       ).pipe(Effect.map(created))
     }
   }),
@@ -91,29 +95,39 @@ export const routes: ReadonlyArray<Route.Any> = [
     response: Setup.BillingProfile,
     handler: ({ params, body, principal }) => {
       let index = -1
-      return ConfigEdit.edit(
-        {
-          principal,
-          action: "profile.update",
-          target: `profile:${params.id}`,
-          // A change can also make a mapping invalid (a term filter beside a mapping counting
-          // assigned units): that problem keeps its configuration path (`config.mappings[2]…`).
-          locate: (path) => locateAt("billingProfiles", index)(path)
-        },
-        (config) =>
-          Effect.gen(function* () {
-            index = config.billingProfiles.findIndex((p) => p.id === params.id)
-            const before = config.billingProfiles[index]
-            if (before === undefined) return yield* notFound(params.id)
-            const after = build(params.id, body)
-            const [was, now] = [encodeProfile(before), encodeProfile(after)]
-            if (JSON.stringify(was) === JSON.stringify(now)) return ConfigEdit.unchanged(after)
-            return ConfigEdit.changed(
-              { ...config, billingProfiles: config.billingProfiles.map((p, i) => (i === index ? after : p)) },
-              after,
-              { before: was, after: now }
-            )
-          })
+      // The PSA is asked about the product and agreement types only when they change.
+      const checked = Effect.flatMap(ConfigEdit.current, (config) =>
+        checkProfile(
+          body,
+          config.billingProfiles.find((p) => p.id === params.id)
+        )
+      )
+      return Effect.zipRight(
+        checked,
+        ConfigEdit.edit(
+          {
+            principal,
+            action: "profile.update",
+            target: `profile:${params.id}`,
+            // A change can also make a mapping invalid (a term filter beside a mapping counting
+            // assigned units): that problem keeps its configuration path (`config.mappings[2]…`).
+            locate: (path) => locateAt("billingProfiles", index)(path)
+          },
+          (config) =>
+            Effect.gen(function* () {
+              index = config.billingProfiles.findIndex((p) => p.id === params.id)
+              const before = config.billingProfiles[index]
+              if (before === undefined) return yield* notFound(params.id)
+              const after = build(params.id, body)
+              const [was, now] = [encodeProfile(before), encodeProfile(after)]
+              if (JSON.stringify(was) === JSON.stringify(now)) return ConfigEdit.unchanged(after)
+              return ConfigEdit.changed(
+                { ...config, billingProfiles: config.billingProfiles.map((p, i) => (i === index ? after : p)) },
+                after,
+                { before: was, after: now }
+              )
+            })
+        )
       )
     }
   }),

@@ -1,4 +1,5 @@
 /** Companies and mappings over real HTTP on a real SQLite store. */
+import { Psa } from "@seatsync/core"
 import { InMemoryPsa, SampleData } from "@seatsync/core/testing"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -209,7 +210,7 @@ describe("mappings", () => {
 
   it("refuses a bad reference naming body.<field> and the value; nothing stored", async () => {
     const before = await stored()
-    const audited = (await service.audit()).length
+    const audited = { mappings: (await service.audit()).filter((e) => e.action.startsWith("mapping.")).length }
     const profile = await service.request("POST", "/companies/250/mappings", {
       as: "editor",
       body: { license: { _tag: "Sku", partNumber: "SPB" }, billingProfileId: "p-missing", agreementId: "1001" }
@@ -271,10 +272,53 @@ describe("mappings", () => {
       body: { license: { _tag: "Sku", partNumber: "EXCHANGESTANDARD" }, billingProfileId: "exo", agreementId: "1001" }
     })
     expect(twin.body).toMatchObject({ status: 400, errors: [{ field: "body", value: expect.stringMatching(/^m-/) }] })
+    // The agreement must be an active one of the company's in the PSA, of the profile's agreement types.
+    const spb = { _tag: "Sku", partNumber: "SPB" }
+    const other = await service.request("POST", "/companies/250/mappings", {
+      as: "editor",
+      body: { license: spb, billingProfileId: "nope", agreementId: "1002" }
+    })
+    expect(other.body).toMatchObject({
+      status: 400,
+      errors: [
+        { field: "body.agreementId", value: "1002", message: "the PSA has no agreement with this id for company 250" },
+        { field: "body.billingProfileId", value: "nope" }
+      ]
+    })
+    const inactive = await service.request("POST", "/companies/251/mappings", {
+      as: "editor",
+      body: { license: spb, billingProfileId: "bb", agreementId: "1003" }
+    })
+    expect(inactive.body).toMatchObject({
+      status: 400,
+      errors: [{ field: "body.agreementId", value: "1003", message: "the agreement is not active" }]
+    })
+    const typed = await service.request("POST", "/profiles", {
+      as: "editor",
+      body: { name: "Managed services only", productId: "507", agreementTypeIds: ["1"] }
+    })
+    const typedId = (typed.body as { id: string }).id
+    const wrongType = await service.request("PUT", "/mappings/contoso-exo", {
+      as: "editor",
+      body: { license: { _tag: "Sku", partNumber: "EXCHANGESTANDARD" }, billingProfileId: typedId, agreementId: "1001" }
+    })
+    expect(wrongType.body).toMatchObject({
+      status: 400,
+      errors: [{ field: "body.agreementId", value: "1001", message: expect.stringContaining(typedId) }]
+    })
+    await service.request("DELETE", `/profiles/${typedId}`, { as: "editor" })
+    // A PSA that cannot be read: 503, nothing changed.
+    service.psa.nextFailures.push(new Psa.PsaError({ reason: "Unavailable", message: "PSA down", retryable: true }))
+    const down = await service.request("POST", "/companies/250/mappings", {
+      as: "editor",
+      body: { license: spb, billingProfileId: "bb", agreementId: "1001" }
+    })
+    expect(down.status).toBe(503)
     expect((await service.request("GET", "/mappings/nope", { as: "viewer" })).status).toBe(404)
     expect((await service.request("DELETE", "/mappings/nope", { as: "editor" })).status).toBe(404)
     expect((await service.request("DELETE", "/mappings/contoso-exo", { as: "viewer" })).status).toBe(403)
-    expect(await stored()).toEqual(before)
-    expect((await service.audit()).length).toBe(audited)
+    // (A profile was made and deleted above; the mappings are what must not have changed.)
+    expect((await stored()).mappings).toEqual(before.mappings)
+    expect((await service.audit()).filter((e) => e.action.startsWith("mapping.")).length).toBe(audited.mappings)
   })
 })

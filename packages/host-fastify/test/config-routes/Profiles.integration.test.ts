@@ -127,6 +127,22 @@ describe("billing profiles", () => {
       body: { id: "mine", name: "Bad", productId: "501" }
     })
     expect(id.status).toBe(400)
+    const product = await service.request("POST", "/profiles", {
+      as: "editor",
+      body: { name: "Ghost", productId: "999", agreementTypeIds: ["2", "9"] }
+    })
+    expect(product.body).toMatchObject({
+      status: 400,
+      errors: [
+        { field: "body.productId", value: "999", message: "the PSA has no product with this id" },
+        { field: "body.agreementTypeIds[1]", value: "9" }
+      ]
+    })
+    const replace = await service.request("PUT", "/profiles/bs", {
+      as: "editor",
+      body: { name: "Business Standard", productId: "998" }
+    })
+    expect(replace.body).toMatchObject({ status: 400, errors: [{ field: "body.productId", value: "998" }] })
     const viewer = await service.request("POST", "/profiles", { as: "viewer", body: { name: "V", productId: "501" } })
     expect(viewer.status).toBe(403)
     const put = await service.request("PUT", "/profiles/nope", { as: "editor", body: { name: "N", productId: "501" } })
