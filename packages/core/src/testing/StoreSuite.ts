@@ -694,6 +694,8 @@ export const runStoreSuite = (
             expect(runs[1]).toEqual(finished)
             expect(runs[0]?.finishedAt).toBeUndefined()
             expect((yield* store.listRuns(1)).map((r) => r.id)).toEqual(["run-b"])
+            expect(yield* store.getRun(runA)).toEqual(Option.some(finished))
+            expect(Option.isNone(yield* store.getRun(RunId.make("run-none")))).toBe(true)
           })
         )
       )

@@ -10,7 +10,7 @@
  * run that recorded events for it (per-company jobs make one run per company).
  */
 import { History, Ids, Operation, Store } from "@seatsync/core"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
 import { mapStoreError, NotFound } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
@@ -18,8 +18,6 @@ import { PageQuery } from "./shared/ConfigSchemas.js"
 
 /** How many of the newest events the latest-run views (findings, held) look through. */
 export const eventWindow = 20_000
-/** How many of the newest runs `GET /runs/:runId` looks through. */
-const runWindow = 10_000
 
 const More = {
   limit: Schema.Int,
@@ -154,7 +152,6 @@ export const routes: ReadonlyArray<Route.Any> = [
     method: "GET",
     path: "/runs/:runId",
     summary: "One sync run",
-    description: `Among the newest ${runWindow.toLocaleString("en-US")} runs.`,
     tags: ["History"],
     access: "viewer",
     params: RunParams,
@@ -162,10 +159,9 @@ export const routes: ReadonlyArray<Route.Any> = [
     handler: ({ params }) =>
       Effect.gen(function* () {
         const store = yield* Store.SyncStore
-        const runs = yield* mapStoreError(store.listRuns(runWindow))
-        const run = runs.find((r) => r.id === params.runId)
-        if (run === undefined) return yield* new NotFound({ detail: `There is no run ${params.runId}.` })
-        return run
+        const run = yield* mapStoreError(store.getRun(params.runId))
+        if (Option.isNone(run)) return yield* new NotFound({ detail: `There is no run ${params.runId}.` })
+        return run.value
       })
   }),
   Route.make({
@@ -185,8 +181,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     handler: ({ params, query }) =>
       Effect.gen(function* () {
         const store = yield* Store.SyncStore
-        const runs = yield* mapStoreError(store.listRuns(runWindow))
-        if (!runs.some((r) => r.id === params.runId))
+        if (Option.isNone(yield* mapStoreError(store.getRun(params.runId))))
           return yield* new NotFound({ detail: `There is no run ${params.runId}.` })
         const events = yield* mapStoreError(
           store.listEvents({

@@ -460,6 +460,12 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           .execute()
       ).pipe(Effect.flatMap((rows) => skipCorrupt(rows.map(Rows.decodeRun)))),
 
+    getRun: (id) =>
+      query("reading a sync run", () => db.selectFrom("sync_runs").selectAll().where("id", "=", id).execute()).pipe(
+        Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeRun))),
+        Effect.map((runs) => Option.fromNullable(runs[0]))
+      ),
+
     listEvents: (q) =>
       query("reading sync events", () => {
         let s = db.selectFrom("sync_events").selectAll()
