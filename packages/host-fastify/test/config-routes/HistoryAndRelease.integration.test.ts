@@ -4,7 +4,7 @@
  * of Contoso's licenses is held by the safety guard; releasing it syncs Contoso with the holds
  * released.
  */
-import type { Snapshot } from "@seatsync/core"
+import { Psa, type Snapshot } from "@seatsync/core"
 import { InMemoryLicenseSource, InMemoryPsa, SampleData } from "@seatsync/core/testing"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -192,6 +192,45 @@ describe("history, held operations and release", () => {
     const audit = (await service.audit()).filter((e) => e.action === "company.release")
     expect(audit).toHaveLength(1)
     expect(audit[0]).toMatchObject({ target: `company:${contoso}`, after: { jobId: queued.id, runId: heldRun } })
+  })
+
+  it("an operation the PSA refuses is a finding with the PSA's reason", async () => {
+    const northwind = SampleData.companyIds.northwind
+    service.psa.failBefore = (op) =>
+      op.mappingId === "northwind-bb"
+        ? new Psa.PsaError({
+            reason: "Invalid",
+            message: "product 503 is not sold on this agreement",
+            retryable: false
+          })
+        : undefined
+    const res = await service.request("POST", "/sync", {
+      as: "editor",
+      body: { scope: "company", companyId: northwind }
+    })
+    const id = (res.body as { jobs: Array<Job> }).jobs[0]?.id ?? ""
+    // The first attempt fails the company; the job waits for a retry.
+    for (let i = 0; i < 400; i++) {
+      const job = (await service.request("GET", `/jobs/${id}`, { as: "viewer" })).body as Job
+      if (job.state === "failed") break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    service.psa.failBefore = undefined
+    const findings = await service.request("GET", `/findings?companyId=${northwind}`, { as: "viewer" })
+    expect((findings.body as { findings: unknown[] }).findings).toEqual([
+      expect.objectContaining({
+        kind: "OperationFailed",
+        companyId: northwind,
+        mappingId: "northwind-bb",
+        reason: "Invalid",
+        message: expect.stringContaining("product 503 is not sold on this agreement")
+      })
+    ])
+    // Contoso's release left nothing held or failed.
+    const all = (await service.request("GET", "/findings", { as: "viewer" })).body as {
+      findings: Array<{ companyId: string }>
+    }
+    expect(all.findings.every((f) => f.companyId === northwind)).toBe(true)
   })
 
   it("is documented in /openapi.json", async () => {
