@@ -9,7 +9,7 @@ import { Ids, Psa, type Setup } from "@seatsync/core"
 import { Effect, Schema } from "effect"
 import type { Principal } from "../auth/Authenticator.js"
 import * as ConfigEdit from "../config/ConfigEdit.js"
-import { BadRequest, Conflict, NotFound, Unavailable } from "../http/Problem.js"
+import { Conflict, NotFound } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
 import {
   Company,
@@ -24,6 +24,7 @@ import {
   page,
   TenantLink
 } from "./shared/ConfigSchemas.js"
+import { refuse, unavailable } from "./shared/PsaChecks.js"
 
 type CompanyIdType = Ids.CompanyId
 
@@ -47,20 +48,11 @@ export const find = (config: Setup.SyncConfig, companyId: CompanyIdType) => {
 const inPsa = (companyId: CompanyIdType) =>
   Effect.gen(function* () {
     const psa = yield* Psa.Psa
-    const companies = yield* psa.listCompanies.pipe(
-      Effect.mapError(
-        (e) =>
-          new Unavailable({
-            detail: `The PSA's companies could not be read (${e.reason}): ${e.message}`,
-            retryAfter: 5
-          })
-      )
-    )
+    const companies = yield* Effect.mapError(psa.listCompanies, unavailable("companies"))
     if (!companies.some((c) => c.id === companyId))
-      return yield* new BadRequest({
-        detail: `body.companyId: the PSA has no company ${companyId}`,
-        errors: [{ field: "body.companyId", value: companyId, message: "the PSA has no company with this id" }]
-      })
+      return yield* refuse([
+        { field: "body.companyId", value: companyId, message: "the PSA has no company with this id" }
+      ])
   })
 
 /** One company's change, audited before → after. */

@@ -3,16 +3,18 @@
  * subscription, or a custom license), a billing profile, an agreement and every option of core's
  * `MappingOptions`. References are checked by the whole-configuration check: an unknown profile
  * or custom license is a 400 naming `body.billingProfileId` / `body.license.customLicenseId` and
- * the value. Which agreements are offered for a profile is another route's.
+ * the value. A new or changed agreement (or profile) is checked against the PSA: an active
+ * agreement of the company, of one of the profile's agreement types (`body.agreementId`). Which
+ * agreements are offered for a profile is another route's.
  */
 import { ConfigValidation, Ids, type PsaModel, Setup } from "@seatsync/core"
 import { Effect, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
-import { BadRequest, NotFound } from "../http/Problem.js"
+import { NotFound } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
 import { find as findCompany } from "./Companies.js"
 import { encodeMapping, locateAt, MappingInput, MappingList } from "./shared/ConfigSchemas.js"
-import { agreementErrors, agreementsOf } from "./shared/PsaChecks.js"
+import { agreementErrors, agreementsOf, refuse } from "./shared/PsaChecks.js"
 
 const CompanyParams = Schema.Struct({ companyId: Ids.CompanyId })
 const Params = Schema.Struct({ mappingId: Ids.MappingId })
@@ -38,14 +40,7 @@ const checkAgreement = (
   const profile = next.billingProfiles.find((p) => p.id === mapping.billingProfileId)
   const errors = agreementErrors(agreements, mapping, profile)
   if (errors.length === 0) return Effect.void
-  const all = [...errors, ...ConfigEdit.refused(ConfigValidation.check(next), locate).errors]
-  const [first] = all
-  return Effect.fail(
-    new BadRequest({
-      detail: `${first?.field}: ${first?.message}${all.length > 1 ? ` (and ${all.length - 1} more)` : ""}`,
-      errors: all
-    })
-  )
+  return refuse([...errors, ...ConfigEdit.refused(ConfigValidation.check(next), locate).errors])
 }
 
 export const routes: ReadonlyArray<Route.Any> = [

@@ -8,7 +8,8 @@ import { type Ids, Psa, type PsaModel, type Setup } from "@seatsync/core"
 import { Effect } from "effect"
 import { BadRequest, type FieldError, Unavailable } from "../../http/Problem.js"
 
-const unavailable = (what: string) => (e: Psa.PsaError) =>
+/** A 503 for a PSA list that could not be read. */
+export const unavailable = (what: string) => (e: Psa.PsaError) =>
   new Unavailable({ detail: `The PSA's ${what} could not be read (${e.reason}): ${e.message}`, retryAfter: 5 })
 
 /** A 400 for these fields (nothing when there are none). */
