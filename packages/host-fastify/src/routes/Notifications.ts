@@ -5,7 +5,9 @@
  *
  * Secrets (the SMTP password, a webhook's signing secret) are never returned: a view says
  * `passwordConfigured` / `secretConfigured` instead. On a replace (PUT), a secret left out keeps
- * the stored one, `null` removes it, a string sets it.
+ * the stored one, `null` removes it, a string sets it. A webhook's URL often is a credential
+ * itself (chat services put the token in the path), so only its origin is shown
+ * (`https://hooks.example.com/…`); a replace may leave the address out to keep it.
  */
 import { Store } from "@seatsync/core"
 import { Effect, Redacted, Schema } from "effect"
@@ -74,6 +76,7 @@ const settingsView = (s: Store.NotificationSettings): typeof NotificationSetting
 export const RecipientView = Schema.Struct({
   id: Store.RecipientId,
   channel: Store.NotificationRecipient.fields.channel,
+  /** The e-mail address; for a webhook only the URL's origin (`https://hooks.example.com/…`). */
   address: Schema.String,
   frequency: Store.DigestFrequency,
   findings: Schema.Array(Store.FindingKind),
@@ -95,10 +98,26 @@ export const RecipientInput = Schema.Struct({
   secret: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.minLength(16))))
 }).annotations({ identifier: "NotificationRecipientInput" })
 
+const { address: _address, ...replaceFields } = RecipientInput.fields
+
+/** A replace: as a new recipient, but the address may be left out to keep the stored one. */
+export const RecipientReplace = Schema.Struct({
+  ...replaceFields,
+  /** Left out: keep the stored address. */
+  address: Schema.optional(Store.NotificationRecipient.fields.address)
+}).annotations({ identifier: "NotificationRecipientReplace" })
+
+/** A webhook URL as it may be shown: its origin only (the path and query may hold its credential). */
+const shownUrl = (address: string): string => {
+  if (!URL.canParse(address)) return "(not a URL)"
+  const url = new URL(address)
+  return url.pathname === "/" && url.search === "" ? url.origin : `${url.origin}/…`
+}
+
 const recipientView = (r: Store.NotificationRecipient): typeof RecipientView.Type => ({
   id: r.id,
   channel: r.channel,
-  address: r.address,
+  address: r.channel === "webhook" ? shownUrl(r.address) : r.address,
   frequency: r.frequency,
   findings: r.findings,
   companyIds: r.companyIds,
@@ -118,7 +137,7 @@ const checkRecipient = (input: typeof RecipientInput.Type) =>
     if (input.channel === "webhook") {
       const url = URL.canParse(input.address) ? new URL(input.address) : undefined
       if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:"))
-        errors.push({ field: "body.address", value: input.address, message: "expected an http(s) URL" })
+        errors.push({ field: "body.address", value: shownUrl(input.address), message: "expected an http(s) URL" })
     }
     if (input.channel === "email" && typeof input.secret === "string")
       errors.push({ field: "body.secret", value: "(redacted)", message: "only a webhook takes a signing secret" })
@@ -254,19 +273,26 @@ export const routes: ReadonlyArray<Route.Any> = [
     method: "PUT",
     path: "/notifications/recipients/:id",
     summary: "Replace a notification recipient",
-    description: "A full replace, except the secret: left out keeps the stored one, null removes it.",
+    description:
+      "A full replace, except the secret (left out keeps the stored one, null removes it) and the address (left out keeps the stored one, unless the channel changes).",
     tags: ["Notifications"],
     access: "editor",
     params: Params,
-    body: RecipientInput,
+    body: RecipientReplace,
     response: RecipientView,
     handler: ({ params, body, principal }) =>
       Effect.gen(function* () {
         const before = yield* findRecipient(params.id)
-        yield* checkRecipient(body)
+        if (body.address === undefined && body.channel !== before.channel)
+          return yield* new BadRequest({
+            detail: "body.address: give the address when the channel changes",
+            errors: [{ field: "body.address", value: null, message: "give the address when the channel changes" }]
+          })
+        const input = { ...body, address: body.address ?? before.address }
+        yield* checkRecipient(input)
         const admin = yield* Store.AdminStore
         const audit = yield* AuditLog
-        const after = build(params.id, body, before)
+        const after = build(params.id, input, before)
         yield* mapStoreError(admin.saveRecipient(after))
         const view = recipientView(after)
         yield* audit.record({
@@ -274,7 +300,8 @@ export const routes: ReadonlyArray<Route.Any> = [
           action: "recipient.update",
           target: `recipient:${params.id}`,
           before: recipientView(before),
-          after: view
+          // The view may show only a webhook's origin: whether the URL itself changed.
+          after: { ...view, addressChanged: after.address !== before.address }
         })
         return view
       })

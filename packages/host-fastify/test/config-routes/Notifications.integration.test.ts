@@ -90,7 +90,14 @@ describe("notification recipients", () => {
     expect(created.text).not.toContain(secret)
     const id = (created.body as { id: string }).id
     expect(id).toMatch(/^r-/)
-    expect(created.body).toMatchObject({ secretConfigured: true, frequency: "daily", companyIds: ["250"] })
+    expect(created.body).toMatchObject({
+      secretConfigured: true,
+      frequency: "daily",
+      companyIds: ["250"],
+      // A webhook URL may carry its credential: only its origin is shown.
+      address: "https://hooks.msp.example/…"
+    })
+    expect(created.text).not.toContain("/seatsync")
     let stored = (await Effect.runPromise(service.store.listRecipients)).find((r) => r.id === id)
     expect(stored?.secret && Redacted.value(stored.secret)).toBe(secret)
 
@@ -101,6 +108,10 @@ describe("notification recipients", () => {
     expect(email.status).toBe(201)
     const list = await service.request("GET", "/notifications/recipients", { as: "viewer" })
     expect(list.text).not.toContain(secret)
+    expect(list.text).not.toContain("/seatsync")
+    expect((list.body as { recipients: Array<{ address: string }> }).recipients.map((r) => r.address)).toContain(
+      "billing@msp.example"
+    )
     expect((list.body as { recipients: Array<{ id: string }> }).recipients).toHaveLength(2)
 
     const replaced = await service.request("PUT", `/notifications/recipients/${id}`, {
@@ -114,18 +125,33 @@ describe("notification recipients", () => {
     expect((await service.request("GET", `/notifications/recipients/${id}`, { as: "viewer" })).body).toMatchObject({
       secretConfigured: true
     })
+    // The address left out: kept; the channel changed without one: refused.
+    await service.request("PUT", `/notifications/recipients/${id}`, {
+      as: "editor",
+      body: { channel: "webhook", frequency: "weekly", enabled: false }
+    })
+    stored = (await Effect.runPromise(service.store.listRecipients)).find((r) => r.id === id)
+    expect(stored).toMatchObject({ address: "https://hooks.msp.example/v2", frequency: "weekly" })
+    const channel = await service.request("PUT", `/notifications/recipients/${id}`, {
+      as: "editor",
+      body: { channel: "email" }
+    })
+    expect(channel.body).toMatchObject({ status: 400, errors: [{ field: "body.address" }] })
 
     expect((await service.request("DELETE", `/notifications/recipients/${id}`, { as: "editor" })).status).toBe(204)
     expect((await Effect.runPromise(service.store.listRecipients)).some((r) => r.id === id)).toBe(false)
     expect((await service.request("DELETE", `/notifications/recipients/${id}`, { as: "editor" })).status).toBe(404)
 
     const audit = (await service.audit()).filter((e) => e.target === `recipient:${id}`)
-    expect(audit.map((e) => e.action)).toEqual(["recipient.create", "recipient.update", "recipient.delete"])
+    expect(audit.map((e) => e.action)).toEqual([
+      "recipient.create",
+      "recipient.update",
+      "recipient.update",
+      "recipient.delete"
+    ])
     expect(JSON.stringify(audit)).not.toContain(secret)
-    expect(audit[1]).toMatchObject({
-      before: { address: "https://hooks.msp.example/seatsync" },
-      after: { address: "https://hooks.msp.example/v2" }
-    })
+    expect(JSON.stringify(audit)).not.toContain("/seatsync")
+    expect(audit[1]).toMatchObject({ before: { enabled: true }, after: { enabled: false, addressChanged: true } })
   })
 
   it("refuses a bad address, an unknown company, a secret on e-mail, unknown fields and viewers; nothing stored", async () => {
