@@ -88,7 +88,12 @@ export const CompanyLink = Schema.Struct({
   tenantId: TenantId,
   /** Start date for this company's first lines (DESIGN.md §4 start date override). */
   startDate: Schema.optional(LocalDate),
-  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true })
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  /**
+   * Whether the company's contacts are synced with the PSA (a PSA whose capabilities say
+   * `contacts`). Only the setting is kept today: contact syncing itself is not built yet.
+   */
+  contactSync: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }).annotations({ identifier: "CompanyLink" })
 export type CompanyLink = typeof CompanyLink.Type
 

@@ -351,6 +351,8 @@ export interface SyncStoreShape {
   /** Appends per-line events (batched, one transaction). */
   readonly appendEvents: (events: ReadonlyArray<SyncEvent>) => Effect.Effect<void, StoreError>
   readonly listRuns: (limit: number) => Effect.Effect<ReadonlyArray<SyncRun>, StoreError>
+  /** One run by its id (`None` when there is none). */
+  readonly getRun: (id: RunId) => Effect.Effect<Option.Option<SyncRun>, StoreError>
   /** Events, newest first. */
   readonly listEvents: (query: EventQuery) => Effect.Effect<ReadonlyArray<SyncEvent>, StoreError>
 

@@ -21,7 +21,15 @@ import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
 import * as AuditRoutes from "./routes/Audit.js"
 import * as AuthRoutes from "./routes/Auth.js"
+import * as CompaniesRoutes from "./routes/Companies.js"
+import * as CustomLicensesRoutes from "./routes/CustomLicenses.js"
+import * as ExclusionsRoutes from "./routes/Exclusions.js"
+import * as HeldRoutes from "./routes/Held.js"
+import * as HistoryRoutes from "./routes/History.js"
 import * as JobsRoutes from "./routes/Jobs.js"
+import * as MappingsRoutes from "./routes/Mappings.js"
+import * as NotificationsRoutes from "./routes/Notifications.js"
+import * as ProfilesRoutes from "./routes/Profiles.js"
 import * as SyncRoutes from "./routes/Sync.js"
 import * as TokensRoutes from "./routes/Tokens.js"
 import * as UsersRoutes from "./routes/Users.js"
@@ -77,7 +85,15 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   AuthRoutes.routes,
   UsersRoutes.routes,
   TokensRoutes.routes,
-  AuditRoutes.routes
+  AuditRoutes.routes,
+  ProfilesRoutes.routes,
+  CompaniesRoutes.routes,
+  MappingsRoutes.routes,
+  CustomLicensesRoutes.routes,
+  ExclusionsRoutes.routes,
+  NotificationsRoutes.routes,
+  HistoryRoutes.routes,
+  HeldRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */

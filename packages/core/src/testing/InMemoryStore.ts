@@ -156,6 +156,7 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     Effect.sync(() =>
       [...state.runs.values()].sort((a, b) => compare(b.startedAt, a.startedAt) || compare(b.id, a.id)).slice(0, limit)
     ),
+  getRun: (id) => Effect.sync(() => Option.fromNullable(state.runs.get(id))),
   listEvents: (query) =>
     Effect.sync(() =>
       state.events

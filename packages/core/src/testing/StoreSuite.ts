@@ -73,6 +73,18 @@ const runB = RunId.make("run-b")
 /** A configuration that uses every kind of row and option the store has to keep. */
 export const fullConfig: SyncConfig = Schema.decodeSync(SyncConfigSchema)({
   ...SampleData.configInput,
+  companies: [
+    ...(SampleData.configInput.companies ?? []),
+    // Every company field: a start date, disabled, contact sync on.
+    {
+      companyId: "253",
+      name: 'O"Brien & Sons',
+      tenantId: SampleData.tenantIds.tailspin,
+      startDate: "2026-12-01",
+      enabled: false,
+      contactSync: true
+    }
+  ],
   mappings: [
     ...(SampleData.configInput.mappings ?? []),
     {
@@ -682,6 +694,8 @@ export const runStoreSuite = (
             expect(runs[1]).toEqual(finished)
             expect(runs[0]?.finishedAt).toBeUndefined()
             expect((yield* store.listRuns(1)).map((r) => r.id)).toEqual(["run-b"])
+            expect(yield* store.getRun(runA)).toEqual(Option.some(finished))
+            expect(Option.isNone(yield* store.getRun(RunId.make("run-none")))).toBe(true)
           })
         )
       )

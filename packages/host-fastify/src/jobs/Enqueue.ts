@@ -19,6 +19,12 @@ export const jobsFor = (
     const trigger = request.trigger ?? "api"
     const scope = request.scope
     if (scope._tag === "All") {
+      if (request.releaseHolds === true) {
+        return yield* new JobQueueError({
+          reason: "Invalid",
+          message: "holds are released for one company at a time, not for all companies at once"
+        })
+      }
       return config.companies.filter((c) => c.enabled).map((c) => ({ companyId: c.companyId, trigger }))
     }
     const company = config.companies.find((c) => c.companyId === scope.companyId)
@@ -31,7 +37,8 @@ export const jobsFor = (
         message: `company ${scope.companyId} is disabled: enable it to sync it`
       })
     }
-    if (scope._tag === "Company") return [{ companyId: company.companyId, trigger }]
+    const release = request.releaseHolds === true ? { releaseHolds: true } : {}
+    if (scope._tag === "Company") return [{ companyId: company.companyId, trigger, ...release }]
     const mapping = config.mappings.find((m) => m.id === scope.mappingId && m.companyId === company.companyId)
     if (mapping === undefined) {
       return yield* new JobQueueError({
@@ -39,5 +46,5 @@ export const jobsFor = (
         message: `company ${scope.companyId} has no mapping ${scope.mappingId}`
       })
     }
-    return [{ companyId: company.companyId, mappingId: mapping.id as Ids.MappingId, trigger }]
+    return [{ companyId: company.companyId, mappingId: mapping.id as Ids.MappingId, trigger, ...release }]
   })

@@ -149,6 +149,7 @@ export const make = (options: QueueOptions = {}): Effect.Effect<JobQueueShape, n
               batch,
               companyId: data.companyId,
               ...(data.mappingId !== undefined ? { mappingId: data.mappingId } : {}),
+              ...(data.releaseHolds === true ? { releaseHolds: true } : {}),
               state: "queued",
               attempts: 0,
               maxAttempts: opts.retryLimit + 1,

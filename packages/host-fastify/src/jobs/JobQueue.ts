@@ -73,6 +73,8 @@ export const JobStatus = Schema.Struct({
   batch: Schema.String,
   companyId: Ids.CompanyId,
   mappingId: Schema.optional(Ids.MappingId),
+  /** The sync applies what the safety guard would hold (a person released the company's holds). */
+  releaseHolds: Schema.optional(Schema.Boolean),
   state: JobState,
   /** Attempts started so far. */
   attempts: Schema.Int,
@@ -95,6 +97,11 @@ export interface EnqueueRequest {
   /** A user's or token's name, or "schedule". */
   readonly requestedBy: string
   readonly trigger?: JobTrigger
+  /**
+   * Apply what the safety guard would hold (the engine's `releaseHolds`): a person confirmed the
+   * held changes. Only for a scope of one company or one mapping.
+   */
+  readonly releaseHolds?: boolean
 }
 
 /** What an enqueue made: one job per company; `existing` when the company was already queued or running. */

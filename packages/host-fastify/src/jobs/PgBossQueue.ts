@@ -122,6 +122,7 @@ const statusOf = (row: Row): JobStatus => {
     batch: row.data.batch,
     companyId: row.data.companyId,
     ...(row.data.mappingId !== undefined ? { mappingId: row.data.mappingId } : {}),
+    ...(row.data.releaseHolds === true ? { releaseHolds: true } : {}),
     state,
     // retryCount counts the claims after the first; a job waiting for a retry has had retryCount + 1.
     attempts: row.state === "created" ? 0 : row.retryCount + 1,

@@ -23,6 +23,8 @@ export interface SyncJobData {
   readonly companyId: Ids.CompanyId
   readonly mappingId?: Ids.MappingId
   readonly trigger: JobTrigger
+  /** Apply what the safety guard would hold (a person released the company's holds). */
+  readonly releaseHolds?: boolean
 }
 
 /**
@@ -59,6 +61,7 @@ const syncOnce = (data: SyncJobData, options: ResolvedOptions) =>
     listTenants: false,
     concurrency: 1,
     leaseTtlMillis: options.leaseTtlMillis,
+    ...(data.releaseHolds === true ? { releaseHolds: true } : {}),
     ...(data.mappingId !== undefined ? { mappings: [data.mappingId] } : {})
   })
 

@@ -29,7 +29,19 @@ const world = (options: { failReads?: number } = {}) => {
     Layer.succeed(Psa.Psa, flaky),
     InMemoryStore.layer(store)
   )
-  return { store, psaState, ports, counts }
+  return { store, psaState, source, ports, counts }
+}
+
+/** Contoso's tenant reads far fewer licenses (SPB 25 → 2, Exchange 3 → 0): a drop the safety guard holds. */
+const dropContoso = (source: InMemoryLicenseSource.InMemoryLicenseSourceState) => {
+  const key = SampleData.tenantIds.contoso.toLowerCase()
+  const snapshot = source.snapshots.get(key)
+  if (snapshot === undefined) throw new Error("no Contoso snapshot")
+  source.snapshots.set(key, {
+    ...snapshot,
+    skus: snapshot.skus.map((s) => (s.partNumber === "FLOW_FREE" ? s : { ...s, enabled: 0, consumed: 0 })),
+    subscriptions: snapshot.subscriptions.map((s) => ({ ...s, quantity: 0 }))
+  })
 }
 
 const queueOver = (ports: ReturnType<typeof world>["ports"], options = {}) =>
@@ -175,6 +187,42 @@ describe("InProcessQueue", () => {
       yield* until(settled(id))
       expect(Option.getOrThrow(yield* q.job(id))).toMatchObject({ state: "succeeded", mappingId: mapping.id })
       expect([...w.store.ledger.values()].map((e) => e.mappingId)).toEqual([mapping.id])
+    }).pipe(Effect.provide(queueOver(w.ports)))
+  })
+
+  it.effect("a job with releaseHolds says so and syncs with the safety guard's holds released", () => {
+    const w = world()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2026-11-17T09:00:00Z"))
+      const q = yield* JobQueue
+      yield* q.start
+      const run = (releaseHolds?: boolean) =>
+        Effect.gen(function* () {
+          const { jobs } = yield* q.enqueueSync({
+            scope: { _tag: "Company", companyId: contoso },
+            requestedBy: "alice",
+            ...(releaseHolds !== undefined ? { releaseHolds } : {})
+          })
+          const id = jobs[0]?.job.id as JobStatus["id"]
+          yield* until(settled(id))
+          return Option.getOrThrow(yield* q.job(id))
+        })
+      expect((yield* run()).outcome?.status).toBe("changed")
+      dropContoso(w.source)
+      const held = yield* run()
+      expect(held.releaseHolds).toBeUndefined()
+      expect(held.outcome).toMatchObject({ status: "held", applied: 0 })
+      const released = yield* run(true)
+      expect(released).toMatchObject({
+        releaseHolds: true,
+        state: "succeeded",
+        outcome: { status: "changed", held: 0 }
+      })
+      expect(released.outcome?.applied).toBe(held.outcome?.held)
+      const all = yield* Effect.flip(
+        q.enqueueSync({ scope: { _tag: "All" }, requestedBy: "alice", releaseHolds: true })
+      )
+      expect(all.reason).toBe("Invalid")
     }).pipe(Effect.provide(queueOver(w.ports)))
   })
 

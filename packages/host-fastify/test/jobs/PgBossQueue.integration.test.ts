@@ -64,7 +64,7 @@ if (availability._tag === "Unavailable") {
         return Layer.mergeAll(queue, ports).pipe(Layer.provide(seeded))
       })
     )
-    return { layer, reads }
+    return { layer, reads, source }
   }
 
   const waitFor = <E, R>(check: Effect.Effect<boolean, E, R>, seconds = 60) =>
@@ -109,6 +109,49 @@ if (availability._tag === "Unavailable") {
               .sort()
           )
           expect(yield* q.depth).toBe(0)
+        }).pipe(Effect.provide(r.layer))
+      },
+      120_000
+    )
+
+    it.live(
+      "a job with releaseHolds carries it to the engine: the safety guard's holds are released",
+      () => {
+        const r = rig()
+        return Effect.gen(function* () {
+          const q = yield* JobQueue
+          yield* q.start
+          const run = (releaseHolds: boolean) =>
+            Effect.gen(function* () {
+              const { jobs } = yield* q.enqueueSync({
+                scope: { _tag: "Company", companyId: contoso },
+                requestedBy: "alice",
+                ...(releaseHolds ? { releaseHolds } : {})
+              })
+              const id = jobs[0]?.job.id as JobStatus["id"]
+              yield* waitFor(Effect.map(q.job(id), (s) => Option.isSome(s) && final(s.value)))
+              return Option.getOrThrow(yield* q.job(id))
+            })
+          expect((yield* run(false)).outcome?.status).toBe("changed")
+          // Contoso's tenant reads far fewer licenses: a drop the safety guard holds.
+          const key = SampleData.tenantIds.contoso.toLowerCase()
+          const snapshot = r.source.snapshots.get(key)
+          if (snapshot === undefined) throw new Error("no Contoso snapshot")
+          r.source.snapshots.set(key, {
+            ...snapshot,
+            skus: snapshot.skus.map((s) => (s.partNumber === "FLOW_FREE" ? s : { ...s, enabled: 0, consumed: 0 })),
+            subscriptions: snapshot.subscriptions.map((s) => ({ ...s, quantity: 0 }))
+          })
+          const held = yield* run(false)
+          expect(held.outcome).toMatchObject({ status: "held", applied: 0 })
+          expect(held.releaseHolds).toBeUndefined()
+          const released = yield* run(true)
+          expect(released).toMatchObject({
+            releaseHolds: true,
+            state: "succeeded",
+            outcome: { status: "changed", held: 0 }
+          })
+          expect(released.outcome?.applied).toBe(held.outcome?.held)
         }).pipe(Effect.provide(r.layer))
       },
       120_000

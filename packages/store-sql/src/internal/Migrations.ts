@@ -333,6 +333,17 @@ export const migrations: ReadonlyArray<Migration> = [
       // made before: they act with their user's role.
       await db.schema.alterTable("api_tokens").addColumn("role", "text").execute()
     }
+  },
+  {
+    version: 7,
+    name: "contact sync per company",
+    up: async (db) => {
+      // Whether a company's contacts are synced with the PSA (0 on rows written before: off).
+      await db.schema
+        .alterTable("companies")
+        .addColumn("contact_sync", "integer", (c) => c.notNull().defaultTo(0))
+        .execute()
+    }
   }
 ]
 

@@ -238,7 +238,7 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           )
           // Children before parents would matter with foreign keys; there are none between these.
           yield* replaceRows(trx, "billing_profiles", "id", Rows.billingProfileRows(encoded), 8)
-          yield* replaceRows(trx, "companies", "company_id", Rows.companyRows(encoded), 6)
+          yield* replaceRows(trx, "companies", "company_id", Rows.companyRows(encoded), 7)
           yield* replaceRows(trx, "mappings", "id", Rows.mappingRows(encoded), 7)
           yield* replaceRows(trx, "exclusions", "position", Rows.exclusionRows(encoded), 5)
           yield* replaceRows(trx, "custom_licenses", "id", Rows.customLicenseRows(encoded), 4)
@@ -459,6 +459,12 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           .limit(Math.max(0, Math.floor(limit)))
           .execute()
       ).pipe(Effect.flatMap((rows) => skipCorrupt(rows.map(Rows.decodeRun)))),
+
+    getRun: (id) =>
+      query("reading a sync run", () => db.selectFrom("sync_runs").selectAll().where("id", "=", id).execute()).pipe(
+        Effect.flatMap((rows) => failOnCorrupt(rows.map(Rows.decodeRun))),
+        Effect.map((runs) => Option.fromNullable(runs[0]))
+      ),
 
     listEvents: (q) =>
       query("reading sync events", () => {

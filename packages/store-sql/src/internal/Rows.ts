@@ -162,14 +162,18 @@ export const companyRows = (config: EncodedConfig) =>
       name: c.name,
       tenant_id: c.tenantId,
       start_date: c.startDate ?? null,
-      enabled: c.enabled === false ? 0 : 1
+      enabled: c.enabled === false ? 0 : 1,
+      contact_sync: c.contactSync === true ? 1 : 0
     })
   )
 
 export const decodeCompany = (row: CompaniesTable) =>
   decodeRow(
     Setup.CompanyLink,
-    { table: "companies", columns: { companyId: "company_id", tenantId: "tenant_id", startDate: "start_date" } },
+    {
+      table: "companies",
+      columns: { companyId: "company_id", tenantId: "tenant_id", startDate: "start_date", contactSync: "contact_sync" }
+    },
     row.company_id,
     () =>
       compact({
@@ -177,7 +181,8 @@ export const decodeCompany = (row: CompaniesTable) =>
         name: row.name,
         tenantId: row.tenant_id,
         startDate: row.start_date,
-        enabled: bool(row.enabled)
+        enabled: bool(row.enabled),
+        contactSync: bool(row.contact_sync)
       })
   )
 

@@ -42,6 +42,8 @@ export interface CompaniesTable {
   tenant_id: string
   start_date: string | null
   enabled: number
+  /** Schema version 6; optional for kysely since the column has a default (0: off). */
+  contact_sync?: number | undefined
 }
 
 export interface MappingsTable {
