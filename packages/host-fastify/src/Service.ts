@@ -19,7 +19,9 @@ import * as Server from "./http/Server.js"
 import * as Jobs from "./jobs/Jobs.js"
 import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
+import * as HealthRoutes from "./routes/Health.js"
 import * as JobsRoutes from "./routes/Jobs.js"
+import * as MetricsRoutes from "./routes/Metrics.js"
 import * as SyncRoutes from "./routes/Sync.js"
 
 /** The service could not start (the store did not open, the port is taken…). */
@@ -67,7 +69,12 @@ export interface Handle {
 export const version = "0.1.0"
 
 /** The route groups of the service, each from `src/routes/<Area>.ts`. */
-const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [SyncRoutes.routes, JobsRoutes.routes]
+const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
+  SyncRoutes.routes,
+  JobsRoutes.routes,
+  HealthRoutes.routes,
+  MetricsRoutes.routes
+]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
 export const routes = (): ReadonlyArray<Route.Any> => {
