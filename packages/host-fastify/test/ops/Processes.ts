@@ -5,11 +5,13 @@
  * with the first stdout line (the started service), `exited` with the exit code and signal.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { resolve } from "node:path"
+import { dirname, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 
-export const root = resolve(__dirname, "../../../..")
+const here = dirname(fileURLToPath(import.meta.url))
+export const root = resolve(here, "../../../..")
 export const cliBin = resolve(root, "packages/host-cli/src/bin.ts")
-export const entry = resolve(__dirname, "ServeEntry.ts")
+export const entry = resolve(here, "ServeEntry.ts")
 
 export interface Started {
   readonly url: string
