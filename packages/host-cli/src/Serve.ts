@@ -152,10 +152,14 @@ const demoConnections = (
 const shutdown = (handle: Service.Handle, drainSeconds: number, log: (line: string) => void) =>
   Effect.promise(async () => {
     log(`seatsync serve: stopping (no new jobs; running ones get up to ${drainSeconds} s to finish)\n`)
-    const queue = await handle.runtime.runPromise(JobQueue.JobQueue)
-    Health.markStopping(queue)
-    await handle.runtime.runPromise(queue.stop(drainSeconds * 1000))
-    await handle.close()
+    try {
+      const queue = await handle.runtime.runPromise(JobQueue.JobQueue)
+      Health.markStopping(queue)
+      await handle.runtime.runPromise(queue.stop(drainSeconds * 1000))
+    } finally {
+      // Whatever the drain did, the server and the runtime (the queue's connections) close.
+      await handle.close()
+    }
     log("seatsync serve: stopped\n")
   })
 

@@ -82,6 +82,10 @@ export const serve = Command.make(
         return yield* new UsageError({ message: "serve: give one of --config FILE, --storage URL or --demo" })
       if (options.worker && options.noWorker)
         return yield* new UsageError({ message: "serve: --worker and --no-worker contradict each other" })
+      if (Option.isSome(options.daily) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(options.daily.value))
+        return yield* new UsageError({
+          message: `serve: --daily: expected HH:MM (00:00–23:59), got ${JSON.stringify(options.daily.value)}`
+        })
       if (Option.isSome(options.concurrency) && options.concurrency.value < 1)
         return yield* new UsageError({ message: "serve: --concurrency: expected 1 or more" })
       const [Serve, who] = yield* load(() => Promise.all([import("../Serve.js"), access()]))

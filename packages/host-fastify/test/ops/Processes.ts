@@ -5,10 +5,12 @@
  * with the first stdout line (the started service), `exited` with the exit code and signal.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createRequire } from "node:module"
 import { dirname, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 const here = dirname(fileURLToPath(import.meta.url))
+const require = createRequire(import.meta.url)
 export const root = resolve(here, "../../../..")
 export const cliBin = resolve(root, "packages/host-cli/src/bin.ts")
 export const entry = resolve(here, "ServeEntry.ts")
@@ -58,16 +60,23 @@ const watch = (child: ChildProcess): ServiceProcess => {
   return { child, started, exited, stdout: () => stdout, stderr: () => stderr }
 }
 
-const node = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>) =>
-  spawn(process.execPath, ["--conditions=@seatsync/source", "--import", "tsx", ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+const node = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>, cwd = root) =>
+  spawn(
+    process.execPath,
+    ["--conditions=@seatsync/source", "--import", pathToFileURL(require.resolve("tsx")).href, ...args],
+    {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
 
-/** `seatsync serve ARGS` (with `--json --port 0` added), from source. */
-export const cli = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): ServiceProcess =>
-  watch(node([cliBin, "serve", "--json", "--port", "0", ...args], env))
+/** `seatsync serve ARGS` (with `--json --port 0` added), from source, in `cwd` (default the repository). */
+export const cli = (
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>> = {},
+  cwd = root
+): ServiceProcess => watch(node([cliBin, "serve", "--json", "--port", "0", ...args], env, cwd))
 
 /** The test entry with `options` (ServeEntry.ts): a service whose tokens are the test principals'. */
 export const testEntry = (

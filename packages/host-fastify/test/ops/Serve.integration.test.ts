@@ -112,12 +112,30 @@ describe("seatsync serve (the command line)", () => {
     }
   }, 120_000)
 
-  it("bad usage is exit 2 with the reason: no source, two sources, --no-worker on SQLite, no PSA in the environment", async () => {
+  it("--demo (npm run serve): the sample world on the simulators, every company synced once, in .seatsync/", async () => {
+    const service = Processes.cli(["--demo"], {}, dir)
+    try {
+      const started = await service.started
+      expect((await get(`${started.url}/health/ready`)).status).toBe(200)
+      await waitFor("the sample world's syncs", async () => {
+        const text = (await get(`${started.url}/metrics`)).text
+        return /seatsync_sync_duration_seconds_count\{status="ok"\} 3$/m.test(text)
+      })
+      expect(await Processes.stop(service)).toEqual({ code: 0, signal: null })
+      const runs = await inStore(join(dir, ".seatsync/serve-demo.db"), (s) => s.listRuns(10))
+      expect(runs.map((r) => r.status)).toEqual(["ok", "ok", "ok"])
+    } finally {
+      await Processes.stop(service, "SIGKILL")
+    }
+  }, 120_000)
+
+  it("bad usage is exit 2 with the reason (no source, two sources, a bad --daily, --no-worker on SQLite); no PSA in the environment is exit 1", async () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
       [[], "give one of --config FILE, --storage URL or --demo"],
       [["--storage", join(dir, "x.db"), "--demo"], "give one of"],
       [["--storage", join(dir, "x.db"), "--worker", "--no-worker"], "contradict"],
-      [["--config", join(dir, "missing.yaml")], "missing.yaml"]
+      [["--config", join(dir, "missing.yaml")], "missing.yaml"],
+      [["--storage", join(dir, "x.db"), "--daily", "25:00"], "--daily: expected HH:MM"]
     ]
     for (const [args, message] of cases) {
       const service = Processes.cli(args)
