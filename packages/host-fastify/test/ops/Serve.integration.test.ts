@@ -121,6 +121,14 @@ describe("seatsync serve (the command line)", () => {
         const text = (await get(`${started.url}/metrics`)).text
         return /seatsync_sync_duration_seconds_count\{status="ok"\} 3$/m.test(text)
       })
+      // The vendor calls are counted from the CLI's HTTP transport, by vendor and outcome.
+      const text = (await get(`${started.url}/metrics`)).text
+      for (const vendor of ["microsoft", "connectwise"]) {
+        const calls = new RegExp(`^seatsync_vendor_calls_total\\{vendor="${vendor}",outcome="ok"\\} (\\d+)$`, "m").exec(
+          text
+        )
+        expect(Number(calls?.[1] ?? 0), vendor).toBeGreaterThan(0)
+      }
       expect(await Processes.stop(service)).toEqual({ code: 0, signal: null })
       const runs = await inStore(join(dir, ".seatsync/serve-demo.db"), (s) => s.listRuns(10))
       expect(runs.map((r) => r.status)).toEqual(["ok", "ok", "ok"])
