@@ -76,6 +76,15 @@ export const defaultDrainSeconds = 30
 
 const isPostgres = (storage: string) => /^postgres(ql)?:\/\//i.test(storage)
 
+const passwordOf = (url: string): string | undefined => {
+  try {
+    const password = decodeURIComponent(new URL(url).password)
+    return password === "" ? undefined : password
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Counts vendor calls until the service's metrics exist (the ports are built before the
  * service), then feeds them straight in.
@@ -187,6 +196,11 @@ export const serve = (
       }
     }
     const postgres = isPostgres(connection.storage)
+    // A database password in the storage URL is a secret too: no error or log shows it.
+    if (postgres) {
+      const password = passwordOf(connection.storage)
+      if (password !== undefined) options.redactor?.add(password)
+    }
     if (options.work === false && !postgres) {
       return yield* new ServeError({
         message:
