@@ -12,6 +12,7 @@ import { consent } from "./commands/Consent.js"
 import { demo } from "./commands/Demo.js"
 import { history, migrate } from "./commands/History.js"
 import { init } from "./commands/Init.js"
+import { serve } from "./commands/Serve.js"
 import { simulate } from "./commands/Simulate.js"
 import { plan, sync } from "./commands/Sync.js"
 import { automap, tenants } from "./commands/Tenants.js"
@@ -22,7 +23,7 @@ import { Io, type IoShape, logger } from "./Io.js"
 /** The package version, shown by --version and in the help. */
 export const version = "0.1.0"
 
-const commands = [demo, init, sync, plan, tenants, automap, history, simulate, consent, migrate, users] as const
+const commands = [demo, init, sync, plan, tenants, automap, history, simulate, consent, migrate, users, serve] as const
 
 /** The commands' descriptions (their options and arguments), in the order the help lists them. */
 const descriptors: ReadonlyArray<CommandDescriptor.Command<unknown>> = commands.map((c) => c.descriptor)
@@ -46,7 +47,7 @@ const cli = Command.run(command, {
 })
 
 /** Commands that run until stopped: for them Ctrl-C is the normal end (exit 0), not an interruption. */
-const runsUntilStopped = (argv: ReadonlyArray<string>) => argv[0] === "simulate"
+const runsUntilStopped = (argv: ReadonlyArray<string>) => argv[0] === "simulate" || argv[0] === "serve"
 
 /** The exit code of a finished command line (for `NodeRuntime.runMain`'s teardown). */
 export const exitCodeOf = (argv: ReadonlyArray<string>, exit: Exit.Exit<unknown, unknown>): number =>

@@ -7,15 +7,16 @@
 
 import { writeFile } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
-import type { FileSystem, HttpClient } from "@effect/platform"
+import type { FileSystem } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { type LicenseSource, type Liveness, Psa, Store } from "@seatsync/core"
+import { type LicenseSource, type Liveness, Psa, type Setup, Store } from "@seatsync/core"
 import { Pool, Transport } from "@seatsync/http"
 import { isKnownSku, MicrosoftLicenseSource, type MicrosoftOptions } from "@seatsync/partner-center"
 import { AutotaskClient, type AutotaskOptions, AutotaskPsa } from "@seatsync/psa-autotask"
 import { ConnectWiseClient, type ConnectWiseOptions, ConnectWisePsa } from "@seatsync/psa-connectwise"
 import { ApiTokens, NodeLiveness, SqlStore } from "@seatsync/store-sql"
-import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Context, Data, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
 import YAML from "yaml"
 import * as ConfigFile from "./ConfigFile.js"
 import * as Redaction from "./Redaction.js"
@@ -31,6 +32,18 @@ export interface CallCounts {
   psaReads: number
   psaWrites: number
 }
+
+/** How a vendor call ended (the service's `seatsync_vendor_calls_total` outcome label). */
+export type CallOutcome = "ok" | "rate_limited" | "client_error" | "server_error" | "network_error"
+
+/**
+ * Learns how each vendor call ended, by vendor (`microsoft`, `connectwise`, `autotask`), as the
+ * answer (or the network failure) comes back: the service feeds its metrics with it.
+ */
+export type CallObserver = (vendor: string, outcome: CallOutcome) => void
+
+const outcomeOf = (status: number): CallOutcome =>
+  status === 429 ? "rate_limited" : status >= 500 ? "server_error" : status >= 400 ? "client_error" : "ok"
 
 /** Resolved connections: everything the layers need, secrets redacted. */
 export interface Resolved {
@@ -75,9 +88,10 @@ export const connectionsPerHost = (resolved: Resolved): number => {
 const countingHttp = (
   counts: CallCounts,
   psaHost: (url: URL) => boolean,
-  connections: number
-): Layer.Layer<HttpClient.HttpClient> =>
-  Transport.layer({
+  connections: number,
+  observe?: { readonly psa: string; readonly observer: CallObserver } | undefined
+): Layer.Layer<HttpClient.HttpClient> => {
+  const transport = Transport.layer({
     connectionsPerHost: connections,
     onRequest: ({ method, url }) => {
       if (!psaHost(url)) counts.microsoft++
@@ -85,6 +99,31 @@ const countingHttp = (
       else counts.psaReads++
     }
   })
+  if (observe === undefined) return transport
+  const vendorOf = (url: string) => {
+    try {
+      return psaHost(new URL(url)) ? observe.psa : "microsoft"
+    } catch {
+      return "microsoft"
+    }
+  }
+  // Every attempt passes here (the adapters retry above the client), with its status or its failure.
+  return Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (client) =>
+      client.pipe(
+        HttpClient.tap((response) =>
+          Effect.sync(() => observe.observer(vendorOf(response.request.url), outcomeOf(response.status)))
+        ),
+        HttpClient.tapError((error) =>
+          Effect.sync(() => {
+            if (error._tag === "RequestError") observe.observer(vendorOf(error.request.url), "network_error")
+          })
+        )
+      )
+    )
+  ).pipe(Layer.provide(transport))
+}
 
 const hostOf = (urlOrHost: string | undefined): string | undefined => {
   if (urlOrHost === undefined) return undefined
@@ -102,7 +141,8 @@ const hostOf = (urlOrHost: string | undefined): string | undefined => {
  */
 export const layers = (
   resolved: Resolved,
-  timeZone: string
+  timeZone: string,
+  observer?: CallObserver
 ): {
   readonly layer: Layer.Layer<
     LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore | Store.AdminStore | Liveness.Liveness,
@@ -117,14 +157,20 @@ export const layers = (
   // Liveness: a lease left by a sync on this machine whose process is gone (kill -9, a crash)
   // is taken over at once instead of after its TTL.
   return {
-    layer: Layer.mergeAll(portsOver(resolved, timeZone, counts, pool), store, NodeLiveness.layer),
+    layer: Layer.mergeAll(portsOver(resolved, timeZone, counts, pool, observer), store, NodeLiveness.layer),
     counts,
     pools: pool.snapshots
   }
 }
 
 /** The Microsoft and PSA ports on one counting HTTP client, their calls in one set of pools. */
-const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts, pool: Pool.Pool) => {
+const portsOver = (
+  resolved: Resolved,
+  timeZone: string,
+  counts: CallCounts,
+  pool: Pool.Pool,
+  observer?: CallObserver | undefined
+) => {
   const psaHosts = new Set(
     (resolved.psa.kind === "connectwise"
       ? [hostOf(resolved.psa.options.site)]
@@ -138,7 +184,12 @@ const portsOver = (resolved: Resolved, timeZone: string, counts: CallCounts, poo
   const autotaskLike = resolved.psa.kind === "autotask"
   const isPsa = (url: URL) =>
     psaHosts.has(url.host.toLowerCase()) || (autotaskLike && url.host.endsWith(".autotask.net"))
-  const http = countingHttp(counts, isPsa, connectionsPerHost(resolved))
+  const http = countingHttp(
+    counts,
+    isPsa,
+    connectionsPerHost(resolved),
+    observer === undefined ? undefined : { psa: resolved.psa.kind, observer }
+  )
   const psa: Layer.Layer<Psa.Psa, never, HttpClient.HttpClient> =
     resolved.psa.kind === "connectwise"
       ? ConnectWisePsa.layer({ ...resolved.psa.options, pool })
@@ -298,6 +349,103 @@ export interface Connected {
 
 const loadFile = (path: string) => ConfigFile.load(path, { isKnownSku })
 
+/** Every port the library needs: license source, PSA, both stores, liveness. */
+export type Ports = LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore | Store.AdminStore | Liveness.Liveness
+
+/** What `connect` opened: the ports (closed with its scope) and what they were opened from. */
+export interface Connection {
+  readonly ports: Context.Context<Ports>
+  /** The store target (SQLite file or postgres:// URL). */
+  readonly storage: string
+  /** The MSP's time zone (the file's settings, or the stored configuration's). */
+  readonly timeZone: string
+  /** The configuration file, when connected from one. */
+  readonly file: ConfigFile.ConfigFile | undefined
+  readonly calls: () => CallCounts
+  readonly pools: Effect.Effect<Readonly<Record<string, Pool.Snapshot>>>
+}
+
+export interface ConnectContext {
+  /** Where `{ env: NAME }` secrets are read (and, with `storage`, the adapters' own variables). */
+  readonly env: NodeJS.ProcessEnv
+  /** Learns the configured secrets (the CLI redacts its output with it); the store is redacted either way. */
+  readonly redactor?: Redaction.Redactor | undefined
+  /** Learns how each vendor call ended (the service's metrics). */
+  readonly observer?: CallObserver | undefined
+}
+
+/**
+ * The connections from the adapters' environment variables (their `optionsFromEnv`: `MICROSOFT_*`,
+ * and `CONNECTWISE_*` or `AUTOTASK_*`, whichever has its first variable set), for a store target
+ * given without a configuration file.
+ */
+export const resolveFromEnv = (storage: string, env: NodeJS.ProcessEnv): Effect.Effect<Resolved, WiringError> =>
+  Effect.gen(function* () {
+    const microsoft = yield* MicrosoftLicenseSource.optionsFromEnv
+    let psa: Resolved["psa"]
+    if (env.CONNECTWISE_SITE !== undefined) psa = { kind: "connectwise", options: yield* ConnectWisePsa.optionsFromEnv }
+    else if (env.AUTOTASK_USER_NAME !== undefined) psa = { kind: "autotask", config: yield* AutotaskPsa.optionsFromEnv }
+    else
+      return yield* new WiringError({
+        message:
+          "no PSA connection: set the CONNECTWISE_* variables (CONNECTWISE_SITE first) or the AUTOTASK_* ones (AUTOTASK_USER_NAME first), or give --config"
+      })
+    return { storage, microsoft, psa } satisfies Resolved
+  }).pipe(
+    Effect.withConfigProvider(
+      ConfigProvider.fromMap(
+        new Map(Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as const])))
+      )
+    ),
+    Effect.catchTag("ConfigError", (e) =>
+      Effect.fail(new WiringError({ message: `the connections from the environment: ${String(e)}` }))
+    )
+  )
+
+/**
+ * Opens the store and connects the vendors, for as long as the scope lasts: from a configuration
+ * file (its sync configuration is applied to the store, idempotently) or from a store target and
+ * the adapters' environment variables (the configuration is the stored one). The store is wrapped
+ * so that nothing it is given holds a secret; a rotated Partner Center refresh token is kept.
+ */
+export const connect = (
+  source:
+    | { readonly config: string }
+    | { readonly storage: string }
+    /** Connections resolved already, with the sync configuration to apply (the demo's). */
+    | { readonly resolved: Resolved; readonly config: Setup.SyncConfig },
+  context: ConnectContext
+): Effect.Effect<Connection, WiringError | ConfigFile.ConfigFileError | Store.StoreError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const redactor = context.redactor ?? Redaction.make()
+    const file = "config" in source && typeof source.config === "string" ? yield* loadFile(source.config) : undefined
+    const resolved =
+      "resolved" in source
+        ? source.resolved
+        : "config" in source && file !== undefined
+          ? yield* resolveConnections(source.config, file, context.env).pipe(Effect.provide(NodeFileSystem.layer))
+          : yield* resolveFromEnv("storage" in source ? source.storage : "", context.env)
+    yield* redactSecrets(resolved, redactor)
+    const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
+    const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))
+    const store = Redaction.store(Context.get(storeContext, Store.SyncStore), redactor)
+    const admin = Context.get(storeContext, Store.AdminStore)
+    const config = file !== undefined ? ConfigFile.syncConfig(file) : "resolved" in source ? source.config : undefined
+    if (config !== undefined) yield* admin.saveConfig(config)
+    const timeZone = config !== undefined ? config.settings.timeZone : (yield* store.loadConfig).settings.timeZone
+    // Resolved connections are the demo's simulators: their token needs no keeping.
+    const microsoft =
+      "resolved" in source ? resolved.microsoft : yield* keepRotatedRefreshToken(admin, resolved.microsoft, redactor)
+    const pool = yield* Pool.make
+    const vendors = yield* Layer.build(portsOver({ ...resolved, microsoft }, timeZone, counts, pool, context.observer))
+    const liveness = yield* Layer.build(NodeLiveness.layer)
+    const ports = Context.merge(
+      Context.merge(vendors, Context.add(storeContext, Store.SyncStore, store)),
+      liveness
+    ) as Context.Context<Ports>
+    return { ports, storage: resolved.storage, timeZone, file, calls: () => ({ ...counts }), pools: pool.snapshots }
+  })
+
 /**
  * Loads a configuration file, connects everything, applies the file's sync configuration to
  * the store (idempotently), and runs `f` with the ports.
@@ -313,26 +461,10 @@ export const withConfig = <A, E>(
   f: (connected: Connected) => Effect.Effect<A, E, LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore>
 ): Effect.Effect<A, E | WiringError | ConfigFile.ConfigFileError | Store.StoreError> =>
   Effect.gen(function* () {
-    const redactor = context.redactor ?? Redaction.make()
-    const file = yield* loadFile(path)
-    const resolved = yield* resolveConnections(path, file, context.env).pipe(Effect.provide(NodeFileSystem.layer))
-    yield* redactSecrets(resolved, redactor)
-    const counts: CallCounts = { microsoft: 0, psaReads: 0, psaWrites: 0 }
-    const storeContext = yield* Layer.build(SqlStore.layerFromUrl(resolved.storage))
-    const store = Redaction.store(Context.get(storeContext, Store.SyncStore), redactor)
-    const admin = Context.get(storeContext, Store.AdminStore)
-    yield* admin.saveConfig(ConfigFile.syncConfig(file))
-    const microsoft = yield* keepRotatedRefreshToken(admin, resolved.microsoft, redactor)
-    const pool = yield* Pool.make
-    const ports = portsOver({ ...resolved, microsoft }, file.settings.timeZone, counts, pool)
-    return yield* f({ path, file, calls: () => ({ ...counts }), pools: pool.snapshots }).pipe(
-      Effect.provide(
-        Layer.mergeAll(
-          ports,
-          Layer.succeedContext(Context.add(storeContext, Store.SyncStore, store)),
-          NodeLiveness.layer
-        )
-      )
+    const connection = yield* connect({ config: path }, context)
+    const file = connection.file as ConfigFile.ConfigFile
+    return yield* f({ path, file, calls: connection.calls, pools: connection.pools }).pipe(
+      Effect.provide(connection.ports)
     )
   }).pipe(Effect.scoped)
 

@@ -24,10 +24,12 @@ import * as AuthRoutes from "./routes/Auth.js"
 import * as CompaniesRoutes from "./routes/Companies.js"
 import * as CustomLicensesRoutes from "./routes/CustomLicenses.js"
 import * as ExclusionsRoutes from "./routes/Exclusions.js"
+import * as HealthRoutes from "./routes/Health.js"
 import * as HeldRoutes from "./routes/Held.js"
 import * as HistoryRoutes from "./routes/History.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as MappingsRoutes from "./routes/Mappings.js"
+import * as MetricsRoutes from "./routes/Metrics.js"
 import * as NotificationsRoutes from "./routes/Notifications.js"
 import * as ProfilesRoutes from "./routes/Profiles.js"
 import * as SyncRoutes from "./routes/Sync.js"
@@ -93,7 +95,9 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   ExclusionsRoutes.routes,
   NotificationsRoutes.routes,
   HistoryRoutes.routes,
-  HeldRoutes.routes
+  HeldRoutes.routes,
+  HealthRoutes.routes,
+  MetricsRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */

@@ -183,7 +183,12 @@ export const make = (options: PgBossOptions): Effect.Effect<JobQueueShape, JobQu
     yield* Effect.tryPromise({
       try: async () => {
         if ((await boss.getQueue(syncQueue)) === null) await boss.createQueue(syncQueue, queueOptions)
-        else await boss.updateQueue(syncQueue, queueOptions)
+        else {
+          // pg-boss refuses `policy` in an update (even unchanged): a second instance, or a restart,
+          // updates the retry and timing options only.
+          const { policy: _policy, ...updatable } = queueOptions
+          await boss.updateQueue(syncQueue, updatable)
+        }
         if ((await boss.getQueue(dailyQueue)) === null) {
           await boss.createQueue(dailyQueue, { policy: "exclusive", retryLimit: 3, retryDelay: 30, retryBackoff: true })
         }
