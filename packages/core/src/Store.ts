@@ -8,6 +8,7 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
 import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
 import type { PsaErrorReason } from "./Psa.js"
+import type { PsaCatalog } from "./PsaCatalog.js"
 import type { SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
@@ -406,7 +407,7 @@ export interface SyncStoreShape {
 /**
  * What administration needs (DESIGN.md §9, §11): saving the configuration, connections and their
  * secrets, notification settings and recipients, users, API tokens, sessions,
- * sign-in failures and the audit log. The hosts' setup and
+ * sign-in failures, the audit log and the cached PSA catalog. The hosts' setup and
  * management paths use it; a sync never does.
  */
 export interface AdminStoreShape {
@@ -492,6 +493,11 @@ export interface AdminStoreShape {
   readonly appendAudit: (entry: AuditEntry) => Effect.Effect<void, StoreError>
   /** Audit entries matching the query, newest first (by instant, then id). */
   readonly listAudit: (query: AuditQuery) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
+
+  /** The PSA catalog as last refreshed (PsaCatalog.ts); none before the first refresh. */
+  readonly loadPsaCatalog: Effect.Effect<Option.Option<PsaCatalog>, StoreError>
+  /** Replaces the PSA catalog at once. */
+  readonly savePsaCatalog: (catalog: PsaCatalog) => Effect.Effect<void, StoreError>
 }
 
 /** Both ports over one database, as a store implementation builds them. */

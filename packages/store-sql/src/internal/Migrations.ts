@@ -324,6 +324,20 @@ export const migrations: ReadonlyArray<Migration> = [
       await db.schema.createIndex("audit_log_actor").on("audit_log").columns(["actor_user_id", "at"]).execute()
       await db.schema.createIndex("audit_log_target").on("audit_log").columns(["target", "at"]).execute()
     }
+  },
+  {
+    version: 6,
+    name: "the cached PSA catalog (companies, agreements, agreement types, products)",
+    up: async (db) => {
+      // One row ("default"): the catalog as one JSON document, replaced whole on each refresh.
+      // It is read whole too (bulk add, the agreements offered), so one row beats four tables.
+      await db.schema
+        .createTable("psa_catalog")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("refreshed_at", "text", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .execute()
+    }
   }
 ]
 

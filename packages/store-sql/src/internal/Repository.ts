@@ -801,6 +801,34 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
       ),
 
     // -----------------------------------------------------------------------------------------
+    // The cached PSA catalog
+
+    loadPsaCatalog: query("reading the PSA catalog", () =>
+      db.selectFrom("psa_catalog").selectAll().where("id", "=", "default").executeTakeFirst()
+    ).pipe(
+      Effect.flatMap((row) =>
+        row === undefined
+          ? Effect.succeed(Option.none())
+          : failOnCorrupt([Rows.decodePsaCatalog(row.id, row.data)]).pipe(
+              Effect.map((rs) => Option.fromNullable(rs[0]))
+            )
+      )
+    ),
+
+    savePsaCatalog: (catalog) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodePsaCatalog(catalog))
+        const row = { id: "default", refreshed_at: catalog.refreshedAt, data: JSON.stringify(encoded) }
+        yield* query("saving the PSA catalog", () =>
+          db
+            .insertInto("psa_catalog")
+            .values(row)
+            .onConflict((oc) => oc.column("id").doUpdateSet({ refreshed_at: row.refreshed_at, data: row.data }))
+            .execute()
+        )
+      }),
+
+    // -----------------------------------------------------------------------------------------
     // Users, API tokens, sessions, sign-in failures, audit log (AuthRepository.ts)
 
     ...AuthRepository.make(db, { seal, read: readSecrets, write: writeSecrets })
