@@ -19,8 +19,13 @@ import * as Server from "./http/Server.js"
 import * as Jobs from "./jobs/Jobs.js"
 import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
+import * as AgreementsRoutes from "./routes/Agreements.js"
+import * as BulkAddRoutes from "./routes/BulkAdd.js"
 import * as JobsRoutes from "./routes/Jobs.js"
+import * as OverviewRoutes from "./routes/Overview.js"
+import * as PsaRoutes from "./routes/Psa.js"
 import * as SyncRoutes from "./routes/Sync.js"
+import * as TenantsRoutes from "./routes/Tenants.js"
 
 /** The service could not start (the store did not open, the port is taken…). */
 export class ServiceError extends Data.TaggedError("ServiceError")<{
@@ -51,6 +56,8 @@ export interface Options<E = never> {
   readonly bodyLimit?: number | undefined
   /** The job queue: the daily run's time, whether this instance works, concurrency and retries. */
   readonly jobs?: Jobs.JobsOptions | undefined
+  /** The Microsoft app for the Partner Center consent routes (absent: they answer 503). */
+  readonly microsoft?: Runtime.MicrosoftSettings | undefined
 }
 
 /** A running service. */
@@ -67,7 +74,16 @@ export interface Handle {
 export const version = "0.1.0"
 
 /** The route groups of the service, each from `src/routes/<Area>.ts`. */
-const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [SyncRoutes.routes, JobsRoutes.routes]
+const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
+  SyncRoutes.routes,
+  JobsRoutes.routes,
+  // The getting-started workflow.
+  PsaRoutes.routes,
+  TenantsRoutes.routes,
+  BulkAddRoutes.routes,
+  OverviewRoutes.routes,
+  AgreementsRoutes.routes
+]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
 export const routes = (): ReadonlyArray<Route.Any> => {
@@ -90,7 +106,11 @@ const serviceLayers = <E>(options: Options<E>) =>
     Layer.provideMerge(
       Layer.merge(
         Metrics.layer,
-        Layer.succeed(Runtime.Settings, { storage: options.storage, timeZone: options.timeZone })
+        Layer.succeed(Runtime.Settings, {
+          storage: options.storage,
+          timeZone: options.timeZone,
+          microsoft: options.microsoft
+        })
       )
     )
   )

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Liveness, Setup, Store } from "@seatsync/core"
+import { Liveness, type Psa, Setup, Store } from "@seatsync/core"
 import { InMemoryLicenseSource, InMemoryPsa } from "@seatsync/core/testing"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Exit, Layer, Redacted, Schema, Scope } from "effect"
@@ -80,6 +80,10 @@ export interface TestServiceOptions {
   readonly bodyLimit?: number
   /** Another authenticator than the fixed tokens (the real one, in auth's tests). */
   readonly authenticator?: Layer.Layer<Authenticator.Authenticator, unknown, never>
+  /** Another PSA than the in-memory one (a real adapter on a simulator); `psa` is then unused. */
+  readonly psaLayer?: Layer.Layer<Psa.Psa, unknown, never>
+  /** The Microsoft app for the consent routes (a simulator's). */
+  readonly microsoft?: Service.Options["microsoft"]
 }
 
 /** A fresh secret key for each test store. */
@@ -99,7 +103,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
   const ports = Layer.mergeAll(
     Layer.succeedContext(Store.context(store)),
     InMemoryLicenseSource.layer(licenses),
-    InMemoryPsa.layer(psa),
+    options.psaLayer ?? InMemoryPsa.layer(psa),
     Liveness.layerNothingProvablyDead
   )
   const handle = await Service.start({
@@ -111,7 +115,8 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     authenticator: options.authenticator ?? testAuthenticator,
     audit: Layer.succeed(Audit.AuditLog, memory.log),
     routes: options.routes,
-    bodyLimit: options.bodyLimit
+    bodyLimit: options.bodyLimit,
+    microsoft: options.microsoft
   })
   const request = async (method: string, path: string, request: RequestOptions = {}): Promise<TestResponse> => {
     const as = request.as === undefined ? "owner" : request.as
