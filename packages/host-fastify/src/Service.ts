@@ -23,6 +23,7 @@ import * as AgreementsRoutes from "./routes/Agreements.js"
 import * as BulkAddRoutes from "./routes/BulkAdd.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as OverviewRoutes from "./routes/Overview.js"
+import * as PreviewRoutes from "./routes/Preview.js"
 import * as PsaRoutes from "./routes/Psa.js"
 import * as SyncRoutes from "./routes/Sync.js"
 import * as TenantsRoutes from "./routes/Tenants.js"
@@ -82,7 +83,8 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   TenantsRoutes.routes,
   BulkAddRoutes.routes,
   OverviewRoutes.routes,
-  AgreementsRoutes.routes
+  AgreementsRoutes.routes,
+  PreviewRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
