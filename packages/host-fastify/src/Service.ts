@@ -21,6 +21,7 @@ import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
 import * as AgreementsRoutes from "./routes/Agreements.js"
 import * as BulkAddRoutes from "./routes/BulkAdd.js"
+import * as ExclusionOfferRoutes from "./routes/ExclusionOffer.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as OverviewRoutes from "./routes/Overview.js"
 import * as PreviewRoutes from "./routes/Preview.js"
@@ -84,7 +85,8 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   BulkAddRoutes.routes,
   OverviewRoutes.routes,
   AgreementsRoutes.routes,
-  PreviewRoutes.routes
+  PreviewRoutes.routes,
+  ExclusionOfferRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
