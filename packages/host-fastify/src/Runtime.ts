@@ -36,9 +36,10 @@ export interface MicrosoftSettings {
     | undefined
   /**
    * The callback URL registered with the app, as the browser reaches the service:
-   * `https://seatsync.msp.example/microsoft/consent/callback`.
+   * `https://seatsync.msp.example/microsoft/consent/callback`. Set it in production (behind a
+   * proxy or TLS); absent, it is `http://<Host of the start request>/microsoft/consent/callback`.
    */
-  readonly redirectUri: string
+  readonly redirectUri?: string | undefined
 }
 
 /** How the service was started: what its parts (queue, scheduler, probes) choose by. */

@@ -23,6 +23,7 @@ import * as AgreementsRoutes from "./routes/Agreements.js"
 import * as BulkAddRoutes from "./routes/BulkAdd.js"
 import * as ExclusionOfferRoutes from "./routes/ExclusionOffer.js"
 import * as JobsRoutes from "./routes/Jobs.js"
+import * as MicrosoftRoutes from "./routes/Microsoft.js"
 import * as OverviewRoutes from "./routes/Overview.js"
 import * as PreviewRoutes from "./routes/Preview.js"
 import * as PsaRoutes from "./routes/Psa.js"
@@ -82,6 +83,7 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   // The getting-started workflow.
   PsaRoutes.routes,
   TenantsRoutes.routes,
+  MicrosoftRoutes.routes,
   BulkAddRoutes.routes,
   OverviewRoutes.routes,
   AgreementsRoutes.routes,
