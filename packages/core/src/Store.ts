@@ -413,6 +413,12 @@ export interface SyncStoreShape {
 export interface AdminStoreShape {
   /** Replaces the whole configuration at once (all or nothing). */
   readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
+  /**
+   * A token that changes with every `saveConfig` (in the same transaction), whoever saves: a
+   * configuration loaded after reading revision r is current for as long as the revision is r,
+   * so a host may keep it instead of loading the whole configuration for each request.
+   */
+  readonly configRevision: Effect.Effect<string, StoreError>
 
   /** Connections, by id. */
   readonly listConnections: Effect.Effect<ReadonlyArray<Connection>, StoreError>

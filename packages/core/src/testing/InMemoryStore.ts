@@ -39,6 +39,7 @@ export interface InMemoryStoreState {
   readonly signInFailures: Array<{ readonly key: string; readonly at: string }>
   readonly audit: Array<AuditEntry>
   psaCatalog: PsaCatalog | undefined
+  configRevision: number
 }
 
 export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState => ({
@@ -58,7 +59,8 @@ export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState 
   sessions: new Map(),
   signInFailures: [],
   audit: [],
-  psaCatalog: undefined
+  psaCatalog: undefined,
+  configRevision: 0
 })
 
 const byId = <A extends { readonly id: string }>(values: Iterable<A>): ReadonlyArray<A> =>
@@ -99,8 +101,10 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       const conflict = checkUnique(config)
       if (conflict) return Effect.fail(conflict)
       state.config = config
+      state.configRevision++
       return Effect.void
     }),
+  configRevision: Effect.sync(() => String(state.configRevision)),
   ledger: (companyId) =>
     Effect.sync(() =>
       [...state.ledger.values()]

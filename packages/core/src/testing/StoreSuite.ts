@@ -306,6 +306,7 @@ const revealed = (c: Connection): Record<string, string> =>
 /** The methods of `AdminStore` (the type below fails to compile when one is missing). */
 const adminMethods = [
   "saveConfig",
+  "configRevision",
   "listConnections",
   "getConnection",
   "saveConnection",
@@ -1060,6 +1061,26 @@ export const runStoreSuite = (
             expect(yield* store.deleteRecipient(email.id)).toBe(true)
             expect(yield* store.deleteRecipient(email.id)).toBe(false)
             expect((yield* store.listRecipients).map((r) => r.id)).toEqual(["r-hook"])
+          })
+        )
+      )
+    })
+
+    describe("configuration revision", () => {
+      it.effect("changes with every saveConfig, and not with a refused one", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const first = yield* store.configRevision
+            expect(yield* store.configRevision).toBe(first)
+            yield* store.saveConfig(fullConfig)
+            const second = yield* store.configRevision
+            expect(second).not.toBe(first)
+            yield* store.saveConfig(fullConfig)
+            const third = yield* store.configRevision
+            expect(third).not.toBe(second)
+            const duplicate = { ...fullConfig, companies: [...fullConfig.companies, ...fullConfig.companies] }
+            yield* Effect.flip(store.saveConfig(duplicate))
+            expect(yield* store.configRevision).toBe(third)
           })
         )
       )

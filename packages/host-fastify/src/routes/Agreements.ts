@@ -4,10 +4,9 @@
  */
 import { Ids, PsaCatalog, PsaModel } from "@seatsync/core"
 import { Effect, Schema } from "effect"
-import * as ConfigEdit from "../config/ConfigEdit.js"
 import { NotFound } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
-import { companyOf, requireCatalog } from "./Workflow.js"
+import { companyOf, currentConfig, requireCatalog } from "./Workflow.js"
 
 export const OfferedAgreements = Schema.Struct({
   catalogRefreshedAt: Schema.String,
@@ -28,7 +27,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     response: OfferedAgreements,
     handler: ({ params, query }) =>
       Effect.gen(function* () {
-        const config = yield* ConfigEdit.current
+        const config = yield* currentConfig
         const company = yield* companyOf(config, params.companyId)
         let types: ReadonlyArray<Ids.AgreementTypeId> = []
         if (query.profileId !== undefined) {

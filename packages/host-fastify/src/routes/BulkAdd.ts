@@ -8,7 +8,7 @@ import { Effect, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
 import { BadRequest } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
-import { QueryFlag, requireCatalog, vendorProblem } from "./Workflow.js"
+import { currentConfig, QueryFlag, requireCatalog, vendorProblem } from "./Workflow.js"
 
 const Candidate = Schema.Struct({
   companyId: Ids.CompanyId,
@@ -64,7 +64,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     handler: ({ query }) =>
       Effect.gen(function* () {
         const catalog = yield* requireCatalog
-        const config = yield* ConfigEdit.current
+        const config = yield* currentConfig
         const source = yield* LicenseSource.LicenseSource
         const tenants = yield* Effect.mapError(source.listTenants, vendorProblem("Microsoft"))
         const proposals = BulkAdd.proposals(tenants, catalog.companies, config, {

@@ -8,12 +8,12 @@
  * routes, and the next sync of those companies (or sync now) then cancels exactly these lines
  * through the engine, journaled like any other operation.
  */
-import { ExclusionOffer, type History, Ids, LocalDate, Money, type Snapshot, Store } from "@seatsync/core"
+import { ExclusionOffer, Findings, type History, Ids, LocalDate, Money, type Snapshot, Store } from "@seatsync/core"
 import { Effect, Option, Schema } from "effect"
-import * as ConfigEdit from "../config/ConfigEdit.js"
 import { BadRequest, mapStoreError } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
-import { dryRun, PreviewLine } from "./Preview.js"
+import { CompanyStatus, dryRun, PreviewLine } from "./Preview.js"
+import { currentConfig } from "./Workflow.js"
 
 const SkuQuery = Schema.Struct({
   skuId: Schema.optional(Ids.SkuId),
@@ -50,7 +50,13 @@ export const CancelPlan = Schema.Struct({
   /** Always false: this is the plan; saving the global exclusion and syncing applies it. */
   applied: Schema.Boolean,
   companies: Schema.Array(
-    Schema.Struct({ companyId: Ids.CompanyId, status: Schema.String, lines: Schema.Array(PreviewLine) })
+    Schema.Struct({
+      companyId: Ids.CompanyId,
+      status: CompanyStatus,
+      lines: Schema.Array(PreviewLine),
+      /** What the sync would report (a tenant that cannot be read, a held drop…), for people. */
+      findings: Schema.Array(Schema.String)
+    })
   ),
   note: Schema.String
 }).annotations({ identifier: "ExclusionCancelPlan" })
@@ -69,7 +75,7 @@ const needSku = (location: string, ref: { readonly skuId?: unknown; readonly par
 const offer = (ref: ExclusionOffer.SkuRef) =>
   Effect.gen(function* () {
     const store = yield* Store.SyncStore
-    const config = yield* ConfigEdit.current
+    const config = yield* currentConfig
     // A snapshot tells which SKU a part number, skuId or subscription stands for; only the
     // tenants of companies with a SKU or subscription mapping are read (one keyed read each).
     const withLicenses = new Set<string>(
@@ -169,7 +175,8 @@ export const routes: ReadonlyArray<Route.Any> = [
           companies: planned.map((c) => ({
             companyId: c.result.companyId,
             status: c.result.status,
-            lines: c.lines.filter((l) => l.lineId !== undefined && wanted.has(l.lineId))
+            lines: c.lines.filter((l) => l.lineId !== undefined && wanted.has(l.lineId)),
+            findings: c.result.findings.map(Findings.describe)
           })),
           note: "Planned, not applied: save the global exclusion, then sync these companies to cancel the lines."
         }

@@ -7,10 +7,9 @@
  */
 import { Counting, Ids, LicenseOverview, LicenseSource, Setup, type Snapshot, Store } from "@seatsync/core"
 import { Effect, Option, Schema } from "effect"
-import * as ConfigEdit from "../config/ConfigEdit.js"
 import { mapStoreError } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
-import { companyOf, QueryFlag, vendorProblem } from "./Workflow.js"
+import { companyOf, currentConfig, QueryFlag, vendorProblem } from "./Workflow.js"
 
 const LicenseStatus = Schema.Union(
   Schema.TaggedStruct("Linked", { mappingIds: Schema.Array(Ids.MappingId) }),
@@ -52,7 +51,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     response: LicenseOverviewView,
     handler: ({ params, query }) =>
       Effect.gen(function* () {
-        const config = yield* ConfigEdit.current
+        const config = yield* currentConfig
         const company = yield* companyOf(config, params.companyId)
         const store = yield* Store.SyncStore
         type Found = { readonly snapshot: Snapshot.TenantSnapshot; readonly source: "stored" | "fresh" }

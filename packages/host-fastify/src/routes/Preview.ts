@@ -24,7 +24,7 @@ import { Effect, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
 import { type ApiError, mapStoreError } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
-import { companyOf, vendorProblem } from "./Workflow.js"
+import { companyOf, currentConfig, vendorProblem } from "./Workflow.js"
 
 export const MappingDraft = Schema.Struct({
   /** A saved mapping of the company to replace; absent: a new mapping. */
@@ -34,6 +34,11 @@ export const MappingDraft = Schema.Struct({
   agreementId: Ids.AgreementId,
   options: Schema.optionalWith(Setup.MappingOptions, { default: () => Schema.decodeSync(Setup.MappingOptions)({}) })
 }).annotations({ identifier: "MappingDraft" })
+
+/** What a company's sync comes to (Engine.CompanyStatus). */
+export const CompanyStatus = Schema.Literal("unchanged", "changed", "held", "failed", "skipped").annotations({
+  identifier: "CompanyStatus"
+})
 
 export const PreviewRequest = Schema.Struct({
   companyId: Ids.CompanyId,
@@ -64,8 +69,8 @@ export const PreviewLine = Schema.Struct({
 export const PreviewResult = Schema.Struct({
   companyId: Ids.CompanyId,
   asOf: Schema.String,
-  /** What a sync would come to: changed, unchanged, held or failed. */
-  status: Schema.String,
+  /** What a sync would come to. */
+  status: CompanyStatus,
   /** The ids the draft mappings had in the plan, in the request's order. */
   draftMappingIds: Schema.Array(Ids.MappingId),
   lines: Schema.Array(PreviewLine),
@@ -160,7 +165,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     response: PreviewResult,
     handler: ({ body }) =>
       Effect.gen(function* () {
-        const config = yield* ConfigEdit.current
+        const config = yield* currentConfig
         yield* companyOf(config, body.companyId)
         const drafted = Preview.applyDrafts(config, body.companyId, body, (i) => Ids.MappingId.make(`draft-${i + 1}`))
         const issues = ConfigValidation.check(drafted.config)

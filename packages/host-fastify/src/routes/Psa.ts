@@ -102,7 +102,7 @@ export const routes: ReadonlyArray<Route.Any> = [
         yield* audit.record({
           principal,
           action: "psa.refresh",
-          target: "psa-catalog",
+          target: "psa:catalog",
           ...(Option.isSome(before)
             ? { before: { refreshedAt: before.value.refreshedAt, counts: countsOf(before.value) } }
             : {}),

@@ -4,9 +4,8 @@
  */
 import { Ids, LicenseSource, TenantLinks } from "@seatsync/core"
 import { Effect, Schema } from "effect"
-import * as ConfigEdit from "../config/ConfigEdit.js"
 import * as Route from "../http/Route.js"
-import { QueryFlag, vendorProblem } from "./Workflow.js"
+import { currentConfig, QueryFlag, vendorProblem } from "./Workflow.js"
 
 export const LinkedTenant = Schema.Struct({
   tenantId: Ids.TenantId,
@@ -33,7 +32,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     handler: ({ query }) =>
       Effect.gen(function* () {
         const source = yield* LicenseSource.LicenseSource
-        const config = yield* ConfigEdit.current
+        const config = yield* currentConfig
         const tenants = yield* Effect.mapError(source.listTenants, vendorProblem("Microsoft"))
         const links = TenantLinks.links(tenants, config.companies, { hideLinked: query.hideLinked === "true" })
         return { tenants: links.map((l) => ({ ...l.tenant, linked: l.linked })) }

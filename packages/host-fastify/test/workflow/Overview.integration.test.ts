@@ -73,6 +73,23 @@ describe("GET /companies/:companyId/licenses", () => {
     expect((again.body as Overview).licenses).toEqual(body.licenses)
   })
 
+  it("a configuration saved meanwhile (by another instance, the CLI) is seen at once", async () => {
+    const before = (await service.request("GET", "/companies/250/licenses", { as: "viewer" })).body as Overview
+    expect(before.licenses[0]?.status._tag).toBe("Linked")
+    const config = await Effect.runPromise(service.store.loadConfig)
+    await Effect.runPromise(
+      service.store.saveConfig({
+        ...config,
+        exclusions: [...config.exclusions, { companyId: SampleData.companyIds.contoso, partNumber: "SPB" }]
+      })
+    )
+    const after = (await service.request("GET", "/companies/250/licenses", { as: "viewer" })).body as Overview
+    expect(after.licenses[0]?.status).toMatchObject({ _tag: "Excluded", scope: "company" })
+    await Effect.runPromise(service.store.saveConfig(config))
+    const back = (await service.request("GET", "/companies/250/licenses", { as: "viewer" })).body as Overview
+    expect(back.licenses[0]?.status._tag).toBe("Linked")
+  })
+
   it("a license no mapping bills is not linked", async () => {
     await service.request("GET", "/companies/251/licenses?refresh=true", { as: "viewer" })
     const res = await service.request("GET", "/companies/251/licenses", { as: "viewer" })

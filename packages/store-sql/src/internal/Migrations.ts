@@ -327,8 +327,11 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     version: 6,
-    name: "the cached PSA catalog (companies, agreements, agreement types, products)",
+    name: "the cached PSA catalog (companies, agreements, agreement types, products); the configuration's revision",
     up: async (db) => {
+      // Changed by every configuration save, so that a host can keep a loaded configuration
+      // for as long as it is current (Store.configRevision).
+      await db.insertInto("seatsync_meta").values({ key: "config_revision", value: "0" }).execute()
       // One row ("default"): the catalog as one JSON document, replaced whole on each refresh.
       // It is read whole too (bulk add, the agreements offered), so one row beats four tables.
       await db.schema
