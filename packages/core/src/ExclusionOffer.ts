@@ -40,6 +40,25 @@ export const billsSku = (mapping: Mapping, ref: SkuRef, snapshot: TenantSnapshot
   }
 }
 
+/**
+ * Whether telling if a mapping bills the SKU takes its tenant's snapshot: a subscription mapping
+ * always does; a SKU mapping only when it names the SKU by the other identifier than `ref`.
+ */
+export const needsSnapshot = (mapping: Mapping, ref: SkuRef): boolean => {
+  switch (mapping.license._tag) {
+    case "Custom":
+      return false
+    case "Subscription":
+      return true
+    case "Sku": {
+      const license = mapping.license
+      const byId = ref.skuId !== undefined && license.skuId !== undefined
+      const byPart = ref.partNumber !== undefined && license.partNumber !== undefined
+      return !(byId || byPart)
+    }
+  }
+}
+
 /** The mappings that bill the SKU, by company id. */
 export const mappingsBilling = (
   config: Pick<SyncConfig, "companies" | "mappings">,

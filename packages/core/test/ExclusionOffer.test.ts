@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ExclusionOffer, type History, Ids, Money } from "../src/index.js"
+import { ExclusionOffer, type History, Ids, Money, type Setup } from "../src/index.js"
 import { SampleData } from "../src/testing/index.js"
 import { configWith } from "./helpers.js"
 
@@ -58,6 +58,27 @@ describe("ExclusionOffer", () => {
     }))
     const found = ExclusionOffer.mappingsBilling(config, { partNumber: "EXCHANGESTANDARD" }, snapshotOf)
     expect(found.get("250")?.map((m) => m.id)).toEqual(["contoso-exo-sub"])
+  })
+
+  it("needs a snapshot only where the mapping names the SKU by the other identifier, or by subscription", () => {
+    const [spb] = SampleData.config.mappings
+    if (spb === undefined) throw new Error("no mapping")
+    const bySku = (license: Setup.LicenseRef) => ({ ...spb, license })
+    const part = { partNumber: "SPB" }
+    const id = { skuId: SampleData.skus.SPB.skuId }
+    expect(ExclusionOffer.needsSnapshot(bySku({ _tag: "Sku", partNumber: "SPB" }), part)).toBe(false)
+    expect(ExclusionOffer.needsSnapshot(bySku({ _tag: "Sku", partNumber: "SPB" }), id)).toBe(true)
+    expect(ExclusionOffer.needsSnapshot(bySku({ _tag: "Sku", skuId: id.skuId }), id)).toBe(false)
+    expect(ExclusionOffer.needsSnapshot(bySku({ _tag: "Sku", skuId: id.skuId }), { ...part, ...id })).toBe(false)
+    expect(
+      ExclusionOffer.needsSnapshot(
+        bySku({ _tag: "Subscription", subscriptionId: Ids.SubscriptionId.make("s-1") }),
+        part
+      )
+    ).toBe(true)
+    expect(
+      ExclusionOffer.needsSnapshot(bySku({ _tag: "Custom", customLicenseId: Ids.CustomLicenseId.make("c") }), part)
+    ).toBe(false)
   })
 
   it("offers the active ledger lines of those mappings only", () => {

@@ -77,9 +77,9 @@ const offer = (ref: ExclusionOffer.SkuRef) =>
     const store = yield* Store.SyncStore
     const config = yield* currentConfig
     // A snapshot tells which SKU a part number, skuId or subscription stands for; only the
-    // tenants of companies with a SKU or subscription mapping are read (one keyed read each).
+    // tenants of companies with a mapping that needs one are read (one keyed read each).
     const withLicenses = new Set<string>(
-      config.mappings.filter((m) => m.license._tag !== "Custom").map((m) => m.companyId)
+      config.mappings.filter((m) => ExclusionOffer.needsSnapshot(m, ref)).map((m) => m.companyId)
     )
     const tenants = [...new Set(config.companies.filter((c) => withLicenses.has(c.companyId)).map((c) => c.tenantId))]
     const snapshots = new Map<string, Snapshot.TenantSnapshot>()

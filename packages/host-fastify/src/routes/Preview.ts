@@ -167,7 +167,10 @@ export const routes: ReadonlyArray<Route.Any> = [
       Effect.gen(function* () {
         const config = yield* currentConfig
         yield* companyOf(config, body.companyId)
-        const drafted = Preview.applyDrafts(config, body.companyId, body, (i) => Ids.MappingId.make(`draft-${i + 1}`))
+        // Ids from the service, so that a draft never takes the id of a saved mapping.
+        const drafted = Preview.applyDrafts(config, body.companyId, body, () =>
+          ConfigEdit.newId(Ids.MappingId, "draft")
+        )
         const issues = ConfigValidation.check(drafted.config)
         if (issues.length > 0)
           return yield* ConfigEdit.refused(issues, (path) => {

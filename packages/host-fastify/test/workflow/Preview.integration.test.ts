@@ -108,7 +108,7 @@ describe("POST /preview", () => {
     })
     expect(res.status).toBe(200)
     const body = res.body as Result
-    expect(body.draftMappingIds).toEqual(["contoso-exo", "draft-2"])
+    expect(body.draftMappingIds).toEqual(["contoso-exo", expect.stringMatching(/^draft-[0-9a-f-]{36}$/)])
     // SPB is excluded for the company: its two mappings make no line; the subscription mapping is
     // of an SPB subscription, excluded too.
     expect(body.lines.map((l) => [l.kind, l.mappingId, l.quantity, l.description])).toEqual([
