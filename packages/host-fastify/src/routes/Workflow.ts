@@ -1,9 +1,10 @@
 /**
  * What the getting-started workflow routes share (Psa, Microsoft, BulkAdd, Overview, Agreements,
- * Preview, ExclusionOffer): the cached PSA catalog, the vendors' errors as problems, the current
- * instant, and a company of the configuration by id.
+ * Preview, ExclusionOffer): the configuration kept while its revision holds, the cached PSA
+ * catalog, the vendors' errors as problems, the current instant, and a company by id.
  */
-import { type Ids, type LicenseSource, type Psa, PsaCatalog, type Setup, Store } from "@seatsync/core"
+import type { Ids, LicenseSource, Psa, Setup } from "@seatsync/core"
+import { Store } from "@seatsync/core"
 import { Clock, Effect, Option, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
 import { Conflict, mapStoreError, NotFound, Unavailable } from "../http/Problem.js"
@@ -63,7 +64,3 @@ export const companyOf = (config: Setup.SyncConfig, companyId: Ids.CompanyId) =>
 
 /** `?flag=true|false` in a query. */
 export const QueryFlag = Schema.optional(Schema.Literal("true", "false"))
-
-/** The catalog's encoded form, for routes answering parts of it. */
-export type Catalog = PsaCatalog.PsaCatalog
-export const CatalogSchema = PsaCatalog.PsaCatalog
