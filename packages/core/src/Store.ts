@@ -8,6 +8,7 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
 import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
 import type { PsaErrorReason } from "./Psa.js"
+import type { PsaCatalog } from "./PsaCatalog.js"
 import type { SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
 
@@ -410,12 +411,18 @@ export interface SyncStoreShape {
 /**
  * What administration needs (DESIGN.md §9, §11): saving the configuration, connections and their
  * secrets, notification settings and recipients, users, API tokens, sessions,
- * sign-in failures and the audit log. The hosts' setup and
+ * sign-in failures, the audit log and the cached PSA catalog. The hosts' setup and
  * management paths use it; a sync never does.
  */
 export interface AdminStoreShape {
   /** Replaces the whole configuration at once (all or nothing). */
   readonly saveConfig: (config: SyncConfig) => Effect.Effect<void, StoreError>
+  /**
+   * A token that changes with every `saveConfig` (in the same transaction), whoever saves: a
+   * configuration loaded after reading revision r is current for as long as the revision is r,
+   * so a host may keep it instead of loading the whole configuration for each request.
+   */
+  readonly configRevision: Effect.Effect<string, StoreError>
 
   /** Connections, by id. */
   readonly listConnections: Effect.Effect<ReadonlyArray<Connection>, StoreError>
@@ -496,6 +503,11 @@ export interface AdminStoreShape {
   readonly appendAudit: (entry: AuditEntry) => Effect.Effect<void, StoreError>
   /** Audit entries matching the query, newest first (by instant, then id). */
   readonly listAudit: (query: AuditQuery) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreError>
+
+  /** The PSA catalog as last refreshed (PsaCatalog.ts); none before the first refresh. */
+  readonly loadPsaCatalog: Effect.Effect<Option.Option<PsaCatalog>, StoreError>
+  /** Replaces the PSA catalog at once. */
+  readonly savePsaCatalog: (catalog: PsaCatalog) => Effect.Effect<void, StoreError>
 }
 
 /** Both ports over one database, as a store implementation builds them. */

@@ -8,7 +8,7 @@
  * route's requirements are provided.
  */
 import type { LicenseSource, Liveness, Psa, Store } from "@seatsync/core"
-import { Context, Layer, ManagedRuntime } from "effect"
+import { Context, Layer, ManagedRuntime, type Redacted } from "effect"
 import type { AuditLog } from "./auth/Audit.js"
 import type { Authenticator } from "./auth/Authenticator.js"
 import type { JobQueue } from "./jobs/JobQueue.js"
@@ -17,12 +17,39 @@ import type { Metrics } from "./Metrics.js"
 /** What the host gives the service: the library's ports (host-cli's `Wiring.layers` builds them). */
 export type Ports = LicenseSource.LicenseSource | Psa.Psa | Store.SyncStore | Store.AdminStore | Liveness.Liveness
 
+/**
+ * The Microsoft app the Partner Center consent flow signs in to (partner-center `Consent`): the
+ * host passes it from its configuration; without it the consent routes answer 503.
+ */
+export interface MicrosoftSettings {
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  /** The partner tenant id, or `organizations` (default) to let the admin's own tenant decide. */
+  readonly tenant?: string | undefined
+  /** Where the identity platform is (a simulator in tests); Microsoft's by default. */
+  readonly endpoints?:
+    | {
+        readonly login?: string | undefined
+        readonly graph?: string | undefined
+        readonly partnerCenter?: string | undefined
+      }
+    | undefined
+  /**
+   * The callback URL registered with the app, as the browser reaches the service:
+   * `https://seatsync.msp.example/microsoft/consent/callback`. Set it in production (behind a
+   * proxy or TLS); absent, it is `http://<Host of the start request>/microsoft/consent/callback`.
+   */
+  readonly redirectUri?: string | undefined
+}
+
 /** How the service was started: what its parts (queue, scheduler, probes) choose by. */
 export interface SettingsShape {
   /** The store URL or file: a `postgres://` URL selects the pg-boss queue, anything else the in-process one. */
   readonly storage: string
   /** The MSP's IANA time zone (the daily run's local time is in it). */
   readonly timeZone: string
+  /** The Microsoft app for the consent flow, when the host configured one. */
+  readonly microsoft?: MicrosoftSettings | undefined
 }
 
 export class Settings extends Context.Tag("@seatsync/host-fastify/Settings")<Settings, SettingsShape>() {}

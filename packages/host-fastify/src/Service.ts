@@ -19,10 +19,13 @@ import * as Server from "./http/Server.js"
 import * as Jobs from "./jobs/Jobs.js"
 import * as Metrics from "./Metrics.js"
 import * as Runtime from "./Runtime.js"
+import * as AgreementsRoutes from "./routes/Agreements.js"
 import * as AuditRoutes from "./routes/Audit.js"
 import * as AuthRoutes from "./routes/Auth.js"
+import * as BulkAddRoutes from "./routes/BulkAdd.js"
 import * as CompaniesRoutes from "./routes/Companies.js"
 import * as CustomLicensesRoutes from "./routes/CustomLicenses.js"
+import * as ExclusionOfferRoutes from "./routes/ExclusionOffer.js"
 import * as ExclusionsRoutes from "./routes/Exclusions.js"
 import * as HealthRoutes from "./routes/Health.js"
 import * as HeldRoutes from "./routes/Held.js"
@@ -30,9 +33,14 @@ import * as HistoryRoutes from "./routes/History.js"
 import * as JobsRoutes from "./routes/Jobs.js"
 import * as MappingsRoutes from "./routes/Mappings.js"
 import * as MetricsRoutes from "./routes/Metrics.js"
+import * as MicrosoftRoutes from "./routes/Microsoft.js"
 import * as NotificationsRoutes from "./routes/Notifications.js"
+import * as OverviewRoutes from "./routes/Overview.js"
+import * as PreviewRoutes from "./routes/Preview.js"
 import * as ProfilesRoutes from "./routes/Profiles.js"
+import * as PsaRoutes from "./routes/Psa.js"
 import * as SyncRoutes from "./routes/Sync.js"
+import * as TenantsRoutes from "./routes/Tenants.js"
 import * as TokensRoutes from "./routes/Tokens.js"
 import * as UsersRoutes from "./routes/Users.js"
 
@@ -65,6 +73,8 @@ export interface Options<E = never> {
   readonly bodyLimit?: number | undefined
   /** The job queue: the daily run's time, whether this instance works, concurrency and retries. */
   readonly jobs?: Jobs.JobsOptions | undefined
+  /** The Microsoft app for the Partner Center consent routes (absent: they answer 503). */
+  readonly microsoft?: Runtime.MicrosoftSettings | undefined
 }
 
 /** A running service. */
@@ -97,7 +107,16 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   HistoryRoutes.routes,
   HeldRoutes.routes,
   HealthRoutes.routes,
-  MetricsRoutes.routes
+  MetricsRoutes.routes,
+  // The getting-started workflow.
+  PsaRoutes.routes,
+  TenantsRoutes.routes,
+  MicrosoftRoutes.routes,
+  BulkAddRoutes.routes,
+  OverviewRoutes.routes,
+  AgreementsRoutes.routes,
+  PreviewRoutes.routes,
+  ExclusionOfferRoutes.routes
 ]
 
 /** Every route of the service, the OpenAPI document's and the docs page's included. */
@@ -121,7 +140,11 @@ const serviceLayers = <E>(options: Options<E>) =>
     Layer.provideMerge(
       Layer.merge(
         Metrics.layer,
-        Layer.succeed(Runtime.Settings, { storage: options.storage, timeZone: options.timeZone })
+        Layer.succeed(Runtime.Settings, {
+          storage: options.storage,
+          timeZone: options.timeZone,
+          microsoft: options.microsoft
+        })
       )
     )
   )

@@ -1,6 +1,7 @@
 /** An in-memory store: both store ports (sync, admin) over plain maps, for tests, examples and the quick demo. */
 import { Effect, Layer, Option } from "effect"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "../History.js"
+import type { PsaCatalog } from "../PsaCatalog.js"
 import { emptyConfig, type SyncConfig } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
@@ -37,6 +38,8 @@ export interface InMemoryStoreState {
   readonly sessions: Map<string, Session>
   readonly signInFailures: Array<{ readonly key: string; readonly at: string }>
   readonly audit: Array<AuditEntry>
+  psaCatalog: PsaCatalog | undefined
+  configRevision: number
 }
 
 export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState => ({
@@ -55,7 +58,9 @@ export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState 
   tokens: new Map(),
   sessions: new Map(),
   signInFailures: [],
-  audit: []
+  audit: [],
+  psaCatalog: undefined,
+  configRevision: 0
 })
 
 const byId = <A extends { readonly id: string }>(values: Iterable<A>): ReadonlyArray<A> =>
@@ -96,8 +101,10 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       const conflict = checkUnique(config)
       if (conflict) return Effect.fail(conflict)
       state.config = config
+      state.configRevision++
       return Effect.void
     }),
+  configRevision: Effect.sync(() => String(state.configRevision)),
   ledger: (companyId) =>
     Effect.sync(() =>
       [...state.ledger.values()]
@@ -236,6 +243,12 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
       state.connections.set(connection.id, connection)
     }),
   deleteConnection: (id) => Effect.sync(() => state.connections.delete(id)),
+
+  loadPsaCatalog: Effect.sync(() => Option.fromNullable(state.psaCatalog)),
+  savePsaCatalog: (catalog) =>
+    Effect.sync(() => {
+      state.psaCatalog = catalog
+    }),
 
   loadNotificationSettings: Effect.sync(() => state.notificationSettings),
   saveNotificationSettings: (settings) =>

@@ -35,6 +35,7 @@ import {
 import * as LocalDate from "../LocalDate.js"
 import * as Money from "../Money.js"
 import type { CreateLine } from "../Operation.js"
+import * as PsaCatalog from "../PsaCatalog.js"
 import { type SyncConfig, SyncConfig as SyncConfigSchema } from "../Setup.js"
 import type { TenantSnapshot } from "../Snapshot.js"
 import {
@@ -317,6 +318,7 @@ const revealed = (c: Connection): Record<string, string> =>
 /** The methods of `AdminStore` (the type below fails to compile when one is missing). */
 const adminMethods = [
   "saveConfig",
+  "configRevision",
   "listConnections",
   "getConnection",
   "saveConnection",
@@ -347,7 +349,9 @@ const adminMethods = [
   "clearSignInFailures",
   "pruneSignInFailures",
   "appendAudit",
-  "listAudit"
+  "listAudit",
+  "loadPsaCatalog",
+  "savePsaCatalog"
 ] as const satisfies ReadonlyArray<keyof AdminStoreShape>
 const adminMethodsComplete: [Exclude<keyof AdminStoreShape, (typeof adminMethods)[number]>] extends [never]
   ? true
@@ -1071,6 +1075,58 @@ export const runStoreSuite = (
             expect(yield* store.deleteRecipient(email.id)).toBe(true)
             expect(yield* store.deleteRecipient(email.id)).toBe(false)
             expect((yield* store.listRecipients).map((r) => r.id)).toEqual(["r-hook"])
+          })
+        )
+      )
+    })
+
+    describe("configuration revision", () => {
+      it.effect("changes with every saveConfig, and not with a refused one", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const first = yield* store.configRevision
+            expect(yield* store.configRevision).toBe(first)
+            yield* store.saveConfig(fullConfig)
+            const second = yield* store.configRevision
+            expect(second).not.toBe(first)
+            yield* store.saveConfig(fullConfig)
+            const third = yield* store.configRevision
+            expect(third).not.toBe(second)
+            const duplicate = { ...fullConfig, companies: [...fullConfig.companies, ...fullConfig.companies] }
+            yield* Effect.flip(store.saveConfig(duplicate))
+            expect(yield* store.configRevision).toBe(third)
+          })
+        )
+      )
+    })
+
+    describe("PSA catalog", () => {
+      it.effect("there is none until saved; then it comes back as saved, money exact, and a save replaces it", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            expect(Option.isNone(yield* store.loadPsaCatalog)).toBe(true)
+            const catalog = PsaCatalog.make({
+              refreshedAt: "2026-11-17T06:00:00.000Z",
+              psaName: "ConnectWise PSA",
+              companies: SampleData.companies,
+              agreements: SampleData.agreements,
+              agreementTypes: SampleData.agreementTypes,
+              products: SampleData.products
+            })
+            yield* store.savePsaCatalog(catalog)
+            const loaded = yield* store.loadPsaCatalog
+            // Compared encoded: money is exact, but a decimal's cached normal form is not part of its value.
+            const encoded = Schema.encodeSync(PsaCatalog.PsaCatalog)
+            expect(encoded(Option.getOrThrow(loaded))).toEqual(encoded(catalog))
+            const product = Option.getOrThrow(loaded).products.find((p) => p.id === "502")
+            expect(product && Money.format(product.price)).toBe("12.50")
+            const smaller = {
+              ...catalog,
+              refreshedAt: "2026-11-18T06:00:00.000Z",
+              companies: catalog.companies.slice(0, 1)
+            }
+            yield* store.savePsaCatalog(smaller)
+            expect(encoded(Option.getOrThrow(yield* store.loadPsaCatalog))).toEqual(encoded(smaller))
           })
         )
       )

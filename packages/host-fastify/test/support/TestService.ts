@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Liveness, Setup, Store } from "@seatsync/core"
+import { Liveness, type Psa, Setup, Store } from "@seatsync/core"
 import { InMemoryLicenseSource, InMemoryPsa } from "@seatsync/core/testing"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Exit, Layer, Redacted, Schema, Scope } from "effect"
@@ -95,6 +95,10 @@ export interface TestServiceOptions {
    * document does not describe fails the request with an error naming the difference.
    */
   readonly validateResponses?: boolean
+  /** Another PSA than the in-memory one (a real adapter on a simulator); `psa` is then unused. */
+  readonly psaLayer?: Layer.Layer<Psa.Psa, unknown, never>
+  /** The Microsoft app for the consent routes (a simulator's). */
+  readonly microsoft?: Service.Options["microsoft"]
 }
 
 /** A fresh secret key for each test store. */
@@ -114,7 +118,7 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
   const ports = Layer.mergeAll(
     Layer.succeedContext(Store.context(store)),
     InMemoryLicenseSource.layer(licenses),
-    InMemoryPsa.layer(psa),
+    options.psaLayer ?? InMemoryPsa.layer(psa),
     Liveness.layerNothingProvablyDead
   )
   const routes = options.routes ?? Service.routes()
@@ -128,7 +132,8 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     authenticator: options.authenticator ?? testAuthenticator,
     audit: options.audit ?? Layer.succeed(Audit.AuditLog, memory.log),
     routes,
-    bodyLimit: options.bodyLimit
+    bodyLimit: options.bodyLimit,
+    microsoft: options.microsoft
   })
   const request = async (method: string, path: string, request: RequestOptions = {}): Promise<TestResponse> => {
     const as = request.as === undefined ? "owner" : request.as

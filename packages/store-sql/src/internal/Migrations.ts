@@ -344,6 +344,23 @@ export const migrations: ReadonlyArray<Migration> = [
         .addColumn("contact_sync", "integer", (c) => c.notNull().defaultTo(0))
         .execute()
     }
+  },
+  {
+    version: 8,
+    name: "the cached PSA catalog (companies, agreements, agreement types, products); the configuration's revision",
+    up: async (db) => {
+      // Changed by every configuration save, so that a host can keep a loaded configuration
+      // for as long as it is current (Store.configRevision).
+      await db.insertInto("seatsync_meta").values({ key: "config_revision", value: "0" }).execute()
+      // One row ("default"): the catalog as one JSON document, replaced whole on each refresh.
+      // It is read whole too (bulk add, the agreements offered), so one row beats four tables.
+      await db.schema
+        .createTable("psa_catalog")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("refreshed_at", "text", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .execute()
+    }
   }
 ]
 

@@ -3,6 +3,8 @@
  * parameter. Rows are decoded with the core's Schemas; a row that does not decode is reported
  * with its table, key and field (see `Corrupt` below for what fails and what is skipped).
  */
+
+import { randomUUID } from "node:crypto"
 import { type Ids, Setup, Store } from "@seatsync/core"
 import { Effect, Either, Option, Redacted, Schema } from "effect"
 import { type Insertable, type Kysely, sql } from "kysely"
@@ -242,9 +244,22 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           yield* replaceRows(trx, "mappings", "id", Rows.mappingRows(encoded), 7)
           yield* replaceRows(trx, "exclusions", "position", Rows.exclusionRows(encoded), 5)
           yield* replaceRows(trx, "custom_licenses", "id", Rows.customLicenseRows(encoded), 4)
+          // In the same transaction: a reader never sees the new revision with the old rows.
+          const revision = randomUUID()
+          yield* query("writing the configuration revision", () =>
+            trx
+              .insertInto("seatsync_meta")
+              .values({ key: "config_revision", value: revision })
+              .onConflict((oc) => oc.column("key").doUpdateSet({ value: revision }))
+              .execute()
+          )
         })
       )
     })
+
+  const configRevision = query("reading the configuration revision", () =>
+    db.selectFrom("seatsync_meta").select("value").where("key", "=", "config_revision").executeTakeFirst()
+  ).pipe(Effect.map((row) => row?.value ?? "0"))
 
   const loadConfig = Effect.gen(function* () {
     // One transaction: a concurrent saveConfig is seen entirely or not at all.
@@ -335,6 +350,7 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
   return {
     loadConfig,
     saveConfig,
+    configRevision,
 
     ledger: (companyId) =>
       query("reading the ledger", () =>
@@ -805,6 +821,34 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           return deleted.numDeletedRows > 0n
         })
       ),
+
+    // -----------------------------------------------------------------------------------------
+    // The cached PSA catalog
+
+    loadPsaCatalog: query("reading the PSA catalog", () =>
+      db.selectFrom("psa_catalog").selectAll().where("id", "=", "default").executeTakeFirst()
+    ).pipe(
+      Effect.flatMap((row) =>
+        row === undefined
+          ? Effect.succeed(Option.none())
+          : failOnCorrupt([Rows.decodePsaCatalog(row.id, row.data)]).pipe(
+              Effect.map((rs) => Option.fromNullable(rs[0]))
+            )
+      )
+    ),
+
+    savePsaCatalog: (catalog) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodePsaCatalog(catalog))
+        const row = { id: "default", refreshed_at: catalog.refreshedAt, data: JSON.stringify(encoded) }
+        yield* query("saving the PSA catalog", () =>
+          db
+            .insertInto("psa_catalog")
+            .values(row)
+            .onConflict((oc) => oc.column("id").doUpdateSet({ refreshed_at: row.refreshed_at, data: row.data }))
+            .execute()
+        )
+      }),
 
     // -----------------------------------------------------------------------------------------
     // Users, API tokens, sessions, sign-in failures, audit log (AuthRepository.ts)

@@ -3,7 +3,7 @@
  * reading decodes every row with them, and a row that does not decode becomes a `Corruption`
  * that names its table, key and field instead of an exception.
  */
-import { History, Setup, Snapshot, Store } from "@seatsync/core"
+import { History, PsaCatalog, Setup, Snapshot, Store } from "@seatsync/core"
 import { Either, ParseResult, Schema, Struct } from "effect"
 import type { Insertable, Selectable } from "kysely"
 import type {
@@ -487,6 +487,11 @@ export const decodeLease = (row: Selectable<LeasesTable>) =>
   )
 
 export const encodeSnapshot = encode(Snapshot.TenantSnapshot, "tenant snapshot")
+
+export const encodePsaCatalog = encode(PsaCatalog.PsaCatalog, "PSA catalog")
+
+export const decodePsaCatalog = (key: string, data: string) =>
+  decodeRow(PsaCatalog.PsaCatalog, { table: "psa_catalog", json: "data" }, key, (json) => json("data", data))
 
 export const decodeSnapshot = (tenantId: string, data: string) =>
   decodeRow(Snapshot.TenantSnapshot, { table: "snapshots", json: "data" }, tenantId, (json) => json("data", data))

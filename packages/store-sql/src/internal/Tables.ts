@@ -253,6 +253,13 @@ export interface AuditLogTable {
   after: string | null
 }
 
+/** The cached PSA catalog, one row (schema version 6); `data` is the encoded PsaCatalog. */
+export interface PsaCatalogTable {
+  id: string
+  refreshed_at: string
+  data: string
+}
+
 export interface Database {
   seatsync_meta: MetaTable
   seatsync_migrations: MigrationsTable
@@ -278,6 +285,7 @@ export interface Database {
   sessions: SessionsTable
   sign_in_failures: SignInFailuresTable
   audit_log: AuditLogTable
+  psa_catalog: PsaCatalogTable
 }
 
 export type TableName = keyof Database

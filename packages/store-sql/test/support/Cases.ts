@@ -276,6 +276,7 @@ export const runDatabaseCases = (target: Target): void => {
           Option.some({ key: "company:250", holder: { owner: "run:old", host: "", pid: 0 }, expiresAt: 1763370060000 })
         )
         // And what the new version added works.
+        expect(Option.isNone(yield* store.loadPsaCatalog)).toBe(true)
         yield* store.saveConnection(connection("cw", { privateKey }))
         expect(Option.isSome(yield* store.getConnection(Store.ConnectionId.make("cw")))).toBe(true)
         const meta = yield* Effect.promise(() =>
