@@ -127,7 +127,13 @@ export const addLinks = (
       problems.push({ path: `links[${i}].companyId`, value: link.companyId, message: "this company is chosen twice" })
     chosen.add(link.companyId)
     if (tenant !== undefined && company !== undefined)
-      added.push({ companyId: company.id, name: company.name, tenantId: tenant.tenantId, enabled: true })
+      added.push({
+        companyId: company.id,
+        name: company.name,
+        tenantId: tenant.tenantId,
+        enabled: true,
+        contactSync: false
+      })
   })
   if (problems.length > 0) return { _tag: "Refused", problems }
   return { _tag: "Added", config: { ...config, companies: [...config.companies, ...added] }, added }

@@ -50,8 +50,20 @@ describe("BulkAdd", () => {
     expect(result._tag).toBe("Added")
     if (result._tag !== "Added") return
     expect(result.config.companies).toEqual([
-      { companyId: "254", name: "Litware Inc", tenantId: SampleData.tenantIds.tailspin, enabled: true },
-      { companyId: "250", name: "Contoso Ltd", tenantId: SampleData.tenantIds.contoso, enabled: true }
+      {
+        companyId: "254",
+        name: "Litware Inc",
+        tenantId: SampleData.tenantIds.tailspin,
+        enabled: true,
+        contactSync: false
+      },
+      {
+        companyId: "250",
+        name: "Contoso Ltd",
+        tenantId: SampleData.tenantIds.contoso,
+        enabled: true,
+        contactSync: false
+      }
     ])
   })
 

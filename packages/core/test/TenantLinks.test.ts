@@ -10,7 +10,8 @@ describe("TenantLinks", () => {
       companyId: Ids.CompanyId.make("254"),
       name: "Litware Inc",
       tenantId: Ids.TenantId.make(SampleData.tenantIds.contoso.toUpperCase()),
-      enabled: true
+      enabled: true,
+      contactSync: false
     }
   ]
 

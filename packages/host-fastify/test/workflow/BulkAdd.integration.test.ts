@@ -107,8 +107,20 @@ describe("GET and POST /bulk-add", () => {
     expect(res.status).toBe(201)
     expect(res.body).toEqual({
       added: [
-        { companyId: "251", name: "Fabrikam, Inc.", tenantId: SampleData.tenantIds.fabrikam, enabled: true },
-        { companyId: "254", name: "Litware Inc", tenantId: SampleData.tenantIds.tailspin, enabled: true }
+        {
+          companyId: "251",
+          name: "Fabrikam, Inc.",
+          tenantId: SampleData.tenantIds.fabrikam,
+          enabled: true,
+          contactSync: false
+        },
+        {
+          companyId: "254",
+          name: "Litware Inc",
+          tenantId: SampleData.tenantIds.tailspin,
+          enabled: true,
+          contactSync: false
+        }
       ]
     })
     const config = await Effect.runPromise(service.store.loadConfig)
