@@ -1,10 +1,10 @@
-/** An in-memory notifier: keeps every digest it is given. */
+/** An in-memory notifier: keeps every message it is given; addresses in `failing` are refused. */
 import { Effect, Layer } from "effect"
-import { type Digest, Notifier, NotifierError } from "../Notifier.js"
+import { type Message, Notifier, NotifierError } from "../Notifier.js"
 
 export interface InMemoryNotifierState {
-  readonly delivered: Array<Digest>
-  /** Recipients whose deliveries fail. */
+  readonly delivered: Array<Message>
+  /** Addresses whose deliveries fail (as unreachable, retryable). */
   readonly failing: Set<string>
 }
 
@@ -12,12 +12,18 @@ export const makeState = (): InMemoryNotifierState => ({ delivered: [], failing:
 
 export const layer = (state: InMemoryNotifierState): Layer.Layer<Notifier> =>
   Layer.succeed(Notifier, {
-    deliver: (digest) =>
-      state.failing.has(digest.recipient)
+    deliver: (message) =>
+      state.failing.has(message.address)
         ? Effect.fail(
-            new NotifierError({ reason: "Unreachable", message: `cannot reach ${digest.recipient}`, retryable: true })
+            new NotifierError({
+              reason: "Unreachable",
+              message: `cannot reach ${message.address}`,
+              retryable: true,
+              attempts: 1
+            })
           )
         : Effect.sync(() => {
-            state.delivered.push(digest)
+            state.delivered.push(message)
+            return { attempts: 1, response: "kept in memory" }
           })
   })
