@@ -78,6 +78,10 @@ export const classify = (error: unknown, where: string, secrets: ReadonlyArray<s
   const message = scrub(said)
   if (status !== undefined && status >= 400 && status < 500) return { reason: "Unreachable", message, retryable: true }
   if (status !== undefined && status >= 500) return { reason: "Rejected", message, retryable: false }
+  // A certificate that does not verify will not verify on the next attempt either.
+  if (/certificate|altnames|CERT_|SELF_SIGNED/i.test(`${plain} ${String((e as { cause?: unknown }).cause ?? "")}`)) {
+    return { reason: "Rejected", message, retryable: false }
+  }
   switch (code) {
     case "ECONNECTION":
     case "ETIMEDOUT":

@@ -48,6 +48,12 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 const headerValue = (value: string | Array<string> | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value
 
+/** How much of a receiver's answer is read (the log quotes its first 200 characters). */
+const answerBytes = 4_096
+
+/** An idempotency key travels as a header: visible ASCII only. */
+const headerSafe = /^[\x21-\x7e]{1,200}$/
+
 const invalid = (message: string) =>
   new Notifier.NotifierError({ reason: "Invalid", message, retryable: false, attempts: 0 })
 
@@ -89,8 +95,18 @@ export const make = (options: WebhookOptions = {}): Effect.Effect<Notifier.Notif
               headersTimeout: timeoutMillis,
               bodyTimeout: timeoutMillis
             })
-            // Read (and bound) the answer so the socket is reused and the log can quote it.
-            const text = (await response.body.text()).slice(0, 200)
+            // Read a bounded start of the answer for the log; the rest is dropped (and the socket with it).
+            const chunks: Array<Buffer> = []
+            let size = 0
+            for await (const chunk of response.body) {
+              chunks.push(chunk as Buffer)
+              size += (chunk as Buffer).length
+              if (size >= answerBytes) {
+                response.body.destroy()
+                break
+              }
+            }
+            const text = Buffer.concat(chunks).subarray(0, answerBytes).toString("utf8").slice(0, 200)
             return { status: response.statusCode, headers: response.headers, text }
           },
           catch: (error): Retry.AttemptFailure => ({
@@ -145,6 +161,11 @@ export const make = (options: WebhookOptions = {}): Effect.Effect<Notifier.Notif
       }
       if (url.username !== "" || url.password !== "") {
         return yield* invalid(`address: a webhook URL with credentials in it is refused (${url.host})`)
+      }
+      if (!headerSafe.test(message.idempotencyKey)) {
+        return yield* invalid(
+          `idempotencyKey: "${message.idempotencyKey}" cannot be sent as a header (1 to 200 visible ASCII characters)`
+        )
       }
       const payload = body(message)
       const result = yield* Retry.run(retry, () => attempt(url, message, payload)).pipe(

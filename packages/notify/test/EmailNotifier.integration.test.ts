@@ -74,6 +74,25 @@ describe("EmailNotifier over a real SMTP server", () => {
     })
   )
 
+  it.scopedLive("upgrades with STARTTLS when the server offers it, without requireTls", () =>
+    Effect.gen(function* () {
+      const server = yield* smtpServer({})
+      yield* deliver(settings(server.port))
+      expect(server.received.map((m) => m.secure)).toEqual([true])
+    })
+  )
+
+  it.scopedLive("a certificate the client does not trust fails Rejected (certificates are always verified)", () =>
+    Effect.gen(function* () {
+      const server = yield* smtpServer({})
+      const error = yield* Effect.flip(deliver(settings(server.port), { tls: { servername: "localhost" } }))
+      expect(error.reason).toBe("Rejected")
+      expect(error.message).toContain("self-signed certificate")
+      expect(error.retryable).toBe(false)
+      expect(server.received).toHaveLength(0)
+    })
+  )
+
   it.scopedLive("TLS from the first byte when secure", () =>
     Effect.gen(function* () {
       const server = yield* smtpServer({ secure: true })

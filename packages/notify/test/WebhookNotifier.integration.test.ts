@@ -100,6 +100,15 @@ describe("WebhookNotifier over real HTTP", () => {
     })
   )
 
+  it.scopedLive("a large answer is read only in part, and quoted in part", () =>
+    Effect.gen(function* () {
+      const receiver = yield* httpReceiver((_n, _r, res) => res.writeHead(422).end("x".repeat(1_000_000)))
+      const error = yield* Effect.flip(deliver(message(receiver.url)))
+      expect(error.reason).toBe("Rejected")
+      expect(error.message.length).toBeLessThan(400)
+    })
+  )
+
   it.scopedLive("400: Rejected, one attempt, naming the answer", () =>
     Effect.gen(function* () {
       const receiver = yield* httpReceiver((_n, _r, res) => res.writeHead(400).end("unknown channel"))
@@ -158,6 +167,11 @@ describe("WebhookNotifier over real HTTP", () => {
 
   it.scopedLive("only http(s) URLs without credentials: anything else is Invalid, naming the address", () =>
     Effect.gen(function* () {
+      const receiver = yield* httpReceiver((_n, _r, res) => res.writeHead(200).end())
+      const badKey = yield* Effect.flip(deliver(message(receiver.url, { idempotencyKey: "digest\r\nX-Injected: 1" })))
+      expect(badKey.reason).toBe("Invalid")
+      expect(badKey.message).toMatch(/^idempotencyKey: /)
+      expect(receiver.received).toHaveLength(0)
       for (const address of [
         "file:///etc/passwd",
         "ftp://example.com/x",
