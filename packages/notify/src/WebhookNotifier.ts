@@ -48,6 +48,14 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 const headerValue = (value: string | Array<string> | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value
 
+/**
+ * The URL as error messages name it: the origin only. A chat tool's incoming-webhook URL carries its
+ * credential in the path (Slack's `/services/T…/B…/<token>`, Teams' `/webhookb2/…`), and errors end
+ * up in the delivery log and the API.
+ */
+export const describeTarget = (url: URL): string =>
+  `${url.origin}${url.pathname === "/" && url.search === "" ? "/" : "/…"}`
+
 /** How much of a receiver's answer is read (the log quotes its first 200 characters). */
 const answerBytes = 4_096
 
@@ -83,7 +91,7 @@ export const make = (options: WebhookOptions = {}): Effect.Effect<Notifier.Notif
             body: payload
           })
         }
-        const target = `${url.origin}${url.pathname}${url.search}`
+        const target = describeTarget(url)
         const answer = yield* Effect.tryPromise({
           try: async (signal) => {
             const response = await request(url, {

@@ -112,11 +112,14 @@ describe("WebhookNotifier over real HTTP", () => {
   it.scopedLive("400: Rejected, one attempt, naming the answer", () =>
     Effect.gen(function* () {
       const receiver = yield* httpReceiver((_n, _r, res) => res.writeHead(400).end("unknown channel"))
-      const error = yield* Effect.flip(deliver(message(receiver.url)))
+      const error = yield* Effect.flip(deliver(message(`${receiver.url}/services/T0001/B0002/secret-token`)))
       expect(error.reason).toBe("Rejected")
       expect(error.retryable).toBe(false)
       expect(error.attempts).toBe(1)
       expect(error.message).toContain("HTTP 400: unknown channel")
+      // The URL's path (a chat tool's token lives there) is not repeated in the error.
+      expect(error.message).toContain(`${receiver.url}/…`)
+      expect(error.message).not.toContain("T0001/B0002/secret-token")
       expect(receiver.received).toHaveLength(1)
     })
   )
