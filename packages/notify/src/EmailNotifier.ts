@@ -51,7 +51,7 @@ export const messageId = (idempotencyKey: string): string => {
   return `<${out === "" ? "=" : out}@seatsync>`
 }
 
-const addressPattern = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.?[^\s@<>(),;:"]*$/
+const addressPattern = /^[^\s@<>(),;:"]+@[^\s@<>(),;:".]+(\.[^\s@<>(),;:".]+)*$/
 
 interface SmtpError {
   readonly code?: unknown
