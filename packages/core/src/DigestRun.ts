@@ -11,7 +11,7 @@
  * One recipient failing (its delivery refused, its store write failing) does not stop the others;
  * its outcome says why.
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Option, Random } from "effect"
 import * as Digest from "./Digest.js"
 import { keyOf } from "./Findings.js"
 import type { Message } from "./Notifier.js"
@@ -231,10 +231,11 @@ export const sendTest = (recipient: NotificationRecipient) =>
     const at = Digest.isoOf(now)
     const config = yield* store.loadConfig
     const period = Digest.periodOf("daily", now, config.settings.timeZone)
+    const nonce = yield* Random.nextIntBetween(0, 2 ** 31 - 1)
     const subject = "SeatSync test message"
     const text = `This is a test message from SeatSync to ${recipient.address}, sent ${at}. Digests will arrive ${recipient.frequency}.\n`
     const delivery: Delivery = {
-      idempotencyKey: Digest.idempotencyKey(recipient.id, period, { kind: "test", keys: [at] }),
+      idempotencyKey: Digest.idempotencyKey(recipient.id, period, { kind: "test", keys: [at, String(nonce)] }),
       recipientId: recipient.id,
       kind: "test",
       channel: recipient.channel,
