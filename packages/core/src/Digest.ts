@@ -23,6 +23,17 @@
  *
  * The idempotency key is the SHA-256 of the recipient id, the period and the content (the keys
  * of the findings new, still open and resolved).
+ *
+ * The kinds issue 14 lists, and the findings that carry them: tenant not added (`TenantNotAdded`),
+ * license not linked (`LicenseNotLinked`), unassigned licenses (`UnassignedLicenses`), agreement
+ * no longer active (`AgreementInactive`), company held (`CompanyHeld`, with what is held and how
+ * to release it), sync failures and bad authentication (`SyncFailed`; an authentication or
+ * consent failure is told apart by its message and gets "check the credentials"), duplicate
+ * lines (`DuplicateLines`), subscriptions that cannot be linked (`SubscriptionUnlinked`).
+ * "Licensed shared mailbox" has no finding: the engine does not detect shared mailboxes (the
+ * license source does not say which mailboxes are shared), so no digest can carry it yet.
+ * Money at stake: no finding carries a price, so callers pass `moneyAtStake` where they know one;
+ * the digest run does not yet (the subject then says the counts only).
  */
 import { describe, type Finding, keyOf } from "./Findings.js"
 import { sha256Hex } from "./internal/sha256.js"
@@ -192,10 +203,28 @@ const wanted = (recipient: NotificationRecipient, kinds: ReadonlySet<FindingKind
   return recipient.companyIds.length === 0 || company === undefined || recipient.companyIds.includes(company as never)
 }
 
+/** The order findings are told in: unbilled money and blocked syncs first. */
+const kindOrder: ReadonlyArray<Finding["_tag"]> = [
+  "TenantNotAdded",
+  "CompanyHeld",
+  "SyncFailed",
+  "LicenseNotLinked",
+  "SubscriptionUnlinked",
+  "AgreementInactive",
+  "DuplicateLines",
+  "UnassignedLicenses"
+]
+const rank = (f: Finding) => {
+  const i = kindOrder.indexOf(f._tag)
+  return i === -1 ? kindOrder.length : i
+}
+
 const dedupe = (findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> => {
   const seen = new Map<string, Finding>()
   for (const f of findings) if (!seen.has(keyOf(f))) seen.set(keyOf(f), f)
-  return [...seen.values()].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
+  return [...seen.values()].sort(
+    (a, b) => rank(a) - rank(b) || (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)
+  )
 }
 
 const coverageOf = (records: ReadonlyArray<RunFindings>): DigestCoverage => {

@@ -203,7 +203,24 @@ export const run = Effect.fn("DigestRun.run")(function* (options: DigestRunOptio
   if (!dryRun) {
     const byId = new Map(all.map((r) => [r.id as string, r] as const))
     for (const pending of yield* store.pendingDeliveries) {
-      const outcome = yield* send(pending, byId.get(pending.recipientId)).pipe(
+      const recipient = byId.get(pending.recipientId)
+      if (recipient === undefined || !recipient.enabled) {
+        // Removed or turned off since: not sent to an address nobody wants written to any more.
+        const at = iso(yield* Clock.currentTimeMillis)
+        const why = recipient === undefined ? "the recipient was removed" : "the recipient is disabled"
+        yield* store
+          .completeDelivery(pending.idempotencyKey, { state: "failed", at, attempts: pending.attempts, error: why })
+          .pipe(Effect.ignore)
+        resent.push({
+          recipientId: pending.recipientId,
+          address: pending.address,
+          idempotencyKey: pending.idempotencyKey,
+          status: "skipped",
+          message: `not resent: ${why}`
+        })
+        continue
+      }
+      const outcome = yield* send(pending, recipient).pipe(
         Effect.map((s) => ({
           status: s.sent ? ("sent" as const) : ("failed" as const),
           message: `resent: ${s.message}`

@@ -159,3 +159,23 @@ describe("DigestRun.run", () => {
     })
   )
 })
+
+describe("DigestRun.run: pending rows of recipients removed since", () => {
+  it.effect("are not resent, and are closed as failed with the reason", () =>
+    Effect.gen(function* () {
+      const { world, run } = yield* setup
+      const received: Array<string> = []
+      const crashing = Layer.succeed(Notifier.Notifier, {
+        deliver: (message) =>
+          Effect.sync(() => received.push(message.idempotencyKey)).pipe(Effect.zipRight(Effect.dieMessage("crash")))
+      })
+      yield* Effect.exit(run(crashing, { recipients: ["r-billing"] }))
+      world.store.recipients.delete("r-billing")
+      const next = yield* run()
+      expect(next.resent.map((r) => r.status)).toEqual(["skipped"])
+      expect(received.length).toBe(1)
+      const row = [...world.store.deliveries.values()].find((d) => d.recipientId === "r-billing")
+      expect([row?.state, row?.error]).toEqual(["failed", "the recipient was removed"])
+    })
+  )
+})
