@@ -159,6 +159,10 @@ const runOne = (recipient: NotificationRecipient, settings: NotificationSettings
       if (delivery.state === "sent") {
         return { ...base, status: "skipped", message: "already sent (same idempotency key)" } as RecipientOutcome
       }
+      if (delivery.state === "pending") {
+        // Another run is sending it, or a crash left it: the next run resends it, with its key.
+        return { ...base, status: "skipped", message: "pending (resent by the next run)" } as RecipientOutcome
+      }
       if (delivery.state === "failed") {
         yield* store.retryDelivery(delivery.idempotencyKey, Digest.isoOf(now))
         delivery = { ...delivery, state: "pending" }
@@ -199,46 +203,80 @@ export const run = Effect.fn("DigestRun.run")(function* (options: DigestRunOptio
       )
     } satisfies DigestRunResult
   }
-  const resent: Array<RecipientOutcome> = []
   if (!dryRun) {
-    const byId = new Map(all.map((r) => [r.id as string, r] as const))
-    for (const pending of yield* store.pendingDeliveries) {
-      const recipient = byId.get(pending.recipientId)
-      if (recipient === undefined || !recipient.enabled) {
-        // Removed or turned off since: not sent to an address nobody wants written to any more.
-        const at = iso(yield* Clock.currentTimeMillis)
-        const why = recipient === undefined ? "the recipient was removed" : "the recipient is disabled"
-        yield* store
-          .completeDelivery(pending.idempotencyKey, { state: "failed", at, attempts: pending.attempts, error: why })
-          .pipe(Effect.ignore)
+    // One digest run at a time (the CLI, each service instance): the others skip.
+    const owner = `digests:${yield* Random.nextIntBetween(0, 2 ** 31 - 1)}`
+    const now = yield* Clock.currentTimeMillis
+    const taken = yield* store.acquireLease(leaseKey, { owner, host: "", pid: 0 }, now, leaseTtlMillis)
+    if (taken._tag === "Held") {
+      const message = `another digest run is sending (${taken.lease.holder.owner}, until ${iso(taken.lease.expiresAt)})`
+      return {
+        resent: [],
+        recipients: recipients.map(
+          (r): RecipientOutcome => ({ recipientId: r.id, address: r.address, status: "skipped", message })
+        )
+      } satisfies DigestRunResult
+    }
+    return yield* sendAll(all, recipients, settings).pipe(
+      Effect.ensuring(Effect.ignore(store.releaseLease(leaseKey, owner)))
+    )
+  }
+  const outcomes: Array<RecipientOutcome> = []
+  for (const recipient of recipients) outcomes.push(yield* runOne(recipient, settings, true))
+  return { resent: [], recipients: outcomes } satisfies DigestRunResult
+})
+
+/** The store lease a digest run holds while it sends; a holder that died frees it after the TTL. */
+export const leaseKey = "digests"
+const leaseTtlMillis = 15 * 60 * 1000
+
+const sendAll = (
+  all: ReadonlyArray<NotificationRecipient>,
+  recipients: ReadonlyArray<NotificationRecipient>,
+  settings: NotificationSettings
+) =>
+  Effect.gen(function* () {
+    const store = yield* SyncStore
+    const resent: Array<RecipientOutcome> = []
+    {
+      const byId = new Map(all.map((r) => [r.id as string, r] as const))
+      for (const pending of yield* store.pendingDeliveries) {
+        const recipient = byId.get(pending.recipientId)
+        if (recipient === undefined || !recipient.enabled) {
+          // Removed or turned off since: not sent to an address nobody wants written to any more.
+          const at = iso(yield* Clock.currentTimeMillis)
+          const why = recipient === undefined ? "the recipient was removed" : "the recipient is disabled"
+          yield* store
+            .completeDelivery(pending.idempotencyKey, { state: "failed", at, attempts: pending.attempts, error: why })
+            .pipe(Effect.ignore)
+          resent.push({
+            recipientId: pending.recipientId,
+            address: pending.address,
+            idempotencyKey: pending.idempotencyKey,
+            status: "skipped",
+            message: `not resent: ${why}`
+          })
+          continue
+        }
+        const outcome = yield* send(pending, recipient).pipe(
+          Effect.map((s) => ({
+            status: s.sent ? ("sent" as const) : ("failed" as const),
+            message: `resent: ${s.message}`
+          })),
+          Effect.catchAll((e) => Effect.succeed({ status: "failed" as const, message: storeProblem(e) }))
+        )
         resent.push({
           recipientId: pending.recipientId,
           address: pending.address,
           idempotencyKey: pending.idempotencyKey,
-          status: "skipped",
-          message: `not resent: ${why}`
+          ...outcome
         })
-        continue
       }
-      const outcome = yield* send(pending, recipient).pipe(
-        Effect.map((s) => ({
-          status: s.sent ? ("sent" as const) : ("failed" as const),
-          message: `resent: ${s.message}`
-        })),
-        Effect.catchAll((e) => Effect.succeed({ status: "failed" as const, message: storeProblem(e) }))
-      )
-      resent.push({
-        recipientId: pending.recipientId,
-        address: pending.address,
-        idempotencyKey: pending.idempotencyKey,
-        ...outcome
-      })
     }
-  }
-  const outcomes: Array<RecipientOutcome> = []
-  for (const recipient of recipients) outcomes.push(yield* runOne(recipient, settings, dryRun))
-  return { resent, recipients: outcomes } satisfies DigestRunResult
-})
+    const outcomes: Array<RecipientOutcome> = []
+    for (const recipient of recipients) outcomes.push(yield* runOne(recipient, settings, false))
+    return { resent, recipients: outcomes } satisfies DigestRunResult
+  })
 
 /** A test message for a recipient, sent now (recorded in the delivery log as kind `test`). */
 export const sendTest = (recipient: NotificationRecipient) =>

@@ -2,13 +2,16 @@
  * The digest run as a job after the daily sync (issue 14): every day at the daily run's local
  * time, in the MSP's time zone (Scheduler.runDaily: DST-safe, each local day once), it waits
  * until the sync jobs that run queued are done (the queue has nothing waiting or running), then
- * runs core's DigestRun under the store lease `digests`, so that of several instances on one
- * database one sends (and the others, after it, find every digest told for the period).
+ * runs core's DigestRun, which holds the store lease `digests` while it sends, so that of several
+ * instances on one database one sends (and the others, after it, find every digest told).
+ *
+ * When the sync is done before the settings' `sendHour` (local, default 07:00), the digests wait
+ * for it; a sync that ends later sends them at once.
  *
  * Without a Notifier installed (`Service.Options.notifier`) it logs that digests are not sent.
  */
-import { DigestRun, Liveness, type Notifier, Store } from "@seatsync/core"
-import { Clock, Duration, Effect, Random } from "effect"
+import { DigestRun, type Liveness, LocalDate, type Notifier, Store } from "@seatsync/core"
+import { Clock, Duration, Effect, Either } from "effect"
 import type { Settings } from "../Runtime.js"
 import type { JobQueueShape } from "./JobQueue.js"
 import * as Scheduler from "./Scheduler.js"
@@ -19,9 +22,6 @@ export interface DigestJobOptions {
   /** How long to wait for the sync at most before sending anyway (default 6 h). */
   readonly maxWaitMillis?: number
 }
-
-const leaseKey = "digests"
-const leaseTtl = 15 * 60 * 1000
 
 /** Waits until nothing is queued or running (or `maxWaitMillis` passed). */
 export const waitForIdle = (queue: JobQueueShape, options: DigestJobOptions = {}) =>
@@ -38,6 +38,18 @@ export const waitForIdle = (queue: JobQueueShape, options: DigestJobOptions = {}
       )
       if (waiting === 0 && running === 0) return true
       if ((yield* Clock.currentTimeMillis) >= until) return false
+    }
+  })
+
+/** Sleeps until today's `hour` (local, DST-safe) when it is still ahead; returns at once otherwise. */
+export const untilSendHour = (hour: number, timeZone: string) =>
+  Effect.gen(function* () {
+    const parsed = Scheduler.parse({ time: `${String(hour).padStart(2, "0")}:00`, timeZone })
+    if (Either.isLeft(parsed)) return
+    const now = yield* Clock.currentTimeMillis
+    const next = Scheduler.nextRun(parsed.right, now)
+    if (LocalDate.ofInstant(next, timeZone) === LocalDate.ofInstant(now, timeZone)) {
+      yield* Effect.sleep(Duration.millis(next - now))
     }
   })
 
@@ -59,25 +71,16 @@ export const runOnce = (
       yield* Effect.logWarning("digests: notification delivery is not installed; no digest is sent")
       return undefined
     }
-    const sync = yield* Store.SyncStore
     const admin = yield* Store.AdminStore
-    const live = yield* Liveness.Liveness
-    const owner = `digests:${yield* Random.nextIntBetween(0, 2 ** 31 - 1)}`
-    const now = yield* Clock.currentTimeMillis
-    const taken = yield* sync.acquireLease(leaseKey, { owner, ...live.self }, now, leaseTtl)
-    if (taken._tag === "Held") {
-      yield* Effect.logInfo(`digests: another instance is sending them (${taken.lease.holder.owner})`)
-      return undefined
-    }
     const notifications = yield* admin.loadNotificationSettings
+    yield* untilSendHour(notifications.sendHour, settings.timeZone)
     return yield* DigestRun.run().pipe(
       Effect.provide(factory(notifications)),
       Effect.tap((result) =>
         Effect.logInfo(
           `digests: ${result.recipients.filter((r) => r.status === "sent").length} sent, ${result.recipients.filter((r) => r.status === "failed").length} failed, ${result.resent.length} resent`
         )
-      ),
-      Effect.ensuring(Effect.ignore(sync.releaseLease(leaseKey, owner)))
+      )
     )
   })
 

@@ -60,8 +60,13 @@ describe("DigestJob", () => {
       yield* TestClock.adjust(Duration.seconds(3))
       expect(notified.delivered).toEqual([])
       yield* TestClock.adjust(Duration.seconds(2))
-      const result = yield* Fiber.join(fiber)
       expect(queue.polls()).toBe(4)
+      // Done at 06:00 local (Chicago): the digests wait for the settings' sendHour, 07:00.
+      expect(notified.delivered).toEqual([])
+      yield* TestClock.adjust(Duration.minutes(59))
+      expect(notified.delivered).toEqual([])
+      yield* TestClock.adjust(Duration.minutes(1))
+      const result = yield* Fiber.join(fiber)
       expect(result?.recipients.map((r) => r.status)).toEqual(["sent"])
       expect(notified.delivered.map((m) => m.address)).toEqual(["billing@msp.example"])
       expect(notified.delivered[0]?.text).toContain("Tailspin Toys")
@@ -73,19 +78,22 @@ describe("DigestJob", () => {
 
   it.effect("another instance holding the digests lease: nothing is sent here", () =>
     Effect.gen(function* () {
-      yield* TestClock.setTime(Date.parse("2026-11-17T12:00:00Z"))
+      yield* TestClock.setTime(Date.parse("2026-11-17T14:00:00Z"))
       const { store, layer } = world()
       store.leases.set("digests", {
         key: "digests",
         holder: { owner: "digests:other", host: "other-host", pid: 7 },
-        expiresAt: Date.parse("2026-11-17T13:00:00Z")
+        expiresAt: Date.parse("2026-11-17T15:00:00Z")
       })
       const notified = InMemoryNotifier.makeState()
       const fiber = yield* Effect.fork(
         DigestJob.runOnce(queueBusyFor(0).shape, settings(notified), { pollMillis: 1_000 }).pipe(Effect.provide(layer))
       )
       yield* TestClock.adjust(Duration.seconds(1))
-      expect(yield* Fiber.join(fiber)).toBeUndefined()
+      const result = yield* Fiber.join(fiber)
+      expect(result?.recipients.map((r) => [r.status, r.message])).toEqual([
+        ["skipped", "another digest run is sending (digests:other, until 2026-11-17T15:00:00.000Z)"]
+      ])
       expect(notified.delivered).toEqual([])
       expect(store.deliveries.size).toBe(0)
     })
