@@ -10,7 +10,7 @@
  */
 import { Clock, Effect, Fiber, Option, Random, Ref } from "effect"
 import type { Finding } from "./Findings.js"
-import type { Trigger } from "./History.js"
+import type { SyncRun, Trigger } from "./History.js"
 import { type CompanyId, type MappingId, RunId } from "./Ids.js"
 import * as Leases from "./internal/Leases.js"
 import { groupBy, type SharedReads, startShared } from "./internal/Observe.js"
@@ -34,7 +34,7 @@ import { LicenseSource, type LicenseSourceError } from "./LicenseSource.js"
 import * as LocalDate from "./LocalDate.js"
 import type { CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantInfo } from "./Snapshot.js"
-import { type LeaseHolder, SyncStore } from "./Store.js"
+import { type LeaseHolder, type RunFindings, SyncStore } from "./Store.js"
 
 export type {
   AppliedOperation,
@@ -95,6 +95,8 @@ const newRunId = Effect.gen(function* () {
 interface TenantListing {
   readonly findings: ReadonlyArray<Finding>
   readonly listTenantsError?: LicenseSourceError
+  /** How many tenants the listing returned (absent when it failed or was not made). */
+  readonly tenantsListed?: number
 }
 
 /** Tenants the partner sees that no company links: a finding each (a listing failure is one too). */
@@ -110,7 +112,7 @@ const unlinkedTenants = (config: SyncConfig): Effect.Effect<TenantListing, never
     const findings = (tenants.right as ReadonlyArray<TenantInfo>)
       .filter((t) => !linked.has(t.tenantId.toLowerCase()))
       .map((t): Finding => ({ _tag: "TenantNotAdded", tenantId: t.tenantId, name: t.name, domains: t.domains }))
-    return { findings }
+    return { findings, tenantsListed: tenants.right.length }
   })
 
 /** What one run shares between its companies' work. */
@@ -279,10 +281,50 @@ export const syncAll = Effect.fn("Engine.syncAll")(function* (options: SyncOptio
       )
       const run = finishedRun(started, outcome.companies, iso(yield* Clock.currentTimeMillis))
       yield* store.finishRun(run)
+      // What the run found, kept for the digests (issue 14); a failure here does not undo the run.
+      yield* store
+        .saveRunFindings(runFindings(run, outcome, options.listTenants !== false))
+        .pipe(Effect.catchAll((e) => Effect.logWarning(`recording the run's findings failed: ${errorText(e)}`)))
       return { run, ...outcome } satisfies SyncResult
     })
   )
 })
+
+/** The run's findings per scope (each company, and the tenant listing when it was made). */
+export const runFindings = (
+  run: SyncRun,
+  outcome: Pick<SyncResult, "companies" | "findings" | "listTenantsError" | "tenantsListed">,
+  listed: boolean
+): ReadonlyArray<RunFindings> => {
+  const at = run.finishedAt ?? run.startedAt
+  const companies = outcome.companies.map((c): RunFindings => {
+    const unread =
+      c.status === "failed" ||
+      c.status === "skipped" ||
+      c.findings.some((f) => f._tag === "CompanyHeld" && f.reason === "ReadFailed")
+    return {
+      runId: run.id,
+      at,
+      scope: "company",
+      companyId: c.companyId,
+      outcome: unread ? "failed" : "ok",
+      checked: unread ? 0 : 1,
+      findings: c.findings
+    }
+  })
+  if (!listed) return companies
+  return [
+    {
+      runId: run.id,
+      at,
+      scope: "tenants",
+      outcome: outcome.listTenantsError === undefined ? "ok" : "failed",
+      checked: outcome.tenantsListed ?? 0,
+      findings: outcome.findings
+    },
+    ...companies
+  ]
+}
 
 /** Syncs one company. */
 export const syncCompany = (companyId: CompanyId, options: Omit<SyncOptions, "companies"> = {}) =>

@@ -5,8 +5,10 @@
  * notification settings and recipients, users, API tokens, sessions, sign-in failures and the audit log).
  */
 import { Context, type Effect, type Option, Schema } from "effect"
+import { Finding } from "./Findings.js"
 import type { JournalEntry, LedgerEntry, SyncEvent, SyncRun } from "./History.js"
-import { CompanyId, type LineId, type MappingId, type OperationId, type RunId, type TenantId } from "./Ids.js"
+import { CompanyId, type LineId, type MappingId, type OperationId, RunId, type TenantId } from "./Ids.js"
+import { LocalDate } from "./LocalDate.js"
 import type { PsaErrorReason } from "./Psa.js"
 import type { PsaCatalog } from "./PsaCatalog.js"
 import type { SyncConfig } from "./Setup.js"
@@ -77,6 +79,7 @@ export const FindingKind = Schema.Literal(
   "UnassignedLicenses",
   "AgreementInactive",
   "CompanyHeld",
+  "DuplicateLines",
   "SyncFailed",
   "UnownedLineExists",
   "ProrationDisabledByAgreement",
@@ -134,6 +137,83 @@ export const NotificationRecipient = Schema.Struct({
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true })
 }).annotations({ identifier: "NotificationRecipient" })
 export type NotificationRecipient = typeof NotificationRecipient.Type
+
+/**
+ * What one run found in one scope (issue 14): a company's findings (`scope: "company"`), or the
+ * partner's tenant listing's (`scope: "tenants"`: tenants not added, a listing that failed). Kept
+ * per run so that a digest can be made after it; the latest record of each scope is what is open.
+ */
+export const RunFindings = Schema.Struct({
+  runId: RunId,
+  /** ISO instant the run recorded it. */
+  at: Schema.String,
+  scope: Schema.Literal("company", "tenants"),
+  /** The company (scope `company` only). */
+  companyId: Schema.optional(CompanyId),
+  /** `ok`: the scope was read (the tenant, or the tenant list); `failed`: its read failed. */
+  outcome: Schema.Literal("ok", "failed"),
+  /** Tenants listed (scope `tenants`), or 1 when the company's tenant was read, 0 when not. */
+  checked: Schema.Int,
+  findings: Schema.Array(Finding)
+}).annotations({ identifier: "RunFindings" })
+export type RunFindings = typeof RunFindings.Type
+
+/** `pending`: recorded before sending, not known to be delivered; `sent`; `failed`: refused for good or retries ran out. */
+export const DeliveryState = Schema.Literal("pending", "sent", "failed")
+export type DeliveryState = typeof DeliveryState.Type
+
+/**
+ * One message in the delivery log: recorded `pending` with its idempotency key BEFORE it is
+ * handed to the notifier, completed `sent` or `failed` after. A pending row found later (a crash
+ * between sending and recording) is sent again as it was, with the same key, which receivers
+ * dedupe by. The key is unique: the same digest is never recorded (or sent) twice.
+ */
+export const Delivery = Schema.Struct({
+  idempotencyKey: NonEmpty,
+  recipientId: RecipientId,
+  kind: Schema.Literal("digest", "test"),
+  channel: Schema.Literal("email", "webhook"),
+  address: NonEmpty,
+  periodStart: LocalDate,
+  periodEnd: LocalDate,
+  subject: Schema.String,
+  text: Schema.String,
+  html: Schema.String,
+  /** The webhook body. */
+  json: Schema.Unknown,
+  /** Finding keys this message tells (new and still open): marked notified when it is sent. */
+  told: Schema.Array(Schema.String),
+  /** The recipient's open findings once this message is delivered: the next digest compares with them. */
+  open: Schema.Array(Finding),
+  state: DeliveryState,
+  attempts: Schema.Int,
+  createdAt: Schema.String,
+  updatedAt: Schema.String,
+  sentAt: Schema.optional(Schema.String),
+  /** What the receiver answered (`250 OK`, `HTTP 200`). */
+  response: Schema.optional(Schema.String),
+  error: Schema.optional(Schema.String)
+}).annotations({ identifier: "Delivery" })
+export type Delivery = typeof Delivery.Type
+
+/** How a delivery ended. */
+export type DeliveryOutcome =
+  | {
+      readonly state: "sent"
+      readonly at: string
+      readonly attempts: number
+      readonly response: string
+    }
+  | { readonly state: "failed"; readonly at: string; readonly attempts: number; readonly error: string }
+
+/** Which deliveries to list: newest first (by `createdAt`, then key). */
+export interface DeliveryQuery {
+  readonly recipientId?: RecipientId
+  readonly state?: DeliveryState
+  /** Paging: deliveries strictly older than this one (the last of the previous page). */
+  readonly after?: { readonly createdAt: string; readonly idempotencyKey: string }
+  readonly limit: number
+}
 
 // ---------------------------------------------------------------------------------------------
 // Users and API tokens (DESIGN.md §9, §11)
@@ -406,6 +486,35 @@ export interface SyncStoreShape {
     findingKeys: ReadonlyArray<string>,
     at: string
   ) => Effect.Effect<void, StoreError>
+
+  /** Records what a run found, one record per scope (all in one transaction). */
+  readonly saveRunFindings: (records: ReadonlyArray<RunFindings>) => Effect.Effect<void, StoreError>
+  /**
+   * The latest record of each scope (the tenant listing, each company), whichever run made it:
+   * what is open now. A company synced by its own job keeps its findings beside the others'.
+   */
+  readonly latestFindings: Effect.Effect<ReadonlyArray<RunFindings>, StoreError>
+
+  /**
+   * Records a delivery (normally `pending`) before it is sent. When a delivery with the same
+   * idempotency key is stored, nothing is written and that one is answered (`created: false`).
+   */
+  readonly recordDelivery: (
+    delivery: Delivery
+  ) => Effect.Effect<{ readonly created: boolean; readonly delivery: Delivery }, StoreError>
+  /**
+   * Completes a delivery; when `sent`, its `told` finding keys are marked notified for the
+   * recipient at `at`, in the same transaction. `NotFound` for an unknown key.
+   */
+  readonly completeDelivery: (idempotencyKey: string, outcome: DeliveryOutcome) => Effect.Effect<void, StoreError>
+  /** Sets a failed delivery pending again (it is about to be resent); false when it is not failed. */
+  readonly retryDelivery: (idempotencyKey: string, at: string) => Effect.Effect<boolean, StoreError>
+  readonly getDelivery: (idempotencyKey: string) => Effect.Effect<Option.Option<Delivery>, StoreError>
+  readonly listDeliveries: (query: DeliveryQuery) => Effect.Effect<ReadonlyArray<Delivery>, StoreError>
+  /** Pending deliveries (left by a crash between sending and recording), oldest first. */
+  readonly pendingDeliveries: Effect.Effect<ReadonlyArray<Delivery>, StoreError>
+  /** The recipient's latest `sent` digest (not test messages): what they were last told. */
+  readonly lastSentDigest: (recipientId: RecipientId) => Effect.Effect<Option.Option<Delivery>, StoreError>
 }
 
 /**

@@ -12,6 +12,7 @@ import { consent } from "./commands/Consent.js"
 import { demo } from "./commands/Demo.js"
 import { history, migrate } from "./commands/History.js"
 import { init } from "./commands/Init.js"
+import { notify } from "./commands/Notify.js"
 import { serve } from "./commands/Serve.js"
 import { simulate } from "./commands/Simulate.js"
 import { plan, sync } from "./commands/Sync.js"
@@ -23,7 +24,21 @@ import { Io, type IoShape, logger } from "./Io.js"
 /** The package version, shown by --version and in the help. */
 export const version = "0.1.0"
 
-const commands = [demo, init, sync, plan, tenants, automap, history, simulate, consent, migrate, users, serve] as const
+const commands = [
+  demo,
+  init,
+  sync,
+  plan,
+  tenants,
+  automap,
+  history,
+  notify,
+  simulate,
+  consent,
+  migrate,
+  users,
+  serve
+] as const
 
 /** The commands' descriptions (their options and arguments), in the order the help lists them. */
 const descriptors: ReadonlyArray<CommandDescriptor.Command<unknown>> = commands.map((c) => c.descriptor)

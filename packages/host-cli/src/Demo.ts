@@ -6,12 +6,12 @@
  */
 import { mkdir, rm } from "node:fs/promises"
 import { dirname } from "node:path"
-import { Engine, Setup, Store } from "@seatsync/core"
+import { Digest, DigestRun, Engine, Setup, Store } from "@seatsync/core"
 import { SampleData } from "@seatsync/core/testing"
 import { MicrosoftSimulator } from "@seatsync/partner-center/simulator"
 import { AutotaskSimulator } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator } from "@seatsync/psa-connectwise/simulator"
-import { Effect, Redacted, Schema } from "effect"
+import { Clock, Effect, Redacted, Schema } from "effect"
 import { syncResult } from "./Output.js"
 import * as Report from "./Report.js"
 import * as Wiring from "./Wiring.js"
@@ -29,7 +29,16 @@ export interface DemoOutcome {
   /** HTTP calls SeatSync made in each run. */
   readonly firstCalls: Wiring.CallCounts
   readonly secondCalls: Wiring.CallCounts
+  /** With --notify: the digest the sample world would send (to `sampleRecipient`). */
+  readonly digest?: Digest.Digest
 }
+
+/** The recipient `demo --notify` shows a digest for: an MSP's billing desk, daily, every kind. */
+export const sampleRecipient: Store.NotificationRecipient = Schema.decodeSync(Store.NotificationRecipient)({
+  id: "r-demo",
+  channel: "email",
+  address: "billing@msp.example"
+})
 
 /**
  * The sample configuration for a PSA: the sample world's ConnectWise ids, or the Autotask
@@ -60,6 +69,8 @@ export const run = (options: {
   readonly psa: DemoPsa
   readonly db?: string | undefined
   readonly log?: (line: string) => void
+  /** Also build the digest the sample world would send. */
+  readonly notify?: boolean
 }): Effect.Effect<DemoOutcome, Store.StoreError> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -131,7 +142,24 @@ export const run = (options: {
           psaReads: counts.psaReads - firstCalls.psaReads,
           psaWrites: counts.psaWrites - firstCalls.psaWrites
         }
-        return { psa: options.psa, database, first, second, firstWrites, secondWrites, firstCalls, secondCalls }
+        const digest = options.notify
+          ? yield* DigestRun.digestFor(
+              sampleRecipient,
+              yield* (yield* Store.AdminStore).loadNotificationSettings,
+              yield* Clock.currentTimeMillis
+            )
+          : undefined
+        return {
+          psa: options.psa,
+          database,
+          first,
+          second,
+          firstWrites,
+          secondWrites,
+          firstCalls,
+          secondCalls,
+          ...(digest === undefined ? {} : { digest })
+        }
       }).pipe(Effect.provide(layer))
     })
   )
@@ -146,7 +174,15 @@ export const print = (outcome: DemoOutcome, color: boolean): string => {
     "",
     `First run: ${callsText(outcome.firstCalls)}.`,
     `Second run: ${planned} operations planned, ${callsText(outcome.secondCalls)} — nothing changed.`,
-    `History is in ${outcome.database}: seatsync history --storage ${outcome.database}`
+    `History is in ${outcome.database}: seatsync history --storage ${outcome.database}`,
+    ...(outcome.digest === undefined
+      ? []
+      : [
+          "",
+          `The digest ${outcome.digest.address} would get (seatsync notify --dry-run):`,
+          "",
+          Digest.renderText(outcome.digest).trimEnd()
+        ])
   ].join("\n")
 }
 
@@ -158,5 +194,6 @@ export const toJson = (outcome: DemoOutcome) => ({
   firstWrites: outcome.firstWrites,
   secondWrites: outcome.secondWrites,
   firstCalls: outcome.firstCalls,
-  secondCalls: outcome.secondCalls
+  secondCalls: outcome.secondCalls,
+  ...(outcome.digest === undefined ? {} : { digest: Digest.renderJson(outcome.digest) })
 })

@@ -14,6 +14,7 @@
  * company leases back; the next run completes their journal), then the HTTP server closes
  * (requests in flight finish), then the store. The process then exits 0.
  */
+
 import { mkdir, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import type { Setup, Store } from "@seatsync/core"
@@ -21,6 +22,7 @@ import type { Audit, Authenticator, Jobs, Runtime } from "@seatsync/host-fastify
 import { Health, JobQueue, Metrics, Service } from "@seatsync/host-fastify"
 import { Data, Effect, Layer, Redacted, type Scope } from "effect"
 import type * as ConfigFile from "./ConfigFile.js"
+import { notifierLayer } from "./Notify.js"
 import type * as Redaction from "./Redaction.js"
 import * as Wiring from "./Wiring.js"
 
@@ -220,6 +222,8 @@ export const serve = (
             // Who may call the API: the command line decides (commands/Serve.ts `access`).
             authenticator: options.access.authenticator,
             audit: options.access.audit,
+            // Where digests and test messages travel: the one place the lead plugs @seatsync/notify in.
+            notifier: notifierLayer,
             jobs: {
               ...options.jobs,
               work,

@@ -479,6 +479,10 @@ export const withStore = <A, E>(
     return yield* Effect.flatMap(Store.SyncStore, f).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
   })
 
+/** The storage target (SQLite path or postgres:// URL) of a configuration file. */
+export const storageTargetOf = (path: string): Effect.Effect<string, ConfigFile.ConfigFileError> =>
+  Effect.map(loadFile(path), (file) => storageTarget(path, file.storage))
+
 /** Creates or upgrades the database of a configuration file, or of a storage target. */
 export const migrate = (
   path: string | undefined,

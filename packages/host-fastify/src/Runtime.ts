@@ -7,7 +7,7 @@
  * `Services` and its layer to `Service.ts`'s layer list; the compiler then checks that every
  * route's requirements are provided.
  */
-import type { LicenseSource, Liveness, Psa, Store } from "@seatsync/core"
+import type { LicenseSource, Liveness, Notifier, Psa, Store } from "@seatsync/core"
 import { Context, Layer, ManagedRuntime, type Redacted } from "effect"
 import type { AuditLog } from "./auth/Audit.js"
 import type { Authenticator } from "./auth/Authenticator.js"
@@ -42,6 +42,14 @@ export interface MicrosoftSettings {
   readonly redirectUri?: string | undefined
 }
 
+/**
+ * Where notifications travel (issue 14): the host's Notifier for the notification settings (SMTP,
+ * signed webhooks: `@seatsync/notify`). Absent: delivery is not installed (sending answers 503).
+ */
+export type NotifierFactory = (
+  settings: Store.NotificationSettings
+) => Layer.Layer<Notifier.Notifier, Notifier.NotifierError>
+
 /** How the service was started: what its parts (queue, scheduler, probes) choose by. */
 export interface SettingsShape {
   /** The store URL or file: a `postgres://` URL selects the pg-boss queue, anything else the in-process one. */
@@ -50,6 +58,8 @@ export interface SettingsShape {
   readonly timeZone: string
   /** The Microsoft app for the consent flow, when the host configured one. */
   readonly microsoft?: MicrosoftSettings | undefined
+  /** The Notifier for digests and test messages, when the host installed one. */
+  readonly notifier?: NotifierFactory | undefined
 }
 
 export class Settings extends Context.Tag("@seatsync/host-fastify/Settings")<Settings, SettingsShape>() {}

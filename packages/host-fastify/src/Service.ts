@@ -34,6 +34,7 @@ import * as JobsRoutes from "./routes/Jobs.js"
 import * as MappingsRoutes from "./routes/Mappings.js"
 import * as MetricsRoutes from "./routes/Metrics.js"
 import * as MicrosoftRoutes from "./routes/Microsoft.js"
+import * as NotificationDeliveryRoutes from "./routes/NotificationDelivery.js"
 import * as NotificationsRoutes from "./routes/Notifications.js"
 import * as OverviewRoutes from "./routes/Overview.js"
 import * as PreviewRoutes from "./routes/Preview.js"
@@ -75,6 +76,11 @@ export interface Options<E = never> {
   readonly jobs?: Jobs.JobsOptions | undefined
   /** The Microsoft app for the Partner Center consent routes (absent: they answer 503). */
   readonly microsoft?: Runtime.MicrosoftSettings | undefined
+  /**
+   * Where digests and test messages travel (absent: delivery is not installed; the preview and
+   * the log still work, sending answers 503). host-cli passes its `Notify.notifierLayer`.
+   */
+  readonly notifier?: Runtime.NotifierFactory | undefined
 }
 
 /** A running service. */
@@ -104,6 +110,7 @@ const routeGroups: ReadonlyArray<ReadonlyArray<Route.Any>> = [
   CustomLicensesRoutes.routes,
   ExclusionsRoutes.routes,
   NotificationsRoutes.routes,
+  NotificationDeliveryRoutes.routes,
   HistoryRoutes.routes,
   HeldRoutes.routes,
   HealthRoutes.routes,
@@ -143,7 +150,8 @@ const serviceLayers = <E>(options: Options<E>) =>
         Layer.succeed(Runtime.Settings, {
           storage: options.storage,
           timeZone: options.timeZone,
-          microsoft: options.microsoft
+          microsoft: options.microsoft,
+          notifier: options.notifier
         })
       )
     )

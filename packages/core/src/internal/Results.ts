@@ -63,6 +63,8 @@ export interface SyncResult {
   readonly findings: ReadonlyArray<Finding>
   /** Why the tenants could not be listed, when they could not (a `SyncFailed` finding says it too). */
   readonly listTenantsError?: LicenseSourceError
+  /** How many tenants the listing returned (absent when it failed or was not made). */
+  readonly tenantsListed?: number
 }
 
 export const emptyPlan = (companyId: CompanyId, asOf: LocalDate): Plan => ({

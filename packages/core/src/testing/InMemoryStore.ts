@@ -10,10 +10,12 @@ import {
   type AuditEntry,
   type Connection,
   context,
+  type Delivery,
   defaultNotificationSettings,
   type Lease,
   type NotificationRecipient,
   type NotificationSettings,
+  type RunFindings,
   type Session,
   StoreError,
   type StoreShape,
@@ -30,6 +32,8 @@ export interface InMemoryStoreState {
   readonly snapshots: Map<string, TenantSnapshot>
   readonly leases: Map<string, Lease>
   readonly notified: Array<{ recipient: string; key: string; at: string }>
+  readonly runFindings: Array<RunFindings>
+  readonly deliveries: Map<string, Delivery>
   readonly connections: Map<string, Connection>
   notificationSettings: NotificationSettings
   readonly recipients: Map<string, NotificationRecipient>
@@ -51,6 +55,8 @@ export const makeState = (config: SyncConfig = emptyConfig): InMemoryStoreState 
   snapshots: new Map(),
   leases: new Map(),
   notified: [],
+  runFindings: [],
+  deliveries: new Map(),
   connections: new Map(),
   notificationSettings: defaultNotificationSettings,
   recipients: new Map(),
@@ -235,6 +241,80 @@ export const make = (state: InMemoryStoreState): StoreShape => ({
     Effect.sync(() => {
       for (const key of keys) state.notified.push({ recipient, key, at })
     }),
+
+  saveRunFindings: (records) =>
+    Effect.sync(() => {
+      state.runFindings.push(...records)
+    }),
+  latestFindings: Effect.sync(() => {
+    const latest = new Map<string, RunFindings>()
+    for (const r of state.runFindings) {
+      const scope = r.scope === "tenants" ? "tenants" : `company:${r.companyId}`
+      const seen = latest.get(scope)
+      if (seen === undefined || r.at >= seen.at) latest.set(scope, r)
+    }
+    return [...latest.entries()].sort(([a], [b]) => compare(a, b)).map(([, r]) => r)
+  }),
+  recordDelivery: (delivery) =>
+    Effect.sync(() => {
+      const stored = state.deliveries.get(delivery.idempotencyKey)
+      if (stored !== undefined) return { created: false, delivery: stored }
+      state.deliveries.set(delivery.idempotencyKey, delivery)
+      return { created: true, delivery }
+    }),
+  completeDelivery: (key, outcome) =>
+    Effect.suspend(() => {
+      const stored = state.deliveries.get(key)
+      if (stored === undefined)
+        return Effect.fail(new StoreError({ reason: "NotFound", message: `no delivery with idempotency key ${key}` }))
+      const { sentAt: _s, response: _r, error: _e, ...rest } = stored
+      state.deliveries.set(key, {
+        ...rest,
+        state: outcome.state,
+        attempts: outcome.attempts,
+        updatedAt: outcome.at,
+        ...(outcome.state === "sent" ? { sentAt: outcome.at, response: outcome.response } : { error: outcome.error })
+      })
+      if (outcome.state === "sent") {
+        for (const k of stored.told) state.notified.push({ recipient: stored.recipientId, key: k, at: outcome.at })
+      }
+      return Effect.void
+    }),
+  retryDelivery: (key, at) =>
+    Effect.sync(() => {
+      const stored = state.deliveries.get(key)
+      if (stored === undefined || stored.state !== "failed") return false
+      state.deliveries.set(key, { ...stored, state: "pending", updatedAt: at })
+      return true
+    }),
+  getDelivery: (key) => Effect.sync(() => Option.fromNullable(state.deliveries.get(key))),
+  listDeliveries: (query) =>
+    Effect.sync(() =>
+      [...state.deliveries.values()]
+        .filter(
+          (d) =>
+            (query.recipientId === undefined || d.recipientId === query.recipientId) &&
+            (query.state === undefined || d.state === query.state) &&
+            (query.after === undefined ||
+              d.createdAt < query.after.createdAt ||
+              (d.createdAt === query.after.createdAt && d.idempotencyKey < query.after.idempotencyKey))
+        )
+        .sort((a, b) => compare(b.createdAt, a.createdAt) || compare(b.idempotencyKey, a.idempotencyKey))
+        .slice(0, query.limit)
+    ),
+  pendingDeliveries: Effect.sync(() =>
+    [...state.deliveries.values()]
+      .filter((d) => d.state === "pending")
+      .sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.idempotencyKey, b.idempotencyKey))
+  ),
+  lastSentDigest: (recipientId) =>
+    Effect.sync(() =>
+      Option.fromNullable(
+        [...state.deliveries.values()]
+          .filter((d) => d.recipientId === recipientId && d.kind === "digest" && d.state === "sent")
+          .sort((a, b) => compare(b.sentAt ?? "", a.sentAt ?? "") || compare(b.createdAt, a.createdAt))[0]
+      )
+    ),
 
   listConnections: Effect.sync(() => byId(state.connections.values())),
   getConnection: (id) => Effect.sync(() => Option.fromNullable(state.connections.get(id))),

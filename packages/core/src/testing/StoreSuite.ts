@@ -12,6 +12,7 @@
  */
 import type * as Vitest from "@effect/vitest"
 import { Effect, type Layer, Option, Redacted, Schema } from "effect"
+import { type Finding, keyOf as keyOfFinding } from "../Findings.js"
 import {
   type JournalEntry,
   JournalEntry as JournalEntrySchema,
@@ -43,11 +44,13 @@ import {
   type AdminStoreShape,
   type Connection,
   ConnectionId,
+  type Delivery,
   defaultNotificationSettings,
   type LeaseHolder,
   type NotificationRecipient,
   type NotificationSettings,
   RecipientId,
+  type RunFindings,
   type StoreError,
   type StoreShape,
   SyncStore
@@ -961,6 +964,182 @@ export const runStoreSuite = (
             expect(yield* store.wasNotified("ops@msp.example", "TenantNotAdded:x", "2026-11-01T00:00:00.000Z")).toBe(
               false
             )
+          })
+        )
+      )
+    })
+
+    describe("run findings and the delivery log", () => {
+      const runFindings = (
+        runId: string,
+        at: string,
+        scope: "tenants" | "company",
+        findings: ReadonlyArray<Finding>,
+        companyId?: string
+      ): RunFindings => ({
+        runId: RunId.make(runId),
+        at,
+        scope,
+        ...(companyId !== undefined ? { companyId: CompanyId.make(companyId) } : {}),
+        outcome: "ok",
+        checked: scope === "tenants" ? 4 : 1,
+        findings
+      })
+      const tailspin: Finding = {
+        _tag: "TenantNotAdded",
+        tenantId: TenantId.make("7a3f9c2e-0000-4000-8000-00000000aaaa"),
+        name: "Tailspin Toys",
+        domains: ["tailspintoys.example"]
+      }
+      const held: Finding = {
+        _tag: "CompanyHeld",
+        companyId: CompanyId.make("250"),
+        reason: "SafetyGuardDrop",
+        heldOperations: 1,
+        message: "drop held"
+      }
+      const delivery = (key: string, createdAt: string, over: Partial<Delivery> = {}): Delivery => ({
+        idempotencyKey: key,
+        recipientId: RecipientId.make("r-1"),
+        kind: "digest",
+        channel: "email",
+        address: "billing@msp.example",
+        periodStart: LocalDate.unsafe("2026-11-17"),
+        periodEnd: LocalDate.unsafe("2026-11-17"),
+        subject: "SeatSync daily digest: 1 new finding",
+        text: "text",
+        html: "<p>html</p>",
+        json: { type: "seatsync.digest", n: 1 },
+        told: [keyOfFinding(tailspin)],
+        open: [tailspin],
+        state: "pending",
+        attempts: 0,
+        createdAt,
+        updatedAt: createdAt,
+        ...over
+      })
+
+      it.effect("the latest record of each scope is what is open, whichever run wrote it", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            expect(yield* store.latestFindings).toEqual([])
+            yield* store.saveRunFindings([
+              runFindings("run-1", "2026-11-17T06:00:00.000Z", "tenants", [tailspin]),
+              runFindings("run-1", "2026-11-17T06:00:00.000Z", "company", [held], "250"),
+              runFindings("run-1", "2026-11-17T06:00:00.000Z", "company", [], "251")
+            ])
+            // A later job syncs company 250 alone: its record replaces 250's, the rest stays.
+            yield* store.saveRunFindings([runFindings("run-2", "2026-11-17T08:00:00.000Z", "company", [], "250")])
+            const latest = yield* store.latestFindings
+            expect(latest.map((r) => [r.scope, r.companyId ?? "-", r.runId, r.findings.length])).toEqual([
+              ["company", "250", "run-2", 0],
+              ["company", "251", "run-1", 0],
+              ["tenants", "-", "run-1", 1]
+            ])
+            expect(latest.find((r) => r.scope === "tenants")?.findings).toEqual([tailspin])
+          })
+        )
+      )
+
+      it.effect("a delivery is recorded once by its key; completing it sent marks its findings notified", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            const first = yield* store.recordDelivery(delivery("k-1", "2026-11-17T07:00:00.000Z"))
+            expect(first.created).toBe(true)
+            const again = yield* store.recordDelivery(
+              delivery("k-1", "2026-11-17T07:05:00.000Z", { subject: "another" })
+            )
+            expect(again.created).toBe(false)
+            expect(again.delivery.subject).toBe("SeatSync daily digest: 1 new finding")
+            expect((yield* store.pendingDeliveries).map((d) => d.idempotencyKey)).toEqual(["k-1"])
+            expect(Option.isNone(yield* store.lastSentDigest(RecipientId.make("r-1")))).toBe(true)
+            yield* store.completeDelivery("k-1", {
+              state: "sent",
+              at: "2026-11-17T07:00:02.000Z",
+              attempts: 2,
+              response: "250 OK queued"
+            })
+            const sent = Option.getOrThrow(yield* store.getDelivery("k-1"))
+            expect([sent.state, sent.attempts, sent.response, sent.sentAt]).toEqual([
+              "sent",
+              2,
+              "250 OK queued",
+              "2026-11-17T07:00:02.000Z"
+            ])
+            expect(sent.json).toEqual({ type: "seatsync.digest", n: 1 })
+            expect(sent.open).toEqual([tailspin])
+            expect(yield* store.pendingDeliveries).toEqual([])
+            expect(yield* store.wasNotified("r-1", keyOfFinding(tailspin), "2026-11-17T00:00:00.000Z")).toBe(true)
+            expect(Option.getOrThrow(yield* store.lastSentDigest(RecipientId.make("r-1"))).idempotencyKey).toBe("k-1")
+            const missing = yield* Effect.flip(
+              store.completeDelivery("nope", {
+                state: "failed",
+                at: "2026-11-17T07:00:00.000Z",
+                attempts: 1,
+                error: "x"
+              })
+            )
+            expect(missing.reason).toBe("NotFound")
+          })
+        )
+      )
+
+      it.effect("a failed delivery keeps its error, is not what the recipient was told, and can be retried", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            yield* store.recordDelivery(delivery("k-2", "2026-11-17T07:00:00.000Z"))
+            yield* store.completeDelivery("k-2", {
+              state: "failed",
+              at: "2026-11-17T07:00:09.000Z",
+              attempts: 3,
+              error: "Rejected: 550 mailbox unavailable"
+            })
+            const failed = Option.getOrThrow(yield* store.getDelivery("k-2"))
+            expect([failed.state, failed.error, failed.sentAt]).toEqual([
+              "failed",
+              "Rejected: 550 mailbox unavailable",
+              undefined
+            ])
+            expect(Option.isNone(yield* store.lastSentDigest(RecipientId.make("r-1")))).toBe(true)
+            expect(yield* store.wasNotified("r-1", keyOfFinding(tailspin), "2026-11-01T00:00:00.000Z")).toBe(false)
+            expect(yield* store.retryDelivery("k-2", "2026-11-18T07:00:00.000Z")).toBe(true)
+            expect(yield* store.retryDelivery("k-2", "2026-11-18T07:00:00.000Z")).toBe(false)
+            expect((yield* store.pendingDeliveries).map((d) => d.idempotencyKey)).toEqual(["k-2"])
+          })
+        )
+      )
+
+      it.effect("the log lists newest first, by recipient and state, in pages", () =>
+        withStore((store) =>
+          Effect.gen(function* () {
+            for (const [key, at, recipient] of [
+              ["a", "2026-11-15T07:00:00.000Z", "r-1"],
+              ["b", "2026-11-16T07:00:00.000Z", "r-2"],
+              ["c", "2026-11-17T07:00:00.000Z", "r-1"],
+              ["d", "2026-11-17T07:00:00.000Z", "r-1"]
+            ] as const) {
+              yield* store.recordDelivery(delivery(key, at, { recipientId: RecipientId.make(recipient) }))
+            }
+            yield* store.completeDelivery("a", {
+              state: "sent",
+              at: "2026-11-15T07:00:01.000Z",
+              attempts: 1,
+              response: "ok"
+            })
+            const page1 = yield* store.listDeliveries({ limit: 2 })
+            expect(page1.map((d) => d.idempotencyKey)).toEqual(["d", "c"])
+            const last = page1[1]
+            if (last === undefined) throw new Error("no second delivery")
+            const page2 = yield* store.listDeliveries({
+              limit: 2,
+              after: { createdAt: last.createdAt, idempotencyKey: last.idempotencyKey }
+            })
+            expect(page2.map((d) => d.idempotencyKey)).toEqual(["b", "a"])
+            expect(
+              (yield* store.listDeliveries({ limit: 10, recipientId: RecipientId.make("r-1"), state: "pending" })).map(
+                (d) => d.idempotencyKey
+              )
+            ).toEqual(["d", "c"])
           })
         )
       )

@@ -17,13 +17,21 @@ export const demo = Command.make(
       Options.withDescription("The SQLite file (default .seatsync/demo-<psa>.db, replaced each time)"),
       Options.optional
     ),
+    notify: Options.boolean("notify").pipe(
+      Options.withDescription("Also print the notification digest the sample world would send")
+    ),
     json
   },
   (options): Handler =>
     Effect.gen(function* () {
       const io = yield* Io
       const [Demo, { exitCodeOf }] = yield* load(() => Promise.all([import("../Demo.js"), import("../Output.js")]))
-      const outcome = yield* Demo.run({ psa: options.psa, db: Option.getOrUndefined(options.db), log: io.errSync })
+      const outcome = yield* Demo.run({
+        psa: options.psa,
+        db: Option.getOrUndefined(options.db),
+        log: io.errSync,
+        notify: options.notify
+      })
       yield* io.out(
         wantsJson(io, options.json)
           ? `${JSON.stringify(Demo.toJson(outcome))}\n`

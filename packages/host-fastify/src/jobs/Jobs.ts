@@ -7,6 +7,7 @@
 import { Effect, Layer, Runtime } from "effect"
 import { Metrics } from "../Metrics.js"
 import { type Ports, Settings } from "../Runtime.js"
+import * as DigestJob from "./DigestJob.js"
 import * as InProcessQueue from "./InProcessQueue.js"
 import { JobQueue, type JobQueueError, type QueueOptions } from "./JobQueue.js"
 import * as PgBossQueue from "./PgBossQueue.js"
@@ -16,6 +17,8 @@ export interface JobsOptions extends Omit<QueueOptions, "onRun"> {
   readonly daily?: string | undefined
   /** Whether this instance takes jobs (default true); false: it only queues them (an API-only instance). */
   readonly work?: boolean | undefined
+  /** Whether the digests run after the daily sync (default true; DigestJob.ts). */
+  readonly digests?: boolean | undefined
   /** pg-boss: how often an idle worker looks for jobs (default 2 s). */
   readonly pollingIntervalSeconds?: number | undefined
 }
@@ -60,7 +63,14 @@ export const layer = (options: JobsOptions = {}): Layer.Layer<JobQueue, JobQueue
         if (depth >= 0) metrics.setQueueDepth("waiting", depth)
       })
       if (options.work !== false) yield* queue.start
-      if (options.daily !== undefined) yield* queue.scheduleDaily({ time: options.daily, timeZone: settings.timeZone })
+      if (options.daily !== undefined) {
+        yield* queue.scheduleDaily({ time: options.daily, timeZone: settings.timeZone })
+        // The digests go out once the daily sync's jobs are done (DigestJob.ts); on a worker only.
+        if (options.work !== false && options.digests !== false) {
+          const ports = yield* Effect.context<Ports>()
+          yield* Effect.forkScoped(DigestJob.runDaily(queue, settings, options.daily).pipe(Effect.provide(ports)))
+        }
+      }
       return queue
     })
   )

@@ -108,7 +108,7 @@ export const RecipientReplace = Schema.Struct({
 }).annotations({ identifier: "NotificationRecipientReplace" })
 
 /** A webhook URL as it may be shown: its origin only (the path and query may hold its credential). */
-const shownUrl = (address: string): string => {
+export const shownUrl = (address: string): string => {
   if (!URL.canParse(address)) return "(not a URL)"
   const url = new URL(address)
   return url.pathname === "/" && url.search === "" ? url.origin : `${url.origin}/…`
@@ -164,7 +164,7 @@ const build = (
   return { id, ...rest, ...(kept !== undefined && input.channel === "webhook" ? { secret: kept } : {}) }
 }
 
-const findRecipient = (id: Store.RecipientId) =>
+export const findRecipient = (id: Store.RecipientId) =>
   Effect.gen(function* () {
     const admin = yield* Store.AdminStore
     const all = yield* mapStoreError(admin.listRecipients)

@@ -99,6 +99,8 @@ export interface TestServiceOptions {
   readonly psaLayer?: Layer.Layer<Psa.Psa, unknown, never>
   /** The Microsoft app for the consent routes (a simulator's). */
   readonly microsoft?: Service.Options["microsoft"]
+  /** The Notifier digests and test messages travel through (absent: delivery not installed). */
+  readonly notifier?: Service.Options["notifier"]
 }
 
 /** A fresh secret key for each test store. */
@@ -133,7 +135,8 @@ export const startTestService = async (options: TestServiceOptions = {}): Promis
     audit: options.audit ?? Layer.succeed(Audit.AuditLog, memory.log),
     routes,
     bodyLimit: options.bodyLimit,
-    microsoft: options.microsoft
+    microsoft: options.microsoft,
+    notifier: options.notifier
   })
   const request = async (method: string, path: string, request: RequestOptions = {}): Promise<TestResponse> => {
     const as = request.as === undefined ? "owner" : request.as

@@ -361,6 +361,47 @@ export const migrations: ReadonlyArray<Migration> = [
         .addColumn("data", "text", (c) => c.notNull())
         .execute()
     }
+  },
+  {
+    version: 9,
+    name: "notifications: each run's findings, the delivery log",
+    up: async (db) => {
+      // What each run found, per scope ("tenants", "company:<id>"): the latest row of a scope is
+      // what is open for it, whichever run (a whole sync, one company's job) wrote it.
+      await db.schema
+        .createTable("run_findings")
+        .addColumn("run_id", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_findings_pk", ["run_id", "scope"])
+        .execute()
+      await db.schema.createIndex("run_findings_scope_at").on("run_findings").columns(["scope", "at"]).execute()
+      // The delivery log: one row per message, by its idempotency key (unique: the same digest is
+      // never recorded twice), written pending before sending and completed after.
+      await db.schema
+        .createTable("deliveries")
+        .addColumn("idempotency_key", "text", (c) => c.primaryKey())
+        .addColumn("recipient_id", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("sent_at", "text")
+        .addColumn("data", "text", (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createIndex("deliveries_created")
+        .on("deliveries")
+        .columns(["created_at", "idempotency_key"])
+        .execute()
+      await db.schema.createIndex("deliveries_state").on("deliveries").columns(["state", "created_at"]).execute()
+      await db.schema
+        .createIndex("deliveries_recipient")
+        .on("deliveries")
+        .columns(["recipient_id", "kind", "state", "sent_at"])
+        .execute()
+    }
   }
 ]
 

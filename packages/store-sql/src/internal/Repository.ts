@@ -649,6 +649,193 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
           ),
 
     // -----------------------------------------------------------------------------------------
+    // Run findings and the delivery log (issue 14)
+
+    saveRunFindings: (records) =>
+      records.length === 0
+        ? Effect.void
+        : Effect.gen(function* () {
+            const rows = yield* Effect.forEach(records, (r) =>
+              fromEither(Rows.encodeRunFindings(r)).pipe(
+                Effect.map((encoded) => ({
+                  run_id: r.runId,
+                  scope: r.scope === "tenants" ? "tenants" : `company:${r.companyId ?? ""}`,
+                  at: r.at,
+                  data: JSON.stringify(encoded)
+                }))
+              )
+            )
+            yield* transaction(db, "recording the run's findings", (trx) =>
+              Effect.forEach(
+                batches(rows, 4),
+                (batch) =>
+                  query("recording the run's findings", () =>
+                    trx
+                      .insertInto("run_findings")
+                      .values([...batch])
+                      .onConflict((oc) =>
+                        oc.columns(["run_id", "scope"]).doUpdateSet((eb) => ({
+                          at: eb.ref("excluded.at"),
+                          data: eb.ref("excluded.data")
+                        }))
+                      )
+                      .execute()
+                  ),
+                { discard: true }
+              )
+            )
+          }),
+
+    latestFindings: query("reading the latest findings", () =>
+      db
+        .selectFrom("run_findings as r")
+        .select(["r.run_id", "r.scope", "r.data"])
+        .where(({ eb, selectFrom }) =>
+          eb(
+            "r.at",
+            "=",
+            selectFrom("run_findings as l")
+              .select((l) => l.fn.max("l.at").as("latest"))
+              .whereRef("l.scope", "=", "r.scope")
+          )
+        )
+        .orderBy("r.scope")
+        .orderBy("r.run_id", "desc")
+        .execute()
+    ).pipe(
+      Effect.flatMap((rows) => {
+        // Two runs recorded at the same instant: the later run id wins, one row per scope.
+        const seen = new Set<string>()
+        const latest = rows.filter((row) => {
+          if (seen.has(row.scope)) return false
+          seen.add(row.scope)
+          return true
+        })
+        return failOnCorrupt(latest.map((row) => Rows.decodeRunFindings(`${row.run_id}/${row.scope}`, row.data)))
+      })
+    ),
+
+    recordDelivery: (delivery) =>
+      Effect.gen(function* () {
+        const encoded = yield* fromEither(Rows.encodeDelivery(delivery))
+        const inserted = yield* query("recording a delivery", () =>
+          db
+            .insertInto("deliveries")
+            .values({
+              idempotency_key: delivery.idempotencyKey,
+              recipient_id: delivery.recipientId,
+              kind: delivery.kind,
+              state: delivery.state,
+              created_at: delivery.createdAt,
+              updated_at: delivery.updatedAt,
+              sent_at: delivery.sentAt ?? null,
+              data: JSON.stringify(encoded)
+            })
+            .onConflict((oc) => oc.column("idempotency_key").doNothing())
+            .executeTakeFirst()
+        )
+        if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return { created: true, delivery }
+        const stored = yield* readDelivery(db, delivery.idempotencyKey)
+        return Option.isSome(stored) ? { created: false, delivery: stored.value } : { created: true, delivery }
+      }),
+
+    completeDelivery: (key, outcome) =>
+      transaction(db, "completing a delivery", (trx) =>
+        Effect.gen(function* () {
+          const stored = yield* readDelivery(trx, key)
+          if (Option.isNone(stored)) return yield* Effect.fail(notFound(`no delivery with idempotency key ${key}`))
+          const { sentAt: _s, response: _r, error: _e, ...rest } = stored.value
+          const done: Store.Delivery = {
+            ...rest,
+            state: outcome.state,
+            attempts: outcome.attempts,
+            updatedAt: outcome.at,
+            ...(outcome.state === "sent"
+              ? { sentAt: outcome.at, response: outcome.response }
+              : { error: outcome.error })
+          }
+          yield* writeDelivery(trx, done)
+          if (outcome.state === "sent" && done.told.length > 0) {
+            yield* Effect.forEach(
+              batches(
+                done.told.map((finding_key) => ({ recipient: done.recipientId, finding_key, at: outcome.at })),
+                3
+              ),
+              (batch) =>
+                query("recording sent notifications", () =>
+                  trx
+                    .insertInto("notifications_sent")
+                    .values([...batch])
+                    .execute()
+                ),
+              { discard: true }
+            )
+          }
+        })
+      ),
+
+    retryDelivery: (key, at) =>
+      transaction(db, "retrying a delivery", (trx) =>
+        Effect.gen(function* () {
+          const stored = yield* readDelivery(trx, key)
+          if (Option.isNone(stored) || stored.value.state !== "failed") return false
+          yield* writeDelivery(trx, { ...stored.value, state: "pending", updatedAt: at })
+          return true
+        })
+      ),
+
+    getDelivery: (key) => readDelivery(db, key),
+
+    listDeliveries: (q) =>
+      query("reading the delivery log", () => {
+        let select = db.selectFrom("deliveries").select(["idempotency_key", "data"])
+        if (q.recipientId !== undefined) select = select.where("recipient_id", "=", q.recipientId)
+        if (q.state !== undefined) select = select.where("state", "=", q.state)
+        const after = q.after
+        if (after !== undefined) {
+          select = select.where((eb) =>
+            eb.or([
+              eb("created_at", "<", after.createdAt),
+              eb.and([eb("created_at", "=", after.createdAt), eb("idempotency_key", "<", after.idempotencyKey)])
+            ])
+          )
+        }
+        return select.orderBy("created_at", "desc").orderBy("idempotency_key", "desc").limit(q.limit).execute()
+      }).pipe(Effect.flatMap((rows) => failOnCorrupt(rows.map((r) => Rows.decodeDelivery(r.idempotency_key, r.data))))),
+
+    pendingDeliveries: query("reading pending deliveries", () =>
+      db
+        .selectFrom("deliveries")
+        .select(["idempotency_key", "data"])
+        .where("state", "=", "pending")
+        .orderBy("created_at")
+        .orderBy("idempotency_key")
+        .execute()
+    ).pipe(Effect.flatMap((rows) => failOnCorrupt(rows.map((r) => Rows.decodeDelivery(r.idempotency_key, r.data))))),
+
+    lastSentDigest: (recipientId) =>
+      query("reading the last digest sent", () =>
+        db
+          .selectFrom("deliveries")
+          .select(["idempotency_key", "data"])
+          .where("recipient_id", "=", recipientId)
+          .where("kind", "=", "digest")
+          .where("state", "=", "sent")
+          .orderBy("sent_at", "desc")
+          .orderBy("created_at", "desc")
+          .limit(1)
+          .executeTakeFirst()
+      ).pipe(
+        Effect.flatMap((row) =>
+          row === undefined
+            ? Effect.succeed(Option.none())
+            : failOnCorrupt([Rows.decodeDelivery(row.idempotency_key, row.data)]).pipe(
+                Effect.map((rs) => Option.fromNullable(rs[0]))
+              )
+        )
+      ),
+
+    // -----------------------------------------------------------------------------------------
     // Connections
 
     listConnections: readTransaction(db, "reading connections", (trx) =>
@@ -856,6 +1043,40 @@ export const make = (db: Db, options: RepositoryOptions): Store.StoreShape => {
     ...AuthRepository.make(db, { seal, read: readSecrets, write: writeSecrets })
   }
 }
+
+const readDelivery = (db: Db, key: string): Effect.Effect<Option.Option<Store.Delivery>, StoreError> =>
+  query("reading a delivery", () =>
+    db
+      .selectFrom("deliveries")
+      .select(["idempotency_key", "data"])
+      .where("idempotency_key", "=", key)
+      .executeTakeFirst()
+  ).pipe(
+    Effect.flatMap((row) =>
+      row === undefined
+        ? Effect.succeed(Option.none())
+        : failOnCorrupt([Rows.decodeDelivery(row.idempotency_key, row.data)]).pipe(
+            Effect.map((rs) => Option.fromNullable(rs[0]))
+          )
+    )
+  )
+
+const writeDelivery = (db: Db, delivery: Store.Delivery) =>
+  Effect.gen(function* () {
+    const encoded = yield* fromEither(Rows.encodeDelivery(delivery))
+    yield* query("completing a delivery", () =>
+      db
+        .updateTable("deliveries")
+        .set({
+          state: delivery.state,
+          updated_at: delivery.updatedAt,
+          sent_at: delivery.sentAt ?? null,
+          data: JSON.stringify(encoded)
+        })
+        .where("idempotency_key", "=", delivery.idempotencyKey)
+        .execute()
+    )
+  })
 
 const upsertRun = (db: Db, run: Parameters<Store.StoreShape["startRun"]>[0]) =>
   Effect.gen(function* () {

@@ -488,6 +488,16 @@ export const decodeLease = (row: Selectable<LeasesTable>) =>
 
 export const encodeSnapshot = encode(Snapshot.TenantSnapshot, "tenant snapshot")
 
+export const encodeRunFindings = encode(Store.RunFindings, "run findings")
+
+export const decodeRunFindings = (key: string, data: string) =>
+  decodeRow(Store.RunFindings, { table: "run_findings", json: "data" }, key, (json) => json("data", data))
+
+export const encodeDelivery = encode(Store.Delivery, "delivery")
+
+export const decodeDelivery = (key: string, data: string) =>
+  decodeRow(Store.Delivery, { table: "deliveries", json: "data" }, key, (json) => json("data", data))
+
 export const encodePsaCatalog = encode(PsaCatalog.PsaCatalog, "PSA catalog")
 
 export const decodePsaCatalog = (key: string, data: string) =>

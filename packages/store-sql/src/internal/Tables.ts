@@ -153,6 +153,26 @@ export interface NotificationsSentTable {
   at: string
 }
 
+/** What one run found in one scope (`tenants` or `company:<id>`), as the JSON of a core `RunFindings`. */
+export interface RunFindingsTable {
+  run_id: string
+  scope: string
+  at: string
+  data: string
+}
+
+/** The delivery log: the whole core `Delivery` as JSON, and the columns it is looked up by. */
+export interface DeliveriesTable {
+  idempotency_key: string
+  recipient_id: string
+  kind: string
+  state: string
+  created_at: string
+  updated_at: string
+  sent_at: string | null
+  data: string
+}
+
 export interface LeasesTable {
   key: string
   owner: string
@@ -286,6 +306,8 @@ export interface Database {
   sign_in_failures: SignInFailuresTable
   audit_log: AuditLogTable
   psa_catalog: PsaCatalogTable
+  run_findings: RunFindingsTable
+  deliveries: DeliveriesTable
 }
 
 export type TableName = keyof Database

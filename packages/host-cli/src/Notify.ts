@@ -1,0 +1,73 @@
+/**
+ * `seatsync notify` (issue 14): the digest each enabled recipient would get (recipients and
+ * notification settings are the store's, as the service's routes set them), and, without
+ * --dry-run, the digest run itself (core DigestRun: pending recorded before sending, pending
+ * rows resent with their key, one recipient's failure not stopping the others).
+ *
+ * The transports (SMTP, signed webhooks) are `@seatsync/notify`'s. They come in through
+ * `notifierLayer` below, the one place the CLI (and `seatsync serve`) obtains a `Notifier`.
+ */
+import { type Digest, DigestRun, Notifier, Store } from "@seatsync/core"
+import { SqlStore } from "@seatsync/store-sql"
+import { Effect, Layer } from "effect"
+
+/**
+ * The Notifier the hosts deliver through, for the notification settings (the SMTP server…).
+ *
+ * NOT INSTALLED YET: it fails with a NotifierError (`Invalid`, not retryable) naming the problem,
+ * before anything is recorded. The lead plugs `@seatsync/notify` in here, e.g.
+ * `Notify.layer(settings)` (SMTP for e-mail recipients, signed POSTs for webhooks).
+ */
+export const notifierLayer = (
+  _settings: Store.NotificationSettings
+): Layer.Layer<Notifier.Notifier, Notifier.NotifierError> =>
+  Layer.fail(
+    new Notifier.NotifierError({
+      reason: "Invalid",
+      message:
+        "notification delivery is not installed: this build of SeatSync has no SMTP or webhook transport (use --dry-run to see the digests)",
+      retryable: false,
+      attempts: 0
+    })
+  )
+
+const heading = (outcome: DigestRun.RecipientOutcome, digest: Digest.Digest | undefined) =>
+  `== ${outcome.recipientId} <${outcome.address}>${digest ? ` — ${digest.period.frequency}, ${digest.period.start === digest.period.end ? digest.period.start : `${digest.period.start} to ${digest.period.end}`}` : ""}: ${outcome.status}, ${outcome.message}`
+
+/** What the run did, for people: each recipient's digest as its plain-text body. */
+export const print = (result: DigestRun.DigestRunResult, render: (d: Digest.Digest) => string): string => {
+  if (result.recipients.length === 0 && result.resent.length === 0) {
+    return "No enabled notification recipient: add one with POST /notifications/recipients (seatsync serve)."
+  }
+  return [
+    ...result.resent.map((r) => `== resent ${r.recipientId} <${r.address}> (${r.idempotencyKey}): ${r.message}`),
+    ...result.recipients.flatMap((r) => [
+      heading(r, r.digest),
+      ...(r.digest && r.digest.verdict !== "skip" ? ["", render(r.digest).trimEnd(), ""] : [])
+    ])
+  ].join("\n")
+}
+
+/** What the run did, for programs. */
+export const toJson = (result: DigestRun.DigestRunResult, renderJson: (d: Digest.Digest) => unknown) => ({
+  resent: result.resent.map(({ digest: _d, ...r }) => r),
+  recipients: result.recipients.map(({ digest, ...r }) => ({
+    ...r,
+    ...(digest === undefined ? {} : { verdict: digest.verdict, digest: renderJson(digest) })
+  }))
+})
+
+/** Runs the digest run on a storage target; `dryRun` only builds the digests. */
+export const run = (target: string, options: { readonly dryRun: boolean }) =>
+  Effect.gen(function* () {
+    const admin = yield* Store.AdminStore
+    if (options.dryRun) return yield* DigestRun.run({ dryRun: true }).pipe(Effect.provide(unusedNotifier))
+    const settings = yield* admin.loadNotificationSettings
+    return yield* DigestRun.run().pipe(Effect.provide(notifierLayer(settings)))
+  }).pipe(Effect.provide(SqlStore.layerFromUrl(target)))
+
+/** A dry run never delivers: a notifier that refuses to. */
+const unusedNotifier = Layer.succeed(Notifier.Notifier, {
+  deliver: () =>
+    Effect.fail(new Notifier.NotifierError({ reason: "Invalid", message: "a dry run sends nothing", retryable: false }))
+})
