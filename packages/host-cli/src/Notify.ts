@@ -8,28 +8,18 @@
  * `notifierLayer` below, the one place the CLI (and `seatsync serve`) obtains a `Notifier`.
  */
 import { type Digest, DigestRun, Notifier, Store } from "@seatsync/core"
+import { Notify } from "@seatsync/notify"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Layer } from "effect"
 
 /**
- * The Notifier the hosts deliver through, for the notification settings (the SMTP server…).
- *
- * NOT INSTALLED YET: it fails with a NotifierError (`Invalid`, not retryable) naming the problem,
- * before anything is recorded. The lead plugs `@seatsync/notify` in here, e.g.
- * `Notify.layer(settings)` (SMTP for e-mail recipients, signed POSTs for webhooks).
+ * The Notifier the hosts deliver through, for the notification settings: `@seatsync/notify`'s,
+ * e-mail over the settings' SMTP server (an e-mail recipient without one fails `Invalid`, naming
+ * the missing setting) and signed webhooks, each with bounded retries.
  */
 export const notifierLayer = (
-  _settings: Store.NotificationSettings
-): Layer.Layer<Notifier.Notifier, Notifier.NotifierError> =>
-  Layer.fail(
-    new Notifier.NotifierError({
-      reason: "Invalid",
-      message:
-        "notification delivery is not installed: this build of SeatSync has no SMTP or webhook transport (use --dry-run to see the digests)",
-      retryable: false,
-      attempts: 0
-    })
-  )
+  settings: Store.NotificationSettings
+): Layer.Layer<Notifier.Notifier, Notifier.NotifierError> => Notify.layer({ smtp: settings.smtp })
 
 const heading = (outcome: DigestRun.RecipientOutcome, digest: Digest.Digest | undefined) =>
   `== ${outcome.recipientId} <${outcome.address}>${digest ? ` — ${digest.period.frequency}, ${digest.period.start === digest.period.end ? digest.period.start : `${digest.period.start} to ${digest.period.end}`}` : ""}: ${outcome.status}, ${outcome.message}`

@@ -1,16 +1,21 @@
 /**
  * `seatsync demo --notify` and `seatsync notify` in process, on the sample world synced through
  * the simulators into a real SQLite file: the digest printed is the one the store's findings
- * give, a dry run records nothing, and sending without a transport installed fails clearly.
+ * give, a dry run records nothing, and a real run sends over a real SMTP server and to a real
+ * webhook receiver on 127.0.0.1, recording each delivery, and repeats nothing on the next run.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { createServer, type IncomingHttpHeaders } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Store } from "@seatsync/core"
+import { verifySignature } from "@seatsync/notify"
 import { SqlStore } from "@seatsync/store-sql"
 import { Effect, Layer, Schema } from "effect"
+import { SMTPServer } from "smtp-server"
 import * as Cli from "../src/Cli.js"
 import * as Io from "../src/Io.js"
 
@@ -26,22 +31,31 @@ const run = (argv: ReadonlyArray<string>, tty = false) =>
     })
     const code = yield* Cli.run(argv).pipe(
       Effect.provide(
-        Layer.merge(Io.layerFrom({ stdout: stream("stdout"), stderr: stream("stderr"), env: {} }), NodeContext.layer)
+        Layer.merge(
+          Io.layerFrom({ stdout: stream("stdout"), stderr: stream("stderr"), env: { SEATSYNC_SECRET_KEY: secretKey } }),
+          NodeContext.layer
+        )
       )
     )
     return { code, ...written }
   })
 
+// The webhook's signing secret is stored encrypted, as every secret.
+const secretKey = SqlStore.generateSecretKey()
+const keyBefore = process.env.SEATSYNC_SECRET_KEY
 let dir = ""
 let db = ""
 let configPath = ""
 beforeAll(async () => {
+  process.env.SEATSYNC_SECRET_KEY = secretKey
   dir = await mkdtemp(join(tmpdir(), "seatsync-notify-"))
   db = join(dir, "demo.db")
   configPath = join(dir, "seatsync.yaml")
   await writeFile(configPath, "storage: ./demo.db\n")
 })
 afterAll(async () => {
+  if (keyBefore === undefined) delete process.env.SEATSYNC_SECRET_KEY
+  else process.env.SEATSYNC_SECRET_KEY = keyBefore
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -51,6 +65,55 @@ const inStore = <A>(f: (store: Store.StoreShape) => Effect.Effect<A, Store.Store
     const admin = yield* Store.AdminStore
     return yield* f({ ...sync, ...admin })
   }).pipe(Effect.provide(SqlStore.layerFromUrl(db)))
+
+/** A real SMTP server (smtp-server) on 127.0.0.1 that keeps what it receives. */
+const smtpServer = Effect.acquireRelease(
+  Effect.async<{ server: SMTPServer; port: number; received: Array<{ to: Array<string>; raw: string }> }>((resume) => {
+    const received: Array<{ to: Array<string>; raw: string }> = []
+    const server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ["AUTH", "STARTTLS"],
+      onData(stream, session, callback) {
+        const chunks: Array<Buffer> = []
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk))
+        stream.on("end", () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() })
+          callback(null)
+        })
+      }
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({ server, port: (server.server.address() as AddressInfo).port, received }))
+    )
+  }),
+  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+)
+
+/** A webhook receiver on 127.0.0.1 that keeps each request's headers and raw body. */
+const webhookReceiver = Effect.acquireRelease(
+  Effect.async<{
+    server: ReturnType<typeof createServer>
+    port: number
+    received: Array<{ headers: IncomingHttpHeaders; body: string }>
+  }>((resume) => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = []
+    const server = createServer((req, res) => {
+      let body = ""
+      req.on("data", (chunk) => {
+        body += String(chunk)
+      })
+      req.on("end", () => {
+        received.push({ headers: req.headers, body })
+        res.writeHead(200).end()
+      })
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({ server, port: (server.address() as AddressInfo).port, received }))
+    )
+  }),
+  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+)
 
 describe("seatsync demo --notify, seatsync notify", () => {
   it.effect(
@@ -113,12 +176,57 @@ describe("seatsync demo --notify, seatsync notify", () => {
     })
   )
 
-  it.effect("notify without --dry-run fails clearly while no transport is installed, and records nothing", () =>
-    Effect.gen(function* () {
-      const r = yield* run(["notify", "--storage", db])
-      expect(r.code).toBe(1)
-      expect(r.stderr).toContain("notification delivery is not installed")
-      expect(yield* inStore((s) => s.listDeliveries({ limit: 10 }))).toEqual([])
-    })
+  // it.live: the real clock, as the command has (a webhook signed at t=0 is refused by a receiver).
+  it.live(
+    "notify sends for real: e-mail over SMTP and a signed webhook, both on 127.0.0.1; the log says sent; a second run repeats nothing",
+    () =>
+      Effect.gen(function* () {
+        const mail = yield* smtpServer
+        const hook = yield* webhookReceiver
+        yield* inStore((s) =>
+          Effect.all([
+            s.saveNotificationSettings(
+              Schema.decodeUnknownSync(Store.NotificationSettings)({
+                smtp: { host: "127.0.0.1", port: mail.port, from: "SeatSync <seatsync@msp.example>" }
+              })
+            ),
+            // The dry run's webhook pointed at a name outside this machine: only loopback is called.
+            s.saveRecipient(
+              Schema.decodeUnknownSync(Store.NotificationRecipient)({
+                id: "r-ops",
+                channel: "webhook",
+                address: `http://127.0.0.1:${hook.port}/seatsync`,
+                secret: "whsec-test"
+              })
+            )
+          ])
+        )
+        const first = yield* run(["notify", "--storage", db, "--json"])
+        expect(first.code, first.stderr).toBe(0)
+        expect(mail.received).toHaveLength(1)
+        expect(mail.received[0]?.to).toEqual(["billing@msp.example"])
+        expect(mail.received[0]?.raw).toMatch(/Subject: .*tenant not added/i)
+        expect(mail.received[0]?.raw).toContain("Tailspin Toys")
+        expect(hook.received).toHaveLength(1)
+        const request = hook.received[0]
+        const verified = verifySignature({
+          secret: "whsec-test",
+          header: String(request?.headers["seatsync-signature"]),
+          body: request?.body ?? ""
+        })
+        expect(verified, JSON.stringify(request?.headers)).toMatchObject({ valid: true })
+        expect(request?.headers["idempotency-key"]).toMatch(/^[0-9a-f]{64}$/)
+        const log = yield* inStore((s) => s.listDeliveries({ limit: 10 }))
+        expect(log.map((d) => [d.recipientId, d.state]).sort()).toEqual([
+          ["r-billing", "sent"],
+          ["r-ops", "sent"]
+        ])
+        // Nothing changed since: nothing is repeated within the period.
+        const second = yield* run(["notify", "--storage", db, "--json"])
+        expect(second.code, second.stderr).toBe(0)
+        expect(mail.received).toHaveLength(1)
+        expect(hook.received).toHaveLength(1)
+      }).pipe(Effect.scoped),
+    60_000
   )
 })
