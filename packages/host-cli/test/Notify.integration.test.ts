@@ -112,7 +112,10 @@ const webhookReceiver = Effect.acquireRelease(
       resume(Effect.succeed({ server, port: (server.address() as AddressInfo).port, received }))
     )
   }),
-  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
 )
 
 describe("seatsync demo --notify, seatsync notify", () => {
