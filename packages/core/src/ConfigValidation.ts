@@ -95,6 +95,11 @@ export const check = (config: SyncConfig, options: ValidateOptions = {}): Readon
   if (!isTimeZone(config.settings.timeZone)) {
     issue("settings.timeZone", config.settings.timeZone, "unknown time zone (expected an IANA name like Europe/London)")
   }
+  config.companies.forEach((c, i) => {
+    if (c.timeZone !== undefined && !isTimeZone(c.timeZone)) {
+      issue(`companies[${i}].timeZone`, c.timeZone, "unknown time zone (expected an IANA name like Europe/London)")
+    }
+  })
 
   const profiles = new Map(config.billingProfiles.map((p) => [p.id, p]))
   const companies = new Set(config.companies.map((c) => c.companyId))

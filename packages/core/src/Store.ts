@@ -83,7 +83,11 @@ export const FindingKind = Schema.Literal(
   "MappingProblem",
   "SubscriptionUnlinked",
   "RecordSkipped",
-  "LineSkipped"
+  "LineSkipped",
+  "SeatsReducible",
+  "RenewalWithUnusedSeats",
+  "TrialEnding",
+  "MonthlyTopUp"
 )
 export type FindingKind = typeof FindingKind.Type
 

@@ -5,6 +5,7 @@
 export * as AutoMap from "./AutoMap.js"
 export * as BillingPeriod from "./BillingPeriod.js"
 export * as BulkAdd from "./BulkAdd.js"
+export * as Commitments from "./Commitments.js"
 export * as ConfigValidation from "./ConfigValidation.js"
 export * as Counting from "./Counting.js"
 export * as Description from "./Description.js"
