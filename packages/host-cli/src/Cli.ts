@@ -8,6 +8,7 @@
 import type { CliApp } from "@effect/cli"
 import { CliConfig, Command, CommandDescriptor, HelpDoc, Span, Usage, ValidationError } from "@effect/cli"
 import { Cause, Config, type Console, Effect, Exit, HashSet, Option } from "effect"
+import { commitments } from "./commands/Commitments.js"
 import { consent } from "./commands/Consent.js"
 import { demo } from "./commands/Demo.js"
 import { history, migrate } from "./commands/History.js"
@@ -23,7 +24,21 @@ import { Io, type IoShape, logger } from "./Io.js"
 /** The package version, shown by --version and in the help. */
 export const version = "0.1.0"
 
-const commands = [demo, init, sync, plan, tenants, automap, history, simulate, consent, migrate, users, serve] as const
+const commands = [
+  demo,
+  init,
+  sync,
+  plan,
+  tenants,
+  automap,
+  commitments,
+  history,
+  simulate,
+  consent,
+  migrate,
+  users,
+  serve
+] as const
 
 /** The commands' descriptions (their options and arguments), in the order the help lists them. */
 const descriptors: ReadonlyArray<CommandDescriptor.Command<unknown>> = commands.map((c) => c.descriptor)
