@@ -86,6 +86,8 @@ export interface CommitmentInput {
   /** The tenant's time zone, for the instants a finding shows (default `timeZone`). */
   readonly tenantTimeZone?: string | undefined
   readonly settings?: CommitmentSettings | undefined
+  /** Today for renewals and trials (a sync's billing date); default the date of `now` in `timeZone`. */
+  readonly asOf?: LocalDate.LocalDate | undefined
 }
 
 /**
@@ -99,7 +101,7 @@ export interface CommitmentInput {
 export const findings = (input: CommitmentInput): ReadonlyArray<Finding> => {
   const { snapshot, now, companyId, tenantId } = input
   const settings = input.settings ?? defaultSettings
-  const today = LocalDate.ofInstant(now, input.timeZone)
+  const today = input.asOf ?? LocalDate.ofInstant(now, input.timeZone)
   const tenantZone = input.tenantTimeZone ?? input.timeZone
   const out: Array<Finding> = []
   const bySku = subsBySku(snapshot)

@@ -187,7 +187,8 @@ const planCompany = (
         now: yield* Clock.currentTimeMillis,
         timeZone: config.settings.timeZone,
         tenantTimeZone: company.timeZone,
-        settings: config.settings.commitments
+        settings: config.settings.commitments,
+        asOf
       })
     ]
     const drops = guarded.held.filter((h) => h.reason === "SafetyGuardDrop").length
