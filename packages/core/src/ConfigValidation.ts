@@ -88,6 +88,11 @@ export const check = (config: SyncConfig, options: ValidateOptions = {}): Readon
     })
   }
   duplicates(config.billingProfiles, (p) => p.id, "billing profile id", "billingProfiles")
+  config.billingProfiles.forEach((p, i) => {
+    if (p.priceChanges !== undefined) {
+      duplicates(p.priceChanges, (c) => c.from, "price change date", `billingProfiles[${i}].priceChanges`)
+    }
+  })
   duplicates(config.companies, (c) => c.companyId, "company id", "companies")
   duplicates(config.mappings, (m) => m.id, "mapping id", "mappings")
   duplicates(config.customLicenses, (c) => c.id, "custom license id", "customLicenses")

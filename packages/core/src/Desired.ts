@@ -184,7 +184,7 @@ export const desire = (input: DesireInput): Desire => {
     const billed = count.excluded ? 0 : billedQuantity(count.counted, options.minimumQuantity)
     const quantity = input.capabilities.lessIncluded ? billed : Math.max(0, billed - options.includedQuantity)
     const lessIncluded = input.capabilities.lessIncluded ? options.includedQuantity : 0
-    const price = Pricing.priceFor(profile.price, product, config.settings.priceDecimals)
+    const price = Pricing.priceFor(Pricing.ruleOn(profile, ctx.asOf), product, config.settings.priceDecimals)
     const description = Description.render({
       title: options.description ?? product.description,
       unassigned: options.showUnassigned ? count.unassigned : undefined,

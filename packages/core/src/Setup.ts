@@ -69,6 +69,17 @@ export type PriceRule = typeof PriceRule.Type
 export const TermFilter = Schema.Literal("any", "monthly", "annual")
 export type TermFilter = typeof TermFilter.Type
 
+/**
+ * A price that takes effect on a date: from `from` (a day in the MSP's time zone, e.g. a renewal
+ * date) the profile bills `price` instead of its `price`. The latest change on or before the
+ * billing date wins; before the first, the profile's own `price` applies.
+ */
+export const PriceChange = Schema.Struct({
+  from: LocalDate,
+  price: PriceRule
+}).annotations({ identifier: "PriceChange" })
+export type PriceChange = typeof PriceChange.Type
+
 export const BillingProfile = Schema.Struct({
   id: BillingProfileId,
   name: Schema.String,
@@ -76,6 +87,8 @@ export const BillingProfile = Schema.Struct({
   /** Agreement types the profile may bill on; empty = any. */
   agreementTypeIds: Schema.optionalWith(Schema.Array(AgreementTypeId), { default: () => [] }),
   price: Schema.optionalWith(PriceRule, { default: () => ({ _tag: "PsaPrice" as const }) }),
+  /** Dated price changes (`PriceChange`): "a price change on renewal takes effect from the renewal date". */
+  priceChanges: Schema.optional(Schema.Array(PriceChange)),
   billing: Schema.optionalWith(BillingMode, { default: () => "Billable" as const }),
   term: Schema.optionalWith(TermFilter, { default: () => "any" as const })
 }).annotations({ identifier: "BillingProfile" })
