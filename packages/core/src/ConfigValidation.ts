@@ -88,6 +88,11 @@ export const check = (config: SyncConfig, options: ValidateOptions = {}): Readon
     })
   }
   duplicates(config.billingProfiles, (p) => p.id, "billing profile id", "billingProfiles")
+  config.billingProfiles.forEach((p, i) => {
+    if (p.priceChanges !== undefined) {
+      duplicates(p.priceChanges, (c) => c.from, "price change date", `billingProfiles[${i}].priceChanges`)
+    }
+  })
   duplicates(config.companies, (c) => c.companyId, "company id", "companies")
   duplicates(config.mappings, (m) => m.id, "mapping id", "mappings")
   duplicates(config.customLicenses, (c) => c.id, "custom license id", "customLicenses")
@@ -95,6 +100,11 @@ export const check = (config: SyncConfig, options: ValidateOptions = {}): Readon
   if (!isTimeZone(config.settings.timeZone)) {
     issue("settings.timeZone", config.settings.timeZone, "unknown time zone (expected an IANA name like Europe/London)")
   }
+  config.companies.forEach((c, i) => {
+    if (c.timeZone !== undefined && !isTimeZone(c.timeZone)) {
+      issue(`companies[${i}].timeZone`, c.timeZone, "unknown time zone (expected an IANA name like Europe/London)")
+    }
+  })
 
   const profiles = new Map(config.billingProfiles.map((p) => [p.id, p]))
   const companies = new Set(config.companies.map((c) => c.companyId))

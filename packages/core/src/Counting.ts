@@ -3,6 +3,7 @@
  * basis, term, trial and unit-status policy, and for custom licenses by their rule.
  */
 
+import * as Commitments from "./Commitments.js"
 import { isExcluded } from "./Exclusions.js"
 import type { CompanyId, GroupId, SkuId } from "./Ids.js"
 import type { LocalDate } from "./LocalDate.js"
@@ -181,13 +182,15 @@ export interface CountContext {
   readonly exclusions: ReadonlyArray<Exclusion>
   readonly policy: UnitStatusPolicy
   readonly customLicenses: ReadonlyArray<CustomLicense>
+  /** Today in the MSP's time zone: when commitments end (`MappingOptions.commitment`). */
+  readonly asOf?: LocalDate | undefined
 }
 
 /** Counts a mapping's license in a snapshot. */
 export const count = (
   ctx: CountContext,
   license: LicenseRef,
-  options: Pick<MappingOptions, "basis" | "billTrials">,
+  options: Pick<MappingOptions, "basis" | "billTrials" | "commitment">,
   termFilter: TermFilter
 ): Count => {
   const { snapshot, policy } = ctx
@@ -210,7 +213,11 @@ export const count = (
       }
       const units = skuUnits(sku, policy)
       const paid = options.billTrials ? units : Math.max(0, units - trialUnits(subs))
-      const counted = options.basis === "assigned" ? Math.min(sku.consumed, paid) : paid
+      let counted = options.basis === "assigned" ? Math.min(sku.consumed, paid) : paid
+      if (options.basis === "assigned" && options.commitment === "billCommitted" && ctx.asOf !== undefined) {
+        // Committed seats are billed until the commitment ends, even when fewer are assigned.
+        counted = Math.max(counted, Math.min(paid, Commitments.committedSeats(subs, ctx.asOf)))
+      }
       return { counted, unassigned, usernames: names(holders), sku, excluded: false }
     }
     case "Subscription": {

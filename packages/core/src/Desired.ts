@@ -9,12 +9,15 @@ import * as Description from "./Description.js"
 import type { Finding } from "./Findings.js"
 import type { LedgerEntry } from "./History.js"
 import type { AgreementId, MappingId, ProductId } from "./Ids.js"
+import * as LocalDateM from "./LocalDate.js"
 import type { Money } from "./Money.js"
 import * as Ownership from "./Ownership.js"
 import * as Pricing from "./Pricing.js"
 import type { Agreement, BillingMode, Product, SkippedLine } from "./PsaModel.js"
 import type { BillingProfile, CompanyLink, Mapping, SyncConfig } from "./Setup.js"
 import type { TenantSnapshot } from "./Snapshot.js"
+
+type LocalDate = LocalDateM.LocalDate
 
 /** What a PSA can store on a line, as far as desire is concerned. */
 export interface LineCapabilities {
@@ -64,6 +67,8 @@ export interface DesireInput {
   readonly skipped?: ReadonlyArray<SkippedLine> | undefined
   /** The company's ledger: which line is each mapping's, when a skipped line's marker was edited away. */
   readonly ledger?: ReadonlyArray<LedgerEntry> | undefined
+  /** Today in the MSP's time zone (default: the snapshot's read date there), for commitments. */
+  readonly asOf?: LocalDate | undefined
 }
 
 export interface Desire {
@@ -85,6 +90,16 @@ const profilesOf = (config: SyncConfig): ReadonlyMap<string, BillingProfile> => 
 /** Billed quantity: never below the minimum (DESIGN.md §4). */
 export const billedQuantity = (counted: number, minimum: number): number => Math.max(counted, minimum)
 
+const readDate = (snapshot: TenantSnapshot, timeZone: string): LocalDate | undefined => {
+  const at = Date.parse(snapshot.readAt)
+  if (Number.isNaN(at)) return undefined
+  try {
+    return LocalDateM.ofInstant(at, timeZone)
+  } catch {
+    return undefined
+  }
+}
+
 /** The company's desired lines, and findings for mappings that cannot be billed. */
 export const desire = (input: DesireInput): Desire => {
   const { company, config, snapshot } = input
@@ -97,7 +112,8 @@ export const desire = (input: DesireInput): Desire => {
     snapshot,
     exclusions: config.exclusions,
     policy: config.settings.unitStatus,
-    customLicenses: config.customLicenses
+    customLicenses: config.customLicenses,
+    asOf: input.asOf ?? readDate(snapshot, config.settings.timeZone)
   }
   const skipped = input.skipped ?? []
   const heldBy = new Map<string, MappingId>()
@@ -168,7 +184,7 @@ export const desire = (input: DesireInput): Desire => {
     const billed = count.excluded ? 0 : billedQuantity(count.counted, options.minimumQuantity)
     const quantity = input.capabilities.lessIncluded ? billed : Math.max(0, billed - options.includedQuantity)
     const lessIncluded = input.capabilities.lessIncluded ? options.includedQuantity : 0
-    const price = Pricing.priceFor(profile.price, product, config.settings.priceDecimals)
+    const price = Pricing.priceFor(Pricing.ruleOn(profile, ctx.asOf), product, config.settings.priceDecimals)
     const description = Description.render({
       title: options.description ?? product.description,
       unassigned: options.showUnassigned ? count.unassigned : undefined,

@@ -93,6 +93,49 @@ export const LineSkipped = Schema.TaggedStruct("LineSkipped", {
   mappingId: Schema.optional(MappingId)
 })
 
+// ---- NCE commitments (Commitments.ts) ------------------------------------------------------
+
+const commitmentBase = {
+  companyId: CompanyId,
+  tenantId: TenantId,
+  skuId: SkuId,
+  partNumber: Schema.String,
+  displayName: Schema.String
+}
+/** Unused seats of a subscription still inside their return window: cut them before `until`. */
+export const SeatsReducible = Schema.TaggedStruct("SeatsReducible", {
+  ...commitmentBase,
+  subscriptionId: Schema.String,
+  unused: Schema.Int,
+  /** The earliest `allowedUntilDateTime` of the seats (ISO instant). */
+  until: Schema.String,
+  /** `until` in the tenant's time zone, "4 Dec 14:00". */
+  untilLocal: Schema.String,
+  timeZone: Schema.String
+})
+/** A committed subscription renewing soon while its SKU has unused seats. */
+export const RenewalWithUnusedSeats = Schema.TaggedStruct("RenewalWithUnusedSeats", {
+  ...commitmentBase,
+  subscriptionId: Schema.String,
+  renewalDate: Schema.String,
+  quantity: Schema.Int,
+  unused: Schema.Int
+})
+/** A trial subscription ending soon. */
+export const TrialEnding = Schema.TaggedStruct("TrialEnding", {
+  ...commitmentBase,
+  subscriptionId: Schema.String,
+  endDate: Schema.String,
+  quantity: Schema.Int
+})
+/** Monthly seats bought on a SKU that also has an annual (or triennial) commitment. */
+export const MonthlyTopUp = Schema.TaggedStruct("MonthlyTopUp", {
+  ...commitmentBase,
+  monthlyQuantity: Schema.Int,
+  committedQuantity: Schema.Int,
+  subscriptionIds: Schema.Array(Schema.String)
+})
+
 export const Finding = Schema.Union(
   TenantNotAdded,
   LicenseNotLinked,
@@ -106,7 +149,11 @@ export const Finding = Schema.Union(
   MappingProblem,
   SubscriptionUnlinked,
   RecordSkipped,
-  LineSkipped
+  LineSkipped,
+  SeatsReducible,
+  RenewalWithUnusedSeats,
+  TrialEnding,
+  MonthlyTopUp
 ).annotations({ identifier: "Finding" })
 export type Finding = typeof Finding.Type
 
@@ -139,6 +186,14 @@ export const keyOf = (f: Finding): string => {
       return `RecordSkipped:${f.companyId}:${f.record}:${f.id}:${f.field}:${f.value}`
     case "LineSkipped":
       return `LineSkipped:${f.companyId}:${f.lineId}:${f.field}:${f.value}`
+    case "SeatsReducible":
+      return `SeatsReducible:${f.companyId}:${f.subscriptionId}:${f.unused}:${f.until}`
+    case "RenewalWithUnusedSeats":
+      return `RenewalWithUnusedSeats:${f.companyId}:${f.subscriptionId}:${f.renewalDate}:${f.unused}`
+    case "TrialEnding":
+      return `TrialEnding:${f.companyId}:${f.subscriptionId}:${f.endDate}`
+    case "MonthlyTopUp":
+      return `MonthlyTopUp:${f.companyId}:${f.skuId}:${f.monthlyQuantity}:${f.committedQuantity}`
   }
 }
 
@@ -171,5 +226,13 @@ export const describe = (f: Finding): string => {
       return `The ${f.record} ${f.id} of tenant ${f.tenantId} (company ${f.companyId}) has ${f.field} "${f.value}", which SeatSync does not know: that ${f.record} is left out, the rest of the tenant is synced`
     case "LineSkipped":
       return `Line ${f.lineId} on agreement ${f.agreementId} (company ${f.companyId}) has ${f.field} "${f.value}", which SeatSync does not know: that line is left out${f.mappingId === undefined ? "" : `, and mapping ${f.mappingId}'s line is left unchanged until it is known`}`
+    case "SeatsReducible":
+      return `${f.unused} unused ${f.displayName} seat${f.unused === 1 ? "" : "s"} can be cut until ${f.untilLocal} (${f.timeZone}; subscription ${f.subscriptionId}, company ${f.companyId})`
+    case "RenewalWithUnusedSeats":
+      return `${f.displayName} subscription ${f.subscriptionId} (company ${f.companyId}) renews on ${f.renewalDate} with ${f.unused} of ${f.quantity} seats unused: reduce it before the renewal`
+    case "TrialEnding":
+      return `Trial of ${f.displayName} (${f.quantity} seats, subscription ${f.subscriptionId}, company ${f.companyId}) ends on ${f.endDate}`
+    case "MonthlyTopUp":
+      return `${f.displayName} in company ${f.companyId} has ${f.monthlyQuantity} monthly seats on top of ${f.committedQuantity} committed annual seats (${f.subscriptionIds.join(", ")})`
   }
 }

@@ -69,6 +69,17 @@ export type PriceRule = typeof PriceRule.Type
 export const TermFilter = Schema.Literal("any", "monthly", "annual")
 export type TermFilter = typeof TermFilter.Type
 
+/**
+ * A price that takes effect on a date: from `from` (a day in the MSP's time zone, e.g. a renewal
+ * date) the profile bills `price` instead of its `price`. The latest change on or before the
+ * billing date wins; before the first, the profile's own `price` applies.
+ */
+export const PriceChange = Schema.Struct({
+  from: LocalDate,
+  price: PriceRule
+}).annotations({ identifier: "PriceChange" })
+export type PriceChange = typeof PriceChange.Type
+
 export const BillingProfile = Schema.Struct({
   id: BillingProfileId,
   name: Schema.String,
@@ -76,6 +87,8 @@ export const BillingProfile = Schema.Struct({
   /** Agreement types the profile may bill on; empty = any. */
   agreementTypeIds: Schema.optionalWith(Schema.Array(AgreementTypeId), { default: () => [] }),
   price: Schema.optionalWith(PriceRule, { default: () => ({ _tag: "PsaPrice" as const }) }),
+  /** Dated price changes (`PriceChange`): "a price change on renewal takes effect from the renewal date". */
+  priceChanges: Schema.optional(Schema.Array(PriceChange)),
   billing: Schema.optionalWith(BillingMode, { default: () => "Billable" as const }),
   term: Schema.optionalWith(TermFilter, { default: () => "any" as const })
 }).annotations({ identifier: "BillingProfile" })
@@ -86,6 +99,8 @@ export const CompanyLink = Schema.Struct({
   companyId: CompanyId,
   name: Schema.String,
   tenantId: TenantId,
+  /** The tenant's IANA time zone, for the instants findings show (default: the MSP's `settings.timeZone`). */
+  timeZone: Schema.optional(Schema.String),
   /** Start date for this company's first lines (DESIGN.md §4 start date override). */
   startDate: Schema.optional(LocalDate),
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
@@ -117,8 +132,22 @@ export type UsernameStyle = typeof UsernameStyle.Type
 export const ExistingLinePolicy = Schema.Literal("report", "adopt", "createAlongside")
 export type ExistingLinePolicy = typeof ExistingLinePolicy.Type
 
+/**
+ * How a mapping bills committed (annual or triennial) seats on the assigned basis:
+ * - `followCount` (default): bill the count as it is, even below the seats committed to Microsoft;
+ * - `billCommitted`: until the commitment ends (its end date, inclusive, in the MSP's time zone)
+ *   the billed quantity does not drop below the committed seats of the SKU's active, non-trial
+ *   annual/triennial subscriptions; from the day after, it follows the count again.
+ * The default keeps an explicit "bill what is assigned" choice as it was: billing the customer
+ * for seats they do not use is a contract decision the MSP opts into per mapping.
+ */
+export const CommitmentRule = Schema.Literal("billCommitted", "followCount")
+export type CommitmentRule = typeof CommitmentRule.Type
+
 export const MappingOptions = Schema.Struct({
   basis: Schema.optionalWith(QuantityBasis, { default: () => "purchased" as const }),
+  /** Committed seats on the assigned basis (`CommitmentRule`); absent = "followCount". */
+  commitment: Schema.optional(CommitmentRule),
   billTrials: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   includedQuantity: Schema.optionalWith(NonNegativeInt, { default: () => 0 }),
   minimumQuantity: Schema.optionalWith(NonNegativeInt, { default: () => 0 }),
@@ -204,9 +233,20 @@ export const UnitStatusPolicy = Schema.Struct({
 })
 export type UnitStatusPolicy = typeof UnitStatusPolicy.Type
 
+/** When commitment findings speak up (Commitments.ts). */
+export const CommitmentSettings = Schema.Struct({
+  /** A renewal within this many days, with unused seats, is a finding (default 30: a month to decide). */
+  renewalNoticeDays: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 366)), { default: () => 30 }),
+  /** A trial ending within this many days is a finding (default 7). */
+  trialNoticeDays: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 366)), { default: () => 7 })
+}).annotations({ identifier: "CommitmentSettings" })
+export type CommitmentSettings = typeof CommitmentSettings.Type
+
 export const Settings = Schema.Struct({
   /** The MSP's billing time zone, for "today". */
   timeZone: Schema.optionalWith(Schema.String, { default: () => "UTC" }),
+  /** Commitment findings (absent = the defaults of `CommitmentSettings`). */
+  commitments: Schema.optional(CommitmentSettings),
   safety: Schema.optionalWith(SafetySettings, { default: () => Schema.decodeSync(SafetySettings)({}) }),
   unitStatus: Schema.optionalWith(UnitStatusPolicy, { default: () => Schema.decodeSync(UnitStatusPolicy)({}) }),
   /**

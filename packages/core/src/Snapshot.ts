@@ -37,6 +37,27 @@ export type Term = typeof Term.Type
 export const BillingCycle = Schema.Literal("Monthly", "Annual", "Triennial", "OneTime", "None", "Unknown")
 export type BillingCycle = typeof BillingCycle.Type
 
+/** An ISO-8601 instant with its offset, e.g. "2026-12-04T14:00:00Z". */
+export const Instant = Schema.String.pipe(
+  Schema.filter(
+    (s) =>
+      (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s))) ||
+      `Expected an ISO-8601 instant like 2026-12-04T14:00:00Z, actual ${JSON.stringify(s)}`
+  )
+)
+
+/**
+ * Seats of a subscription that can still be reduced for a refund, and until when (Partner Center
+ * `refundableQuantity.details[]`: `quantity`, `allowedUntilDateTime`). NCE: seats added in a
+ * purchase, a renewal or a later increase are reducible for 168 hours (7 days) after it.
+ */
+export const ReducibleSeats = Schema.Struct({
+  quantity: Count,
+  /** The instant after which these seats can no longer be reduced. */
+  allowedUntil: Instant
+}).annotations({ identifier: "ReducibleSeats" })
+export type ReducibleSeats = typeof ReducibleSeats.Type
+
 export const SubscriptionStatus = Schema.Literal("Active", "Warning", "Suspended", "LockedOut", "Deleted", "Expired")
 export type SubscriptionStatus = typeof SubscriptionStatus.Type
 
@@ -51,9 +72,13 @@ export const Subscription = Schema.Struct({
   status: SubscriptionStatus,
   isTrial: Schema.Boolean,
   startDate: Schema.optional(LocalDate),
-  /** Commitment end / renewal date. */
+  /** Commitment end / renewal date (inclusive for NCE: the term ends at the end of that day). */
   endDate: Schema.optional(LocalDate),
-  autoRenew: Schema.optional(Schema.Boolean)
+  /** The commitment's end as an instant (Partner Center `commitmentEndDateTime`), when known. */
+  commitmentEnd: Schema.optional(Instant),
+  autoRenew: Schema.optional(Schema.Boolean),
+  /** Seat batches still reducible at the read (Partner Center `refundableQuantity.details`); absent = unknown. */
+  reducible: Schema.optional(Schema.Array(ReducibleSeats))
 }).annotations({ identifier: "Subscription" })
 export type Subscription = typeof Subscription.Type
 

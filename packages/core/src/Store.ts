@@ -86,7 +86,11 @@ export const FindingKind = Schema.Literal(
   "MappingProblem",
   "SubscriptionUnlinked",
   "RecordSkipped",
-  "LineSkipped"
+  "LineSkipped",
+  "SeatsReducible",
+  "RenewalWithUnusedSeats",
+  "TrialEnding",
+  "MonthlyTopUp"
 )
 export type FindingKind = typeof FindingKind.Type
 

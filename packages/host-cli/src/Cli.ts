@@ -8,6 +8,7 @@
 import type { CliApp } from "@effect/cli"
 import { CliConfig, Command, CommandDescriptor, HelpDoc, Span, Usage, ValidationError } from "@effect/cli"
 import { Cause, Config, type Console, Effect, Exit, HashSet, Option } from "effect"
+import { commitments } from "./commands/Commitments.js"
 import { consent } from "./commands/Consent.js"
 import { demo } from "./commands/Demo.js"
 import { history, migrate } from "./commands/History.js"
@@ -31,6 +32,7 @@ const commands = [
   plan,
   tenants,
   automap,
+  commitments,
   history,
   notify,
   simulate,

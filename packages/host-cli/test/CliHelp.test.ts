@@ -38,7 +38,7 @@ describe("seatsync help", () => {
     expect(readme).toContain(`## Command reference\n\n${table}\n\n`)
     // One row per command, each with the options its help lists.
     expect(table).toContain("| `seatsync sync (-c, --config FILE) [--dry-run] --company ID... [--as-of YYYY-MM-DD]")
-    expect(table.split("\n")).toHaveLength(2 + 13)
+    expect(table.split("\n")).toHaveLength(2 + 14)
   })
 
   it.effect(

@@ -64,6 +64,32 @@ export const PcSubscriptionStatus = Schema.Literal(
 )
 export type PcSubscriptionStatus = typeof PcSubscriptionStatus.Type
 
+/** An ISO-8601 date-time with an offset, as Partner Center writes instants ("2026-12-04T14:00:00Z"). */
+export const PcDateTime = Schema.String.pipe(
+  Schema.filter(
+    (s) =>
+      (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s))) ||
+      `Expected a date-time like 2026-12-04T14:00:00Z, actual ${JSON.stringify(s)}`
+  )
+)
+
+/**
+ * `refundableQuantity` of an NCE subscription (README "NCE commitments"): the seats that can be
+ * reduced for a refund at the time of the request, in total and per return window.
+ */
+export const PcRefundableQuantity = Schema.Struct({
+  totalQuantity: opt(Count),
+  details: opt(
+    Schema.Array(
+      Schema.Struct({
+        quantity: Count,
+        allowedUntilDateTime: PcDateTime
+      })
+    )
+  )
+})
+export type PcRefundableQuantity = typeof PcRefundableQuantity.Type
+
 /**
  * `Subscription` (§3.4). There is no skuId: the adapter links a subscription to its SKU through
  * Graph (`directory/subscriptions.commerceSubscriptionId`, `subscribedSkus.subscriptionIds`).
@@ -86,7 +112,8 @@ export const PcSubscription = Schema.Struct({
   effectiveStartDate: opt(Schema.String),
   commitmentEndDate: opt(Schema.String),
   commitmentEndDateTime: opt(Schema.String),
-  parentSubscriptionId: opt(Schema.String)
+  parentSubscriptionId: opt(Schema.String),
+  refundableQuantity: opt(PcRefundableQuantity)
 })
 export type PcSubscription = typeof PcSubscription.Type
 

@@ -30,7 +30,8 @@ const sku = (snapshot: Snapshot.TenantSnapshot, partNumber: string) => {
 const subscriptionsOf = (snapshot: Snapshot.TenantSnapshot, skuId: string) =>
   snapshot.subscriptions
     .filter((s) => s.skuId === skuId)
-    .map(({ id: _id, offerName: _name, ...rest }) => rest)
+    // Commitment end instants and reducible seats: NceCommitments.integration.test.ts.
+    .map(({ id: _id, offerName: _name, commitmentEnd: _end, reducible: _reducible, ...rest }) => rest)
     .sort((a, b) => b.quantity - a.quantity)
 
 const expectError = (

@@ -4,6 +4,7 @@
  * each operation is journaled, applied and recorded.
  */
 import { Clock, Effect, Fiber } from "effect"
+import * as Commitments from "../Commitments.js"
 import * as Counting from "../Counting.js"
 import * as Desired from "../Desired.js"
 import { isExcluded } from "../Exclusions.js"
@@ -144,7 +145,8 @@ const planCompany = (
       products: observed.products,
       capabilities: psa.capabilities,
       skipped,
-      ledger
+      ledger,
+      asOf
     })
     const planned = Planner.plan({
       company,
@@ -177,7 +179,17 @@ const planCompany = (
     const findings: Array<Finding> = [
       ...desire.findings,
       ...planned.findings,
-      ...licenseFindings(company, config, mappings, snapshot)
+      ...licenseFindings(company, config, mappings, snapshot),
+      ...Commitments.findings({
+        companyId,
+        tenantId: company.tenantId,
+        snapshot,
+        now: yield* Clock.currentTimeMillis,
+        timeZone: config.settings.timeZone,
+        tenantTimeZone: company.timeZone,
+        settings: config.settings.commitments,
+        asOf
+      })
     ]
     const drops = guarded.held.filter((h) => h.reason === "SafetyGuardDrop").length
     if (drops > 0) {

@@ -18,7 +18,7 @@ const company = Options.text("company").pipe(
   Options.repeated
 )
 
-const asOf = Options.text("as-of").pipe(
+export const asOf = Options.text("as-of").pipe(
   Options.withPseudoName("YYYY-MM-DD"),
   Options.withDescription("The billing date (default today in settings.timeZone)"),
   Options.optional,

@@ -8,7 +8,7 @@
  *   alone, whose term is "Unknown" because Graph does not state one (MARKET.md: terms guessed from
  *   dates are wrong).
  */
-import { Ids, LocalDate, type Snapshot } from "@seatsync/core"
+import { Ids, LocalDate, Snapshot } from "@seatsync/core"
 import { Schema } from "effect"
 import * as ProductNames from "../ProductNames.js"
 import {
@@ -28,6 +28,16 @@ export const localDateOf = (value: string | null | undefined): LocalDate.LocalDa
   if (day === null || Number(day[1]) >= 9999) return undefined
   const text = `${day[1]}-${day[2]}-${day[3]}`
   return LocalDate.isLocalDate(text) ? text : undefined
+}
+
+const isInstant = Schema.is(Snapshot.Instant)
+
+/** An instant as read; none for a missing value, a "never ends" date (§3.4 legacy `9999-12-…`) or a date alone. */
+export const instantOf = (value: string | null | undefined): string | undefined => {
+  if (value === undefined || value === null) return undefined
+  const text = value.trim()
+  if (!isInstant(text) || Number(text.slice(0, 4)) >= 9999) return undefined
+  return text
 }
 
 /** The core's term from Partner Center's `termDuration` (ISO 8601, §3.4); "Unknown" when absent or unusual. */
@@ -226,6 +236,11 @@ export const partnerSubscriptions = (
       localDateOf(graph?.nextLifecycleDateTime)
     const startDate =
       localDateOf(sub.effectiveStartDate) ?? localDateOf(sub.creationDate) ?? localDateOf(graph?.createdDateTime)
+    const commitmentEnd = instantOf(sub.commitmentEndDateTime)
+    const reducible = sub.refundableQuantity?.details?.map((d) => ({
+      quantity: d.quantity,
+      allowedUntil: d.allowedUntilDateTime
+    }))
     subscriptions.push({
       id: Ids.SubscriptionId.make(sub.id),
       skuId: Ids.SkuId.make(skuId.toLowerCase()),
@@ -237,7 +252,9 @@ export const partnerSubscriptions = (
       isTrial: sub.isTrial === true || graph?.isTrial === true,
       ...(startDate !== undefined ? { startDate } : {}),
       ...(endDate !== undefined ? { endDate } : {}),
-      ...(sub.autoRenewEnabled !== undefined ? { autoRenew: sub.autoRenewEnabled } : {})
+      ...(sub.autoRenewEnabled !== undefined ? { autoRenew: sub.autoRenewEnabled } : {}),
+      ...(commitmentEnd !== undefined ? { commitmentEnd } : {}),
+      ...(reducible !== undefined ? { reducible } : {})
     })
   }
   return { subscriptions, linkedBy, unlinked, skipped }

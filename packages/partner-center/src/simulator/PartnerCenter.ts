@@ -8,7 +8,13 @@ import { checkBearer } from "./Identity.js"
 import { isGuid, opaqueToken, stableGuid } from "./Ids.js"
 import { type CustomerCursor, remember, type SimContext } from "./State.js"
 import type { AccessTokenRecord } from "./Tokens.js"
-import { capabilityStatusOf, consumedUnitsOf, type SubscriptionState, type TenantState } from "./World.js"
+import {
+  capabilityStatusOf,
+  consumedUnitsOf,
+  refundableBatches,
+  type SubscriptionState,
+  type TenantState
+} from "./World.js"
 
 /** A Partner Center error body (§3.6). */
 export const pcError = (status: number, code: number, description: string, headers: Record<string, string> = {}) =>
@@ -223,6 +229,15 @@ const productParts = (offerId: string) => {
   return { productId: productId ?? offerId, skuId: skuId ?? "0001", availabilityId }
 }
 
+/** `refundableQuantity` (README "NCE commitments"): the seats reducible now, per return window. */
+const refundableQuantityJson = (sub: SubscriptionState, now: number) => {
+  const batches = refundableBatches(sub, now)
+  return {
+    totalQuantity: batches.reduce((n, b) => n + b.quantity, 0),
+    details: batches.map((b) => ({ quantity: b.quantity, allowedUntilDateTime: b.allowedUntil }))
+  }
+}
+
 const subscriptionJson = (ctx: SimContext, tenant: TenantState, sub: SubscriptionState) => {
   const country = tenant.countryLetterCode
   const self = link(`/customers/${tenant.tenantId}/subscriptions/${sub.id}`)
@@ -270,6 +285,7 @@ const subscriptionJson = (ctx: SimContext, tenant: TenantState, sub: Subscriptio
     commitmentEndDateTime: sub.commitmentEndDate,
     cancellationAllowedUntilDate: cancellationAllowedUntil,
     refundOptions: refundable ? [{ type: "Full", expiresAt: cancellationAllowedUntil }] : [],
+    refundableQuantity: refundableQuantityJson(sub, ctx.sim.clock.now()),
     links: {
       product: link(`/products/${productId}?country=${country}`),
       sku: link(`/products/${productId}/skus/${skuId}?country=${country}`),

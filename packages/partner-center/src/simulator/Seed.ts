@@ -142,6 +142,16 @@ export const SeedSubscription = Schema.Struct({
   partnerId: optional(Schema.String),
   suspensionReasons: withDefault(Schema.Array(Schema.String), () => []),
   /**
+   * NCE: seats added after the term started (increases), each its own return window: reducible
+   * until `allowedUntil`, by default 168 hours (7 days) after `purchased`. The term's other seats
+   * (quantity less these) are reducible for 168 hours after `effectiveStartDate`. Served as
+   * `refundableQuantity` (README "NCE commitments"); trials and legacy subscriptions have none.
+   */
+  seatBatches: withDefault(
+    Schema.Array(Schema.Struct({ quantity: Count, purchased: SeedDate, allowedUntil: optional(SeedDate) })),
+    () => []
+  ),
+  /**
    * Values served in place of the modelled ones, as a later Microsoft API may write them (a new
    * status, billing cycle or term): the simulator's own behaviour still follows the fields above.
    */

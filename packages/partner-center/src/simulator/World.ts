@@ -52,6 +52,7 @@ import {
   type PartnerState,
   type SkuState,
   type SubscriptionState,
+  seatBatchOf,
   type TenantState,
   toDateTime,
   type UserState
@@ -65,6 +66,7 @@ export type {
   MailboxState,
   PartnerState,
   PrepaidUnitsState,
+  SeatBatchState,
   ServicePlanState,
   SkuState,
   SubscriptionState,
@@ -75,7 +77,10 @@ export {
   capabilityStatusOf,
   consumedUnitsOf,
   DEFAULT_APP_ROLES,
+  RETURN_WINDOW_MS,
+  refundableBatches,
   SimulatorWorldError,
+  seatBatchOf,
   toDateTime
 } from "./WorldState.js"
 
@@ -365,17 +370,32 @@ export class SimulatorWorld {
   /**
    * Changes a subscription's seat count. By default the SKU's prepaid units move by the same delta
    * (enabled for an active subscription, suspended for a suspended one), as Microsoft provisions them.
+   * With `purchasedAt` (an instant), an increase is a new seat batch, reducible for 168 hours
+   * after it (NCE); a decrease gives up the newest batches' seats first.
    */
   setSubscriptionQuantity(
     tenantId: string,
     subscriptionId: string,
     quantity: number,
-    options: { readonly adjustSkuUnits?: boolean } = {}
+    options: { readonly adjustSkuUnits?: boolean; readonly purchasedAt?: string } = {}
   ): SubscriptionState {
     const subscription = this.subscription(tenantId, subscriptionId)
     if (!Number.isInteger(quantity) || quantity < 0) fail(`quantity must be an integer >= 0, got ${quantity}`)
     const delta = quantity - subscription.quantity
     subscription.quantity = quantity
+    if (delta > 0 && options.purchasedAt !== undefined) {
+      subscription.seatBatches.push(seatBatchOf({ quantity: delta, purchased: options.purchasedAt }))
+    } else if (delta < 0) {
+      let give = -delta
+      for (let i = subscription.seatBatches.length - 1; i >= 0 && give > 0; i--) {
+        const batch = subscription.seatBatches[i]
+        if (batch === undefined) continue
+        const taken = Math.min(give, batch.quantity)
+        give -= taken
+        subscription.seatBatches[i] = { ...batch, quantity: batch.quantity - taken }
+      }
+      subscription.seatBatches = subscription.seatBatches.filter((b) => b.quantity > 0)
+    }
     if (options.adjustSkuUnits ?? true) {
       const sku = this.tenant(tenantId).skus.find((s) => s.skuId === subscription.skuId)
       if (sku && subscription.status === "active") {

@@ -22,6 +22,7 @@ import {
   type MailboxState,
   type SkuState,
   type SubscriptionState,
+  seatBatchOf,
   type TenantState,
   toDateTime,
   type UserState
@@ -123,6 +124,7 @@ export const subscriptionFrom = (tenantId: string, index: number, sub: SeedSubsc
     orderId: sub.orderId ?? stableGuid("order", id).replaceAll("-", "").slice(0, 24),
     partnerId: sub.partnerId,
     suspensionReasons: sub.suspensionReasons,
+    seatBatches: sub.seatBatches.map(seatBatchOf),
     servedAs: sub.servedAs
   }
 }
@@ -254,6 +256,7 @@ export const customerToSeed = (tenant: TenantState): SeedCustomerInput => {
       orderId: sub.orderId,
       ...(sub.partnerId ? { partnerId: sub.partnerId } : {}),
       suspensionReasons: [...sub.suspensionReasons],
+      ...(sub.seatBatches.length > 0 ? { seatBatches: sub.seatBatches.map((b) => ({ ...b })) } : {}),
       ...(sub.servedAs !== undefined ? { servedAs: { ...sub.servedAs } } : {})
     })),
     users: tenant.users.map((user) => ({

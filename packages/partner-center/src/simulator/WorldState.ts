@@ -38,6 +38,47 @@ export interface SkuState {
   readonly servicePlans: ReadonlyArray<ServicePlanState>
 }
 
+/** NCE: how long seats stay reducible after a purchase, renewal or increase (README "NCE commitments"). */
+export const RETURN_WINDOW_MS = 168 * 3600 * 1000
+
+export interface SeatBatchState {
+  readonly quantity: number
+  readonly purchased: string
+  readonly allowedUntil: string
+}
+
+export const isoOf = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, "Z")
+
+/** A seat batch: reducible until `allowedUntil`, by default 168 hours after `purchased`. */
+export const seatBatchOf = (batch: {
+  readonly quantity: number
+  readonly purchased: string
+  readonly allowedUntil?: string | undefined
+}): SeatBatchState => {
+  const purchased = toDateTime(batch.purchased)
+  return {
+    quantity: batch.quantity,
+    purchased,
+    allowedUntil:
+      batch.allowedUntil !== undefined
+        ? toDateTime(batch.allowedUntil)
+        : isoOf(Date.parse(purchased) + RETURN_WINDOW_MS)
+  }
+}
+
+/**
+ * The seats of a subscription reducible at `now` (Partner Center `refundableQuantity`): the
+ * term's own seats for 168 hours after its start, each later batch until its `allowedUntil`.
+ * None for trials and legacy subscriptions.
+ */
+export const refundableBatches = (sub: SubscriptionState, now: number): ReadonlyArray<SeatBatchState> => {
+  if (sub.kind !== "nce" || sub.isTrial || sub.status !== "active") return []
+  const added = sub.seatBatches.reduce((n, b) => n + b.quantity, 0)
+  const termSeats = Math.max(0, sub.quantity - added)
+  const term = seatBatchOf({ quantity: termSeats, purchased: sub.effectiveStartDate })
+  return [term, ...sub.seatBatches].filter((b) => b.quantity > 0 && now < Date.parse(b.allowedUntil))
+}
+
 export interface SubscriptionState {
   readonly id: string
   readonly skuId: string
@@ -58,6 +99,8 @@ export interface SubscriptionState {
   readonly orderId: string
   readonly partnerId: string | undefined
   suspensionReasons: ReadonlyArray<string>
+  /** NCE seats added after the term started, each reducible until its `allowedUntil` (SeedSubscription.seatBatches). */
+  seatBatches: Array<SeatBatchState>
   /** Wire values served in place of the modelled ones (SeedSubscription.servedAs). */
   servedAs: ServedAs | undefined
 }
