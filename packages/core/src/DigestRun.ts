@@ -59,7 +59,8 @@ export const messageOf = (delivery: Delivery, recipient: NotificationRecipient |
   text: delivery.text,
   html: delivery.html,
   json: delivery.json,
-  ...(recipient?.secret !== undefined ? { secret: recipient.secret } : {})
+  ...(recipient?.secret !== undefined ? { secret: recipient.secret } : {}),
+  ...(delivery.channel === "webhook" && recipient !== undefined ? { format: recipient.format } : {})
 })
 
 /** The delivery row for a digest, pending. */

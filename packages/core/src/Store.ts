@@ -138,6 +138,11 @@ export const NotificationRecipient = Schema.Struct({
   companyIds: Schema.optionalWith(Schema.Array(CompanyId), { default: () => [] }),
   /** Webhook signing secret. */
   secret: Schema.optional(Secret),
+  /**
+   * Webhooks: `json` (the digest as signed JSON, for programs) or `text` (a plain message body,
+   * `{ "text": … }`, for a chat tool's incoming webhook: Microsoft Teams, Slack). E-mail ignores it.
+   */
+  format: Schema.optionalWith(Schema.Literal("json", "text"), { default: () => "json" as const }),
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true })
 }).annotations({ identifier: "NotificationRecipient" })
 export type NotificationRecipient = typeof NotificationRecipient.Type

@@ -41,6 +41,28 @@ describe("the engine keeps each run's findings", () => {
 })
 
 describe("DigestRun.run", () => {
+  it.effect(
+    "a webhook recipient's format reaches the notifier (text: a chat tool's plain message); e-mail has none",
+    () =>
+      Effect.gen(function* () {
+        const { world, notified, run } = yield* setup
+        world.store.recipients.set(
+          "r-chat",
+          Schema.decodeUnknownSync(Store.NotificationRecipient)({
+            id: "r-chat",
+            channel: "webhook",
+            address: "https://chat.example/incoming/abc",
+            format: "text"
+          })
+        )
+        yield* run()
+        const chat = notified.delivered.find((m) => m.address === "https://chat.example/incoming/abc")
+        expect(chat?.channel).toBe("webhook")
+        expect(chat?.format).toBe("text")
+        expect(notified.delivered.find((m) => m.address === "billing@msp.example")?.format).toBeUndefined()
+      })
+  )
+
   it.effect("sends each recipient its digest once, records it sent, and does not repeat it in the period", () =>
     Effect.gen(function* () {
       const { world, notified, run } = yield* setup

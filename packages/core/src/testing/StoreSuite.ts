@@ -1231,7 +1231,8 @@ export const runStoreSuite = (
               frequency: "weekly",
               findings: [],
               companyIds: [company],
-              enabled: true
+              enabled: true,
+              format: "json"
             }
             const hook: NotificationRecipient = {
               id: RecipientId.make("r-hook"),
@@ -1241,7 +1242,9 @@ export const runStoreSuite = (
               findings: ["SyncFailed", "CompanyHeld"],
               companyIds: [],
               secret: Redacted.make("whsec_signing"),
-              enabled: true
+              enabled: true,
+              // A chat tool's incoming webhook: the plain message body (kept as given).
+              format: "text"
             }
             yield* store.saveRecipient(hook)
             yield* store.saveRecipient(email)

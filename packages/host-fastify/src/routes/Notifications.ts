@@ -83,7 +83,9 @@ export const RecipientView = Schema.Struct({
   companyIds: Schema.Array(Schema.String),
   /** Whether a webhook signing secret is stored (it is never shown). */
   secretConfigured: Schema.Boolean,
-  enabled: Schema.Boolean
+  enabled: Schema.Boolean,
+  /** Webhooks: `json` (signed digest) or `text` (a chat tool's incoming webhook). */
+  format: Store.NotificationRecipient.fields.format
 }).annotations({ identifier: "NotificationRecipientView" })
 
 export const RecipientList = Schema.Struct({ recipients: Schema.Array(RecipientView) }).annotations({
@@ -122,7 +124,8 @@ const recipientView = (r: Store.NotificationRecipient): typeof RecipientView.Typ
   findings: r.findings,
   companyIds: r.companyIds,
   secretConfigured: r.secret !== undefined,
-  enabled: r.enabled
+  enabled: r.enabled,
+  format: r.format
 })
 
 const email = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/

@@ -94,6 +94,7 @@ describe("notification recipients", () => {
       secretConfigured: true,
       frequency: "daily",
       companyIds: ["250"],
+      format: "json",
       // A webhook URL may carry its credential: only its origin is shown.
       address: "https://hooks.msp.example/…"
     })

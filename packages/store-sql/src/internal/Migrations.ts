@@ -402,6 +402,17 @@ export const migrations: ReadonlyArray<Migration> = [
         .columns(["recipient_id", "kind", "state", "sent_at"])
         .execute()
     }
+  },
+  {
+    version: 10,
+    name: "webhook message format per recipient",
+    up: async (db) => {
+      // json (signed digest) or text (a chat tool's incoming webhook); rows written before: json.
+      await db.schema
+        .alterTable("notification_recipients")
+        .addColumn("format", "text", (c) => c.notNull().defaultTo("json"))
+        .execute()
+    }
   }
 ]
 

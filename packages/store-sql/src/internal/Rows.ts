@@ -556,7 +556,8 @@ export const recipientRow = (r: Encoded<typeof Store.NotificationRecipient>): No
   frequency: r.frequency ?? "daily",
   findings: JSON.stringify(r.findings ?? []),
   company_ids: JSON.stringify(r.companyIds ?? []),
-  enabled: r.enabled === false ? 0 : 1
+  enabled: r.enabled === false ? 0 : 1,
+  format: r.format ?? "json"
 })
 
 export const decodeRecipient = (row: NotificationRecipientsTable) =>
@@ -571,6 +572,7 @@ export const decodeRecipient = (row: NotificationRecipientsTable) =>
       frequency: row.frequency,
       findings: json("findings", row.findings),
       companyIds: json("company_ids", row.company_ids),
-      enabled: bool(row.enabled)
+      enabled: bool(row.enabled),
+      format: row.format
     })
   )

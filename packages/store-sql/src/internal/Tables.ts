@@ -212,6 +212,7 @@ export interface NotificationRecipientsTable {
   findings: string
   company_ids: string
   enabled: number
+  format: string
 }
 
 export interface UsersTable {
