@@ -158,6 +158,26 @@ const demoConnections = (
     }
   })
 
+/**
+ * The Microsoft app for the consent routes (`GET /microsoft/consent/start`): the connection's
+ * (partner mode only). The callback URL is `SEATSYNC_PUBLIC_URL` + `/microsoft/consent/callback`
+ * when set (behind a proxy or TLS: the URL registered with the app), else the request's Host.
+ */
+export const consentApp = (
+  microsoft: Wiring.Connection["microsoft"],
+  env: NodeJS.ProcessEnv
+): Runtime.MicrosoftSettings | undefined => {
+  if (microsoft.mode !== "partner") return undefined
+  const publicUrl = env.SEATSYNC_PUBLIC_URL?.trim().replace(/\/+$/, "")
+  return {
+    clientId: microsoft.clientId,
+    clientSecret: microsoft.clientSecret,
+    tenant: microsoft.partnerTenantId,
+    ...(microsoft.endpoints !== undefined ? { endpoints: microsoft.endpoints } : {}),
+    ...(publicUrl !== undefined && publicUrl !== "" ? { redirectUri: `${publicUrl}/microsoft/consent/callback` } : {})
+  }
+}
+
 /** The demo's owner: who signs in to the sample world. */
 export const demoOwnerEmail = "owner@demo.seatsync.example"
 
@@ -262,6 +282,7 @@ export const serve = (
             ports: Layer.succeedContext(connection.ports),
             storage: connection.storage,
             timeZone: connection.timeZone,
+            microsoft: consentApp(connection.microsoft, options.env),
             // Who may call the API: the command line decides (commands/Serve.ts `access`).
             authenticator: options.access.authenticator,
             audit: options.access.audit,
