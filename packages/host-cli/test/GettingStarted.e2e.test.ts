@@ -2,7 +2,8 @@
  * Getting started, end to end (issue 13 "Done means"): `seatsync serve`'s own code (Serve.ts, the
  * CLI's wiring, its sign-in and audit log, in this process) over real HTTP on 127.0.0.1, against
  * the Microsoft simulator and the ConnectWise or Autotask simulator, on real SQLite or real
- * Postgres. Everything the MSP does goes through the HTTP API, signed in as a real user (a
+ * Postgres. The first owner is made with `seatsync users add`; everything the MSP does then goes
+ * through the HTTP API, signed in as that user (a
  * password sign-in's cookie session with its CSRF header, and an API token made through the API):
  * connect the PSA, make billing profiles and copy one, grant the Partner Center consent (the
  * browser's redirects followed by hand), bulk add with auto-map, link a license after its
@@ -12,16 +13,17 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { NodeContext } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Store } from "@seatsync/core"
-import { Accounts, Password } from "@seatsync/host-fastify"
 import { MicrosoftSimulator, type MicrosoftSimulatorHandle } from "@seatsync/partner-center/simulator"
 import { AutotaskSimulator, type AutotaskSimulatorHandle } from "@seatsync/psa-autotask/simulator"
 import { ConnectWiseSimulator, type ConnectWiseSimulatorHandle } from "@seatsync/psa-connectwise/simulator"
 import { SqlStore } from "@seatsync/store-sql"
 import { Postgres } from "@seatsync/store-sql/testing"
-import { Effect, Fiber, Redacted } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer } from "effect"
+import * as Cli from "../src/Cli.js"
 import { access } from "../src/commands/Serve.js"
+import * as Io from "../src/Io.js"
 import * as Serve from "../src/Serve.js"
 
 const partner = {
@@ -110,23 +112,59 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** The first owner, as `seatsync users add` makes it. */
-const addOwner = (storage: string) =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const store = yield* Store.AdminStore
-      yield* store.saveUser({
-        id: Store.UserId.make(Accounts.newId("u")),
-        email: owner.email,
-        name: "Olivia Owner",
-        role: "owner",
-        disabled: false,
-        createdAt: new Date().toISOString(),
-        passwordHash: Redacted.make(yield* Password.hash(Redacted.make(owner.password))),
-        totpEnabled: false
-      })
-    }).pipe(Effect.provide(SqlStore.layerFromUrl(storage)))
+/** The first owner, made with `seatsync users add` (the command, in this process). */
+const addOwner = async (storage: string) => {
+  let stdout = ""
+  let stderr = ""
+  const stream = (write: (text: string) => void) => ({
+    isTTY: false,
+    write: (text: string) => {
+      write(text)
+      return true
+    }
+  })
+  const code = await Effect.runPromise(
+    Cli.run([
+      "users",
+      "add",
+      "--storage",
+      storage,
+      "--email",
+      owner.email,
+      "--name",
+      "Olivia Owner",
+      "--role",
+      "owner"
+    ]).pipe(
+      Effect.provide(
+        Layer.merge(
+          Io.layerFrom({
+            stdout: stream((t) => {
+              stdout += t
+            }),
+            stderr: stream((t) => {
+              stderr += t
+            }),
+            env: {}
+          }),
+          NodeContext.layer
+        )
+      ),
+      Effect.withConfigProvider(
+        ConfigProvider.fromMap(
+          new Map([
+            ["SEATSYNC_PASSWORD", owner.password],
+            ["SEATSYNC_SECRET_KEY", process.env.SEATSYNC_SECRET_KEY ?? ""]
+          ])
+        )
+      )
+    )
   )
+  expect(code, stderr).toBe(0)
+  // Not a terminal: the command answers JSON.
+  expect(JSON.parse(stdout)).toMatchObject({ user: { email: owner.email, role: "owner", name: "Olivia Owner" } })
+  expect(stdout + stderr).not.toContain(owner.password)
+}
 
 /** `seatsync serve --storage STORAGE --port 0` in this process; its URL once it listens. */
 const startServe = async (storage: string, env: Record<string, string>) => {
