@@ -15,12 +15,13 @@
  * (requests in flight finish), then the store. The process then exits 0.
  */
 
+import { randomBytes } from "node:crypto"
 import { mkdir, rm } from "node:fs/promises"
 import { dirname } from "node:path"
-import type { Setup, Store } from "@seatsync/core"
+import { type Setup, Store } from "@seatsync/core"
 import type { Audit, Authenticator, Jobs, Runtime } from "@seatsync/host-fastify"
-import { Health, JobQueue, Metrics, Service } from "@seatsync/host-fastify"
-import { Data, Effect, Layer, Redacted, type Scope } from "effect"
+import { Accounts, Health, JobQueue, Metrics, Password, Service } from "@seatsync/host-fastify"
+import { Context, Data, Effect, Layer, Redacted, type Scope } from "effect"
 import type * as ConfigFile from "./ConfigFile.js"
 import { notifierLayer } from "./Notify.js"
 import type * as Redaction from "./Redaction.js"
@@ -159,6 +160,69 @@ const demoConnections = (
     }
   })
 
+/**
+ * The Microsoft app for the consent routes (`GET /microsoft/consent/start`): the connection's
+ * (partner mode only). The callback URL is `SEATSYNC_PUBLIC_URL` + `/microsoft/consent/callback`
+ * when set (behind a proxy or TLS: the URL registered with the app), else the request's Host.
+ */
+export const consentApp = (
+  microsoft: Wiring.Connection["microsoft"],
+  env: NodeJS.ProcessEnv
+): Runtime.MicrosoftSettings | undefined => {
+  if (microsoft.mode !== "partner") return undefined
+  const publicUrl = env.SEATSYNC_PUBLIC_URL?.trim().replace(/\/+$/, "")
+  return {
+    clientId: microsoft.clientId,
+    clientSecret: microsoft.clientSecret,
+    tenant: microsoft.partnerTenantId,
+    ...(microsoft.endpoints !== undefined ? { endpoints: microsoft.endpoints } : {}),
+    ...(publicUrl !== undefined && publicUrl !== "" ? { redirectUri: `${publicUrl}/microsoft/consent/callback` } : {})
+  }
+}
+
+/** The demo's owner: who signs in to the sample world. */
+export const demoOwnerEmail = "owner@demo.seatsync.example"
+
+/**
+ * Makes the demo's owner (SEATSYNC_PASSWORD, or a generated password) so that a person can sign
+ * in (`POST /auth/sign-in`), and says how on stderr.
+ */
+const demoOwner = (admin: Store.AdminStoreShape, env: NodeJS.ProcessEnv, log: (line: string) => void) =>
+  Effect.gen(function* () {
+    const given = env.SEATSYNC_PASSWORD
+    const password = given !== undefined && given !== "" ? given : randomBytes(12).toString("base64url")
+    yield* Password.checkNew(Redacted.make(password), "SEATSYNC_PASSWORD").pipe(
+      Effect.mapError(
+        (e) => new ServeError({ message: `the demo owner's password: ${e.errors[0]?.message ?? e.detail}` })
+      )
+    )
+    const now = new Date().toISOString()
+    const user = {
+      id: Store.UserId.make(Accounts.newId("u")),
+      email: demoOwnerEmail,
+      name: "Demo Owner",
+      role: "owner" as const,
+      disabled: false,
+      createdAt: now,
+      passwordHash: Redacted.make(yield* Password.hash(Redacted.make(password))),
+      totpEnabled: false
+    }
+    yield* admin.saveUser(user)
+    yield* admin.appendAudit({
+      id: Store.AuditEntryId.make(Accounts.newId("audit")),
+      at: now,
+      actor: { name: "seatsync serve --demo", via: "cli" },
+      action: "user.create",
+      target: Accounts.userTarget(user.id),
+      after: Accounts.audited(user)
+    })
+    log(
+      given !== undefined && given !== ""
+        ? `Sign in as ${demoOwnerEmail} with the password in SEATSYNC_PASSWORD.\n`
+        : `Sign in as ${demoOwnerEmail} with the password ${password} (set SEATSYNC_PASSWORD to choose it).\n`
+    )
+  })
+
 /** Stops in the documented order: not ready, no new jobs, drain (bounded), HTTP, then the runtime. */
 const shutdown = (handle: Service.Handle, drainSeconds: number, log: (line: string) => void) =>
   Effect.promise(async () => {
@@ -194,6 +258,7 @@ export const serve = (
       case "Demo": {
         const demo = yield* demoConnections(options.source.database, options.log)
         connection = yield* Wiring.connect({ resolved: demo.resolved, config: demo.config }, context)
+        yield* demoOwner(Context.get(connection.ports, Store.AdminStore), options.env, options.log)
         enqueueAll = true
       }
     }
@@ -219,6 +284,7 @@ export const serve = (
             ports: Layer.succeedContext(connection.ports),
             storage: connection.storage,
             timeZone: connection.timeZone,
+            microsoft: consentApp(connection.microsoft, options.env),
             // Who may call the API: the command line decides (commands/Serve.ts `access`).
             authenticator: options.access.authenticator,
             audit: options.access.audit,

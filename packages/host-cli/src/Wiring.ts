@@ -200,9 +200,13 @@ const portsOver = (
 /**
  * Partner Center refresh tokens rotate: each redemption returns a new one, and an old one lapses
  * (90 days). The newest is kept in the store (encrypted; needs SEATSYNC_SECRET_KEY) and used
- * next time — unless the configured token changed (a new consent), which then wins.
+ * next time — unless the configured token changed (a new consent in the file), which then wins.
+ * A consent made through the service (`GET /microsoft/consent/callback`) stores its token on the
+ * same connection with `consentedAt`: that one is used (over the configured token, until the
+ * configured one changes), and the running service picks it up when it next needs an access
+ * token (`newerRefreshToken`: the stored token is read then), without a restart.
  */
-const keepRotatedRefreshToken = (
+export const keepRotatedRefreshToken = (
   store: Store.AdminStoreShape,
   microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig,
   redactor: Redaction.Redactor
@@ -211,43 +215,74 @@ const keepRotatedRefreshToken = (
   const id = Store.ConnectionId.make(`microsoft-partner-${microsoft.partnerTenantId}`)
   const seededFrom = ApiTokens.hash(microsoft.refreshToken)
   let warned = false
+  /** The stored token last seen or written here: a different one is a new consent. */
+  let seen: string | undefined
+  /** The stored token, when it is to be used over the configured one. */
+  const usable = (stored: Option.Option<Store.Connection>): Redacted.Redacted<string> | undefined => {
+    if (Option.isNone(stored)) return undefined
+    const { settings, secrets } = stored.value
+    const consented = typeof settings.consentedAt === "string"
+    // A consent made through the service drops `seededFrom` (it is newer than any configured token);
+    // the first rotation after it ties the token to this configuration's again.
+    const kept = settings.seededFrom === seededFrom || (consented && settings.seededFrom === undefined)
+    return kept ? secrets.refreshToken : undefined
+  }
   const onRefreshToken = (token: Redacted.Redacted<string>) => {
     redactor.add(token)
-    return store
-      .saveConnection({
-        id,
-        role: "microsoft",
-        kind: "partner-center",
-        name: "Partner Center refresh token (rotated)",
-        settings: { seededFrom },
-        secrets: { refreshToken: token },
-        enabled: true
-      })
-      .pipe(
-        Effect.catchAll((e) =>
-          warned
-            ? Effect.void
-            : Effect.sync(() => {
-                warned = true
-              }).pipe(
-                Effect.zipRight(
-                  Effect.logWarning(
-                    `the rotated Partner Center refresh token was not kept (${e.message}); the configured one lapses 90 days after it was issued`
-                  )
+    seen = Redacted.value(token)
+    return store.getConnection(id).pipe(
+      Effect.flatMap((existing) =>
+        store.saveConnection({
+          id,
+          role: "microsoft",
+          kind: "partner-center",
+          name: Option.match(existing, {
+            onNone: () => "Partner Center refresh token (rotated)",
+            onSome: (c) => c.name
+          }),
+          // What the consent recorded (who, when) stays; the token is now this configuration's line.
+          settings: { ...Option.match(existing, { onNone: () => ({}), onSome: (c) => c.settings }), seededFrom },
+          secrets: { ...Option.match(existing, { onNone: () => ({}), onSome: (c) => c.secrets }), refreshToken: token },
+          enabled: true
+        })
+      ),
+      Effect.catchAll((e) =>
+        warned
+          ? Effect.void
+          : Effect.sync(() => {
+              warned = true
+            }).pipe(
+              Effect.zipRight(
+                Effect.logWarning(
+                  `the rotated Partner Center refresh token was not kept (${e.message}); the configured one lapses 90 days after it was issued`
                 )
               )
-        )
+            )
       )
+    )
   }
+  const newerRefreshToken: Effect.Effect<Redacted.Redacted<string> | undefined> = store.getConnection(id).pipe(
+    Effect.map((stored) => {
+      const token = usable(stored)
+      if (token === undefined || Redacted.value(token) === seen) return undefined
+      seen = Redacted.value(token)
+      redactor.add(token)
+      return token
+    }),
+    // An unreadable store is not a reason to fail the call: the token held still works.
+    Effect.orElseSucceed(() => undefined)
+  )
   return store.getConnection(id).pipe(
     Effect.map((stored) => {
-      const kept = Option.isSome(stored) && stored.value.settings.seededFrom === seededFrom
-      const token = kept ? stored.value.secrets.refreshToken : undefined
-      if (token !== undefined) redactor.add(token)
-      return { ...microsoft, ...(token ? { refreshToken: token } : {}), onRefreshToken }
+      const token = usable(stored)
+      if (token !== undefined) {
+        redactor.add(token)
+        seen = Redacted.value(token)
+      }
+      return { ...microsoft, ...(token ? { refreshToken: token } : {}), onRefreshToken, newerRefreshToken }
     }),
     // An unreadable stored token is not a reason to stop: the configured one still works.
-    Effect.catchAll(() => Effect.succeed({ ...microsoft, onRefreshToken }))
+    Effect.catchAll(() => Effect.succeed({ ...microsoft, onRefreshToken, newerRefreshToken }))
   )
 }
 
@@ -361,6 +396,8 @@ export interface Connection {
   readonly timeZone: string
   /** The configuration file, when connected from one. */
   readonly file: ConfigFile.ConfigFile | undefined
+  /** The Microsoft connection as resolved (the service's consent routes use its app). */
+  readonly microsoft: MicrosoftLicenseSource.MicrosoftSourceConfig
   readonly calls: () => CallCounts
   readonly pools: Effect.Effect<Readonly<Record<string, Pool.Snapshot>>>
 }
@@ -443,7 +480,15 @@ export const connect = (
       Context.merge(vendors, Context.add(storeContext, Store.SyncStore, store)),
       liveness
     ) as Context.Context<Ports>
-    return { ports, storage: resolved.storage, timeZone, file, calls: () => ({ ...counts }), pools: pool.snapshots }
+    return {
+      ports,
+      storage: resolved.storage,
+      timeZone,
+      file,
+      microsoft: resolved.microsoft,
+      calls: () => ({ ...counts }),
+      pools: pool.snapshots
+    }
   })
 
 /**

@@ -76,6 +76,11 @@ export interface PartnerModeConfig extends CommonConfig {
   readonly refreshToken: Redacted.Redacted<string>
   /** Called with each rotated refresh token; store it in place of the old one. */
   readonly onRefreshToken?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
+  /**
+   * Asked whenever a Partner Center access token is needed: a refresh token the host got since
+   * (a new consent), or undefined; one answered is used from then on, without a restart.
+   */
+  readonly newerRefreshToken?: Effect.Effect<Redacted.Redacted<string> | undefined> | undefined
   /** Customers per Partner Center page (default 100; the maximum is undocumented: §7 UNCERTAIN). */
   readonly customersPageSize?: number | undefined
   /**
@@ -130,7 +135,8 @@ export const make = (
         ? {
             partnerTenantId: config.partnerTenantId,
             refreshToken: config.refreshToken,
-            onRefreshToken: config.onRefreshToken
+            onRefreshToken: config.onRefreshToken,
+            newerRefreshToken: config.newerRefreshToken
           }
         : undefined
     )

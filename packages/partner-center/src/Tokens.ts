@@ -100,6 +100,12 @@ export interface PartnerCredentials {
   readonly refreshToken: Redacted.Redacted<string>
   /** Called with each new refresh token the identity platform issues, so the host can store it. */
   readonly onRefreshToken?: ((token: Redacted.Redacted<string>) => Effect.Effect<void>) | undefined
+  /**
+   * Asked each time a Partner Center access token is needed: a refresh token the host got since
+   * (a consent made through the host), or undefined. A token answered replaces the one held (and
+   * the access token redeemed from it) at once, without a restart.
+   */
+  readonly newerRefreshToken?: Effect.Effect<Redacted.Redacted<string> | undefined> | undefined
 }
 
 // ---- the network client MSAL uses --------------------------------------------------------------
@@ -398,6 +404,20 @@ export const make = (
 
     let currentRefreshToken = partner?.refreshToken
     const partnerCenter: Effect.Effect<Redacted.Redacted<string>, VendorCallError> = partner === undefined
+      ? Effect.fail(failure("Unauthorized", "Partner Center needs the partner's refresh token (partner mode)"))
+      : Effect.gen(function* () {
+          const newer = partner.newerRefreshToken === undefined ? undefined : yield* partner.newerRefreshToken
+          if (
+            newer !== undefined &&
+            Redacted.value(newer) !== Redacted.value(currentRefreshToken ?? partner.refreshToken)
+          ) {
+            // A new consent: redeem its token from now on, not the access token the old one gave.
+            currentRefreshToken = newer
+            cache.delete(keyText({ _tag: "partnerCenter" }))
+          }
+          return yield* partnerCenterToken
+        })
+    const partnerCenterToken: Effect.Effect<Redacted.Redacted<string>, VendorCallError> = partner === undefined
       ? Effect.fail(failure("Unauthorized", "Partner Center needs the partner's refresh token (partner mode)"))
       : cached(
           keyText({ _tag: "partnerCenter" }),

@@ -6,17 +6,31 @@ import type { Access } from "../Serve.js"
 import { type Handler, invalid, json, load, port, UsageError, wantsJson } from "./Common.js"
 
 /**
- * Who may call the service's API, and where its configuration changes are recorded: THE one place
- * to plug in the store-backed sign-in and audit log. Until then nobody is identified (every route
- * but the probes, the metrics and the API description answers 401) and the audit log is in memory.
+ * Who may call the service's API, and where its configuration changes are recorded: the users,
+ * sessions and API tokens in the store (docs/sign-in.md; the first owner comes from
+ * `seatsync users add`) and the store's audit log. `secureCookies` marks the session cookie
+ * `Secure` (behind TLS; a browser does not send it back over plain http://127.0.0.1).
  * (Loaded when `serve` runs: the other commands never load the service.)
  */
-export const access = async (): Promise<Access> => {
-  const { Audit, Authenticator } = await import("@seatsync/host-fastify")
+export const access = async (options: { readonly secureCookies: boolean }): Promise<Access> => {
+  const { StoreAudit, StoreAuthenticator } = await import("@seatsync/host-fastify")
   return {
-    authenticator: Authenticator.layerNobody,
-    audit: Audit.layerMemory
+    authenticator: StoreAuthenticator.layer({ secureCookies: options.secureCookies }),
+    audit: StoreAudit.layer
   }
+}
+
+/** `--secure-cookies`, or SEATSYNC_SECURE_COOKIES=true|1 (false|0 turns it off), default off. */
+export const secureCookiesFrom = (flag: boolean, env: NodeJS.ProcessEnv): Effect.Effect<boolean, UsageError> => {
+  if (flag) return Effect.succeed(true)
+  const value = env.SEATSYNC_SECURE_COOKIES?.trim().toLowerCase()
+  if (value === undefined || value === "" || value === "false" || value === "0") return Effect.succeed(false)
+  if (value === "true" || value === "1") return Effect.succeed(true)
+  return Effect.fail(
+    new UsageError({
+      message: `SEATSYNC_SECURE_COOKIES: expected true, false, 1 or 0, got ${JSON.stringify(env.SEATSYNC_SECURE_COOKIES)}`
+    })
+  )
 }
 
 const positive = (name: string, fallback: number) =>
@@ -51,6 +65,11 @@ export const serve = Command.make(
       Options.withDefault("127.0.0.1")
     ),
     port: port(8080, "The port (default 8080; 0 picks a free one)"),
+    secureCookies: Options.boolean("secure-cookies").pipe(
+      Options.withDescription(
+        "Mark the session cookie Secure: set it when browsers reach the service over https:// (TLS or a TLS proxy); also SEATSYNC_SECURE_COOKIES=true"
+      )
+    ),
     worker: Options.boolean("worker").pipe(
       Options.withDescription("Take jobs (the default; with postgres:// every worker instance shares them)")
     ),
@@ -88,7 +107,8 @@ export const serve = Command.make(
         })
       if (Option.isSome(options.concurrency) && options.concurrency.value < 1)
         return yield* new UsageError({ message: "serve: --concurrency: expected 1 or more" })
-      const [Serve, who] = yield* load(() => Promise.all([import("../Serve.js"), access()]))
+      const secureCookies = yield* secureCookiesFrom(options.secureCookies, process.env)
+      const [Serve, who] = yield* load(() => Promise.all([import("../Serve.js"), access({ secureCookies })]))
       const source: import("../Serve.js").Source = Option.isSome(options.config)
         ? { _tag: "Config", path: options.config.value }
         : Option.isSome(options.storage)

@@ -172,6 +172,10 @@ export const fromStoreError = (error: Store.StoreError): Effect.Effect<never, Ap
       return Effect.fail(new BadRequest({ detail: error.message, errors: [] }))
     case "Unavailable":
       return Effect.fail(new Unavailable({ detail: "The database is not reachable now." }))
+    case "SecretKey":
+      // The service was started without SEATSYNC_SECRET_KEY (or with another key): an operator's
+      // matter, said as such, not a 500. Nothing was stored.
+      return Effect.fail(new Unavailable({ detail: `The service cannot keep secrets: ${error.message}` }))
     default:
       return Effect.die(error)
   }

@@ -264,7 +264,12 @@ export const routes: ReadonlyArray<Route.Any> = [
           kind: "partner-center",
           name: Option.match(existing, { onNone: () => "Partner Center", onSome: (c) => c.name }),
           settings: {
-            ...Option.match(existing, { onNone: () => ({}), onSome: (c) => c.settings }),
+            // `seededFrom` (which configured token a kept one came from) goes: this consent is newer
+            // than any configured token, so the host uses its token (host-cli Wiring.ts).
+            ...Option.match(existing, {
+              onNone: () => ({}),
+              onSome: ({ settings: { seededFrom: _, ...kept } }) => kept
+            }),
             clientId: ms.clientId,
             partnerTenantId: partnerTenant,
             consentedAt: at,

@@ -1,6 +1,6 @@
 /**
  * What the getting-started workflow routes share (Psa, Microsoft, BulkAdd, Overview, Agreements,
- * Preview, ExclusionOffer): the configuration kept while its revision holds, the cached PSA
+ * Preview, ExclusionOffer): the configuration (`ConfigEdit.current`), the cached PSA
  * catalog, the vendors' errors as problems, the current instant, and a company by id.
  */
 import type { Ids, LicenseSource, Psa, Setup } from "@seatsync/core"
@@ -9,24 +9,8 @@ import { Clock, Effect, Option, Schema } from "effect"
 import * as ConfigEdit from "../config/ConfigEdit.js"
 import { Conflict, mapStoreError, NotFound, Unavailable } from "../http/Problem.js"
 
-/** The configuration last loaded from each store, with the revision it was current at. */
-const loaded = new WeakMap<object, { readonly revision: string; readonly config: Setup.SyncConfig }>()
-
-/**
- * `ConfigEdit.current`, kept while the store's configuration revision stays the same: on a store
- * of 1,000 companies loading the whole configuration costs about 100 ms, reading the revision
- * well under one. The revision is read first, so the configuration kept is at least as new as
- * it; any save (from this process or another) changes it, and the next read loads again.
- */
-export const currentConfig = Effect.gen(function* () {
-  const admin = yield* Store.AdminStore
-  const revision = yield* mapStoreError(admin.configRevision)
-  const kept = loaded.get(admin)
-  if (kept !== undefined && kept.revision === revision) return kept.config
-  const config = yield* ConfigEdit.current
-  loaded.set(admin, { revision, config })
-  return config
-})
+/** `ConfigEdit.current` (kept while the store's configuration revision stays the same). */
+export const currentConfig = ConfigEdit.current
 
 /** The catalog as last refreshed, if it was. */
 export const loadCatalog = Effect.flatMap(Store.AdminStore, (store) => mapStoreError(store.loadPsaCatalog))

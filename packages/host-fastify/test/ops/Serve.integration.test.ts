@@ -73,7 +73,7 @@ describe("seatsync serve (the command line)", () => {
         "seatsync_last_successful_run_timestamp_seconds"
       ])
         expect(metrics.text).toContain(`# TYPE ${name} `)
-      // Nobody is identified yet: the API refuses, the probes do not.
+      // The API needs a signed-in user (the store's; none was added): it refuses, the probes do not.
       expect((await fetch(`${started.url}/jobs`)).status).toBe(401)
       const exit = await Processes.stop(service, "SIGTERM")
       expect(exit).toEqual({ code: 0, signal: null })
@@ -129,6 +129,27 @@ describe("seatsync serve (the command line)", () => {
         )
         expect(Number(calls?.[1] ?? 0), vendor).toBeGreaterThan(0)
       }
+      // The demo's owner signs in with the printed password; the session cookie reads the API.
+      const printed = /Sign in as (\S+) with the password (\S+) /.exec(service.stderr())
+      expect(printed?.[1]).toBe("owner@demo.seatsync.example")
+      const signIn = await fetch(`${started.url}/auth/sign-in`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: printed?.[1], password: printed?.[2] })
+      })
+      expect(signIn.status).toBe(200)
+      const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? ""
+      expect(cookie).toMatch(/^seatsync_session=/)
+      expect(signIn.headers.get("set-cookie")).not.toContain("Secure")
+      const me = await fetch(`${started.url}/auth/me`, { headers: { cookie } })
+      expect(me.status).toBe(200)
+      expect(await me.json()).toMatchObject({ user: { email: "owner@demo.seatsync.example", role: "owner" } })
+      const wrong = await fetch(`${started.url}/auth/sign-in`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: printed?.[1], password: "not the password at all" })
+      })
+      expect(wrong.status).toBe(401)
       expect(await Processes.stop(service)).toEqual({ code: 0, signal: null })
       const runs = await inStore(join(dir, ".seatsync/serve-demo.db"), (s) => s.listRuns(10))
       expect(runs.map((r) => r.status)).toEqual(["ok", "ok", "ok"])

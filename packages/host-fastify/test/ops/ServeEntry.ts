@@ -1,7 +1,7 @@
 /**
  * A test entry for the service as a process: `seatsync serve`'s own code (host-cli's Serve.ts,
  * the CLI's wiring, its stop sequence) with the test's fixed-token authenticator in place of
- * the command line's (which identifies nobody yet), so that a test can `POST /sync`. Everything
+ * the command line's (the store's users), so that a test can `POST /sync` without signing in. Everything
  * else is what `seatsync serve` runs. Options come as JSON in `SEATSYNC_TEST_SERVE`:
  * `{ source, port, drainSeconds?, concurrency?, jobs? }`; the first line on stdout is the
  * started service as JSON (as `seatsync serve --json` prints it). SIGTERM and SIGINT stop it;
