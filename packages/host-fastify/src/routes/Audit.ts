@@ -4,9 +4,10 @@
  * the `next` cursor of the previous page. Filters: `target` (`user:u-1`) and `action` (`user.update`).
  */
 import { Store } from "@seatsync/core"
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { mapStoreError } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
+import { Cursor, encodeCursor, Limit } from "./shared/Paging.js"
 
 export const AuditEntryView = Schema.Struct({
   id: Schema.String,
@@ -30,29 +31,6 @@ export const AuditPage = Schema.Struct({
   next: Schema.optional(Schema.String)
 }).annotations({ identifier: "AuditPage" })
 
-/** `after`: an opaque cursor (the instant and id of the last entry of the previous page). */
-const Cursor = Schema.transformOrFail(
-  Schema.String.pipe(Schema.maxLength(400)),
-  Schema.Struct({ at: Schema.String, id: Store.AuditEntryId }),
-  {
-    strict: true,
-    decode: (text, _, ast) => {
-      const plain = Buffer.from(text, "base64url").toString("utf8")
-      const at = plain.indexOf("|")
-      const instant = plain.slice(0, at)
-      return at > 0 && at < plain.length - 1 && !Number.isNaN(Date.parse(instant))
-        ? Effect.succeed({ at: instant, id: Store.AuditEntryId.make(plain.slice(at + 1)) })
-        : Effect.fail(new ParseResult.Type(ast, text, "expected a cursor from a previous page's next"))
-    },
-    encode: (cursor) => Effect.succeed(Buffer.from(`${cursor.at}|${cursor.id}`, "utf8").toString("base64url"))
-  }
-)
-
-const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))
-
-const encodeCursor = (entry: { readonly at: string; readonly id: string }) =>
-  Buffer.from(`${entry.at}|${entry.id}`, "utf8").toString("base64url")
-
 export const routes: ReadonlyArray<Route.Any> = [
   Route.make({
     method: "GET",
@@ -62,7 +40,7 @@ export const routes: ReadonlyArray<Route.Any> = [
     access: "owner",
     query: Schema.Struct({
       limit: Schema.optional(Limit),
-      after: Schema.optional(Cursor),
+      after: Schema.optional(Cursor(Store.AuditEntryId)),
       target: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(300))),
       action: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)))
     }),
@@ -82,7 +60,7 @@ export const routes: ReadonlyArray<Route.Any> = [
         const last = entries.at(-1)
         return {
           entries,
-          ...(entries.length === limit && last !== undefined ? { next: encodeCursor(last) } : {})
+          ...(entries.length === limit && last !== undefined ? { next: encodeCursor(last.at, last.id) } : {})
         }
       })
   })

@@ -9,11 +9,12 @@
  * the receiver's answer) is the answer's `state`, and a failed one is visible in the log.
  */
 import { Digest as DigestModule, DigestRun, Store } from "@seatsync/core"
-import { Clock, Effect, ParseResult, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import { mapStoreError, Unavailable } from "../http/Problem.js"
 import * as Route from "../http/Route.js"
 import { Settings } from "../Runtime.js"
 import { findRecipient, shownUrl } from "./Notifications.js"
+import { Cursor, encodeCursor, Limit } from "./shared/Paging.js"
 
 export const DeliveryView = Schema.Struct({
   idempotencyKey: Schema.String,
@@ -88,29 +89,6 @@ export const DigestPreview = Schema.Struct({
   /** The HTML body as it would be sent. */
   html: Schema.String
 }).annotations({ identifier: "DigestPreview" })
-
-/** `after`: an opaque cursor (the creation instant and key of the last delivery of the previous page). */
-const Cursor = Schema.transformOrFail(
-  Schema.String.pipe(Schema.maxLength(400)),
-  Schema.Struct({ createdAt: Schema.String, idempotencyKey: Schema.String }),
-  {
-    strict: true,
-    decode: (text, _, ast) => {
-      const plain = Buffer.from(text, "base64url").toString("utf8")
-      const at = plain.indexOf("|")
-      const instant = plain.slice(0, at)
-      return at > 0 && at < plain.length - 1 && !Number.isNaN(Date.parse(instant))
-        ? Effect.succeed({ createdAt: instant, idempotencyKey: plain.slice(at + 1) })
-        : Effect.fail(new ParseResult.Type(ast, text, "expected a cursor from a previous page's next"))
-    },
-    encode: (c) => Effect.succeed(Buffer.from(`${c.createdAt}|${c.idempotencyKey}`, "utf8").toString("base64url"))
-  }
-)
-
-const encodeCursor = (d: Store.Delivery) =>
-  Buffer.from(`${d.createdAt}|${d.idempotencyKey}`, "utf8").toString("base64url")
-
-const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))
 
 /** A webhook's URL may hold its credential: never shown, in an adapter's message either. */
 const hideUrl = (channel: "email" | "webhook", address: string) => (text: string) =>
@@ -188,7 +166,7 @@ export const routes: ReadonlyArray<Route.Any> = [
       recipientId: Schema.optional(Store.RecipientId),
       state: Schema.optional(Store.DeliveryState),
       limit: Schema.optional(Limit),
-      after: Schema.optional(Cursor)
+      after: Schema.optional(Cursor(Schema.String))
     }),
     response: DeliveryPage,
     handler: ({ query }) =>
@@ -200,14 +178,18 @@ export const routes: ReadonlyArray<Route.Any> = [
             limit: limit + 1,
             ...(query.recipientId !== undefined ? { recipientId: query.recipientId } : {}),
             ...(query.state !== undefined ? { state: query.state } : {}),
-            ...(query.after !== undefined ? { after: query.after } : {})
+            ...(query.after !== undefined
+              ? { after: { createdAt: query.after.at, idempotencyKey: query.after.id } }
+              : {})
           })
         )
         const shown = page.slice(0, limit)
         const last = shown.at(-1)
         return {
           deliveries: shown.map(deliveryView),
-          ...(page.length > limit && last !== undefined ? { next: encodeCursor(last) } : {})
+          ...(page.length > limit && last !== undefined
+            ? { next: encodeCursor(last.createdAt, last.idempotencyKey) }
+            : {})
         }
       })
   }),
